@@ -1,0 +1,13 @@
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+RUN apt-get update && apt-get install -y --no-install-recommends \
+      fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 gettext \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY requirements.lock .
+RUN pip install --no-cache-dir uv==0.13.9 && uv pip install --system --no-cache -r requirements.lock
+COPY . .
+RUN DJANGO_SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.db python manage.py collectstatic --noinput \
+    && DJANGO_SETTINGS_MODULE=config.settings.local python manage.py compilemessages --ignore=.venv
+RUN useradd --create-home app && mkdir -p /app/private_media && chown app /app/private_media
+USER app

@@ -1,0 +1,49 @@
+# The two commands of the README: `make run` and `make test`. Everything else is what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+
+.PHONY: run test install sysdeps services lint format messages bench clean
+
+$(VENV)/.installed: requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet uv==0.13.9
+	$(VENV)/bin/uv pip sync --quiet --python $(PY) requirements.lock
+	touch $@
+
+sysdeps:
+	@bash scripts/sysdeps.sh
+
+install: sysdeps $(VENV)/.installed messages
+
+messages: $(VENV)/.installed
+	@DJANGO_SETTINGS_MODULE=config.settings.local $(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+run: install
+	DJANGO_SETTINGS_MODULE=config.settings.local $(MANAGE) migrate --noinput -v 0
+	DJANGO_SETTINGS_MODULE=config.settings.local $(MANAGE) load_demo
+	@echo "http://127.0.0.1:8000 で起動します (Ctrl-C で停止)"
+	DJANGO_SETTINGS_MODULE=config.settings.local $(MANAGE) runserver 127.0.0.1:8000
+
+test: install
+	@bash scripts/services.sh
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install
+	@bash scripts/services.sh
+	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 private_media

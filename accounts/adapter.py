@@ -1,0 +1,12 @@
+from allauth.account.adapter import DefaultAccountAdapter
+from django.http import HttpRequest
+from django.urls import reverse
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        """An SME that has not described its company yet goes to the company form first."""
+        user = request.user
+        if getattr(user, "needs_company_profile", False):
+            return reverse("accounts:company")
+        return super().get_login_redirect_url(request)

@@ -1,0 +1,85 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Company, SupportInstitution, User
+
+
+class CompanyUserInline(admin.TabularInline):
+    model = User
+    fields = ["email", "last_name", "first_name", "is_active", "last_login"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = _("この企業のユーザー")
+    verbose_name_plural = _("この企業のユーザー")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class InstitutionStaffInline(CompanyUserInline):
+    verbose_name = _("この機関の職員")
+    verbose_name_plural = _("この機関の職員")
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ["name", "prefecture", "industry", "employee_band", "revenue_band", "created_at"]
+    list_filter = ["prefecture", "industry", "employee_band", "revenue_band"]
+    search_fields = ["name", "users__email"]
+    date_hierarchy = "created_at"
+    inlines = [CompanyUserInline]
+
+
+@admin.register(SupportInstitution)
+class SupportInstitutionAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "prefecture", "staff_count", "created_at"]
+    list_filter = ["kind", "prefecture"]
+    search_fields = ["name"]
+    inlines = [InstitutionStaffInline]
+
+    @admin.display(description=_("職員数"))
+    def staff_count(self, obj: SupportInstitution) -> int:
+        return obj.staff.count()
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = [
+        "email",
+        "last_name",
+        "first_name",
+        "kind",
+        "company",
+        "institution",
+        "is_staff",
+        "last_login",
+    ]
+    list_filter = [
+        "is_staff",
+        "is_superuser",
+        "is_active",
+        "groups",
+        ("institution", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["email", "last_name", "first_name", "company__name", "institution__name"]
+    list_select_related = ["company", "institution"]
+    autocomplete_fields = ["company", "institution"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("氏名"), {"fields": ("last_name", "first_name")}),
+        (_("所属"), {"fields": ("company", "institution")}),
+        (_("権限"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("日時"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2", "institution")}),)
+
+    @admin.display(description=_("種別"))
+    def kind(self, obj: User) -> str:
+        if obj.is_staff:
+            return _("中小機構職員")
+        if obj.institution_id:
+            return _("支援機関職員")
+        return _("中小企業")

@@ -1,0 +1,50 @@
+"""Demo users: one SME, one support-institution member and one SMRJ administrator."""
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+
+from core.choices import EmployeeBand, Industry, InstitutionType, Prefecture, RevenueBand
+
+from .models import Company, SupportInstitution, User
+from .roles import ALL_GROUPS
+
+DEMO_PASSWORD = "cn-demo-2026"  # printed by load_demo; only ever set by this local demo loader
+
+DEMO_ADMIN = "admin@example.jp"
+DEMO_SME = "sme@example.jp"
+DEMO_INSTITUTION = "shokokai@example.jp"
+
+
+def _user(email: str, **fields) -> User:
+    user, created = User.objects.get_or_create(email=email, defaults=fields)
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+    return user
+
+
+def load_demo(*, stdout) -> None:
+    company, _ = Company.objects.get_or_create(
+        name="株式会社みどり精工（デモ）",
+        defaults={
+            "prefecture": Prefecture.AICHI,
+            "industry": Industry.MANUFACTURING,
+            "employee_band": EmployeeBand.UP_TO_20,
+            "employees": 12,
+            "revenue_band": RevenueBand.UP_TO_500M,
+            "capital_yen": 10_000_000,
+        },
+    )
+    institution, _ = SupportInstitution.objects.get_or_create(
+        name="さくら商工会議所（デモ）",
+        defaults={"kind": InstitutionType.CHAMBER_OF_COMMERCE, "prefecture": Prefecture.AICHI},
+    )
+    admin = _user(DEMO_ADMIN, is_staff=True, is_superuser=True, last_name="中小", first_name="太郎")
+    admin.groups.set(Group.objects.filter(name__in=ALL_GROUPS))
+    _user(DEMO_SME, company=company, last_name="緑川", first_name="花子")
+    _user(DEMO_INSTITUTION, institution=institution, last_name="桜井", first_name="一郎")
+    stdout.write("デモ用アカウント (demo accounts), password for all: " + DEMO_PASSWORD)
+    stdout.write(f"  管理者 (SMRJ admin):        {DEMO_ADMIN}")
+    stdout.write(f"  中小企業 (SME user):         {DEMO_SME}")
+    stdout.write(f"  支援機関 (institution staff): {DEMO_INSTITUTION}")

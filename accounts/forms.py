@@ -1,0 +1,34 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Company
+
+
+class CompanyForm(forms.ModelForm):
+    class Meta:
+        model = Company
+        fields = [
+            "name",
+            "prefecture",
+            "industry",
+            "employee_band",
+            "employees",
+            "revenue_band",
+            "capital_yen",
+        ]
+        widgets = {
+            "employees": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
+            "capital_yen": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric", "step": 1}),
+        }
+        error_messages = {
+            "name": {"required": _("会社名・屋号を入力してください。")},
+            "prefecture": {"required": _("都道府県を選んでください。")},
+            "industry": {"required": _("業種を選んでください。")},
+            "employee_band": {"required": _("従業員数の区分を選んでください。")},
+            "revenue_band": {"required": _("売上高の区分を選んでください。")},
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("prefecture", "industry", "employee_band", "revenue_band"):
+            self.fields[name].choices = [("", _("選択してください"))] + list(self.fields[name].choices)[1:]

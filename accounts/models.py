@@ -1,0 +1,132 @@
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.choices import EmployeeBand, Industry, InstitutionType, Prefecture, RevenueBand
+from core.models import BaseModel
+
+
+class Company(BaseModel):
+    """An SME, as its own users describe it once after sign-up."""
+
+    name = models.CharField(_("会社名・屋号"), max_length=200)
+    prefecture = models.CharField(_("所在地（都道府県）"), max_length=20, choices=Prefecture.choices)
+    industry = models.CharField(_("業種"), max_length=20, choices=Industry.choices)
+    revenue_band = models.CharField(_("売上高"), max_length=20, choices=RevenueBand.choices)
+    employee_band = models.CharField(_("従業員数"), max_length=20, choices=EmployeeBand.choices)
+    employees = models.PositiveIntegerField(
+        _("従業員数（人）"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(1_000_000)],
+        help_text=_("わかれば正確な人数を入力してください。補助金の上限額の計算に使います。"),
+    )
+    capital_yen = models.PositiveBigIntegerField(
+        _("資本金（円）"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(10**13)],
+        help_text=_("個人事業主の場合は空欄のままにしてください。"),
+    )
+
+    class Meta:
+        verbose_name = _("企業")
+        verbose_name_plural = _("企業")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SupportInstitution(BaseModel):
+    """A chamber, association, bank or consultant whose staff use the portal; created by SMRJ staff."""
+
+    name = models.CharField(_("機関名"), max_length=200, unique=True)
+    kind = models.CharField(_("種別"), max_length=20, choices=InstitutionType.choices)
+    prefecture = models.CharField(_("都道府県"), max_length=20, choices=Prefecture.choices)
+    website = models.URLField(_("ウェブサイト"), blank=True)
+
+    class Meta:
+        verbose_name = _("支援機関")
+        verbose_name_plural = _("支援機関")
+        ordering = ["prefecture", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("email is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """Logs in by e-mail. An SME user has a company; institution staff have an institution; never both."""
+
+    username = None
+    email = models.EmailField(_("メールアドレス"), unique=True)
+    company = models.ForeignKey(
+        Company,
+        verbose_name=_("企業"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="users",
+    )
+    institution = models.ForeignKey(
+        SupportInstitution,
+        verbose_name=_("支援機関"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="staff",
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("ユーザー")
+        verbose_name_plural = _("ユーザー")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(company__isnull=True) | Q(institution__isnull=True),
+                name="user_company_xor_institution",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_institution_staff(self) -> bool:
+        return self.institution_id is not None
+
+    @property
+    def is_sme(self) -> bool:
+        return not self.is_staff and self.institution_id is None
+
+    @property
+    def needs_company_profile(self) -> bool:
+        return self.is_sme and self.company_id is None

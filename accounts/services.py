@@ -1,0 +1,27 @@
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.choices import employee_band_for
+from core.errors import ApplicationError
+
+from .models import Company, User
+
+
+def company_save_for_user(*, user: User, data: dict) -> Company:
+    """Create the user's company on first use, or update it; institution staff have none."""
+    if user.institution_id is not None:
+        raise ApplicationError(_("支援機関の職員アカウントには企業情報を登録できません。"))
+    if data.get("employees") is not None:
+        data = {**data, "employee_band": employee_band_for(data["employees"])}
+    with transaction.atomic():
+        company = user.company
+        if company is None:
+            company = Company.objects.create(**data)
+            user.company = company
+            user.save(update_fields=["company"])
+        else:
+            for field, value in data.items():
+                setattr(company, field, value)
+            company.full_clean()
+            company.save()
+    return company

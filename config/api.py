@@ -1,0 +1,74 @@
+"""The one JSON API of the portal (django-ninja): /api/v1/, OpenAPI at /api/v1/openapi.json."""
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+from ninja import NinjaAPI, Router
+from ninja.errors import HttpError, ValidationError
+
+from consultations.api import router as consultations_router
+from core.choices import Prefecture, Region, prefectures_in
+from core.errors import ApplicationError
+from selfcheck.api import router as selfcheck_router
+from seminars.api import router as seminars_router
+from subsidies.api import router as subsidies_router
+
+api = NinjaAPI(
+    title="CN支援ポータル API",
+    version="1",
+    description="中小企業のカーボンニュートラル支援ポータルの公開API。エラーは400で、原因の項目名を field に返します。",
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+def _field_of(location: list | tuple) -> str:
+    parts = [str(p) for p in location if p not in ("query", "body", "path", "payload", "form")]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [{"field": _field_of(err.get("loc", ())), "message": err.get("msg", "")} for err in exc.errors]
+    return api.create_response(
+        request,
+        {
+            "detail": str(_("入力内容に誤りがあります。")),
+            "field": errors[0]["field"] if errors else None,
+            "errors": errors,
+        },
+        status=400,
+    )
+
+
+@api.exception_handler(ApplicationError)
+def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    return api.create_response(
+        request,
+        {
+            "detail": str(exc.message),
+            "field": exc.field,
+            "errors": [{"field": exc.field, "message": str(exc.message)}],
+        },
+        status=400,
+    )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc.message), "field": None}, status=exc.status_code)
+
+
+meta = Router(tags=["meta"])
+
+
+@meta.get("/prefectures", summary="都道府県コードの一覧")
+def list_prefectures(request: HttpRequest, region: Region | None = None) -> list[dict]:
+    codes = prefectures_in(region.value) if region else [p.value for p in Prefecture]
+    return [{"code": code, "name": str(Prefecture(code).label)} for code in codes]
+
+
+api.add_router("/meta", meta)
+api.add_router("/consultations", consultations_router)
+api.add_router("/selfcheck", selfcheck_router)
+api.add_router("/seminars", seminars_router)
+api.add_router("/subsidies", subsidies_router)

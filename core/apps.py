@@ -1,0 +1,18 @@
+import sys
+
+from django.apps import AppConfig
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = _("共通")
+
+    def ready(self) -> None:
+        if settings.DEBUG and settings.CELERY_TASK_ALWAYS_EAGER and "runserver" in sys.argv:
+            print(
+                "REDIS_URL が未設定のため、Celery タスクはプロセス内で実行します"
+                " (tasks run in-process: no Redis configured).",
+                file=sys.stderr,
+            )

@@ -1,0 +1,53 @@
+"""Server-rendered SVG charts: no JavaScript, readable by screen readers through title and a data table."""
+
+from collections.abc import Sequence
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from django.utils.safestring import SafeString, mark_safe
+
+PALETTE = ["#1a5fb4", "#2f8f5b", "#c65d00", "#7b3fa0", "#b3261e", "#00758f", "#5c6b00", "#8a5a00", "#505a64"]
+
+
+def _fmt(value: float | int | Decimal) -> str:
+    if isinstance(value, Decimal | float) and value != int(value):
+        return f"{value:,.1f}"
+    return f"{int(value):,}"
+
+
+def bar_chart_svg(
+    items: Sequence[tuple[str, float | int | Decimal]],
+    *,
+    title: str,
+    unit: str = "",
+    width: int = 640,
+    bar_height: int = 26,
+) -> SafeString:
+    """A horizontal bar chart; the caller shows the same figures in a table next to it."""
+    label_width = 200
+    value_width = 90
+    gap = 8
+    top = 8
+    height = top + max(len(items), 1) * (bar_height + gap) + gap
+    peak = max((float(v) for _, v in items), default=0) or 1.0
+    plot_width = width - label_width - value_width
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'class="chart" role="img" aria-label="{escape(title)}" preserveAspectRatio="xMinYMin meet">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for index, (label, value) in enumerate(items):
+        y = top + index * (bar_height + gap)
+        bar = max(0.0, float(value) / peak * plot_width)
+        colour = PALETTE[index % len(PALETTE)]
+        parts.append(
+            f'<text x="{label_width - 8}" y="{y + bar_height * 0.68:.1f}" text-anchor="end" '
+            f'font-size="14" fill="#1b1b1b">{escape(str(label))}</text>'
+            f'<rect x="{label_width}" y="{y}" width="{bar:.1f}" height="{bar_height}" fill="{colour}" rx="3"/>'
+            f'<text x="{label_width + bar + 6:.1f}" y="{y + bar_height * 0.68:.1f}" font-size="14" '
+            f'fill="#1b1b1b">{escape(_fmt(value))}{escape(unit)}</text>'
+        )
+    if not items:
+        parts.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" font-size="14">—</text>')
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every interpolated value is escaped above
