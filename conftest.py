@@ -84,6 +84,9 @@ def live_celery_worker(transactional_db):
     from config.celery import app
 
     app.conf.task_default_queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    # Messages left by earlier tests (which ran without a worker) refer to rows that no longer exist.
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
     with start_worker(
         app,
         pool="solo",
