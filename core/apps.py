@@ -1,3 +1,4 @@
+import os
 import sys
 
 from django.apps import AppConfig
@@ -10,7 +11,12 @@ class CoreConfig(AppConfig):
     verbose_name = _("共通")
 
     def ready(self) -> None:
-        if settings.DEBUG and settings.CELERY_TASK_ALWAYS_EAGER and "runserver" in sys.argv:
+        if (
+            settings.DEBUG
+            and settings.CELERY_TASK_ALWAYS_EAGER
+            and "runserver" in sys.argv
+            and os.environ.get("RUN_MAIN") == "true"
+        ):
             print(
                 "REDIS_URL が未設定のため、Celery タスクはプロセス内で実行します"
                 " (tasks run in-process: no Redis configured).",

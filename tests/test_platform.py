@@ -133,3 +133,10 @@ def test_times_are_aware_and_in_tokyo(settings):
 
     assert settings.USE_TZ and settings.TIME_ZONE == "Asia/Tokyo" and settings.LANGUAGE_CODE == "ja"
     assert timezone.localtime().utcoffset().total_seconds() == 9 * 3600
+
+
+def test_the_500_page_renders_without_a_request_context():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert "システムエラーが発生しました" in html and "<main" in html
