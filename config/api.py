@@ -9,10 +9,21 @@ from consultations.api import router as consultations_router
 from core.choices import Prefecture, Region, prefectures_in
 from core.errors import ApplicationError
 from selfcheck.api import router as selfcheck_router
+from seminars.api import EXTRA_PATHS as seminars_extra_paths
 from seminars.api import router as seminars_router
 from subsidies.api import router as subsidies_router
 
-api = NinjaAPI(
+
+class PortalAPI(NinjaAPI):
+    """Adds the plain Django paths (feeds) that apps describe to the OpenAPI document."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema["paths"].update(seminars_extra_paths)
+        return schema
+
+
+api = PortalAPI(
     title="CN支援ポータル API",
     version="1",
     description="中小企業のカーボンニュートラル支援ポータルの公開API。エラーは400で、原因の項目名を field に返します。",

@@ -1,3 +1,83 @@
-from ninja import Router
+from datetime import datetime
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from ninja import Query, Router, Schema
+
+from core.choices import Prefecture
+
+from . import selectors
+from .models import Audience, SeminarFormat
 
 router = Router(tags=["seminars"])
+
+
+class SeminarOut(Schema):
+    id: int
+    title: str
+    format: str
+    starts_at: datetime
+    ends_at: datetime
+    venue: str
+    prefecture: str
+    audiences: list[str]
+    cohosts: list[str]
+    capacity: int | None
+    seats_left: int | None
+    registration_closes_at: datetime
+    url: str
+
+
+@router.get("", response=list[SeminarOut], summary="セミナーの一覧")
+def list_seminars(
+    request: HttpRequest,
+    upcoming: bool = True,
+    format: SeminarFormat | None = None,
+    audience: Audience | None = None,
+    prefecture: Prefecture | None = None,
+    q: str = Query("", max_length=100),
+):
+    seminars = selectors.seminar_list(
+        upcoming=upcoming,
+        format=format.value if format else "",
+        audience=audience.value if audience else "",
+        prefecture=prefecture.value if prefecture else "",
+        q=q,
+    )[:200]
+    return [
+        {
+            "id": s.pk,
+            "title": s.title,
+            "format": s.format,
+            "starts_at": timezone.localtime(s.starts_at),
+            "ends_at": timezone.localtime(s.ends_at),
+            "venue": s.venue,
+            "prefecture": s.prefecture,
+            "audiences": [str(a) for a in s.audiences],
+            "cohosts": [c.name for c in s.cohosts.all()],
+            "capacity": s.capacity,
+            "seats_left": selectors.seats_left(s),
+            "registration_closes_at": timezone.localtime(s.registration_closes_at),
+            "url": request.build_absolute_uri(reverse("seminars:detail", args=[s.pk])),
+        }
+        for s in seminars
+    ]
+
+
+# The iCalendar feed is a plain Django view; it is described here so that the OpenAPI document lists it.
+EXTRA_PATHS = {
+    "/seminars/feed.ics": {
+        "get": {
+            "operationId": "seminars_feed_ics",
+            "summary": "開催予定セミナーのiCalendarフィード",
+            "tags": ["seminars"],
+            "responses": {
+                "200": {
+                    "description": "iCalendar (RFC 5545)",
+                    "content": {"text/calendar": {"schema": {"type": "string"}}},
+                }
+            },
+        }
+    }
+}

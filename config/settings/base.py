@@ -149,6 +149,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.outbox_sweep",
         "schedule": crontab(minute="*/5"),
     },
+    # seminars
+    "seminar-reminders": {
+        "task": "seminars.tasks.seminar_reminders_send",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
@@ -170,6 +175,9 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'; "
     "object-src 'none'"
 )
+
+# seminars: registration closes this many hours before the start unless the seminar says otherwise.
+SEMINAR_REGISTRATION_CLOSE_HOURS = env.int("SEMINAR_REGISTRATION_CLOSE_HOURS", default=24)
 
 LOGGING = {
     "version": 1,

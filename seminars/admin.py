@@ -1,0 +1,209 @@
+import csv
+from collections import Counter, defaultdict
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.charts import bar_chart_svg
+from core.errors import ApplicationError
+
+from . import services
+from .models import Audience, CoHost, Material, Registration, RegistrationStatus, Seminar, SeminarFormat, Session
+
+
+class SessionInline(admin.TabularInline):
+    model = Session
+    extra = 1
+
+
+class CoHostInline(admin.TabularInline):
+    model = CoHost
+    extra = 1
+
+
+class MaterialInline(admin.TabularInline):
+    model = Material
+    extra = 0
+
+
+class RegistrationInline(admin.TabularInline):
+    model = Registration
+    fields = ["user", "organisation", "status", "waitlisted_at", "attended"]
+    readonly_fields = ["user", "organisation", "status", "waitlisted_at"]
+    extra = 0
+    can_delete = False
+    ordering = ["status", "waitlisted_at", "created_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+def export_attendees_csv(modeladmin, request: HttpRequest, queryset) -> HttpResponse:
+    """Attendee list as CSV in UTF-8 with BOM, so that Excel in Japan opens it correctly."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="seminar-attendees.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(["セミナー", "開催日", "氏名", "メールアドレス", "所属", "状態", "出席", "申込日時"])
+    rows = (
+        Registration.objects.filter(seminar__in=queryset)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .select_related("seminar", "user")
+        .order_by("seminar__starts_at", "status", "created_at")
+    )
+    for r in rows:
+        writer.writerow(
+            [
+                r.seminar.title,
+                timezone.localtime(r.seminar.starts_at).strftime("%Y-%m-%d %H:%M"),
+                r.user.get_full_name(),
+                r.user.email,
+                r.organisation,
+                r.get_status_display(),
+                {True: "出席", False: "欠席", None: ""}[r.attended],
+                timezone.localtime(r.created_at).strftime("%Y-%m-%d %H:%M"),
+            ]
+        )
+    return response
+
+
+export_attendees_csv.short_description = _("参加者をCSVで出力（Excel対応）")
+
+
+def announce_materials(modeladmin, request: HttpRequest, queryset) -> None:
+    for seminar in queryset:
+        try:
+            count = services.seminar_announce_materials(seminar=seminar)
+        except ApplicationError as exc:
+            modeladmin.message_user(request, f"{seminar.title}: {exc.message}", messages.ERROR)
+        else:
+            modeladmin.message_user(
+                request, _("%(title)s: %(n)d 件のお知らせを送ります。") % {"title": seminar.title, "n": count}
+            )
+
+
+announce_materials.short_description = _("資料公開のお知らせメールを送る")
+
+
+@admin.register(Seminar)
+class SeminarAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "starts_at",
+        "format",
+        "prefecture",
+        "capacity",
+        "registered",
+        "waitlisted",
+        "final_headcount",
+    ]
+    list_filter = [
+        "format",
+        "prefecture",
+        "for_sme",
+        "for_institution",
+        "for_financial",
+        "for_consultant",
+        "is_published",
+    ]
+    search_fields = ["title", "summary", "cohosts__name", "sessions__title"]
+    date_hierarchy = "starts_at"
+    list_editable = ["final_headcount"]
+    inlines = [SessionInline, CoHostInline, MaterialInline, RegistrationInline]
+    actions = [export_attendees_csv, announce_materials]
+    fieldsets = (
+        (None, {"fields": ("title", "summary", "format", "starts_at", "ends_at", "is_published")}),
+        (_("会場・配信"), {"fields": ("venue", "prefecture", "streaming_url")}),
+        (_("対象"), {"fields": ("for_sme", "for_institution", "for_financial", "for_consultant")}),
+        (_("申込"), {"fields": ("accepts_registration", "capacity", "registration_close_hours")}),
+        (_("実績"), {"fields": ("final_headcount", "headcount_note", "materials_announced_at")}),
+    )
+    readonly_fields = ["materials_announced_at"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_registered=Count("registrations", filter=Q(registrations__status=RegistrationStatus.REGISTERED)),
+                n_waitlisted=Count("registrations", filter=Q(registrations__status=RegistrationStatus.WAITLISTED)),
+            )
+        )
+
+    @admin.display(description=_("申込"), ordering="n_registered")
+    def registered(self, obj) -> int:
+        return obj.n_registered
+
+    @admin.display(description=_("キャンセル待ち"), ordering="n_waitlisted")
+    def waitlisted(self, obj) -> int:
+        return obj.n_waitlisted
+
+    def get_urls(self):
+        return [
+            path("summary/", self.admin_site.admin_view(self.summary_view), name="seminars_seminar_summary")
+        ] + super().get_urls()
+
+    def summary_view(self, request: HttpRequest) -> TemplateResponse:
+        """Seminars and attendees per month, format and audience: the figures SMRJ reports."""
+        year = request.GET.get("year", "")
+        seminars = Seminar.objects.annotate(
+            n_registered=Count("registrations", filter=Q(registrations__status=RegistrationStatus.REGISTERED))
+        )
+        if year.isdigit():
+            seminars = seminars.filter(starts_at__year=int(year))
+        by_month: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        by_format: Counter = Counter()
+        by_format_people: Counter = Counter()
+        by_audience: Counter = Counter()
+        total_people = 0
+        for s in seminars:
+            people = s.final_headcount if s.final_headcount is not None else s.n_registered
+            month = timezone.localtime(s.starts_at).strftime("%Y-%m")
+            by_month[month][0] += 1
+            by_month[month][1] += people
+            by_format[s.format] += 1
+            by_format_people[s.format] += people
+            for audience in s.audiences:
+                by_audience[audience] += 1
+            total_people += people
+        months = sorted(by_month.items())
+        format_rows = [
+            (str(SeminarFormat(f).label), by_format[f], by_format_people[f]) for f in SeminarFormat if by_format[f]
+        ]
+        audience_rows = [(str(Audience(a).label), by_audience[a]) for a in Audience if by_audience[a]]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("セミナー実績の集計"),
+            "year": year,
+            "years": sorted({d.year for d in Seminar.objects.dates("starts_at", "year")}, reverse=True),
+            "months": [(m, v[0], v[1]) for m, v in months],
+            "format_rows": format_rows,
+            "audience_rows": audience_rows,
+            "total_seminars": sum(v[0] for _, v in months),
+            "total_people": total_people,
+            "month_chart": bar_chart_svg([(m, v[1]) for m, v in months], title=str(_("月別の参加者数")), unit="名"),
+            "format_chart": bar_chart_svg(
+                [(r[0], r[1]) for r in format_rows], title=str(_("形式別の開催数")), unit="回"
+            ),
+            "audience_chart": bar_chart_svg(audience_rows, title=str(_("対象別の開催数")), unit="回"),
+        }
+        return TemplateResponse(request, "admin/seminars/summary.html", context)
+
+
+@admin.register(Registration)
+class RegistrationAdmin(admin.ModelAdmin):
+    list_display = ["seminar", "user", "organisation", "status", "waitlisted_at", "attended", "created_at"]
+    list_filter = ["status", "attended", "seminar__format", ("seminar", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["user__email", "organisation", "seminar__title"]
+    list_editable = ["attended"]
+    list_select_related = ["seminar", "user"]
+    readonly_fields = ["seminar", "user", "status", "waitlisted_at", "cancelled_at", "created_at"]
+    fields = ["seminar", "user", "organisation", "status", "waitlisted_at", "cancelled_at", "attended", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -1,0 +1,27 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.choices import Prefecture, Region
+
+from .models import Audience, SeminarFormat
+
+
+def _with_blank(choices, label):
+    return [("", label)] + list(choices)
+
+
+class SeminarFilterForm(forms.Form):
+    q = forms.CharField(label=_("キーワード"), required=False, max_length=100)
+    format = forms.ChoiceField(label=_("形式"), required=False, choices=_with_blank(SeminarFormat.choices, _("すべて")))
+    audience = forms.ChoiceField(label=_("対象"), required=False, choices=_with_blank(Audience.choices, _("すべて")))
+    region = forms.ChoiceField(label=_("地域"), required=False, choices=_with_blank(Region.choices, _("すべて")))
+    prefecture = forms.ChoiceField(
+        label=_("都道府県"), required=False, choices=_with_blank(Prefecture.choices, _("すべて"))
+    )
+    month = forms.DateField(
+        label=_("開催月"),
+        required=False,
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        error_messages={"invalid": _("開催月は 2026-12 の形で入力してください。")},
+    )

@@ -1,0 +1,97 @@
+from datetime import date
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from core.choices import prefectures_in
+
+from .models import CoHost, Registration, RegistrationStatus, Seminar, Session
+
+AUDIENCE_FIELDS = {
+    "sme": "for_sme",
+    "institution": "for_institution",
+    "financial": "for_financial",
+    "consultant": "for_consultant",
+}
+
+
+def seminar_list(
+    *,
+    archive: bool = False,
+    upcoming: bool | None = None,
+    q: str = "",
+    format: str = "",
+    audience: str = "",
+    prefecture: str = "",
+    region: str = "",
+    month: date | None = None,
+) -> QuerySet[Seminar]:
+    """Published seminars with seat counts and co-hosts; a fixed number of queries whatever the size."""
+    now = timezone.now()
+    seminars = (
+        Seminar.objects.filter(is_published=True)
+        .annotate(
+            registered_count=Count("registrations", filter=Q(registrations__status=RegistrationStatus.REGISTERED))
+        )
+        .prefetch_related("cohosts")
+    )
+    if upcoming is None:
+        upcoming = not archive
+    if upcoming:
+        seminars = seminars.filter(ends_at__gte=now).order_by("starts_at")
+    else:
+        seminars = seminars.filter(ends_at__lt=now).order_by("-starts_at")
+    if q:
+        # icontains is a substring match, so 省エネ is found inside 省エネルギー or 省エネ診断.
+        seminars = seminars.filter(
+            Q(title__icontains=q)
+            | Q(summary__icontains=q)
+            | Exists(CoHost.objects.filter(seminar=OuterRef("pk"), name__icontains=q))
+            | Exists(
+                Session.objects.filter(seminar=OuterRef("pk")).filter(Q(title__icontains=q) | Q(speaker__icontains=q))
+            )
+        )
+    if format:
+        seminars = seminars.filter(format=format)
+    if audience in AUDIENCE_FIELDS:
+        seminars = seminars.filter(**{AUDIENCE_FIELDS[audience]: True})
+    if prefecture:
+        seminars = seminars.filter(prefecture=prefecture)
+    elif region:
+        seminars = seminars.filter(prefecture__in=prefectures_in(region))
+    if month:
+        seminars = seminars.filter(starts_at__year=month.year, starts_at__month=month.month)
+    return seminars
+
+
+def seminar_detail(*, pk: int) -> Seminar:
+    return (
+        Seminar.objects.filter(is_published=True)
+        .annotate(
+            registered_count=Count("registrations", filter=Q(registrations__status=RegistrationStatus.REGISTERED))
+        )
+        .prefetch_related("cohosts", "sessions", "materials")
+        .get(pk=pk)
+    )
+
+
+def registration_of(*, seminar: Seminar, user: User) -> Registration | None:
+    if not user.is_authenticated:
+        return None
+    return seminar.registrations.filter(user=user).exclude(status=RegistrationStatus.CANCELLED).first()
+
+
+def registrations_of_user(*, user: User) -> QuerySet[Registration]:
+    return (
+        Registration.objects.filter(user=user)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .select_related("seminar")
+        .order_by("seminar__starts_at")
+    )
+
+
+def seats_left(seminar: Seminar) -> int | None:
+    if seminar.capacity is None:
+        return None
+    return max(seminar.capacity - seminar.registered_count, 0)

@@ -1,0 +1,216 @@
+"""Seminar registrations: seats, waitlist, cancellation, and the mails that go with them."""
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from core.choices import InstitutionType
+from core.errors import ApplicationError
+from core.ics import CalendarEvent, calendar_bytes
+from core.mail import Attachment, outbox_enqueue
+
+from .models import Audience, Registration, RegistrationStatus, Seminar
+
+TOKEN_SALT = "seminars.registration"
+TOKEN_MAX_AGE = 60 * 60 * 24 * 180
+
+
+def audience_of(user: User) -> str | None:
+    """Which audience a user belongs to; None for SMRJ staff, who may join anything."""
+    if user.is_staff:
+        return None
+    if user.institution_id:
+        kind = user.institution.kind
+        if kind == InstitutionType.BANK:
+            return Audience.FINANCIAL
+        if kind == InstitutionType.CONSULTANT:
+            return Audience.CONSULTANT
+        return Audience.INSTITUTION
+    return Audience.SME
+
+
+def _organisation_of(user: User) -> str:
+    if user.company_id:
+        return user.company.name
+    if user.institution_id:
+        return user.institution.name
+    return ""
+
+
+def registration_create(*, seminar_id: int, user: User) -> Registration:
+    """Register a user, or put them on the waitlist when the seats are gone."""
+    with transaction.atomic():
+        # Lock the seminar row: it is what becomes scarcer, so concurrent sign-ups queue here.
+        seminar = Seminar.objects.select_for_update().get(pk=seminar_id, is_published=True)
+        if not seminar.accepts_registration or not seminar.is_open_for_registration:
+            raise ApplicationError(_("このセミナーの申込受付は終了しました。"))
+        audience = audience_of(user)
+        if audience is not None and audience not in seminar.audiences:
+            raise ApplicationError(
+                _("このセミナーの対象は「%(audiences)s」のため、お申し込みいただけません。")
+                % {"audiences": "・".join(seminar.audience_labels)}
+            )
+        if seminar.registrations.filter(user=user).exclude(status=RegistrationStatus.CANCELLED).exists():
+            raise ApplicationError(_("このセミナーにはすでに申し込んでいます。"))
+        taken = seminar.registrations.filter(status=RegistrationStatus.REGISTERED).count()
+        has_seat = seminar.capacity is None or taken < seminar.capacity
+        try:
+            with transaction.atomic():
+                registration = Registration.objects.create(
+                    seminar=seminar,
+                    user=user,
+                    organisation=_organisation_of(user),
+                    status=RegistrationStatus.REGISTERED if has_seat else RegistrationStatus.WAITLISTED,
+                    waitlisted_at=None if has_seat else timezone.now(),
+                )
+        except IntegrityError as exc:
+            raise ApplicationError(_("このセミナーにはすでに申し込んでいます。")) from exc
+        kind = "confirmation" if has_seat else "waitlisted"
+        _mail(registration, kind)
+    return registration
+
+
+def registration_cancel(*, registration: Registration) -> Registration:
+    """Cancel a registration or leave the waitlist; a freed seat goes to the first person waiting."""
+    with transaction.atomic():
+        seminar = Seminar.objects.select_for_update().get(pk=registration.seminar_id)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status == RegistrationStatus.CANCELLED:
+            raise ApplicationError(_("この申込はすでにキャンセルされています。"))
+        if seminar.starts_at <= timezone.now():
+            raise ApplicationError(_("開始後のセミナーはキャンセルできません。"))
+        freed_seat = registration.status == RegistrationStatus.REGISTERED
+        registration.status = RegistrationStatus.CANCELLED
+        registration.cancelled_at = timezone.now()
+        registration.save(update_fields=["status", "cancelled_at", "updated_at"])
+        if freed_seat:
+            _promote_waitlist(seminar)
+    return registration
+
+
+def _promote_waitlist(seminar: Seminar) -> None:
+    taken = seminar.registrations.filter(status=RegistrationStatus.REGISTERED).count()
+    free = None if seminar.capacity is None else seminar.capacity - taken
+    waiting = seminar.registrations.filter(status=RegistrationStatus.WAITLISTED).order_by("waitlisted_at", "pk")
+    for registration in waiting[:free] if free is not None else waiting:
+        registration.status = RegistrationStatus.REGISTERED
+        registration.save(update_fields=["status", "updated_at"])
+        _mail(registration, "promoted")
+
+
+def registration_set_attendance(*, registration: Registration, attended: bool) -> Registration:
+    registration.attended = attended
+    registration.save(update_fields=["attended", "updated_at"])
+    return registration
+
+
+def seminar_announce_materials(*, seminar: Seminar) -> int:
+    """Tell every registered person that the materials are up (once per registration)."""
+    if not seminar.materials.exists():
+        raise ApplicationError(_("資料が登録されていません。"))
+    sent = 0
+    with transaction.atomic():
+        for registration in seminar.registrations.filter(status=RegistrationStatus.REGISTERED).select_related(
+            "user", "seminar"
+        ):
+            sent += _mail(registration, "materials") is not None
+        seminar.materials_announced_at = timezone.now()
+        seminar.save(update_fields=["materials_announced_at", "updated_at"])
+    return sent
+
+
+def reminders_send(*, now=None) -> int:
+    """Queue the day-before and hour-before reminders that are due; each goes once per registration."""
+    now = now or timezone.now()
+    queued = 0
+    day = Registration.objects.filter(
+        status=RegistrationStatus.REGISTERED,
+        seminar__starts_at__gt=now,
+        seminar__starts_at__lte=now + timezone.timedelta(hours=24),
+    ).select_related("seminar", "user")
+    for registration in day:
+        queued += _mail(registration, "reminder-day") is not None
+    hour = day.filter(
+        seminar__starts_at__lte=now + timezone.timedelta(hours=1), seminar__format__in=["online", "hybrid"]
+    )
+    for registration in hour:
+        queued += _mail(registration, "reminder-hour") is not None
+    return queued
+
+
+def token_for(registration: Registration, action: str) -> str:
+    return signing.dumps({"r": registration.pk, "a": action}, salt=TOKEN_SALT)
+
+
+def registration_from_token(*, token: str, action: str) -> Registration:
+    try:
+        data = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
+    except signing.BadSignature as exc:
+        raise ApplicationError(_("リンクが無効か、有効期限が切れています。")) from exc
+    if data.get("a") != action:
+        raise ApplicationError(_("リンクが無効か、有効期限が切れています。"))
+    try:
+        return Registration.objects.select_related("seminar", "user").get(pk=data["r"])
+    except Registration.DoesNotExist as exc:
+        raise ApplicationError(_("リンクが無効か、有効期限が切れています。")) from exc
+
+
+def seminar_ics(seminar: Seminar, *, with_link: bool = False) -> bytes:
+    return calendar_bytes([calendar_event(seminar, with_link=with_link)])
+
+
+def calendar_event(seminar: Seminar, *, with_link: bool = False) -> CalendarEvent:
+    url = settings.SITE_URL + reverse("seminars:detail", args=[seminar.pk])
+    location = seminar.venue or str(seminar.get_format_display())
+    description = seminar.summary
+    if with_link and seminar.streaming_url:
+        description = f"{description}\n{_('配信URL')}: {seminar.streaming_url}".strip()
+    return CalendarEvent(
+        uid=f"seminar-{seminar.pk}@cn-portal",
+        start=seminar.starts_at,
+        end=seminar.ends_at,
+        summary=seminar.title,
+        description=description,
+        location=location,
+        url=url,
+    )
+
+
+SUBJECTS = {
+    "confirmation": "セミナーのお申し込みを受け付けました",
+    "waitlisted": "キャンセル待ちに登録しました",
+    "promoted": "キャンセル待ちから参加が確定しました",
+    "reminder-day": "明日のセミナーのご案内",
+    "reminder-hour": "まもなくセミナーが始まります",
+    "materials": "セミナー資料を公開しました",
+}
+
+
+def _mail(registration: Registration, kind: str):
+    seminar = registration.seminar
+    base = settings.SITE_URL
+    context = {
+        "registration": registration,
+        "seminar": seminar,
+        "starts": timezone.localtime(seminar.starts_at),
+        "ends": timezone.localtime(seminar.ends_at),
+        "detail_url": base + reverse("seminars:detail", args=[seminar.pk]),
+        "cancel_url": base + reverse("seminars:token_cancel", args=[token_for(registration, "cancel")]),
+        "leave_url": base + reverse("seminars:token_leave", args=[token_for(registration, "leave")]),
+        "kind": kind,
+    }
+    attachments = []
+    if kind in ("confirmation", "promoted"):
+        attachments.append(Attachment("seminar.ics", seminar_ics(seminar, with_link=True), "text/calendar"))
+    return outbox_enqueue(
+        key=f"seminars.registration:{registration.pk}:{kind}",
+        to=[registration.user.email],
+        subject=f"[CN支援ポータル] {SUBJECTS[kind]}：{seminar.title}",
+        body=render_to_string(f"seminars/email/{kind}.txt", context),
+        attachments=attachments,
+    )

@@ -1,0 +1,145 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.errors import ApplicationError
+from core.ics import calendar_bytes
+
+from . import selectors, services
+from .forms import SeminarFilterForm
+from .models import Material, Registration, RegistrationStatus, Seminar
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    form = SeminarFilterForm(request.GET or None)
+    archive = request.GET.get("view") == "archive"
+    filters = form.cleaned_data if form.is_valid() else {}
+    seminars = selectors.seminar_list(archive=archive, **{k: v for k, v in filters.items() if v})
+    page = Paginator(seminars, 20).get_page(request.GET.get("page"))
+    for seminar in page:
+        seminar.seats_left = selectors.seats_left(seminar)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "seminars/index.html",
+        {"form": form, "page": page, "archive": archive, "query": query.urlencode()},
+    )
+
+
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        seminar = selectors.seminar_detail(pk=pk)
+    except Seminar.DoesNotExist as exc:
+        raise Http404 from exc
+    registration = selectors.registration_of(seminar=seminar, user=request.user)
+    return render(
+        request,
+        "seminars/detail.html",
+        {
+            "seminar": seminar,
+            "registration": registration,
+            "seats_left": selectors.seats_left(seminar),
+            "show_stream": registration is not None and registration.status == RegistrationStatus.REGISTERED,
+        },
+    )
+
+
+@login_required
+@require_POST
+def register(request: HttpRequest, pk: int) -> HttpResponse:
+    get_object_or_404(Seminar, pk=pk, is_published=True)
+    try:
+        registration = services.registration_create(seminar_id=pk, user=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        if registration.status == RegistrationStatus.REGISTERED:
+            messages.success(request, _("お申し込みを受け付けました。確認メールをお送りしました。"))
+        else:
+            messages.warning(
+                request, _("満席のため、キャンセル待ちに登録しました。席が空いたらメールでお知らせします。")
+            )
+    return redirect("seminars:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = get_object_or_404(Registration, pk=pk, user=request.user)
+    try:
+        services.registration_cancel(registration=registration)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("キャンセルしました。"))
+    if request.POST.get("next") == "my":
+        return redirect("seminars:my")
+    return redirect("seminars:detail", pk=registration.seminar_id)
+
+
+def _token_view(request: HttpRequest, token: str, action: str) -> HttpResponse:
+    try:
+        registration = services.registration_from_token(token=token, action=action)
+    except ApplicationError as exc:
+        return render(request, "seminars/token_invalid.html", {"message": exc.message}, status=400)
+    done = registration.status == RegistrationStatus.CANCELLED
+    if request.method == "POST" and not done:
+        try:
+            services.registration_cancel(registration=registration)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            done = True
+    return render(
+        request, "seminars/token_confirm.html", {"registration": registration, "action": action, "done": done}
+    )
+
+
+def token_cancel(request: HttpRequest, token: str) -> HttpResponse:
+    return _token_view(request, token, "cancel")
+
+
+def token_leave(request: HttpRequest, token: str) -> HttpResponse:
+    return _token_view(request, token, "leave")
+
+
+@login_required
+def my(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    registrations = list(selectors.registrations_of_user(user=request.user))
+    return render(
+        request,
+        "seminars/my.html",
+        {
+            "upcoming": [r for r in registrations if r.seminar.ends_at >= now],
+            "past": [r for r in registrations if r.seminar.ends_at < now][::-1],
+        },
+    )
+
+
+def ics(request: HttpRequest, pk: int) -> HttpResponse:
+    seminar = get_object_or_404(Seminar, pk=pk, is_published=True)
+    registration = selectors.registration_of(seminar=seminar, user=request.user)
+    with_link = registration is not None and registration.status == RegistrationStatus.REGISTERED
+    response = HttpResponse(services.seminar_ics(seminar, with_link=with_link), content_type="text/calendar")
+    response["Content-Disposition"] = f'attachment; filename="seminar-{seminar.pk}.ics"'
+    return response
+
+
+def feed(request: HttpRequest) -> HttpResponse:
+    seminars = selectors.seminar_list(upcoming=True)[:200]
+    body = calendar_bytes([services.calendar_event(s) for s in seminars], name=_("CN支援ポータル セミナー"))
+    return HttpResponse(body, content_type="text/calendar; charset=utf-8")
+
+
+def material(request: HttpRequest, pk: int) -> FileResponse:
+    item = get_object_or_404(Material.objects.select_related("seminar"), pk=pk, seminar__is_published=True)
+    if not item.seminar.is_past:
+        raise Http404
+    return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.file.name.rsplit("/", 1)[-1])
