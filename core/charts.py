@@ -22,6 +22,7 @@ def bar_chart_svg(
     unit: str = "",
     width: int = 640,
     bar_height: int = 26,
+    colour: str | None = None,
 ) -> SafeString:
     """A horizontal bar chart; the caller shows the same figures in a table next to it."""
     label_width = 200
@@ -39,11 +40,11 @@ def bar_chart_svg(
     for index, (label, value) in enumerate(items):
         y = top + index * (bar_height + gap)
         bar = max(0.0, float(value) / peak * plot_width)
-        colour = PALETTE[index % len(PALETTE)]
+        fill = colour or PALETTE[index % len(PALETTE)]
         parts.append(
             f'<text x="{label_width - 8}" y="{y + bar_height * 0.68:.1f}" text-anchor="end" '
             f'font-size="14" fill="#1b1b1b">{escape(str(label))}</text>'
-            f'<rect x="{label_width}" y="{y}" width="{bar:.1f}" height="{bar_height}" fill="{colour}" rx="3"/>'
+            f'<rect x="{label_width}" y="{y}" width="{bar:.1f}" height="{bar_height}" fill="{fill}" rx="3"/>'
             f'<text x="{label_width + bar + 6:.1f}" y="{y + bar_height * 0.68:.1f}" font-size="14" '
             f'fill="#1b1b1b">{escape(_fmt(value))}{escape(unit)}</text>'
         )

@@ -186,7 +186,9 @@ class SeminarAdmin(admin.ModelAdmin):
             "audience_rows": audience_rows,
             "total_seminars": sum(v[0] for _, v in months),
             "total_people": total_people,
-            "month_chart": bar_chart_svg([(m, v[1]) for m, v in months], title=str(_("月別の参加者数")), unit="名"),
+            "month_chart": bar_chart_svg(
+                [(m, v[1]) for m, v in months], title=str(_("月別の参加者数")), unit="名", colour="#1a5fb4"
+            ),
             "format_chart": bar_chart_svg(
                 [(r[0], r[1]) for r in format_rows], title=str(_("形式別の開催数")), unit="回"
             ),
