@@ -188,3 +188,21 @@ def test_initial_data_holds_the_23_past_seminars():
     first = past.order_by("starts_at").first()
     assert first.final_headcount == 600 and first.cohosts.get().name == "関東経済産業局"
     assert past.filter(format="video").count() == 1 and past.filter(format="training").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_failing_mail_server_loses_no_registration(settings, sme_user, django_capture_on_commit_callbacks):
+    from core.tasks import outbox_send
+
+    settings.EMAIL_BACKEND = "tests.test_mail.BrokenSMTPBackend"
+    seminar = SeminarFactory()
+    registration = services.registration_create(seminar_id=seminar.pk, user=sme_user)
+    row = MailOutbox.objects.get(key=f"seminars.registration:{registration.pk}:confirmation")
+    outbox_send.apply(args=[row.pk])
+    row.refresh_from_db()
+    assert row.sent_at is None and row.attempts >= 1
+    assert Registration.objects.get(pk=registration.pk).status == RegistrationStatus.REGISTERED
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    outbox_send.apply(args=[row.pk])
+    row.refresh_from_db()
+    assert row.sent_at is not None and len(mail.outbox) == 1
