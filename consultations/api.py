@@ -1,3 +1,51 @@
-from ninja import Router
+"""Public read-only API: the windows and their slots, so that support institutions can show free slots."""
+
+import datetime as dt
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+
+from core.errors import ApplicationError
+
+from .models import ConsultationWindow
+from .services import window_slots
 
 router = Router(tags=["consultations"])
+MAX_RANGE_DAYS = 92
+
+
+class WindowOut(Schema):
+    code: str
+    name: str
+    modes: list[str]
+    address: str
+
+
+class SlotOut(Schema):
+    start: str
+    end: str
+    free: bool
+
+
+@router.get("/windows", response=list[WindowOut], summary="相談窓口の一覧")
+def list_windows(request: HttpRequest):
+    return [
+        {"code": w.code, "name": w.name, "modes": [str(m) for m in w.modes], "address": w.address}
+        for w in ConsultationWindow.objects.all()
+    ]
+
+
+@router.get("/slots", response=list[SlotOut], summary="相談枠と空き状況（時刻は +09:00）")
+def list_slots(request: HttpRequest, window: str, date_from: dt.date, date_to: dt.date):
+    if date_from > date_to:
+        raise ApplicationError(_("date_from は date_to 以前の日付にしてください。"), field="date_from")
+    if (date_to - date_from).days + 1 > MAX_RANGE_DAYS:
+        raise ApplicationError(_("期間は%(n)s日以内で指定してください。") % {"n": MAX_RANGE_DAYS}, field="date_to")
+    found = ConsultationWindow.objects.filter(code=window).first()
+    if found is None:
+        raise ApplicationError(_("相談窓口が見つかりません。"), field="window")
+    return [
+        {"start": s.start.isoformat(), "end": s.end.isoformat(), "free": s.free}
+        for s in window_slots(window=found, date_from=date_from, date_to=date_to)
+    ]

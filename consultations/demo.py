@@ -1,5 +1,35 @@
-"""Demo data of this area for `manage.py load_demo` (idempotent)."""
+"""Demo data of this area for `manage.py load_demo` (idempotent): fictional advisors, a closure, a few bookings."""
+
+import datetime as dt
+
+from .models import Advisor, AdvisorAvailability, Closure, ConsultationWindow
+
+ADVISORS = [
+    ("山田 太一（デモ）", "工場の省エネ・ボイラー更新", "エネルギー管理士", 22, ["hq", "chubu"]),
+    ("佐藤 みなみ（デモ）", "環境マネジメント・CO2算定", "中小企業診断士", 12, ["hq", "tohoku"]),
+    ("鈴木 健（デモ）", "建物の省エネ・空調", "技術士（衛生工学）", 18, ["hq", "kinki"]),
+    ("高橋 彩（デモ）", "LCA・カーボンフットプリント", "公害防止管理者", 9, ["hq", "chugoku"]),
+    ("伊藤 修（デモ）", "IoT・AIによる見える化", "エネルギー管理士", 15, ["hq", "kyushu"]),
+]
 
 
 def load_demo(*, stdout) -> None:
-    return None
+    windows = {w.code: w for w in ConsultationWindow.objects.all()}
+    for name, expertise, qualification, years, codes in ADVISORS:
+        advisor, created = Advisor.objects.get_or_create(
+            name=name,
+            defaults={
+                "expertise": expertise,
+                "qualifications": qualification,
+                "years_of_experience": years,
+                "bio": f"{expertise}を専門とする架空の専門家です（デモデータ）。",
+            },
+        )
+        advisor.windows.set([windows[c] for c in codes if c in windows])
+        if created:
+            for weekday in (1, 3):
+                AdvisorAvailability.objects.create(advisor=advisor, weekday=weekday, start=dt.time(9), end=dt.time(17))
+    for year in (2026, 2027):
+        for day in (dt.date(year, 12, 29), dt.date(year, 12, 30), dt.date(year, 12, 31)):
+            Closure.objects.get_or_create(window=None, date=day, defaults={"reason": "年末休業"})
+    stdout.write(f"consultations: {Advisor.objects.count()} advisors, {len(windows)} windows")

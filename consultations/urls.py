@@ -1,9 +1,15 @@
 from django.urls import path
 
-from core.views import coming_soon
+from . import views
 
 app_name = "consultations"
 
 urlpatterns = [
-    path("", coming_soon, {"area": "consultations"}, name="index"),
+    path("", views.index, name="index"),
+    path("w/<slug:code>/", views.calendar, name="calendar"),
+    path("w/<slug:code>/book/", views.book, name="book"),
+    path("bookings/", views.my_bookings, name="my_bookings"),
+    path("bookings/<int:pk>/", views.booking_detail, name="booking_detail"),
+    path("bookings/<int:pk>/cancel/<str:token>/", views.cancel, name="booking_cancel"),
+    path("bookings/<int:pk>/reschedule/<str:token>/", views.reschedule, name="booking_reschedule"),
 ]

@@ -156,6 +156,18 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- consultations ---
+CONSULTATIONS_NOTICE_HOURS = env.int("CONSULTATIONS_NOTICE_HOURS", default=24)
+CONSULTATIONS_HORIZON_WEEKS = env.int("CONSULTATIONS_HORIZON_WEEKS", default=8)
+CONSULTATIONS_MAX_FUTURE_BOOKINGS = env.int("CONSULTATIONS_MAX_FUTURE_BOOKINGS", default=2)
+CONSULTATIONS_CANCEL_CUTOFF_HOURS = env.int("CONSULTATIONS_CANCEL_CUTOFF_HOURS", default=24)
+CONSULTATIONS_REMINDER_HOUR = env.int("CONSULTATIONS_REMINDER_HOUR", default=10)
+CELERY_BEAT_SCHEDULE["consultations-reminders"] = {
+    "task": "consultations.tasks.consultations_send_reminders",
+    "schedule": crontab(hour=CONSULTATIONS_REMINDER_HOUR, minute=0),
+}
+# --- end consultations ---
+
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="CN支援ポータル <no-reply@cn-portal.example.jp>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -1,0 +1,90 @@
+"""E-mails about bookings (SME, advisor, desk), each queued once through the outbox with an .ics file."""
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from core.ics import CalendarEvent, calendar_bytes
+from core.mail import Attachment, outbox_enqueue
+
+from .models import Booking, Mode
+
+SUBJECTS = {
+    "created": "【CN相談】ご予約を受け付けました",
+    "changed": "【CN相談】ご予約の日時を変更しました",
+    "cancelled": "【CN相談】ご予約をキャンセルしました",
+    "reminder": "【CN相談】明日のご相談のお知らせ",
+}
+
+
+def booking_links(booking: Booking) -> dict[str, str]:
+    base = settings.SITE_URL.rstrip("/")
+    return {
+        "detail": base + reverse("consultations:booking_detail", args=[booking.pk]),
+        "reschedule": base + reverse("consultations:booking_reschedule", args=[booking.pk, booking.token]),
+        "cancel": base + reverse("consultations:booking_cancel", args=[booking.pk, booking.token]),
+    }
+
+
+def booking_location(booking: Booking) -> str:
+    if booking.mode == Mode.IN_PERSON:
+        return booking.window.address
+    return booking.meeting_url
+
+
+def booking_ics(booking: Booking, *, cancelled: bool = False) -> bytes:
+    event = CalendarEvent(
+        uid=f"consultation-{booking.pk}@cn-portal",
+        start=booking.start,
+        end=booking.end,
+        summary=_("CN相談（%(window)s）") % {"window": booking.window.name},
+        description=booking_links(booking)["detail"],
+        location=booking_location(booking),
+        url=booking_links(booking)["detail"],
+        sequence=booking.sequence,
+        cancelled=cancelled,
+    )
+    return calendar_bytes([event])
+
+
+def notify_booking(*, booking: Booking, kind: str) -> bool:
+    """Queue the mails of one event; the keys make each one exactly-once. True when the SME mail was new."""
+    with translation.override("ja"):
+        cancelled = kind == "cancelled"
+        suffix = {
+            "created": "created",
+            "changed": f"changed:{booking.sequence}",
+            "cancelled": "cancelled",
+            "reminder": f"reminder:{booking.start:%Y%m%dT%H%M}",
+        }[kind]
+        ics = Attachment(
+            filename="consultation.ics", content=booking_ics(booking, cancelled=cancelled), mimetype="text/calendar"
+        )
+        context = {
+            "booking": booking,
+            "kind": kind,
+            "links": booking_links(booking),
+            "location": booking_location(booking),
+        }
+        sme_to = [booking.created_by.email] if booking.created_by_id else []
+        row = outbox_enqueue(
+            key=f"consultations.booking:{booking.pk}:{suffix}",
+            to=sme_to,
+            subject=_(SUBJECTS[kind]),
+            body=render_to_string("consultations/email/sme.txt", context),
+            attachments=[ics],
+        )
+        if kind != "reminder":
+            staff_to = [settings.DESK_EMAIL]
+            if booking.advisor.email:
+                staff_to.append(booking.advisor.email)
+            outbox_enqueue(
+                key=f"consultations.booking:{booking.pk}:{suffix}:staff",
+                to=staff_to,
+                subject=_(SUBJECTS[kind]) + f" #{booking.pk} {booking.company.name}",
+                body=render_to_string("consultations/email/staff.txt", context),
+                attachments=[ics],
+            )
+    return row is not None

@@ -1,0 +1,377 @@
+"""Slot computation and booking writes for the CN consultation windows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import jpholiday
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
+
+from accounts.models import Company, SupportInstitution
+from core.errors import ApplicationError
+
+from .models import (
+    ACTIVE_STATUSES,
+    Advisor,
+    AdvisorAvailability,
+    AdvisorDayOff,
+    Booking,
+    BookingStatus,
+    Closure,
+    ConsultationWindow,
+    MeetingTool,
+    Mode,
+    OpeningRule,
+    Topic,
+)
+
+JST = ZoneInfo("Asia/Tokyo")
+TAKEN_MESSAGE = "この枠はたった今埋まりました。別の日時を選んでください。"
+
+
+def notice_hours() -> int:
+    return getattr(settings, "CONSULTATIONS_NOTICE_HOURS", 24)
+
+
+def horizon_weeks() -> int:
+    return getattr(settings, "CONSULTATIONS_HORIZON_WEEKS", 8)
+
+
+def max_future_bookings() -> int:
+    return getattr(settings, "CONSULTATIONS_MAX_FUTURE_BOOKINGS", 2)
+
+
+def cancel_cutoff_hours() -> int:
+    return getattr(settings, "CONSULTATIONS_CANCEL_CUTOFF_HOURS", 24)
+
+
+@dataclass
+class Slot:
+    start: dt.datetime
+    end: dt.datetime
+    free_advisor_ids: list[int] = field(default_factory=list)
+
+    @property
+    def free(self) -> bool:
+        return bool(self.free_advisor_ids)
+
+
+def booking_bounds(now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """Earliest and latest slot start: the next day after the notice period, up to the horizon."""
+    now = (now or timezone.now()).astimezone(JST)
+    earliest = now + dt.timedelta(hours=notice_hours())
+    tomorrow = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(0), tzinfo=JST)
+    earliest = max(earliest, tomorrow)
+    latest = dt.datetime.combine(now.date() + dt.timedelta(weeks=horizon_weeks()), dt.time(23, 59), tzinfo=JST)
+    return earliest, latest
+
+
+def is_closed_day(day: dt.date) -> bool:
+    return bool(jpholiday.is_holiday(day))
+
+
+def window_slots(
+    *,
+    window: ConsultationWindow,
+    date_from: dt.date,
+    date_to: dt.date,
+    now: dt.datetime | None = None,
+    exclude_booking_id: int | None = None,
+) -> list[Slot]:
+    """Every bookable slot of a window between two dates with its free advisors, in five queries."""
+    earliest, latest = booking_bounds(now)
+    rules_by_day: dict[int, list[OpeningRule]] = defaultdict(list)
+    for rule in OpeningRule.objects.filter(window=window):
+        rules_by_day[rule.weekday].append(rule)
+    closed = {
+        c.date
+        for c in Closure.objects.filter(Q(window=window) | Q(window__isnull=True), date__range=(date_from, date_to))
+    }
+    advisor_ids = list(Advisor.objects.filter(windows=window, is_active=True).values_list("pk", flat=True))
+    available: dict[int, list[tuple[int, dt.time, dt.time]]] = defaultdict(list)
+    for advisor_id, weekday, start, end in AdvisorAvailability.objects.filter(advisor_id__in=advisor_ids).values_list(
+        "advisor_id", "weekday", "start", "end"
+    ):
+        available[weekday].append((advisor_id, start, end))
+    days_off = set(
+        AdvisorDayOff.objects.filter(advisor_id__in=advisor_ids, date__range=(date_from, date_to)).values_list(
+            "advisor_id", "date"
+        )
+    )
+    range_start = dt.datetime.combine(date_from, dt.time(0), tzinfo=JST)
+    range_end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(0), tzinfo=JST)
+    busy_qs = Booking.objects.filter(
+        advisor_id__in=advisor_ids, status__in=ACTIVE_STATUSES, start__lt=range_end, end__gt=range_start
+    )
+    if exclude_booking_id:
+        busy_qs = busy_qs.exclude(pk=exclude_booking_id)
+    busy: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    for advisor_id, start, end in busy_qs.values_list("advisor_id", "start", "end"):
+        busy[advisor_id].append((start, end))
+
+    slots: list[Slot] = []
+    day = date_from
+    while day <= date_to:
+        if day not in closed and not is_closed_day(day):
+            for rule in rules_by_day.get(day.weekday(), []):
+                start = dt.datetime.combine(day, rule.start, tzinfo=JST)
+                rule_end = dt.datetime.combine(day, rule.end, tzinfo=JST)
+                step = dt.timedelta(minutes=rule.slot_minutes)
+                while start + step <= rule_end:
+                    end = start + step
+                    if earliest <= start <= latest:
+                        free = [
+                            advisor_id
+                            for advisor_id, a_start, a_end in available.get(day.weekday(), [])
+                            if a_start <= start.time()
+                            and end.time() <= a_end
+                            and (end.time() != dt.time(0))
+                            and (advisor_id, day) not in days_off
+                            and not any(b_start < end and start < b_end for b_start, b_end in busy[advisor_id])
+                        ]
+                        slots.append(Slot(start=start, end=end, free_advisor_ids=sorted(set(free))))
+                    start = end
+        day += dt.timedelta(days=1)
+    return slots
+
+
+def _check_slot(
+    *, window: ConsultationWindow, start: dt.datetime, now: dt.datetime | None = None, exclude_booking_id=None
+) -> Slot:
+    """The slot starting at `start`, or a Japanese error that says why it cannot be booked."""
+    start = start.astimezone(JST)
+    earliest, latest = booking_bounds(now)
+    current = (now or timezone.now()).astimezone(JST)
+    if start <= current:
+        raise ApplicationError(_("過去の日時は予約できません。"), field="start")
+    if start < earliest:
+        raise ApplicationError(
+            _("予約は%(hours)s時間以上先の、翌日以降の枠からお選びください。") % {"hours": notice_hours()},
+            field="start",
+        )
+    if start > latest:
+        raise ApplicationError(_("予約できるのは%(weeks)s週間先までです。") % {"weeks": horizon_weeks()}, field="start")
+    if is_closed_day(start.date()):
+        raise ApplicationError(_("祝日・休業日は相談窓口がお休みです。"), field="start")
+    day = start.date()
+    slots = window_slots(window=window, date_from=day, date_to=day, now=now, exclude_booking_id=exclude_booking_id)
+    if not slots:
+        if Closure.objects.filter(Q(window=window) | Q(window__isnull=True), date=day).exists():
+            raise ApplicationError(_("この日は相談窓口がお休みです。"), field="start")
+        raise ApplicationError(_("この曜日は相談を受け付けていません。"), field="start")
+    for slot in slots:
+        if slot.start == start:
+            return slot
+    raise ApplicationError(_("受付時間外です。表示されている枠からお選びください。"), field="start")
+
+
+def booking_create(
+    *,
+    user,
+    window_code: str,
+    start: dt.datetime,
+    mode: str,
+    topics: list[str],
+    question: str,
+    meeting_tool: str,
+    customer_request: str = "",
+    advisor_id: int | None = None,
+    sitting_in_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> Booking:
+    company = user.company
+    if company is None:
+        raise ApplicationError(_("相談を予約するには企業情報の登録が必要です。"), field=None)
+    try:
+        window = ConsultationWindow.objects.get(code=window_code)
+    except ConsultationWindow.DoesNotExist:
+        raise ApplicationError(_("相談窓口が見つかりません。"), field="window") from None
+    _validate_intake(window=window, mode=mode, topics=topics, question=question, meeting_tool=meeting_tool)
+    sitting_in = None
+    if sitting_in_id:
+        sitting_in = SupportInstitution.objects.filter(pk=sitting_in_id).first()
+        if sitting_in is None:
+            raise ApplicationError(_("同席する支援機関が見つかりません。"), field="sitting_in")
+    try:
+        with transaction.atomic():
+            # The company row serialises its own bookings (the cap); the window row serialises the slot.
+            Company.objects.select_for_update().get(pk=company.pk)
+            ConsultationWindow.objects.select_for_update().get(pk=window.pk)
+            slot = _check_slot(window=window, start=start, now=now)
+            advisor = _pick_advisor(window=window, slot=slot, advisor_id=advisor_id)
+            current = now or timezone.now()
+            future = Booking.objects.filter(company=company, status__in=ACTIVE_STATUSES, start__gt=current).count()
+            if future >= max_future_bookings():
+                raise ApplicationError(
+                    _("予約中の相談は%(n)s件までです。実施後またはキャンセル後に、次の相談を予約できます。")
+                    % {"n": max_future_bookings()},
+                    field="start",
+                )
+            booking = Booking.objects.create(
+                company=company,
+                created_by=user,
+                window=window,
+                advisor=advisor,
+                advisor_chosen=bool(advisor_id),
+                start=slot.start,
+                end=slot.end,
+                mode=mode,
+                topics=list(topics),
+                question=question,
+                customer_request=customer_request,
+                meeting_tool=meeting_tool,
+                sitting_in=sitting_in,
+            )
+            from .notifications import notify_booking
+
+            notify_booking(booking=booking, kind="created")
+    except IntegrityError:
+        raise ApplicationError(_(TAKEN_MESSAGE), field="start", code="taken") from None
+    return booking
+
+
+def _validate_intake(*, window, mode, topics, question, meeting_tool) -> None:
+    if mode not in window.modes:
+        raise ApplicationError(_("この窓口では選べない相談方法です。"), field="mode")
+    if not topics or any(t not in Topic.values for t in topics):
+        raise ApplicationError(_("相談したいことを1つ以上選んでください。"), field="topics")
+    if not question.strip():
+        raise ApplicationError(_("ご相談内容を入力してください。"), field="question")
+    if meeting_tool not in MeetingTool.values:
+        raise ApplicationError(_("会議ツールを選んでください。"), field="meeting_tool")
+    if (mode == Mode.IN_PERSON) != (meeting_tool == MeetingTool.IN_PERSON):
+        raise ApplicationError(_("相談方法と会議ツールの組み合わせが正しくありません。"), field="meeting_tool")
+
+
+def _pick_advisor(*, window, slot: Slot, advisor_id: int | None) -> Advisor:
+    if advisor_id:
+        if not Advisor.objects.filter(pk=advisor_id, windows=window, is_active=True).exists():
+            raise ApplicationError(_("選んだ専門家はこの窓口を担当していません。"), field="advisor")
+        if advisor_id not in slot.free_advisor_ids:
+            raise ApplicationError(_(TAKEN_MESSAGE), field="start", code="taken")
+        return Advisor.objects.get(pk=advisor_id)
+    if not slot.free_advisor_ids:
+        raise ApplicationError(_(TAKEN_MESSAGE), field="start", code="taken")
+    # Leave it to the desk: the advisor with the fewest bookings is suggested; staff may reassign.
+    return Advisor.objects.get(pk=slot.free_advisor_ids[0])
+
+
+def booking_for_company(*, user, pk: int) -> Booking:
+    """A booking of the user's company, or 404 (another company's id is not revealed)."""
+    if not getattr(user, "company_id", None):
+        raise Http404
+    booking = Booking.objects.select_related("window", "advisor", "sitting_in").filter(
+        pk=pk, company_id=user.company_id
+    )
+    found = booking.first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def check_token(*, booking: Booking, token: str) -> None:
+    if not constant_time_compare(booking.token, token or ""):
+        raise ApplicationError(
+            _("変更用のリンクが正しくありません。メールのリンクをそのままお使いください。"), field="token"
+        )
+
+
+def _check_changeable(booking: Booking, now: dt.datetime | None) -> None:
+    current = now or timezone.now()
+    if booking.status not in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED):
+        raise ApplicationError(_("この予約は変更・キャンセルできません。"), field=None)
+    if booking.start - dt.timedelta(hours=cancel_cutoff_hours()) < current:
+        raise ApplicationError(
+            _("開始の%(hours)s時間前を過ぎたため、変更・キャンセルは窓口へご連絡ください。")
+            % {"hours": cancel_cutoff_hours()},
+            field=None,
+        )
+
+
+def booking_cancel(*, user, pk: int, token: str, now: dt.datetime | None = None) -> Booking:
+    booking = booking_for_company(user=user, pk=pk)
+    check_token(booking=booking, token=token)
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        _check_changeable(booking, now)
+        booking.status = BookingStatus.CANCELLED
+        booking.cancelled_at = timezone.now()
+        booking.sequence += 1
+        booking.save(update_fields=["status", "cancelled_at", "sequence", "updated_at"])
+        from .notifications import notify_booking
+
+        notify_booking(booking=booking, kind="cancelled")
+    return booking
+
+
+def booking_reschedule(*, user, pk: int, token: str, start: dt.datetime, now: dt.datetime | None = None) -> Booking:
+    booking = booking_for_company(user=user, pk=pk)
+    check_token(booking=booking, token=token)
+    try:
+        with transaction.atomic():
+            ConsultationWindow.objects.select_for_update().get(pk=booking.window_id)
+            booking = Booking.objects.select_for_update().get(pk=booking.pk)
+            _check_changeable(booking, now)
+            slot = _check_slot(window=booking.window, start=start, now=now, exclude_booking_id=booking.pk)
+            advisor_id = booking.advisor_id if booking.advisor_chosen else None
+            advisor = _pick_advisor(window=booking.window, slot=slot, advisor_id=advisor_id)
+            booking.start, booking.end, booking.advisor = slot.start, slot.end, advisor
+            booking.sequence += 1
+            booking.save(update_fields=["start", "end", "advisor", "sequence", "updated_at"])
+            from .notifications import notify_booking
+
+            notify_booking(booking=booking, kind="changed")
+    except IntegrityError:
+        raise ApplicationError(_(TAKEN_MESSAGE), field="start", code="taken") from None
+    return booking
+
+
+def booking_set_status(*, booking: Booking, status: str) -> Booking:
+    """The desk's status workflow: requested → confirmed → done / cancelled / no-show."""
+    allowed = {
+        BookingStatus.REQUESTED: {BookingStatus.CONFIRMED, BookingStatus.CANCELLED},
+        BookingStatus.CONFIRMED: {BookingStatus.DONE, BookingStatus.CANCELLED, BookingStatus.NO_SHOW},
+    }
+    if status not in allowed.get(booking.status, set()):
+        raise ApplicationError(_("この状態には変更できません。"), field="status")
+    with transaction.atomic():
+        booking.status = status
+        fields = ["status", "updated_at"]
+        if status == BookingStatus.CANCELLED:
+            booking.cancelled_at = timezone.now()
+            booking.sequence += 1
+            fields += ["cancelled_at", "sequence"]
+        booking.save(update_fields=fields)
+        if status == BookingStatus.CANCELLED:
+            from .notifications import notify_booking
+
+            notify_booking(booking=booking, kind="cancelled")
+    return booking
+
+
+def reminders_send(*, now: dt.datetime | None = None) -> int:
+    """Queue the day-before reminder of every active booking tomorrow; the outbox key makes it once only."""
+    from .notifications import notify_booking
+
+    today = (now or timezone.now()).astimezone(JST).date()
+    tomorrow = today + dt.timedelta(days=1)
+    start = dt.datetime.combine(tomorrow, dt.time(0), tzinfo=JST)
+    qs = Booking.objects.select_related("window", "advisor", "created_by", "company").filter(
+        status__in=[BookingStatus.REQUESTED, BookingStatus.CONFIRMED],
+        start__gte=start,
+        start__lt=start + dt.timedelta(days=1),
+    )
+    sent = 0
+    for booking in qs:
+        if notify_booking(booking=booking, kind="reminder"):
+            sent += 1
+    return sent

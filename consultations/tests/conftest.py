@@ -1,0 +1,58 @@
+import datetime as dt
+
+import pytest
+import time_machine
+
+from consultations.models import Advisor, AdvisorAvailability, ConsultationWindow
+from consultations.services import JST
+
+# Monday 20 April 2026, 10:00 JST: Tuesday 5 May (こどもの日) is a holiday within the horizon.
+NOW = dt.datetime(2026, 4, 20, 10, 0, tzinfo=JST)
+
+
+def at(y, m, d, h, minute=0) -> dt.datetime:
+    return dt.datetime(y, m, d, h, minute, tzinfo=JST)
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def make_advisor(window_code="hq", name="専門家A", email="advisor@example.jp") -> Advisor:
+    advisor = Advisor.objects.create(name=name, email=email, expertise="省エネ")
+    advisor.windows.add(ConsultationWindow.objects.get(code=window_code))
+    for weekday in (1, 3):
+        AdvisorAvailability.objects.create(advisor=advisor, weekday=weekday, start=dt.time(9), end=dt.time(17))
+    return advisor
+
+
+@pytest.fixture
+def advisor(db):
+    return make_advisor()
+
+
+def intake(**overrides) -> dict:
+    data = {
+        "window_code": "hq",
+        "mode": "online",
+        "topics": ["current_state"],
+        "question": "何から始めればよいか知りたい",
+        "meeting_tool": "teams",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture(autouse=True)
+def _default_windows(request):
+    """Transactional tests flush the tables the data migration filled; put the six windows back."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return
+    request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
+    from consultations.defaults import create_default_windows
+    from consultations.models import OpeningRule
+
+    create_default_windows(ConsultationWindow, OpeningRule)

@@ -1,0 +1,58 @@
+import pytest
+
+from accounts.tests.factories import SmeUserFactory
+from consultations.services import booking_create
+from consultations.tests.conftest import at, intake, make_advisor
+
+pytestmark = pytest.mark.django_db
+
+
+def test_windows_endpoint_lists_the_six_windows(client):
+    data = client.get("/api/v1/consultations/windows").json()
+    assert [w["code"] for w in data] == ["hq", "tohoku", "chubu", "kinki", "chugoku", "kyushu"]
+    assert data[0]["modes"] == ["online"] and "in_person" in data[1]["modes"]
+
+
+def test_slots_endpoint_returns_iso_times_in_jst_and_free_flags(frozen, client, advisor):
+    booking_create(user=SmeUserFactory(), start=at(2026, 4, 23, 10), **intake())
+    data = client.get("/api/v1/consultations/slots?window=hq&date_from=2026-04-23&date_to=2026-04-23").json()
+    assert data[0] == {"start": "2026-04-23T09:00:00+09:00", "end": "2026-04-23T10:00:00+09:00", "free": True}
+    assert data[1]["free"] is False
+    assert len(data) == 8
+
+
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ("window=hq&date_from=2026-05-01&date_to=2026-04-01", "date_from"),
+        ("window=hq&date_from=2026-04-01&date_to=2026-07-15", "date_to"),
+        ("window=mars&date_from=2026-04-01&date_to=2026-04-02", "window"),
+        ("window=hq&date_from=yesterday&date_to=2026-04-02", "date_from"),
+        ("date_from=2026-04-01&date_to=2026-04-02", "window"),
+    ],
+)
+def test_bad_slot_queries_are_400_naming_the_field(client, query, field):
+    response = client.get(f"/api/v1/consultations/slots?{query}")
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+
+
+def test_ninety_two_days_is_allowed(client):
+    assert (
+        client.get("/api/v1/consultations/slots?window=hq&date_from=2026-04-01&date_to=2026-07-01").status_code == 200
+    )
+
+
+@pytest.mark.parametrize("n_advisors", [1, 15])
+def test_slots_endpoint_runs_a_constant_number_of_queries(frozen, client, n_advisors, django_assert_max_num_queries):
+    for i in range(n_advisors):
+        a = make_advisor(name=f"A{i}", email=f"a{i}@example.jp")
+        booking_create(user=SmeUserFactory(), start=at(2026, 4, 23, 9 + i % 8), advisor_id=a.pk, **intake())
+    with django_assert_max_num_queries(7):
+        response = client.get("/api/v1/consultations/slots?window=hq&date_from=2026-04-20&date_to=2026-07-20")
+    assert response.status_code == 200
+
+
+def test_openapi_describes_the_slots_endpoint(client):
+    spec = client.get("/api/v1/openapi.json").json()
+    assert "/api/v1/consultations/slots" in spec["paths"]

@@ -1,0 +1,128 @@
+import pytest
+
+from accounts.tests.factories import SmeUserFactory
+from consultations.models import Booking, BookingStatus
+from consultations.services import booking_create
+from consultations.tests.conftest import at, intake, make_advisor
+from core.models import MailOutbox
+
+pytestmark = pytest.mark.django_db
+
+
+def test_index_lists_windows_with_modes(client):
+    html = client.get("/consultations/").content.decode()
+    assert "本部 オンライン相談窓口" in html and "九州本部 相談窓口" in html
+    assert "/consultations/w/kyushu/?mode=in_person" in html
+
+
+def test_calendar_shows_free_and_taken_slots(frozen, client, advisor):
+    booking_create(user=SmeUserFactory(), start=at(2026, 4, 23, 10), **intake())
+    html = client.get("/consultations/w/hq/?mode=online").content.decode()
+    assert "4月23日（木）" in html
+    assert "start=2026-04-23T11%3A00%3A00%2B09%3A00" in html
+    assert "start=2026-04-23T10%3A00%3A00%2B09%3A00" not in html
+    assert "満席" in html
+    assert "4月22日" not in html  # Wednesday
+    assert "5月5日" not in html  # holiday
+
+
+@pytest.mark.parametrize("n_advisors", [1, 10])
+def test_calendar_runs_a_constant_number_of_queries(frozen, client, n_advisors, django_assert_max_num_queries):
+    advisors = [make_advisor(name=f"A{i}", email=f"a{i}@example.jp") for i in range(n_advisors)]
+    for i, a in enumerate(advisors):
+        booking_create(user=SmeUserFactory(), start=at(2026, 4, 23, 9 + i % 8), advisor_id=a.pk, **intake())
+    with django_assert_max_num_queries(8):
+        response = client.get("/consultations/w/hq/?mode=online")
+    assert response.status_code == 200
+
+
+def _post(client, step, start="2026-04-23T10:00:00+09:00", **extra):
+    data = {
+        "start": start,
+        "mode": "online",
+        "topics": ["supply_chain", "subsidy"],
+        "question": "取引先からCO2排出量の報告を求められました",
+        "customer_request": "製品ごとの排出量",
+        "meeting_tool": "zoom",
+        "advisor": "",
+        "sitting_in": "",
+        "step": step,
+    }
+    data.update(extra)
+    return client.post(f"/consultations/w/hq/book/?mode=online&start={start.replace('+', '%2B')}", data)
+
+
+def test_sme_books_through_review_and_confirmation(frozen, sme_client, sme_user, advisor):
+    form = sme_client.get("/consultations/w/hq/book/?mode=online&start=2026-04-23T10:00:00%2B09:00")
+    assert "相談内容の入力" in form.content.decode()
+    review = _post(sme_client, "review")
+    assert "予約内容の確認" in review.content.decode()
+    assert not Booking.objects.exists()
+    done = _post(sme_client, "confirm")
+    booking = Booking.objects.get()
+    assert done.status_code == 302 and done["Location"] == f"/consultations/bookings/{booking.pk}/"
+    assert booking.topics == ["supply_chain", "subsidy"]
+    page = sme_client.get(done["Location"]).content.decode()
+    assert "ご予約を受け付けました" in page and "2026年4月23日" in page
+    assert MailOutbox.objects.filter(key=f"consultations.booking:{booking.pk}:created").exists()
+
+
+def test_form_errors_are_shown_next_to_the_field(frozen, sme_client, advisor):
+    response = _post(sme_client, "review", question="", topics=[])
+    html = response.content.decode()
+    assert "ご相談内容を入力してください。" in html and "相談したいことを1つ以上選んでください。" in html
+    assert not Booking.objects.exists()
+
+
+def test_taken_slot_on_confirm_shows_the_just_taken_message(frozen, sme_client, advisor):
+    booking_create(user=SmeUserFactory(), start=at(2026, 4, 23, 10), **intake())
+    response = sme_client.get("/consultations/w/hq/book/?mode=online&start=2026-04-23T10:00:00%2B09:00")
+    assert response.status_code == 200  # the slot is checked again on confirm
+    response = _post(sme_client, "confirm")
+    assert "たった今埋まりました" in response.content.decode()
+    assert Booking.objects.count() == 1
+
+
+def test_booking_a_wednesday_by_url_is_refused(frozen, sme_client, advisor):
+    response = sme_client.get("/consultations/w/hq/book/?mode=online&start=2026-04-22T10:00:00%2B09:00", follow=True)
+    assert "この曜日は相談を受け付けていません" in response.content.decode()
+
+
+def test_my_bookings_splits_upcoming_and_past_and_cancel_works(frozen, sme_client, sme_user, advisor):
+    booking = booking_create(user=sme_user, start=at(2026, 4, 23, 10), **intake())
+    html = sme_client.get("/consultations/bookings/").content.decode()
+    assert "これからの相談" in html and f"/consultations/bookings/{booking.pk}/cancel/{booking.token}/" in html
+    response = sme_client.post(f"/consultations/bookings/{booking.pk}/cancel/{booking.token}/")
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
+
+
+def test_reschedule_page_moves_the_booking(frozen, sme_client, sme_user, advisor):
+    booking = booking_create(user=sme_user, start=at(2026, 4, 23, 10), **intake())
+    url = f"/consultations/bookings/{booking.pk}/reschedule/{booking.token}/"
+    assert "2026-04-28T13:00:00+09:00" in sme_client.get(url).content.decode()
+    response = sme_client.post(url, {"start": "2026-04-28T13:00:00+09:00"})
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert booking.start == at(2026, 4, 28, 13)
+
+
+def test_other_companys_booking_and_tampered_links_are_404(frozen, client, sme_user, advisor):
+    booking = booking_create(user=sme_user, start=at(2026, 4, 23, 10), **intake())
+    client.force_login(SmeUserFactory())
+    assert client.get(f"/consultations/bookings/{booking.pk}/").status_code == 404
+    assert client.post(f"/consultations/bookings/{booking.pk}/cancel/{booking.token}/").status_code == 404
+    client.force_login(sme_user)
+    response = client.post(
+        f"/consultations/bookings/{booking.pk}/reschedule/{booking.token}x/", {"start": "2026-04-28T13:00:00+09:00"}
+    )
+    assert response.status_code == 404
+    assert "リンクが正しくありません" in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.start == at(2026, 4, 23, 10) and booking.status == BookingStatus.REQUESTED
+
+
+def test_booking_requires_login(client):
+    response = client.get("/consultations/w/hq/book/?start=2026-04-23T10:00:00%2B09:00")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]

@@ -1,0 +1,181 @@
+import datetime as dt
+from itertools import groupby
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import ApplicationError
+
+from . import selectors, services
+from .forms import IntakeForm
+from .models import ConsultationWindow, Mode
+from .services import JST
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    return render(request, "consultations/index.html", {"windows": selectors.window_list()})
+
+
+def _calendar_days(window: ConsultationWindow, *, exclude_booking_id: int | None = None):
+    earliest, latest = services.booking_bounds()
+    slots = services.window_slots(
+        window=window, date_from=earliest.date(), date_to=latest.date(), exclude_booking_id=exclude_booking_id
+    )
+    days = [(day, list(items)) for day, items in groupby(slots, key=lambda s: s.start.date())]
+    weeks = [
+        (monday, list(items)) for monday, items in groupby(days, key=lambda d: d[0] - dt.timedelta(days=d[0].weekday()))
+    ]
+    return weeks
+
+
+def _window_and_mode(request: HttpRequest, code: str) -> tuple[ConsultationWindow, str]:
+    window = get_object_or_404(ConsultationWindow, code=code)
+    mode = request.GET.get("mode") or request.POST.get("mode") or window.modes[0]
+    if mode not in window.modes:
+        mode = window.modes[0]
+    return window, mode
+
+
+def calendar(request: HttpRequest, code: str) -> HttpResponse:
+    window, mode = _window_and_mode(request, code)
+    return render(
+        request,
+        "consultations/calendar.html",
+        {"window": window, "mode": mode, "mode_label": Mode(mode).label, "weeks": _calendar_days(window)},
+    )
+
+
+def _parse_start(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=JST)
+    return parsed
+
+
+@login_required
+def book(request: HttpRequest, code: str) -> HttpResponse:
+    if request.user.company_id is None:
+        if request.user.is_institution_staff:
+            messages.error(request, _("相談の予約は企業のアカウントで行ってください。"))
+            return redirect("consultations:index")
+        return redirect("accounts:company")
+    window, mode = _window_and_mode(request, code)
+    start = _parse_start(request.POST.get("start") or request.GET.get("start"))
+    if start is None:
+        messages.error(request, _("カレンダーから日時を選んでください。"))
+        return redirect(f"{request.path.rsplit('book/', 1)[0]}?mode={mode}")
+    try:
+        slot = services._check_slot(window=window, start=start)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(f"{request.path.rsplit('book/', 1)[0]}?mode={mode}")
+    advisors = list(selectors.advisors_by_id(slot.free_advisor_ids).values())
+    initial = {"start": slot.start.isoformat(), "mode": mode}
+    if mode == Mode.IN_PERSON:
+        initial["meeting_tool"] = "in_person"
+    form = IntakeForm(request.POST or None, initial=initial, advisors=advisors, modes=[mode])
+    step = request.POST.get("step", "")
+    context = {"window": window, "mode": mode, "mode_label": Mode(mode).label, "slot": slot, "form": form}
+    if request.method == "POST" and step != "edit" and form.is_valid():
+        data = form.cleaned_data
+        if step == "confirm":
+            try:
+                booking = services.booking_create(
+                    user=request.user,
+                    window_code=window.code,
+                    start=slot.start,
+                    mode=mode,
+                    topics=data["topics"],
+                    question=data["question"],
+                    customer_request=data["customer_request"],
+                    meeting_tool=data["meeting_tool"],
+                    advisor_id=data["advisor"],
+                    sitting_in_id=data["sitting_in"].pk if data["sitting_in"] else None,
+                )
+            except ApplicationError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("ご予約を受け付けました。確認のメールをお送りしました。"))
+                return redirect("consultations:booking_detail", pk=booking.pk)
+        else:
+            labels = dict(form.fields["topics"].choices)
+            context["review"] = {
+                "advisor": next((a for a in advisors if a.pk == data["advisor"]), None),
+                "topics": [labels[t] for t in data["topics"]],
+                "meeting_tool": dict(form.fields["meeting_tool"].choices)[data["meeting_tool"]],
+            }
+            return render(request, "consultations/confirm.html", context)
+    return render(request, "consultations/intake.html", context)
+
+
+@login_required
+def my_bookings(request: HttpRequest) -> HttpResponse:
+    if request.user.company_id is None:
+        raise Http404
+    upcoming, past = selectors.company_bookings(company_id=request.user.company_id)
+    return render(request, "consultations/my_bookings.html", {"upcoming": upcoming, "past": past})
+
+
+@login_required
+def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = services.booking_for_company(user=request.user, pk=pk)
+    return render(request, "consultations/booking_detail.html", {"booking": booking, "now": timezone.now()})
+
+
+@login_required
+def cancel(request: HttpRequest, pk: int, token: str) -> HttpResponse:
+    booking = services.booking_for_company(user=request.user, pk=pk)
+    error = None
+    try:
+        services.check_token(booking=booking, token=token)
+    except ApplicationError as exc:
+        return render(request, "consultations/link_error.html", {"message": exc.message}, status=404)
+    if request.method == "POST":
+        try:
+            services.booking_cancel(user=request.user, pk=pk, token=token)
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("ご予約をキャンセルしました。"))
+            return redirect("consultations:my_bookings")
+    return render(request, "consultations/cancel.html", {"booking": booking, "error": error})
+
+
+@login_required
+def reschedule(request: HttpRequest, pk: int, token: str) -> HttpResponse:
+    booking = services.booking_for_company(user=request.user, pk=pk)
+    try:
+        services.check_token(booking=booking, token=token)
+    except ApplicationError as exc:
+        return render(request, "consultations/link_error.html", {"message": exc.message}, status=404)
+    error = None
+    if request.method == "POST":
+        start = _parse_start(request.POST.get("start"))
+        try:
+            if start is None:
+                raise ApplicationError(_("カレンダーから日時を選んでください。"), field="start")
+            services.booking_reschedule(user=request.user, pk=pk, token=token, start=start)
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("ご予約の日時を変更しました。確認のメールをお送りしました。"))
+            return redirect("consultations:booking_detail", pk=pk)
+    return render(
+        request,
+        "consultations/reschedule.html",
+        {
+            "booking": booking,
+            "window": booking.window,
+            "error": error,
+            "weeks": _calendar_days(booking.window, exclude_booking_id=booking.pk),
+        },
+    )
