@@ -211,7 +211,7 @@ def step_context(sheet: Sheet) -> dict:
                 "code": m,
                 "label": label,
                 "status": sheet.measures.get(m, ""),
-                "status_label": status_labels.get(sheet.measures.get(m, ""), "—"),
+                "status_label": status_labels.get(sheet.measures.get(m, ""), _("未回答")),
             }
             for m, family, label in MEASURES
             if family == code

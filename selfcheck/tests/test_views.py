@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.tests.factories import CompanyFactory
+from selfcheck import services
 from selfcheck.models import Sheet
 
 from .helpers import filled_sheet
@@ -48,7 +49,7 @@ def test_sme_fills_three_steps_and_sees_co2_levels_and_next_actions(sme_client, 
 
 
 def test_monthly_entries_are_summed_into_the_annual_amount(sme_client, sme_user):
-    sheet = Sheet.objects.create(company=sme_user.company, fiscal_year=2025, factor_set_id=1)
+    sheet = services.sheet_create(company=sme_user.company, fiscal_year=2025)
     months = {f"electricity_kwh_m{m}": "1000" for m in range(1, 13)}
     sme_client.post(reverse("selfcheck:step1", args=[sheet.pk]), {**months, "electricity_kwh_m3": "1500.5"})
     sheet.refresh_from_db()
@@ -57,7 +58,7 @@ def test_monthly_entries_are_summed_into_the_annual_amount(sme_client, sme_user)
 
 
 def test_market_based_scope2_is_shown_when_the_retailer_factor_is_entered(sme_client, sme_user):
-    sheet = Sheet.objects.create(company=sme_user.company, fiscal_year=2025, factor_set_id=1)
+    sheet = services.sheet_create(company=sme_user.company, fiscal_year=2025)
     sme_client.post(
         reverse("selfcheck:step1", args=[sheet.pk]),
         {"electricity_kwh": "100000", "market_electricity_factor": "0.0003"},
@@ -76,7 +77,7 @@ def test_market_based_scope2_is_shown_when_the_retailer_factor_is_entered(sme_cl
     ],
 )
 def test_step1_shows_japanese_field_errors(sme_client, sme_user, data, field, message):
-    sheet = Sheet.objects.create(company=sme_user.company, fiscal_year=2025, factor_set_id=1)
+    sheet = services.sheet_create(company=sme_user.company, fiscal_year=2025)
     response = sme_client.post(reverse("selfcheck:step1", args=[sheet.pk]), data)
     assert response.status_code == 200
     assert message in str(response.context["form"].errors[field])
@@ -84,7 +85,7 @@ def test_step1_shows_japanese_field_errors(sme_client, sme_user, data, field, me
 
 
 def test_step3_rejects_a_target_year_before_the_base_year(sme_client, sme_user):
-    sheet = Sheet.objects.create(company=sme_user.company, fiscal_year=2025, factor_set_id=1)
+    sheet = services.sheet_create(company=sme_user.company, fiscal_year=2025)
     response = sme_client.post(
         reverse("selfcheck:step3", args=[sheet.pk]), {"base_year": "2025", "target_year": "2020", "re_intent": "none"}
     )
