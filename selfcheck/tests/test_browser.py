@@ -88,3 +88,24 @@ def test_sme_fills_three_steps_and_institution_downloads_the_pdf(
     assert data.startswith(b"%PDF")
     (SHOTS / "downloaded.pdf").write_bytes(data)
     context.close()
+
+
+@pytest.mark.browser
+def test_anonymous_visitor_tries_the_calculation_without_an_account(page, axe, live_server):
+    page.goto(f"{live_server.url}/selfcheck/")
+    axe(page)
+    shoot(page, "index-anonymous")
+    page.get_by_role("button", name="セルフチェックを始める").click()
+    page.get_by_label("都市ガス（Nm3）").fill("8000")
+    page.get_by_text("月別に入力する（任意）").click()
+    page.get_by_label("電気 1月（kWh）").fill("10000")
+    page.get_by_label("電気 2月（kWh）").fill("12000")
+    axe(page)
+    page.get_by_role("button", name="保存して次へ").click()
+    page.get_by_role("link", name="結果").click()
+    content = page.content()
+    assert "16.4" in content  # 8 thousand Nm3 x 2.05
+    assert "9.3" in content  # 22,000 kWh x 0.000423
+    assert "会員登録する" in content
+    axe(page)
+    shoot(page, "result-anonymous")
