@@ -1,3 +1,134 @@
-from ninja import Router
+"""Public JSON API of the self-check: the CO2 estimate and the SBT-for-SMEs check."""
+
+from decimal import Decimal
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from pydantic import ConfigDict, Field, StrictBool
+
+from . import selectors
+from .calculator import SbtInput, calculate_co2, check_sbt_sme
+from .models import MAX_AMOUNT
 
 router = Router(tags=["selfcheck"])
+
+
+class EstimateIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    electricity_kwh: Decimal | None = Field(
+        default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="電気（kWh）"
+    )
+    city_gas_nm3: Decimal | None = Field(
+        default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="都市ガス（Nm3）"
+    )
+    lpg_kg: Decimal | None = Field(default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="LPG（kg）")
+    gasoline_l: Decimal | None = Field(
+        default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="ガソリン（L）"
+    )
+    kerosene_l: Decimal | None = Field(default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="灯油（L）")
+    diesel_l: Decimal | None = Field(default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="軽油（L）")
+    heavy_oil_a_l: Decimal | None = Field(
+        default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="A重油（L）"
+    )
+    heat_gj: Decimal | None = Field(
+        default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="購入した熱（GJ）"
+    )
+    fiscal_year: int | None = Field(default=None, ge=2000, le=2100, strict=True, description="年度（係数セットの選択）")
+
+
+class SourceOut(Schema):
+    source: str
+    label: str
+    amount: float
+    unit: str
+    scope: int
+    t_co2: float
+
+
+class FactorSetOut(Schema):
+    name: str
+    fiscal_year: int
+    source: str
+    url: str
+
+
+class EstimateOut(Schema):
+    scope1_t: float
+    scope2_t: float
+    total_t: float
+    by_source: list[SourceOut]
+    factor_set: FactorSetOut
+
+
+class SbtIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    scope1_2_t: Decimal = Field(
+        ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="Scope 1+2（ロケーション基準）t-CO2"
+    )
+    employees: int = Field(ge=0, le=10_000_000, strict=True, description="従業員数（パートタイマーを含む）")
+    revenue_yen: int = Field(ge=0, le=10**16, strict=True, description="売上高（円）")
+    total_assets_yen: int = Field(ge=0, le=10**16, strict=True, description="総資産（円）")
+    financial_or_oil_gas: StrictBool = False
+    sector_specific_method_required: StrictBool = False
+    parent_under_standard_sbt: StrictBool = False
+    flag_sector: StrictBool = False
+
+
+class CriterionOut(Schema):
+    code: str
+    label: str
+    mandatory: bool
+    passed: bool
+
+
+class SbtOut(Schema):
+    eligible: bool
+    mandatory_passed: bool
+    size_passed: int
+    criteria: list[CriterionOut]
+    jpy_per_eur: float
+    revenue_limit_yen: int
+    assets_limit_yen: int
+
+
+@router.post("/estimate", response=EstimateOut, summary="年間のエネルギー使用量からCO2排出量を計算する")
+def estimate(request: HttpRequest, payload: EstimateIn) -> dict:
+    factor_set = selectors.factor_set_for(fiscal_year=payload.fiscal_year)
+    amounts = payload.model_dump(exclude={"fiscal_year"})
+    result = calculate_co2(amounts, selectors.factor_data(factor_set))
+    return {
+        "scope1_t": float(result.scope1_t),
+        "scope2_t": float(result.scope2_t),
+        "total_t": float(result.total_t),
+        "by_source": [
+            {**row.__dict__, "amount": float(row.amount), "t_co2": float(row.t_co2)} for row in result.by_source
+        ],
+        "factor_set": {
+            "name": factor_set.name,
+            "fiscal_year": factor_set.fiscal_year,
+            "source": factor_set.source,
+            "url": factor_set.url,
+        },
+    }
+
+
+@router.post("/sbt-sme", response=SbtOut, summary="中小企業版SBTの要件を満たすか判定する")
+def sbt_sme(request: HttpRequest, payload: SbtIn) -> dict:
+    result = check_sbt_sme(SbtInput(**payload.model_dump()), jpy_per_eur=selectors.jpy_per_eur())
+    return {
+        "eligible": result.eligible,
+        "mandatory_passed": result.mandatory_passed,
+        "size_passed": result.size_passed,
+        "criteria": [c.__dict__ for c in result.criteria],
+        "jpy_per_eur": float(result.jpy_per_eur),
+        "revenue_limit_yen": result.revenue_limit_yen,
+        "assets_limit_yen": result.assets_limit_yen,
+    }
+
+
+# A bare endpoint for the benchmark baseline (constant JSON, no database).
+@router.get("/ping", include_in_schema=False)
+def ping(request: HttpRequest) -> dict:
+    return {"ok": True}

@@ -1,5 +1,40 @@
-"""Demo data of this area for `manage.py load_demo` (idempotent)."""
+"""Demo data of this area for `manage.py load_demo` (idempotent): two years of the demo SME, shared with the demo chamber."""
+
+from decimal import Decimal
+
+from accounts.demo import DEMO_INSTITUTION, DEMO_SME
+from accounts.models import User
+
+from . import services
+from .models import Sheet
+
+YEARS = {
+    2024: {"electricity_kwh": Decimal(182_000), "lpg_kg": Decimal(3_100), "gasoline_l": Decimal(4_200)},
+    2025: {"electricity_kwh": Decimal(165_500), "lpg_kg": Decimal(2_900), "gasoline_l": Decimal(3_900)},
+}
 
 
 def load_demo(*, stdout) -> None:
-    return None
+    sme = User.objects.filter(email=DEMO_SME).select_related("company").first()
+    staff = User.objects.filter(email=DEMO_INSTITUTION).select_related("institution").first()
+    if not sme or not sme.company:
+        return
+    for year, amounts in YEARS.items():
+        if Sheet.objects.filter(company=sme.company, fiscal_year=year).exists():
+            continue
+        sheet = services.sheet_create(fiscal_year=year, company=sme.company)
+        services.sheet_save_step1(sheet=sheet, data=amounts)
+        services.sheet_save_step2(
+            sheet=sheet,
+            measures={
+                "yameru_lighting": "done",
+                "tomeru_empty_room": "done",
+                "kaeru_led": "planned",
+                "naosu_air_leak": "not_yet",
+                "hirou_exhaust_heat": "na",
+            },
+            awareness={"customer_asked": True, "peer_cases": True},
+        )
+        if staff and staff.institution:
+            services.share_grant(sheet=sheet, institution=staff.institution, user=sme)
+    stdout.write("  セルフチェック: デモ企業の2024・2025年度のシート")

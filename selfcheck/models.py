@@ -1,0 +1,237 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.models import BaseModel
+
+from .calculator import SOURCES
+
+MAX_AMOUNT = Decimal("1000000000000")  # 10^12 of any unit: above this an entry is a typo, not a bill
+
+
+class FactorSet(BaseModel):
+    """A versioned set of official emission factors for one fiscal year (温対法 算定・報告・公表制度)."""
+
+    name = models.CharField(_("名称"), max_length=200)
+    fiscal_year = models.PositiveIntegerField(_("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    source = models.CharField(_("出典"), max_length=300)
+    url = models.URLField(_("出典URL"))
+    is_default = models.BooleanField(_("既定の係数セット"), default=False)
+    note = models.TextField(_("備考"), blank=True)
+
+    class Meta:
+        verbose_name = _("排出係数セット")
+        verbose_name_plural = _("排出係数セット")
+        ordering = ["-fiscal_year", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_factor_set"),
+            models.UniqueConstraint(fields=["name", "fiscal_year"], name="factor_set_name_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.fiscal_year}年度）"
+
+
+class Factor(BaseModel):
+    SOURCE_CHOICES = [(code, code) for code in SOURCES]
+
+    factor_set = models.ForeignKey(
+        FactorSet, on_delete=models.CASCADE, related_name="factors", verbose_name=_("係数セット")
+    )
+    source = models.CharField(_("エネルギー種別"), max_length=30, choices=SOURCE_CHOICES)
+    unit = models.CharField(_("単位"), max_length=20, help_text=_("係数の単位（kWh、千Nm3、t、kL、GJ）"))
+    t_per_unit = models.DecimalField(_("排出係数（t-CO2/単位）"), max_digits=12, decimal_places=7)
+    scope = models.PositiveSmallIntegerField(_("スコープ"), choices=[(1, "Scope 1"), (2, "Scope 2")])
+
+    class Meta:
+        verbose_name = _("排出係数")
+        verbose_name_plural = _("排出係数")
+        ordering = ["factor_set", "source"]
+        constraints = [
+            models.UniqueConstraint(fields=["factor_set", "source"], name="factor_once_per_set"),
+            models.CheckConstraint(condition=Q(t_per_unit__gte=0), name="factor_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.t_per_unit} t-CO2/{self.unit}"
+
+
+class SelfcheckSettings(BaseModel):
+    """Staff-editable settings of the self-check (one row)."""
+
+    jpy_per_eur = models.DecimalField(
+        _("ユーロ円レート（円/ユーロ）"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal(184),
+        validators=[MinValueValidator(Decimal(1))],
+        help_text=_("中小企業版SBTの売上高・総資産の基準（ユーロ）を円に換算するレート"),
+    )
+
+    class Meta:
+        verbose_name = _("セルフチェック設定")
+        verbose_name_plural = _("セルフチェック設定")
+
+    def __str__(self) -> str:
+        return f"{self.jpy_per_eur} JPY/EUR"
+
+
+class Sheet(BaseModel):
+    class PdfStatus(models.TextChoices):
+        NONE = "none", _("未作成")
+        QUEUED = "queued", _("作成待ち")
+        RENDERING = "rendering", _("作成中")
+        READY = "ready", _("作成済み")
+        FAILED = "failed", _("失敗（再試行します）")
+
+    class ReIntent(models.TextChoices):
+        NONE = "none", _("未定")
+        CONSIDERING = "considering", _("検討中")
+        PARTIAL = "partial", _("一部を再エネに切り替える予定")
+        RE_ACTION = "re_action", _("再エネ100宣言 RE Actionに参加・参加予定")
+
+    company = models.ForeignKey(
+        "accounts.Company",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="selfcheck_sheets",
+        verbose_name=_("企業"),
+    )
+    session_key = models.CharField(_("お試しのセッション"), max_length=64, blank=True, db_index=True)
+    fiscal_year = models.PositiveIntegerField(_("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    factor_set = models.ForeignKey(FactorSet, on_delete=models.PROTECT, verbose_name=_("排出係数セット"))
+
+    # step 1
+    electricity_kwh = models.DecimalField(_("電気（kWh）"), max_digits=16, decimal_places=3, null=True, blank=True)
+    city_gas_nm3 = models.DecimalField(_("都市ガス（Nm3）"), max_digits=16, decimal_places=3, null=True, blank=True)
+    lpg_kg = models.DecimalField(_("LPG（kg）"), max_digits=16, decimal_places=3, null=True, blank=True)
+    gasoline_l = models.DecimalField(_("ガソリン（L）"), max_digits=16, decimal_places=3, null=True, blank=True)
+    kerosene_l = models.DecimalField(_("灯油（L）"), max_digits=16, decimal_places=3, null=True, blank=True)
+    diesel_l = models.DecimalField(_("軽油（L）"), max_digits=16, decimal_places=3, null=True, blank=True)
+    heavy_oil_a_l = models.DecimalField(_("A重油（L）"), max_digits=16, decimal_places=3, null=True, blank=True)
+    heat_gj = models.DecimalField(_("購入した熱（GJ）"), max_digits=16, decimal_places=3, null=True, blank=True)
+    monthly = models.JSONField(_("月別の使用量"), default=dict, blank=True)
+    market_electricity_factor = models.DecimalField(
+        _("電力会社の排出係数（t-CO2/kWh）"), max_digits=10, decimal_places=7, null=True, blank=True
+    )
+    # step 2
+    measures = models.JSONField(_("省エネの取り組み"), default=dict, blank=True)
+    awareness = models.JSONField(_("情報収集・気づき"), default=dict, blank=True)
+    # step 3
+    base_year = models.PositiveIntegerField(_("基準年度"), null=True, blank=True)
+    base_emissions_t = models.DecimalField(
+        _("基準年度の排出量（t-CO2）"), max_digits=14, decimal_places=1, null=True, blank=True
+    )
+    target_year = models.PositiveIntegerField(_("目標年度"), null=True, blank=True)
+    target_reduction_pct = models.DecimalField(_("削減率（%）"), max_digits=5, decimal_places=1, null=True, blank=True)
+    re_intent = models.CharField(
+        _("再生可能エネルギーの導入"), max_length=20, choices=ReIntent.choices, default=ReIntent.NONE
+    )
+    person_in_charge = models.CharField(_("推進責任者"), max_length=100, blank=True)
+    roadmap = models.TextField(_("ロードマップ（主なマイルストーン）"), blank=True)
+    sbt_employees = models.PositiveIntegerField(_("従業員数（パートタイマーを含む）"), null=True, blank=True)
+    sbt_revenue_yen = models.PositiveBigIntegerField(_("売上高（円）"), null=True, blank=True)
+    sbt_total_assets_yen = models.PositiveBigIntegerField(_("総資産（円）"), null=True, blank=True)
+    sbt_financial_or_oil_gas = models.BooleanField(_("金融機関または石油・ガスのセクターに属する"), default=False)
+    sbt_sector_specific_method_required = models.BooleanField(
+        _("SBTiのセクター別手法での目標設定を求められている"), default=False
+    )
+    sbt_parent_under_standard_sbt = models.BooleanField(_("通常版SBTの対象となる親会社の子会社である"), default=False)
+    sbt_flag_sector = models.BooleanField(_("森林・土地・農業（FLAG）セクターに属する"), default=False)
+    step3_saved = models.BooleanField(default=False)
+
+    # results kept for lists (recomputed on every save by the service)
+    total_t = models.DecimalField(_("CO2排出量（t-CO2）"), max_digits=16, decimal_places=1, null=True, blank=True)
+    level = models.PositiveSmallIntegerField(_("総合レベル"), default=1)
+
+    # PDF report
+    pdf_status = models.CharField(_("PDFの状態"), max_length=20, choices=PdfStatus.choices, default=PdfStatus.NONE)
+    pdf_path = models.CharField(_("PDFファイル"), max_length=300, blank=True)
+    pdf_version = models.PositiveIntegerField(default=0)
+    pdf_rendered_version = models.PositiveIntegerField(default=0)
+    pdf_attempts = models.PositiveIntegerField(default=0)
+    pdf_error = models.TextField(blank=True)
+    pdf_rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("セルフチェックシート")
+        verbose_name_plural = _("セルフチェックシート")
+        ordering = ["-fiscal_year", "-updated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "fiscal_year"], condition=Q(company__isnull=False), name="one_sheet_per_company_year"
+            ),
+            models.CheckConstraint(condition=Q(company__isnull=False) | ~Q(session_key=""), name="sheet_has_owner"),
+        ] + [
+            models.CheckConstraint(
+                condition=Q(**{f"{code}__gte": 0}) | Q(**{f"{code}__isnull": True}), name=f"sheet_{code}_non_negative"
+            )
+            for code in SOURCES
+        ]
+
+    def __str__(self) -> str:
+        owner = self.company.name if self.company_id else _("お試し")
+        return f"{owner} {self.fiscal_year}年度"
+
+    def amounts(self) -> dict[str, Decimal | None]:
+        return {code: getattr(self, code) for code in SOURCES}
+
+
+class SheetShare(BaseModel):
+    """Explicit, revocable consent of an SME to let one support institution see one sheet."""
+
+    sheet = models.ForeignKey(Sheet, on_delete=models.CASCADE, related_name="shares", verbose_name=_("シート"))
+    institution = models.ForeignKey(
+        "accounts.SupportInstitution",
+        on_delete=models.CASCADE,
+        related_name="selfcheck_shares",
+        verbose_name=_("支援機関"),
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("同意した人")
+    )
+    revoked_at = models.DateTimeField(_("取り消し日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("支援機関への共有")
+        verbose_name_plural = _("支援機関への共有")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sheet", "institution"], condition=Q(revoked_at__isnull=True), name="one_active_share"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sheet} → {self.institution}"
+
+
+class ReportDownload(models.Model):
+    """Who downloaded which report PDF, and when (shown to SMRJ staff in the admin)."""
+
+    sheet = models.ForeignKey(Sheet, on_delete=models.CASCADE, related_name="downloads", verbose_name=_("シート"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("ユーザー")
+    )
+    institution = models.ForeignKey(
+        "accounts.SupportInstitution",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("支援機関"),
+    )
+    downloaded_at = models.DateTimeField(_("ダウンロード日時"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("PDFダウンロード記録")
+        verbose_name_plural = _("PDFダウンロード記録")
+        ordering = ["-downloaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.sheet} {self.downloaded_at:%Y-%m-%d %H:%M}"

@@ -1,9 +1,21 @@
 from django.urls import path
 
-from core.views import coming_soon
+from . import views
 
 app_name = "selfcheck"
 
 urlpatterns = [
-    path("", coming_soon, {"area": "selfcheck"}, name="index"),
+    path("", views.index, name="index"),
+    path("new/", views.sheet_new, name="new"),
+    path("try/", views.try_out, name="try"),
+    path("sheets/<int:pk>/step1/", views.step1, name="step1"),
+    path("sheets/<int:pk>/step2/", views.step2, name="step2"),
+    path("sheets/<int:pk>/step3/", views.step3, name="step3"),
+    path("sheets/<int:pk>/result/", views.result, name="result"),
+    path("sheets/<int:pk>/report.pdf", views.pdf_download, name="pdf"),
+    path("sheets/<int:pk>/report/retry/", views.pdf_retry, name="pdf_retry"),
+    path("sheets/<int:pk>/shares/", views.share_create, name="share"),
+    path("sheets/<int:pk>/shares/<int:share_pk>/revoke/", views.share_revoke, name="share_revoke"),
+    path("institution/", views.institution_list, name="institution"),
+    path("institution/shared.csv", views.institution_csv, name="institution_csv"),
 ]

@@ -1,0 +1,399 @@
+"""Pure calculations of the self-check: CO2 by source and scope, the SBT-for-SMEs check, levels and next actions.
+
+Dataclasses in, dataclasses out, Decimal arithmetic, no database. The emission factors are passed in (they are
+data kept in the database); only the unit conversion between what an SME reads on its bills and the unit of the
+official factor (kWh, thousand Nm3, t, kL, GJ) is fixed here, because it is arithmetic, not policy.
+"""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext_lazy as _
+
+TENTH = Decimal("0.1")
+THOUSAND = Decimal(1000)
+
+# source code -> (input unit shown to the SME, divisor to reach the unit of the official factor)
+SOURCES: dict[str, tuple[str, Decimal]] = {
+    "electricity_kwh": ("kWh", Decimal(1)),
+    "city_gas_nm3": ("Nm3", THOUSAND),
+    "lpg_kg": ("kg", THOUSAND),
+    "gasoline_l": ("L", THOUSAND),
+    "kerosene_l": ("L", THOUSAND),
+    "diesel_l": ("L", THOUSAND),
+    "heavy_oil_a_l": ("L", THOUSAND),
+    "heat_gj": ("GJ", Decimal(1)),
+}
+SOURCE_LABELS = {
+    "electricity_kwh": _("電気"),
+    "city_gas_nm3": _("都市ガス"),
+    "lpg_kg": _("LPG（プロパンガス）"),
+    "gasoline_l": _("ガソリン"),
+    "kerosene_l": _("灯油"),
+    "diesel_l": _("軽油"),
+    "heavy_oil_a_l": _("A重油"),
+    "heat_gj": _("購入した熱（蒸気・温水・冷水）"),
+}
+
+
+def round_t(value: Decimal) -> Decimal:
+    """t-CO2 as shown everywhere (page, API, PDF): 0.1 t, half up."""
+    return value.quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class FactorData:
+    source: str
+    unit: str  # unit of the official factor, e.g. "kL"
+    t_per_unit: Decimal
+    scope: int
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    source: str
+    label: str
+    amount: Decimal
+    unit: str
+    scope: int
+    t_co2: Decimal  # rounded to 0.1 t
+
+
+@dataclass(frozen=True)
+class Co2Result:
+    by_source: list[SourceResult]
+    scope1_t: Decimal
+    scope2_t: Decimal  # location-based
+    total_t: Decimal  # scope 1 + location-based scope 2
+    scope2_market_t: Decimal | None = None
+    total_market_t: Decimal | None = None
+
+
+def calculate_co2(
+    amounts: dict[str, Decimal | None],
+    factors: dict[str, FactorData],
+    *,
+    market_electricity_t_per_kwh: Decimal | None = None,
+) -> Co2Result:
+    """CO2 of one year's energy use; scope 2 location-based with the set's factor, market-based when given."""
+    rows: list[SourceResult] = []
+    exact = {1: Decimal(0), 2: Decimal(0)}
+    market_exact: Decimal | None = None
+    for source, (unit, divisor) in SOURCES.items():
+        amount = amounts.get(source)
+        if amount is None:
+            continue
+        amount = Decimal(amount)
+        factor = factors[source]
+        t = amount / divisor * factor.t_per_unit
+        exact[factor.scope] += t
+        rows.append(
+            SourceResult(
+                source=source,
+                label=str(SOURCE_LABELS[source]),
+                amount=amount,
+                unit=unit,
+                scope=factor.scope,
+                t_co2=round_t(t),
+            )
+        )
+    if market_electricity_t_per_kwh is not None:
+        electricity = Decimal(amounts.get("electricity_kwh") or 0)
+        location_electricity = electricity * factors["electricity_kwh"].t_per_unit
+        market_exact = exact[2] - location_electricity + electricity * market_electricity_t_per_kwh
+    return Co2Result(
+        by_source=rows,
+        scope1_t=round_t(exact[1]),
+        scope2_t=round_t(exact[2]),
+        total_t=round_t(exact[1] + exact[2]),
+        scope2_market_t=round_t(market_exact) if market_exact is not None else None,
+        total_market_t=round_t(exact[1] + market_exact) if market_exact is not None else None,
+    )
+
+
+# --- SBT for SMEs ------------------------------------------------------------------------------------------------
+
+SBT_LIMIT_T = Decimal(10_000)
+SBT_EMPLOYEES_LIMIT = 250
+SBT_REVENUE_EUR = Decimal(50_000_000)
+SBT_ASSETS_EUR = Decimal(25_000_000)
+DEFAULT_JPY_PER_EUR = Decimal(184)
+
+
+@dataclass(frozen=True)
+class SbtInput:
+    scope1_2_t: Decimal
+    employees: int
+    revenue_yen: int
+    total_assets_yen: int
+    financial_or_oil_gas: bool
+    sector_specific_method_required: bool
+    parent_under_standard_sbt: bool
+    flag_sector: bool
+
+
+@dataclass(frozen=True)
+class Criterion:
+    code: str
+    label: str
+    mandatory: bool
+    passed: bool
+
+
+@dataclass(frozen=True)
+class SbtResult:
+    eligible: bool
+    mandatory_passed: bool
+    size_passed: int
+    criteria: list[Criterion]
+    revenue_limit_yen: int
+    assets_limit_yen: int
+    jpy_per_eur: Decimal
+
+
+def check_sbt_sme(data: SbtInput, *, jpy_per_eur: Decimal = DEFAULT_JPY_PER_EUR) -> SbtResult:
+    """All four mandatory criteria and at least three of the four size criteria (SBTi SME route)."""
+    revenue_limit = int(SBT_REVENUE_EUR * jpy_per_eur)
+    assets_limit = int(SBT_ASSETS_EUR * jpy_per_eur)
+    criteria = [
+        Criterion(
+            "emissions",
+            str(_("Scope 1とロケーション基準のScope 2の合計が10,000 t-CO2e未満")),
+            True,
+            Decimal(data.scope1_2_t) < SBT_LIMIT_T,
+        ),
+        Criterion("sector", str(_("金融機関・石油ガスのセクターではない")), True, not data.financial_or_oil_gas),
+        Criterion(
+            "sector_method",
+            str(_("SBTiのセクター別手法での目標設定を求められていない")),
+            True,
+            not data.sector_specific_method_required,
+        ),
+        Criterion(
+            "parent", str(_("通常版SBTの対象となる親会社の子会社ではない")), True, not data.parent_under_standard_sbt
+        ),
+        Criterion(
+            "employees",
+            str(_("従業員（パートタイマーを含む）が250人未満")),
+            False,
+            data.employees < SBT_EMPLOYEES_LIMIT,
+        ),
+        Criterion("revenue", str(_("売上高が5,000万ユーロ未満")), False, data.revenue_yen < revenue_limit),
+        Criterion("assets", str(_("総資産が2,500万ユーロ未満")), False, data.total_assets_yen < assets_limit),
+        Criterion("flag", str(_("森林・土地・農業（FLAG）セクターではない")), False, not data.flag_sector),
+    ]
+    mandatory_passed = all(c.passed for c in criteria if c.mandatory)
+    size_passed = sum(1 for c in criteria if not c.mandatory and c.passed)
+    return SbtResult(
+        eligible=mandatory_passed and size_passed >= 3,
+        mandatory_passed=mandatory_passed,
+        size_passed=size_passed,
+        criteria=criteria,
+        revenue_limit_yen=revenue_limit,
+        assets_limit_yen=assets_limit,
+        jpy_per_eur=jpy_per_eur,
+    )
+
+
+# --- Step 2 catalogue: the six families of energy-saving measures -------------------------------------------------
+
+FAMILIES: list[tuple[str, str, str]] = [
+    ("yameru", "ヤメル", _("不要なものをやめる")),
+    ("sageru", "サゲル", _("設定を下げる・緩める")),
+    ("naosu", "ナオス", _("漏れや劣化を直す")),
+    ("tomeru", "トメル", _("使っていない設備を止める")),
+    ("kaeru", "カエル", _("高効率な設備に替える")),
+    ("hirou", "ヒロウ", _("捨てている熱を拾う")),
+]
+LOW_COST_FAMILIES = ("yameru", "tomeru")
+
+MEASURES: list[tuple[str, str, str]] = [
+    ("yameru_lighting", "yameru", _("照明の間引き・不要な照明の撤去")),
+    ("yameru_standby", "yameru", _("待機電力のカット（夜間・休日の主電源オフ）")),
+    ("yameru_piping", "yameru", _("使っていない配管・ダクトの撤去や短縮")),
+    ("sageru_air_pressure", "sageru", _("コンプレッサーの吐出圧力の見直し")),
+    ("sageru_temperature", "sageru", _("空調・加熱の設定温度の見直し")),
+    ("sageru_pump_flow", "sageru", _("ポンプ・ファンの流量の適正化")),
+    ("naosu_air_leak", "naosu", _("エア漏れ・蒸気漏れの点検と補修")),
+    ("naosu_insulation", "naosu", _("配管・炉・建物の断熱の補修")),
+    ("naosu_filter", "naosu", _("フィルターの清掃・交換")),
+    ("tomeru_compressor", "tomeru", _("休憩・昼休み中のコンプレッサーや設備の停止")),
+    ("tomeru_empty_room", "tomeru", _("無人の部屋の照明・空調の停止")),
+    ("tomeru_sensor", "tomeru", _("人感センサー・タイマーによる自動停止")),
+    ("kaeru_led", "kaeru", _("LED照明への更新")),
+    ("kaeru_inverter", "kaeru", _("インバーター・高効率モーターの導入")),
+    ("kaeru_heat_pump", "kaeru", _("ヒートポンプ・トップランナー機器への更新")),
+    ("hirou_exhaust_heat", "hirou", _("排熱の回収・再利用")),
+    ("hirou_preheat", "hirou", _("温排水や排気による予熱")),
+]
+MEASURE_FAMILY = {code: family for code, family, _label in MEASURES}
+
+DONE, PLANNED, NOT_YET, NOT_APPLICABLE = "done", "planned", "not_yet", "na"
+MEASURE_STATUSES = [
+    (DONE, _("実施済み")),
+    (PLANNED, _("予定あり")),
+    (NOT_YET, _("未実施")),
+    (NOT_APPLICABLE, _("該当しない")),
+]
+
+AWARENESS: list[tuple[str, str]] = [
+    ("peer_cases", _("他の中小企業の取り組み事例を調べたことがある")),
+    ("energy_diagnosis", _("外部の省エネ診断を受けたことがある")),
+    ("knows_sbt_re_action", _("SBTや再エネ100宣言 RE Actionを知っている")),
+    ("customer_asked", _("取引先からCO2排出量を求められたことがある")),
+]
+
+
+# --- Levels and next actions -------------------------------------------------------------------------------------
+
+LEVEL_LABELS = {0: _("未着手"), 1: _("取り組み始め"), 2: _("十分")}
+OVERALL_LABELS = {
+    1: _("レベル1：これから"),
+    2: _("レベル2：取り組み中"),
+    3: _("レベル3：着実に前進"),
+    4: _("レベル4：先進的"),
+}
+
+
+@dataclass(frozen=True)
+class SheetAnswers:
+    has_amounts: bool
+    has_detail: bool  # monthly figures or a market-based electricity factor
+    measures: dict[str, str] = field(default_factory=dict)
+    awareness: dict[str, bool] = field(default_factory=dict)
+    has_target: bool = False
+    has_roadmap: bool = False
+    has_person: bool = False
+    sbt_eligible: bool | None = None
+
+
+@dataclass(frozen=True)
+class NextAction:
+    priority: int
+    code: str
+    title: str
+    text: str
+    target: str  # a portal destination key: "step1", "consultations", "seminars", "subsidies:<step>"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    step1: int
+    step2: int
+    step3: int
+    overall: int
+    overall_label: str
+    done_ratio: Decimal
+    actions: list[NextAction]
+
+
+def assess(answers: SheetAnswers) -> Assessment:
+    """A level (0–2) per step, an overall level (1–4) and the next actions, most urgent first."""
+    step1 = 0 if not answers.has_amounts else (2 if answers.has_detail else 1)
+    applicable = [s for s in answers.measures.values() if s in (DONE, PLANNED, NOT_YET)]
+    done = [s for s in applicable if s == DONE]
+    ratio = Decimal(len(done)) / Decimal(len(applicable)) if applicable else Decimal(0)
+    step2 = 0 if ratio < Decimal("0.25") else (1 if ratio < Decimal("0.6") else 2)
+    step3 = 0 if not answers.has_target else (2 if answers.has_roadmap and answers.has_person else 1)
+    total = step1 + step2 + step3
+    overall = 1 if total <= 1 else 2 if total <= 3 else 3 if total <= 5 else 4
+
+    actions: list[NextAction] = []
+    if not answers.has_amounts:
+        actions.append(
+            NextAction(
+                10,
+                "measure",
+                str(_("まずはエネルギー使用量を把握しましょう")),
+                str(_("電気やガス、燃料の請求書から1年分の使用量を入力すると、CO2排出量がわかります。")),
+                "step1",
+            )
+        )
+    low_cost_open = [
+        code
+        for code, status in answers.measures.items()
+        if MEASURE_FAMILY.get(code) in LOW_COST_FAMILIES and status in (NOT_YET, PLANNED)
+    ]
+    if low_cost_open or (not answers.measures):
+        actions.append(
+            NextAction(
+                20,
+                "low_cost",
+                str(_("費用のかからない「ヤメル」「トメル」から始めましょう")),
+                str(_("不要な照明や待機電力、使っていない設備の停止は、投資なしで効果が出ます。")),
+                "seminars",
+            )
+        )
+    if answers.awareness.get("customer_asked"):
+        actions.append(
+            NextAction(
+                15,
+                "supply_chain",
+                str(_("サプライチェーン対応の相談を予約しましょう")),
+                str(_("取引先から排出量を求められたときの答え方を、専門家と一緒に整理できます。")),
+                "consultations",
+            )
+        )
+    if not answers.awareness.get("energy_diagnosis"):
+        actions.append(
+            NextAction(
+                30,
+                "diagnosis",
+                str(_("省エネ診断を受けてみましょう")),
+                str(_("外部の専門家に設備を見てもらうと、削減の余地が具体的にわかります。")),
+                "subsidies:measure",
+            )
+        )
+    kaeru_open = [
+        c for c, s in answers.measures.items() if MEASURE_FAMILY.get(c) == "kaeru" and s in (NOT_YET, PLANNED)
+    ]
+    if kaeru_open:
+        actions.append(
+            NextAction(
+                40,
+                "invest",
+                str(_("設備更新には補助金を活用しましょう")),
+                str(_("高効率設備への更新は、省エネ補助金や税制の対象になることがあります。")),
+                "subsidies:reduce",
+            )
+        )
+    if answers.has_amounts and not answers.has_target:
+        actions.append(
+            NextAction(
+                35,
+                "target",
+                str(_("削減目標と計画を立てましょう")),
+                str(_("基準年と目標年、削減率を決めると、取り組みの優先順位がはっきりします。")),
+                "step3",
+            )
+        )
+    if answers.sbt_eligible:
+        actions.append(
+            NextAction(
+                50,
+                "sbt",
+                str(_("中小企業版SBTの認定申請を検討しましょう")),
+                str(_("要件を満たしています。目標の立て方と申請の進め方を相談できます。")),
+                "consultations",
+            )
+        )
+    if not answers.awareness.get("peer_cases"):
+        actions.append(
+            NextAction(
+                60,
+                "peer_cases",
+                str(_("他社の事例を知りましょう")),
+                str(_("セミナーでは同じ業種の中小企業の取り組みを紹介しています。")),
+                "seminars",
+            )
+        )
+    actions.sort(key=lambda a: a.priority)
+    return Assessment(
+        step1=step1,
+        step2=step2,
+        step3=step3,
+        overall=overall,
+        overall_label=str(OVERALL_LABELS[overall]),
+        done_ratio=ratio,
+        actions=actions,
+    )

@@ -1,0 +1,196 @@
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import SupportInstitution
+
+from .calculator import AWARENESS, MEASURE_STATUSES, MEASURES, SOURCE_LABELS, SOURCES
+from .models import MAX_AMOUNT, Sheet
+
+MONTHS = range(1, 13)
+
+
+def current_fiscal_year() -> int:
+    today = timezone.localdate()
+    return today.year if today.month >= 4 else today.year - 1
+
+
+def fiscal_year_choices() -> list[tuple[int, str]]:
+    now = current_fiscal_year()
+    return [(y, _("%(y)s年度") % {"y": y}) for y in range(now, now - 6, -1)]
+
+
+def _amount_field(label, *, hint="") -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        min_value=0,
+        max_value=MAX_AMOUNT,
+        max_digits=16,
+        decimal_places=3,
+        help_text=hint,
+        error_messages={
+            "invalid": _("数値を入力してください。"),
+            "min_value": _("0以上の値を入力してください。"),
+            "max_value": _("値が大きすぎます。単位を確認してください。"),
+            "max_digits": _("値が大きすぎます。単位を確認してください。"),
+            "max_decimal_places": _("小数点以下は3桁までにしてください。"),
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any", "min": "0"}),
+    )
+
+
+class NewSheetForm(forms.Form):
+    fiscal_year = forms.TypedChoiceField(label=_("年度"), coerce=int, choices=fiscal_year_choices)
+
+
+class Step1Form(forms.Form):
+    """Annual amounts per source; twelve optional monthly fields each, summed when any is filled."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for code, (unit, _divisor) in SOURCES.items():
+            self.fields[code] = _amount_field(
+                f"{SOURCE_LABELS[code]}（{unit}）", hint=_("1年間の合計。月別に入力した場合は自動で合計します。")
+            )
+        self.fields["market_electricity_factor"] = forms.DecimalField(
+            label=_("電力会社の排出係数（t-CO2/kWh）"),
+            required=False,
+            min_value=0,
+            max_value=1,
+            max_digits=10,
+            decimal_places=7,
+            help_text=_("電力会社が公表している係数（例：0.000421）。入力するとマーケット基準のScope 2も計算します。"),
+            error_messages={
+                "invalid": _("数値を入力してください。"),
+                "min_value": _("0以上の値を入力してください。"),
+                "max_value": _("t-CO2/kWhの値を入力してください（例：0.000421）。"),
+                "max_decimal_places": _("小数点以下は7桁までにしてください。"),
+            },
+            widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any", "min": "0"}),
+        )
+        for code, (unit, _divisor) in SOURCES.items():
+            for month in MONTHS:
+                self.fields[f"{code}_m{month}"] = _amount_field(f"{SOURCE_LABELS[code]} {month}月（{unit}）")
+
+    def annual_fields(self):
+        return [self[code] for code in [*SOURCES, "market_electricity_factor"]]
+
+    def monthly_groups(self):
+        return [
+            {"code": code, "label": SOURCE_LABELS[code], "fields": [self[f"{code}_m{m}"] for m in MONTHS]}
+            for code in SOURCES
+        ]
+
+    def to_data(self) -> dict:
+        data = {code: self.cleaned_data.get(code) for code in [*SOURCES, "market_electricity_factor"]}
+        for code in SOURCES:
+            months = [self.cleaned_data.get(f"{code}_m{m}") for m in MONTHS]
+            if any(m is not None for m in months):
+                data[f"{code}_monthly"] = months
+        return data
+
+    @classmethod
+    def initial_for(cls, sheet: Sheet) -> dict:
+        initial = {code: getattr(sheet, code) for code in [*SOURCES, "market_electricity_factor"]}
+        for code, months in (sheet.monthly or {}).items():
+            for index, value in enumerate(months):
+                initial[f"{code}_m{index + 1}"] = value
+        return initial
+
+
+class Step2Form(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for code, _family, label in MEASURES:
+            self.fields[code] = forms.ChoiceField(
+                label=label, choices=[("", _("選んでください")), *MEASURE_STATUSES], required=False
+            )
+        for code, label in AWARENESS:
+            self.fields[f"aw_{code}"] = forms.BooleanField(label=label, required=False)
+
+    def measure_fields(self, family: str):
+        return [self[code] for code, fam, _label in MEASURES if fam == family]
+
+    def awareness_fields(self):
+        return [self[f"aw_{code}"] for code, _label in AWARENESS]
+
+    def to_measures(self) -> dict[str, str]:
+        return {code: self.cleaned_data[code] for code, _f, _l in MEASURES if self.cleaned_data.get(code)}
+
+    def to_awareness(self) -> dict[str, bool]:
+        return {code: self.cleaned_data.get(f"aw_{code}", False) for code, _label in AWARENESS}
+
+    @classmethod
+    def initial_for(cls, sheet: Sheet) -> dict:
+        initial = dict(sheet.measures or {})
+        initial.update({f"aw_{code}": value for code, value in (sheet.awareness or {}).items()})
+        return initial
+
+
+class Step3Form(forms.ModelForm):
+    class Meta:
+        model = Sheet
+        fields = [
+            "base_year",
+            "base_emissions_t",
+            "target_year",
+            "target_reduction_pct",
+            "re_intent",
+            "person_in_charge",
+            "roadmap",
+            "sbt_employees",
+            "sbt_revenue_yen",
+            "sbt_total_assets_yen",
+            "sbt_financial_or_oil_gas",
+            "sbt_sector_specific_method_required",
+            "sbt_parent_under_standard_sbt",
+            "sbt_flag_sector",
+        ]
+        widgets = {"roadmap": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {
+            "base_year": _("例：2023"),
+            "target_reduction_pct": _("基準年度からの削減率。例：46"),
+            "roadmap": _("例：2026年 LED化／2027年 コンプレッサー更新／2030年 46%削減"),
+            "sbt_revenue_yen": _("円で入力してください。ユーロの基準は管理者が設定したレートで換算します。"),
+            "sbt_total_assets_yen": _("円で入力してください。"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limits = {
+            "base_year": (2000, 2100),
+            "target_year": (2000, 2100),
+            "target_reduction_pct": (0, 100),
+            "base_emissions_t": (0, 10**12),
+            "sbt_employees": (0, 10_000_000),
+            "sbt_revenue_yen": (0, 10**16),
+            "sbt_total_assets_yen": (0, 10**16),
+        }
+        for name, (low, high) in limits.items():
+            field = self.fields[name]
+            field.min_value, field.max_value = low, high
+            field.validators += [MinValueValidator(low), MaxValueValidator(high)]
+            field.error_messages["invalid"] = _("数値を入力してください。")
+            field.widget.attrs.update({"min": low, "max": high})
+
+    def clean(self):
+        data = super().clean()
+        base, target = data.get("base_year"), data.get("target_year")
+        if base and target and target <= base:
+            self.add_error("target_year", _("目標年度は基準年度より後にしてください。"))
+        return data
+
+
+class ShareForm(forms.Form):
+    institution = forms.ModelChoiceField(
+        label=_("共有する支援機関"),
+        queryset=SupportInstitution.objects.order_by("prefecture", "name"),
+        help_text=_("選んだ機関の担当者が、このシートの結果とPDFを見られるようになります。いつでも取り消せます。"),
+    )
+    consent = forms.BooleanField(
+        label=_("この支援機関にシートの内容を共有することに同意します"),
+        required=True,
+        error_messages={"required": _("共有するには同意が必要です。")},
+    )

@@ -1,0 +1,124 @@
+import json
+
+import pytest
+
+from selfcheck.models import SelfcheckSettings
+
+pytestmark = pytest.mark.django_db
+
+
+def post(client, path, payload):
+    body = payload if isinstance(payload, str) else json.dumps(payload)
+    return client.post(f"/api/v1/selfcheck/{path}", body, content_type="application/json")
+
+
+def test_estimate_returns_scopes_sources_and_the_factor_set(client):
+    response = post(client, "estimate", {"electricity_kwh": 100000, "gasoline_l": 1000, "lpg_kg": 500.5})
+    assert response.status_code == 200
+    data = response.json()
+    assert data["scope2_t"] == 42.3  # 100,000 kWh x 0.000423
+    assert data["scope1_t"] == 3.8  # 2.29 + 0.5005 x 2.99
+    assert data["total_t"] == 46.1
+    assert [row["source"] for row in data["by_source"]] == ["electricity_kwh", "lpg_kg", "gasoline_l"]
+    assert data["by_source"][1] == {
+        "source": "lpg_kg",
+        "label": "LPG（プロパンガス）",
+        "amount": 500.5,
+        "unit": "kg",
+        "scope": 1,
+        "t_co2": 1.5,
+    }
+    assert "算定・報告・公表制度" in data["factor_set"]["source"]
+    assert data["factor_set"]["fiscal_year"] == 2026
+
+
+def test_estimate_with_nothing_is_zero(client):
+    data = post(client, "estimate", {}).json()
+    assert data["total_t"] == 0 and data["by_source"] == []
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"electricity_kwh": -1}, "electricity_kwh"),
+        ({"diesel_l": "abc"}, "diesel_l"),
+        ({"heat_gj": 1e300}, "heat_gj"),
+        ({"kerosene_l": [1]}, "kerosene_l"),
+        ({"water_m3": 10}, "water_m3"),
+        ({"fiscal_year": "2026年"}, "fiscal_year"),
+        ({"fiscal_year": 1200}, "fiscal_year"),
+        ({"city_gas_nm3": True}, "city_gas_nm3"),
+    ],
+)
+def test_estimate_bad_input_is_400_naming_the_field(client, payload, field):
+    response = post(client, "estimate", payload)
+    assert response.status_code == 400, response.content
+    assert response.json()["field"] == field
+
+
+def test_estimate_malformed_json_is_400_not_500(client):
+    assert post(client, "estimate", "{not json").status_code == 400
+    assert post(client, "estimate", "[1, 2]").status_code == 400
+
+
+SBT = {
+    "scope1_2_t": 1200.5,
+    "employees": 120,
+    "revenue_yen": 3_000_000_000,
+    "total_assets_yen": 5_000_000_000,
+    "financial_or_oil_gas": False,
+    "sector_specific_method_required": False,
+    "parent_under_standard_sbt": False,
+    "flag_sector": False,
+}
+
+
+def test_sbt_sme_answers_eligibility_and_each_criterion(client):
+    data = post(client, "sbt-sme", SBT).json()
+    assert data["eligible"] is True
+    assert data["size_passed"] == 3
+    by_code = {c["code"]: c["passed"] for c in data["criteria"]}
+    assert by_code["assets"] is False  # 5.0 billion yen >= 25M EUR x 184
+    assert data["assets_limit_yen"] == 4_600_000_000
+
+
+def test_sbt_sme_uses_the_staff_edited_rate(client):
+    SelfcheckSettings.objects.update(jpy_per_eur=100)
+    data = post(client, "sbt-sme", SBT).json()
+    assert data["revenue_limit_yen"] == 5_000_000_000
+    assert data["eligible"] is True
+    data = post(client, "sbt-sme", {**SBT, "revenue_yen": 5_000_000_000}).json()
+    assert data["eligible"] is False
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"employees": -3}, "employees"),
+        ({"employees": "many"}, "employees"),
+        ({"revenue_yen": 10**30}, "revenue_yen"),
+        ({"flag_sector": "yes"}, "flag_sector"),
+        ({"scope1_2_t": None}, "scope1_2_t"),
+        ({"extra": 1}, "extra"),
+        ({"total_assets_yen": 1.5}, "total_assets_yen"),
+    ],
+)
+def test_sbt_sme_bad_input_is_400_naming_the_field(client, change, field):
+    response = post(client, "sbt-sme", {**SBT, **change})
+    assert response.status_code == 400, response.content
+    assert response.json()["field"] == field
+
+
+def test_sbt_sme_missing_field_is_400(client):
+    payload = dict(SBT)
+    del payload["employees"]
+    response = post(client, "sbt-sme", payload)
+    assert response.status_code == 400
+    assert response.json()["field"] == "employees"
+
+
+def test_both_endpoints_are_in_the_openapi_document(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    assert "/api/v1/selfcheck/estimate" in paths
+    assert "/api/v1/selfcheck/sbt-sme" in paths
+    assert "/api/v1/selfcheck/ping" not in paths

@@ -1,0 +1,160 @@
+"""The pure calculator: no database."""
+
+from decimal import Decimal
+
+import pytest
+
+from selfcheck.calculator import (
+    DONE,
+    NOT_YET,
+    FactorData,
+    SbtInput,
+    SheetAnswers,
+    assess,
+    calculate_co2,
+    check_sbt_sme,
+)
+
+FACTORS = {
+    "electricity_kwh": FactorData("electricity_kwh", "kWh", Decimal("0.0004"), 2),
+    "city_gas_nm3": FactorData("city_gas_nm3", "千Nm3", Decimal("2.05"), 1),
+    "lpg_kg": FactorData("lpg_kg", "t", Decimal("3"), 1),
+    "gasoline_l": FactorData("gasoline_l", "kL", Decimal("2.29"), 1),
+    "kerosene_l": FactorData("kerosene_l", "kL", Decimal("2.5"), 1),
+    "diesel_l": FactorData("diesel_l", "kL", Decimal("2.62"), 1),
+    "heavy_oil_a_l": FactorData("heavy_oil_a_l", "kL", Decimal("2.75"), 1),
+    "heat_gj": FactorData("heat_gj", "GJ", Decimal("0.057"), 2),
+}
+
+
+def test_co2_splits_fuels_into_scope1_and_electricity_and_heat_into_scope2():
+    result = calculate_co2(
+        {"electricity_kwh": Decimal(100_000), "lpg_kg": Decimal(2_000), "heat_gj": Decimal(100)}, FACTORS
+    )
+    assert result.scope1_t == Decimal("6.0")  # 2 t LPG x 3
+    assert result.scope2_t == Decimal("45.7")  # 40 + 5.7
+    assert result.total_t == Decimal("51.7")
+    assert [row.source for row in result.by_source] == ["electricity_kwh", "lpg_kg", "heat_gj"]
+    assert result.by_source[1].unit == "kg"
+
+
+def test_co2_converts_litres_and_nm3_to_the_official_units():
+    result = calculate_co2({"gasoline_l": Decimal(1000), "city_gas_nm3": Decimal(1000)}, FACTORS)
+    assert result.scope1_t == Decimal("4.3")  # 2.29 + 2.05 = 4.34
+
+
+def test_market_based_scope2_replaces_only_the_electricity_factor():
+    result = calculate_co2(
+        {"electricity_kwh": Decimal(100_000), "heat_gj": Decimal(100)},
+        FACTORS,
+        market_electricity_t_per_kwh=Decimal("0.0002"),
+    )
+    assert result.scope2_t == Decimal("45.7")
+    assert result.scope2_market_t == Decimal("25.7")
+    assert result.total_market_t == Decimal("25.7")
+
+
+def test_co2_rounds_half_up_to_a_tenth_and_keeps_decimal():
+    result = calculate_co2({"electricity_kwh": Decimal(125)}, FACTORS)  # 0.05 t
+    assert result.total_t == Decimal("0.1")
+    assert isinstance(result.total_t, Decimal)
+
+
+def _sbt(**overrides):
+    data = {
+        "scope1_2_t": Decimal(500),
+        "employees": 100,
+        "revenue_yen": 1_000_000_000,
+        "total_assets_yen": 1_000_000_000,
+        "financial_or_oil_gas": False,
+        "sector_specific_method_required": False,
+        "parent_under_standard_sbt": False,
+        "flag_sector": False,
+    }
+    data.update(overrides)
+    return SbtInput(**data)
+
+
+def test_sbt_small_company_is_eligible():
+    result = check_sbt_sme(_sbt())
+    assert result.eligible
+    assert result.size_passed == 4
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"scope1_2_t": Decimal(10_000)},
+        {"financial_or_oil_gas": True},
+        {"sector_specific_method_required": True},
+        {"parent_under_standard_sbt": True},
+    ],
+)
+def test_sbt_each_mandatory_criterion_alone_makes_it_ineligible(overrides):
+    result = check_sbt_sme(_sbt(**overrides))
+    assert not result.eligible
+    assert not result.mandatory_passed
+
+
+def test_sbt_three_of_four_size_criteria_are_enough_but_two_are_not():
+    assert check_sbt_sme(_sbt(employees=250)).eligible
+    assert not check_sbt_sme(_sbt(employees=250, flag_sector=True)).eligible
+
+
+def test_sbt_euro_thresholds_use_the_given_rate():
+    just_below = _sbt(revenue_yen=9_199_999_999, total_assets_yen=4_599_999_999, employees=300)
+    assert check_sbt_sme(just_below).eligible  # 184 yen/EUR: 9.2 and 4.6 billion yen
+    assert not check_sbt_sme(_sbt(revenue_yen=9_200_000_000, total_assets_yen=4_600_000_000)).size_passed == 4
+    at_150 = check_sbt_sme(just_below, jpy_per_eur=Decimal(150))
+    assert at_150.revenue_limit_yen == 7_500_000_000
+    assert not at_150.eligible
+    criteria = {c.code: c.passed for c in at_150.criteria}
+    assert criteria == {
+        "emissions": True,
+        "sector": True,
+        "sector_method": True,
+        "parent": True,
+        "employees": False,
+        "revenue": False,
+        "assets": False,
+        "flag": True,
+    }
+
+
+def test_assessment_sends_an_unmeasured_company_to_step1_first():
+    result = assess(SheetAnswers(has_amounts=False, has_detail=False))
+    assert result.step1 == 0
+    assert result.overall == 1
+    assert result.actions[0].target == "step1"
+
+
+def test_assessment_suggests_low_cost_measures_and_supply_chain_consultation():
+    result = assess(
+        SheetAnswers(
+            has_amounts=True,
+            has_detail=False,
+            measures={"yameru_lighting": NOT_YET, "kaeru_led": DONE},
+            awareness={"customer_asked": True},
+        )
+    )
+    codes = [a.code for a in result.actions]
+    assert "low_cost" in codes
+    assert codes.index("supply_chain") < codes.index("low_cost")
+    assert next(a for a in result.actions if a.code == "supply_chain").target == "consultations"
+
+
+def test_assessment_levels_rise_with_answers_and_sbt_eligible_gets_its_action():
+    result = assess(
+        SheetAnswers(
+            has_amounts=True,
+            has_detail=True,
+            measures={"yameru_lighting": DONE, "tomeru_sensor": DONE},
+            awareness={"peer_cases": True, "energy_diagnosis": True},
+            has_target=True,
+            has_roadmap=True,
+            has_person=True,
+            sbt_eligible=True,
+        )
+    )
+    assert (result.step1, result.step2, result.step3, result.overall) == (2, 2, 2, 4)
+    assert [a.code for a in result.actions] == ["sbt"]

@@ -1,0 +1,126 @@
+import io
+import time
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from selfcheck import services
+from selfcheck.models import Sheet
+from selfcheck.tasks import render_sheet_pdf
+
+from .helpers import filled_sheet
+
+
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.MEDIA_ROOT = tmp_path / "public"
+    return settings.PRIVATE_MEDIA_ROOT
+
+
+def pdf_text(data: bytes) -> tuple[PdfReader, str]:
+    reader = PdfReader(io.BytesIO(data))
+    return reader, "\n".join(page.extract_text() for page in reader.pages)
+
+
+@pytest.mark.django_db
+def test_report_pdf_is_a4_with_real_japanese_text_and_every_section(sme_user, private_media):
+    sheet = filled_sheet(sme_user.company)
+    assert sheet.pdf_status == Sheet.PdfStatus.QUEUED
+    render_sheet_pdf.apply(args=[sheet.pk])
+    sheet.refresh_from_db()
+    assert sheet.pdf_status == Sheet.PdfStatus.READY
+    path = private_media / "selfcheck" / sheet.pdf_path
+    reader, text = pdf_text(path.read_bytes())
+    width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
+    assert (round(width), round(height)) == (595, 842)  # A4 in points
+    compact = text.replace(" ", "").replace("\n", "")
+    for expected in [
+        "CNセルフチェックレポート",
+        sme_user.company.name,
+        "2025年度",
+        "63.6",  # total t-CO2, same figure as the page and the API
+        "50.8",
+        "ヤメル",
+        "ヒロウ",
+        "総務部山田",
+        "中小企業版SBTの要件を満たしています",
+        "サプライチェーン対応の相談を予約しましょう",
+        "算定・報告・公表制度",
+    ]:
+        assert expected in compact, expected
+    fonts = {
+        str(font.get_object().get("/BaseFont"))
+        for page in reader.pages
+        for font in (page["/Resources"].get("/Font") or {}).values()
+    }
+    assert any("Noto-Sans-CJK-JP" in f for f in fonts), fonts
+
+
+@pytest.mark.django_db
+def test_a_failed_render_keeps_the_previous_file_and_is_retried(sme_user, private_media):
+    sheet = filled_sheet(sme_user.company)
+    services.sheet_render_pdf(pk=sheet.pk)
+    sheet.refresh_from_db()
+    first = sheet.pdf_path
+    services.sheet_save_step1(sheet=sheet, data={"electricity_kwh": 1000})
+    with mock.patch("selfcheck.services.sheet_pdf_bytes", side_effect=OSError("disk full")):
+        with pytest.raises(OSError):
+            services.sheet_render_pdf(pk=sheet.pk)
+    sheet.refresh_from_db()
+    assert sheet.pdf_status == Sheet.PdfStatus.FAILED
+    assert sheet.pdf_path == first and (private_media / "selfcheck" / first).exists()
+    assert "disk full" in sheet.pdf_error
+    services.sheet_render_pdf(pk=sheet.pk)  # the retry
+    sheet.refresh_from_db()
+    assert sheet.pdf_status == Sheet.PdfStatus.READY
+    assert sheet.pdf_path != first
+    assert not (private_media / "selfcheck" / first).exists()
+
+
+def test_render_task_retries_on_failure():
+    assert render_sheet_pdf.autoretry_for == (Exception,)
+    assert render_sheet_pdf.max_retries >= 3
+
+
+@pytest.mark.django_db
+def test_result_page_shows_status_and_a_retry_button_when_failed(sme_client, sme_user):
+    sheet = filled_sheet(sme_user.company)
+    page = sme_client.get(reverse("selfcheck:result", args=[sheet.pk])).content.decode()
+    assert "作成待ち" in page
+    Sheet.objects.filter(pk=sheet.pk).update(pdf_status=Sheet.PdfStatus.FAILED)
+    page = sme_client.get(reverse("selfcheck:result", args=[sheet.pk])).content.decode()
+    assert "失敗（再試行します）" in page and "PDFをもう一度作成する" in page
+    sme_client.post(reverse("selfcheck:pdf_retry", args=[sheet.pk]))
+    sheet.refresh_from_db()
+    assert sheet.pdf_status == Sheet.PdfStatus.QUEUED
+
+
+@pytest.mark.django_db
+def test_pdf_is_not_reachable_under_any_public_url(sme_client, sme_user, settings, private_media):
+    sheet = filled_sheet(sme_user.company)
+    services.sheet_render_pdf(pk=sheet.pk)
+    sheet.refresh_from_db()
+    assert not str(private_media).startswith(str(settings.MEDIA_ROOT))
+    assert not str(private_media).startswith(str(settings.STATIC_ROOT))
+    assert sme_client.get(f"/media/selfcheck/{sheet.pdf_path}").status_code == 404
+    response = sme_client.get(reverse("selfcheck:pdf", args=[sheet.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_saving_a_sheet_renders_its_pdf_in_the_celery_worker(live_celery_worker, sme_user, private_media):
+    sheet = services.sheet_create(fiscal_year=2025, company=sme_user.company)
+    services.sheet_save_step1(sheet=sheet, data={"electricity_kwh": 50_000})
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        sheet.refresh_from_db()
+        if sheet.pdf_status == Sheet.PdfStatus.READY:
+            break
+        time.sleep(0.2)
+    assert sheet.pdf_status == Sheet.PdfStatus.READY
+    _reader, text = pdf_text((private_media / "selfcheck" / sheet.pdf_path).read_bytes())
+    assert "21.2" in text  # 50,000 kWh x 0.000423

@@ -1,0 +1,313 @@
+import csv
+import secrets
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.charts import bar_chart_svg
+from core.errors import ApplicationError
+
+from . import selectors, services
+from .calculator import FAMILIES, LEVEL_LABELS
+from .charts import co2_chart
+from .forms import NewSheetForm, ShareForm, Step1Form, Step2Form, Step3Form, current_fiscal_year
+from .models import Sheet, SheetShare
+
+SESSION_TOKEN = "selfcheck_token"
+
+
+def _token(request: HttpRequest, *, create: bool = False) -> str:
+    token = request.session.get(SESSION_TOKEN, "")
+    if not token and create:
+        token = secrets.token_hex(16)
+        request.session[SESSION_TOKEN] = token
+    return token
+
+
+def _claim_tryouts(request: HttpRequest) -> None:
+    """An anonymous try-out is kept when its author signs up: attach it to their company."""
+    user = request.user
+    token = _token(request)
+    if not token or not user.is_authenticated or not user.company_id:
+        return
+    for sheet in Sheet.objects.filter(company__isnull=True, session_key=token):
+        if services.sheet_claim(sheet=sheet, company=user.company):
+            messages.success(request, _("お試しで入力したシートを、あなたの企業のシートとして保存しました。"))
+    request.session.pop(SESSION_TOKEN, None)
+
+
+def _own_sheet(request: HttpRequest, pk: int) -> Sheet:
+    """The sheet if it belongs to the user's company or to this browser's try-out; 404 otherwise."""
+    _claim_tryouts(request)
+    sheet = get_object_or_404(Sheet.objects.select_related("company", "factor_set"), pk=pk)
+    user = request.user
+    if sheet.company_id:
+        if user.is_authenticated and user.company_id == sheet.company_id:
+            return sheet
+    elif sheet.session_key and sheet.session_key == _token(request):
+        return sheet
+    raise Http404
+
+
+def _action_url(target: str, sheet: Sheet) -> str:
+    if target in ("step1", "step2", "step3"):
+        return reverse(f"selfcheck:{target}", args=[sheet.pk])
+    if target.startswith("subsidies:"):
+        return reverse("subsidies:index") + "?step=" + target.split(":", 1)[1]
+    return reverse(f"{target}:index")
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    _claim_tryouts(request)
+    user = request.user
+    context: dict = {"new_form": None, "sheets": [], "trend": None}
+    if user.is_authenticated and user.company_id:
+        sheets = list(selectors.sheets_of_company(company=user.company))
+        context["sheets"] = sheets
+        context["new_form"] = NewSheetForm(initial={"fiscal_year": current_fiscal_year()})
+        with_totals = [s for s in sheets if s.total_t is not None]
+        if with_totals:
+            context["trend"] = bar_chart_svg(
+                [(_("%(y)s年度") % {"y": s.fiscal_year}, s.total_t) for s in with_totals],
+                title=_("年度別のCO2排出量"),
+                unit="t-CO2",
+            )
+            context["trend_rows"] = with_totals
+    elif user.is_authenticated:
+        tryouts = []
+    else:
+        tryouts = (
+            list(Sheet.objects.filter(company__isnull=True, session_key=_token(request))) if _token(request) else []
+        )
+        context["tryouts"] = tryouts
+    return render(request, "selfcheck/index.html", context)
+
+
+@require_POST
+def sheet_new(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not (user.is_authenticated and user.company_id):
+        raise PermissionDenied
+    form = NewSheetForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("年度を選んでください。"))
+        return redirect("selfcheck:index")
+    year = form.cleaned_data["fiscal_year"]
+    existing = Sheet.objects.filter(company=user.company, fiscal_year=year).first()
+    if existing:
+        return redirect("selfcheck:step1", existing.pk)
+    sheet = services.sheet_create(fiscal_year=year, company=user.company)
+    return redirect("selfcheck:step1", sheet.pk)
+
+
+@require_POST
+def try_out(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.is_authenticated and user.company_id:
+        return redirect("selfcheck:index")
+    sheet = services.sheet_create(fiscal_year=current_fiscal_year(), session_key=_token(request, create=True))
+    return redirect("selfcheck:step1", sheet.pk)
+
+
+def _apply_error(form, error: ApplicationError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def step1(request: HttpRequest, pk: int) -> HttpResponse:
+    sheet = _own_sheet(request, pk)
+    form = Step1Form(request.POST or None, initial=Step1Form.initial_for(sheet))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.sheet_save_step1(sheet=sheet, data=form.to_data())
+        except ApplicationError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, _("ステップ1を保存しました。"))
+            return redirect("selfcheck:step2", sheet.pk)
+    report = selectors.sheet_report(sheet)
+    return render(
+        request,
+        "selfcheck/step1.html",
+        {"sheet": sheet, "form": form, "step": 1, **report, "chart": co2_chart(report["co2"])},
+    )
+
+
+def step2(request: HttpRequest, pk: int) -> HttpResponse:
+    sheet = _own_sheet(request, pk)
+    form = Step2Form(request.POST or None, initial=Step2Form.initial_for(sheet))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.sheet_save_step2(sheet=sheet, measures=form.to_measures(), awareness=form.to_awareness())
+        except ApplicationError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, _("ステップ2を保存しました。"))
+            return redirect("selfcheck:step3", sheet.pk)
+    families = [
+        {"code": code, "name": name, "text": text, "fields": form.measure_fields(code)} for code, name, text in FAMILIES
+    ]
+    return render(request, "selfcheck/step2.html", {"sheet": sheet, "form": form, "families": families, "step": 2})
+
+
+def step3(request: HttpRequest, pk: int) -> HttpResponse:
+    sheet = _own_sheet(request, pk)
+    initial = {}
+    if not sheet.step3_saved:
+        initial = {"base_year": sheet.fiscal_year, "base_emissions_t": sheet.total_t}
+        if sheet.company_id and sheet.company.employees:
+            initial["sbt_employees"] = sheet.company.employees
+    form = Step3Form(request.POST or None, instance=sheet, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.sheet_save_step3(sheet=sheet, data=form.cleaned_data)
+        except ApplicationError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, _("ステップ3を保存しました。"))
+            return redirect("selfcheck:result", sheet.pk)
+    return render(
+        request, "selfcheck/step3.html", {"sheet": sheet, "form": form, "step": 3, "rate": selectors.jpy_per_eur()}
+    )
+
+
+def result(request: HttpRequest, pk: int) -> HttpResponse:
+    sheet = _own_sheet(request, pk)
+    report = selectors.sheet_report(sheet)
+    assessment = report["assessment"]
+    actions = [{"action": a, "url": _action_url(a.target, sheet)} for a in assessment.actions]
+    levels = [
+        (_("ステップ1 現状把握"), assessment.step1, LEVEL_LABELS[assessment.step1]),
+        (_("ステップ2 取り組み"), assessment.step2, LEVEL_LABELS[assessment.step2]),
+        (_("ステップ3 計画策定"), assessment.step3, LEVEL_LABELS[assessment.step3]),
+    ]
+    shares = (
+        list(sheet.shares.filter(revoked_at__isnull=True).select_related("institution")) if sheet.company_id else []
+    )
+    return render(
+        request,
+        "selfcheck/result.html",
+        {
+            "sheet": sheet,
+            **report,
+            "chart": co2_chart(report["co2"]),
+            "actions": actions,
+            "levels": levels,
+            "shares": shares,
+            "share_form": ShareForm() if sheet.company_id else None,
+            "step": 4,
+        },
+    )
+
+
+@require_POST
+def pdf_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    sheet = _own_sheet(request, pk)
+    if not sheet.company_id:
+        raise Http404
+    services.sheet_pdf_retry(sheet=sheet)
+    messages.info(request, _("PDFの作成をもう一度依頼しました。"))
+    return redirect("selfcheck:result", sheet.pk)
+
+
+@require_POST
+def share_create(request: HttpRequest, pk: int) -> HttpResponse:
+    sheet = _own_sheet(request, pk)
+    form = ShareForm(request.POST)
+    if form.is_valid():
+        try:
+            share = services.share_grant(sheet=sheet, institution=form.cleaned_data["institution"], user=request.user)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("%(name)s に共有しました。") % {"name": share.institution.name})
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect(reverse("selfcheck:result", args=[sheet.pk]) + "#share")
+
+
+@require_POST
+def share_revoke(request: HttpRequest, pk: int, share_pk: int) -> HttpResponse:
+    sheet = _own_sheet(request, pk)
+    share = get_object_or_404(SheetShare, pk=share_pk, sheet=sheet)
+    services.share_revoke(share=share)
+    messages.success(request, _("%(name)s への共有を取り消しました。") % {"name": share.institution.name})
+    return redirect(reverse("selfcheck:result", args=[sheet.pk]) + "#share")
+
+
+@login_required
+def pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The report PDF: for the SME that owns the sheet, or staff of an institution it is shared with (logged)."""
+    sheet = get_object_or_404(Sheet.objects.select_related("company"), pk=pk)
+    user = request.user
+    is_owner = sheet.company_id is not None and user.company_id == sheet.company_id
+    shared = selectors.active_share(sheet=sheet, institution=user.institution) if user.institution_id else None
+    if not (is_owner or shared):
+        raise Http404
+    if not sheet.pdf_path:
+        raise Http404
+    path = services.pdf_directory() / Path(sheet.pdf_path).name
+    if not path.exists():
+        raise Http404
+    if shared:
+        services.download_log(sheet=sheet, user=user)
+    filename = f"selfcheck-{sheet.fiscal_year}-{sheet.pk}.pdf"
+    response = FileResponse(path.open("rb"), content_type="application/pdf", as_attachment=True, filename=filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _institution_of(request: HttpRequest):
+    user = request.user
+    if not user.is_authenticated or not user.institution_id:
+        raise PermissionDenied
+    return user.institution
+
+
+def institution_list(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('account_login')}?next={request.path}")
+    institution = _institution_of(request)
+    shares = list(selectors.shares_for_institution(institution=institution))
+    return render(
+        request,
+        "selfcheck/institution_list.html",
+        {"institution": institution, "shares": shares, "overall_labels": _overall_labels()},
+    )
+
+
+def _overall_labels() -> dict[int, str]:
+    from .calculator import OVERALL_LABELS
+
+    return {k: str(v) for k, v in OVERALL_LABELS.items()}
+
+
+def institution_csv(request: HttpRequest) -> HttpResponse:
+    institution = _institution_of(request)
+    labels = _overall_labels()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="selfcheck-shared.csv"'
+    response.write("\ufeff")  # so that Excel opens the UTF-8 file correctly
+    writer = csv.writer(response)
+    writer.writerow([_("企業名"), _("年度"), _("CO2排出量（t-CO2）"), _("総合レベル"), _("更新日"), _("共有日")])
+    for share in selectors.shares_for_institution(institution=institution):
+        sheet = share.sheet
+        writer.writerow(
+            [
+                sheet.company.name,
+                sheet.fiscal_year,
+                "" if sheet.total_t is None else f"{sheet.total_t:.1f}",
+                labels.get(sheet.level, ""),
+                f"{sheet.updated_at:%Y-%m-%d}",
+                f"{share.created_at:%Y-%m-%d}",
+            ]
+        )
+    return response
