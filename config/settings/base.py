@@ -150,6 +150,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/5"),
     },
 }
+# subsidies: mail followers when a round opens and a week before it closes (exactly once via the outbox keys)
+CELERY_BEAT_SCHEDULE["subsidies-round-notices"] = {
+    "task": "subsidies.tasks.subsidies_round_notices",
+    "schedule": crontab(minute=15, hour="*/3"),
+}
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="CN支援ポータル <no-reply@cn-portal.example.jp>")
