@@ -47,7 +47,7 @@ class ActionPlanForm(forms.Form):
         label=_("支援内容"), required=False, choices=Activity.choices, widget=forms.CheckboxSelectMultiple
     )
     plan_date = forms.DateField(label=_("策定・更新日"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    url = forms.URLField(label=_("プランのURL"), required=False)
+    url = forms.URLField(label=_("プランのURL"), required=False, assume_scheme="https")
 
     @classmethod
     def initial_for(cls, plan: ActionPlan) -> dict:
