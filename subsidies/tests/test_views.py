@@ -1,16 +1,18 @@
 """Finder page, measure page, follows, staff flags, feed and API."""
 
-from datetime import date, timedelta
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
-from django.utils import timezone
 
 from subsidies.models import Follow, Measure
 
 from .factories import MeasureFactory, RoundFactory
 
 MONODZUKURI = "ものづくり補助金 グリーン枠"
+JST = ZoneInfo("Asia/Tokyo")
 
 
 @pytest.mark.django_db
@@ -52,8 +54,13 @@ def test_bad_filter_on_the_page_is_a_400_with_the_message_next_to_the_field(clie
 @pytest.mark.django_db
 def test_open_window_shows_days_left_and_closed_one_says_closed(client):
     open_measure = MeasureFactory(name="受付中の支援策")
-    RoundFactory(measure=open_measure, acceptance_end_datetime=timezone.now() + timedelta(days=9, hours=1))
-    body = client.get(reverse("subsidies:index")).content.decode()
+    RoundFactory(
+        measure=open_measure,
+        acceptance_start_datetime=datetime(2026, 11, 1, 9, 0, tzinfo=JST),
+        acceptance_end_datetime=datetime(2026, 12, 2, 17, 0, tzinfo=JST),
+    )
+    with time_machine.travel(datetime(2026, 11, 23, 23, 30, tzinfo=JST), tick=False):
+        body = client.get(reverse("subsidies:index")).content.decode()
     assert "あと 9 日で締切" in body
     aichi = Measure.objects.get(name__startswith="愛知県")
     detail = client.get(aichi.get_absolute_url()).content.decode()
