@@ -62,7 +62,7 @@ def load(apps, schema_editor):
             title=title,
             summary=summary,
             activities=_codes(activities),
-            url=ACTION_PLANS_SOURCE,
+            url=ACTION_PLANS_SOURCE if title else "",
         )
     perms = [
         f"subsidies.{action}_{model}"

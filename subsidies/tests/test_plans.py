@@ -90,3 +90,9 @@ def test_admin_lists_measures_with_stale_and_window_flags(client, django_user_mo
         assert client.get(url).status_code == 200, url
     body = client.get("/admin/subsidies/measure/?window=closed").content.decode()
     assert "愛知県 中小企業脱炭素" in body
+
+
+@pytest.mark.django_db
+def test_unpublished_plans_carry_no_link():
+    assert ActionPlan.objects.get(institution_name="秋田商工会議所").url == ""
+    assert ActionPlan.objects.get(institution_name="東京商工会議所").url.startswith("https://")

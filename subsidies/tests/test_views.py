@@ -163,3 +163,21 @@ def test_api_bad_input_is_400_naming_the_field(client, params, field):
 @pytest.mark.django_db
 def test_api_is_in_the_openapi_document(client):
     assert "/api/v1/subsidies" in client.get("/api/v1/openapi.json").json()["paths"]
+
+
+@pytest.mark.django_db
+def test_finder_page_query_count_does_not_grow_with_the_catalogue(client, django_assert_num_queries):
+    from .factories import TrackCapFactory, TrackFactory
+
+    client.get("/subsidies/?employees=12")  # warm sessions, content types
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as first:
+        client.get("/subsidies/?employees=12&investment=1000000")
+    for _ in range(25):
+        track = TrackFactory()
+        TrackCapFactory(track=track)
+        RoundFactory(measure=track.measure)
+    with django_assert_num_queries(len(first.captured_queries)):
+        client.get("/subsidies/?employees=12&investment=1000000")
