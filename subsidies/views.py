@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
@@ -49,8 +51,8 @@ def index(request: HttpRequest) -> HttpResponse:
     else:
         form.is_valid()
     cards = selectors.measure_find(filters=filters)
-    follow_query = "&".join(
-        f"{k}={v}" for k, v in data.items() if k in FILTER_KEYS and k not in ("investment", "open") and v
+    follow_query = urlencode(
+        {k: v for k, v in data.items() if k in ("employees", "prefecture", "industry", "step", "q") and v}
     )
     return render(
         request,

@@ -63,3 +63,30 @@ def test_import_without_file_or_live_flag_does_not_touch_the_network(tmp_path):
     bad.write_text('{"unexpected": 1}', encoding="utf-8")
     with pytest.raises(CommandError):
         call_command("import_jgrants", str(bad))
+
+
+@pytest.mark.django_db
+def test_live_flag_fetches_the_list_then_each_detail(monkeypatch):
+    """The network is outside the system: the jGrants answers are replayed from the sample file."""
+    import io
+    import json
+
+    from subsidies.management.commands import import_jgrants
+
+    sample = json.loads(SAMPLE.read_text(encoding="utf-8"))["result"]
+    calls = []
+
+    def fake_urlopen(url, timeout):
+        calls.append(url)
+        if "/id/" in url:
+            jid = url.rsplit("/", 1)[1]
+            return io.BytesIO(json.dumps({"result": [r for r in sample if r["id"] == jid]}).encode())
+        summaries = [{k: r[k] for k in ("id", "name", "title", "target_area_search")} for r in sample]
+        return io.BytesIO(json.dumps({"result": summaries}).encode())
+
+    monkeypatch.setattr(import_jgrants.urllib.request, "urlopen", fake_urlopen)
+    call_command("import_jgrants", "--live", "--keyword", "省エネ")
+    assert calls[0].startswith("https://api.jgrants-portal.go.jp/exp/v1/public/subsidies?keyword=")
+    assert "acceptance=1" in calls[0]
+    assert len(calls) == 3
+    assert Measure.objects.get(jgrants_id="a0W5h00000TEST001").subsidy_rate == "1/2以内"
