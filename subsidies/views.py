@@ -15,6 +15,7 @@ from . import selectors, services
 from .forms import ActionPlanForm, ActionPlanSearchForm, FinderForm
 from .models import ActionPlan, Measure
 
+BAND_UPPER_EDGE = {"le_5": 5, "le_20": 20, "le_50": 50, "le_100": 100, "le_300": 300, "gt_300": 301}
 FILTER_KEYS = ("employees", "prefecture", "industry", "step", "q", "investment", "open")
 
 
@@ -22,8 +23,12 @@ def _profile_defaults(request: HttpRequest) -> dict:
     company = getattr(request.user, "company", None) if request.user.is_authenticated else None
     if company is None:
         return {}
+    employees = company.employees
+    if employees is None:
+        # The band's upper edge picks the right cap band (≤5, 6–20, ≥21 …) when no exact count was given.
+        employees = BAND_UPPER_EDGE.get(company.employee_band)
     return {
-        "employees": "" if company.employees is None else str(company.employees),
+        "employees": "" if employees is None else str(employees),
         "prefecture": company.prefecture,
         "industry": company.industry,
     }

@@ -181,3 +181,13 @@ def test_finder_page_query_count_does_not_grow_with_the_catalogue(client, django
         RoundFactory(measure=track.measure)
     with django_assert_num_queries(len(first.captured_queries)):
         client.get("/subsidies/?employees=12&investment=1000000")
+
+
+@pytest.mark.django_db
+def test_company_without_exact_head_count_is_placed_by_its_band(client, sme_user):
+    sme_user.company.employees = None
+    sme_user.company.employee_band = "le_20"
+    sme_user.company.save()
+    client.force_login(sme_user)
+    body = client.get("/subsidies/?step=supply_chain").content.decode()
+    assert "1,500万円" in body  # スタンダード, 6–20 people
