@@ -96,3 +96,16 @@ def test_admin_lists_measures_with_stale_and_window_flags(client, django_user_mo
 def test_unpublished_plans_carry_no_link():
     assert ActionPlan.objects.get(institution_name="秋田商工会議所").url == ""
     assert ActionPlan.objects.get(institution_name="東京商工会議所").url.startswith("https://")
+
+
+@pytest.mark.django_db
+def test_admin_change_pages_render_codes_as_checkboxes(client, django_user_model):
+    from subsidies.models import Measure
+
+    admin = django_user_model.objects.create_superuser(email="root2@example.jp", password="x-long-password-1")
+    client.force_login(admin)
+    measure = Measure.objects.get(name__startswith="愛知県")
+    body = client.get(f"/admin/subsidies/measure/{measure.pk}/change/").content.decode()
+    assert 'name="target_area_search" value="aichi"' in body and "checked" in body
+    plan = ActionPlan.objects.get(institution_name="名古屋商工会議所")
+    assert client.get(f"/admin/subsidies/actionplan/{plan.pk}/change/").status_code == 200
