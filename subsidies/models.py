@@ -1,0 +1,281 @@
+"""The support catalogue: measures, their tracks (枠/類型) with caps, application rounds, follows, CN action plans.
+
+Field names follow the Digital Agency's jGrants public API where one exists (use_purpose, subsidy_max_limit,
+subsidy_rate, target_area_search, target_number_of_employees, acceptance_*_datetime, industry).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.choices import Industry, InstitutionType, Prefecture
+from core.models import BaseModel
+
+JGRANTS_ATTRIBUTION = "Jグランツ（jGrants）からの出典"
+
+
+class MeasureKind(models.TextChoices):
+    SUBSIDY = "subsidy", _("補助金")
+    TAX = "tax", _("税制優遇")
+    LOAN_INSURANCE = "loan_insurance", _("融資・保険")
+    DIAGNOSIS = "diagnosis", _("無料診断")
+    CONSULTATION = "consultation", _("相談")
+    PROGRAMME = "programme", _("支援プログラム")
+
+
+class Step(models.TextChoices):
+    KNOW = "know", _("知る")
+    MEASURE = "measure", _("測る")
+    REDUCE = "reduce", _("減らす")
+    SUPPLY_CHAIN = "supply_chain", _("サプライチェーン・事業転換")
+
+
+class EmployeeLimit(models.TextChoices):
+    """jGrants `target_number_of_employees` values."""
+
+    ANY = "従業員数の制約なし", _("従業員数の制約なし")
+    LE_5 = "5名以下", _("5名以下")
+    LE_20 = "20名以下", _("20名以下")
+    LE_50 = "50名以下", _("50名以下")
+    LE_100 = "100名以下", _("100名以下")
+    LE_300 = "300名以下", _("300名以下")
+    LE_900 = "900名以下", _("900名以下")
+    GT_900 = "901名以上", _("901名以上")
+
+
+EMPLOYEE_LIMIT_MAX = {
+    EmployeeLimit.LE_5: 5,
+    EmployeeLimit.LE_20: 20,
+    EmployeeLimit.LE_50: 50,
+    EmployeeLimit.LE_100: 100,
+    EmployeeLimit.LE_300: 300,
+    EmployeeLimit.LE_900: 900,
+}
+
+
+class Activity(models.TextChoices):
+    """The support activities a CN action plan may list (DOMAIN.md)."""
+
+    INFORMATION = "information", _("情報提供")
+    CONSULTATION = "consultation", _("相談対応")
+    SEMINAR = "seminar", _("セミナー開催")
+    STAFF_TRAINING = "staff_training", _("職員研修")
+    CHECK_SHEET = "check_sheet", _("チェックシート配布")
+    EXPERT_DISPATCH = "expert_dispatch", _("専門家派遣")
+    SUBSIDY_HELP = "subsidy_help", _("補助金申請支援")
+    J_CREDIT = "j_credit", _("J-クレジット制度の活用支援")
+
+
+def codes_to_text(codes) -> str:
+    """Store a set of codes as ",a,b," so that one `contains` lookup finds a code on any database."""
+    codes = [c for c in codes if c]
+    return f",{','.join(codes)}," if codes else ""
+
+
+def text_to_codes(text: str) -> list[str]:
+    return [c for c in (text or "").split(",") if c]
+
+
+class Measure(BaseModel):
+    name = models.CharField(_("名称"), max_length=255)
+    kind = models.CharField(_("種類"), max_length=20, choices=MeasureKind.choices)
+    administering_body = models.CharField(_("実施機関"), max_length=200)
+    step = models.CharField(_("ステップ"), max_length=20, choices=Step.choices, db_index=True)
+    use_purpose = models.CharField(_("利用目的"), max_length=255, blank=True)
+    description = models.TextField(_("概要"), blank=True)
+    target_number_of_employees = models.CharField(
+        _("対象の従業員数"), max_length=20, choices=EmployeeLimit.choices, default=EmployeeLimit.ANY
+    )
+    max_capital_yen = models.PositiveBigIntegerField(
+        _("資本金の上限（円）"), null=True, blank=True, help_text=_("空欄なら資本金の制限なし")
+    )
+    industry = models.CharField(
+        _("対象業種"), max_length=255, blank=True, help_text=_("空欄なら全業種。コードをカンマで囲んで保存します。")
+    )
+    target_area_search = models.CharField(
+        _("対象地域"),
+        max_length=600,
+        blank=True,
+        help_text=_("空欄なら全国。都道府県コードをカンマで囲んで保存します。"),
+    )
+    subsidy_max_limit = models.PositiveBigIntegerField(_("補助上限額（円）"), null=True, blank=True)
+    subsidy_rate = models.CharField(_("補助率"), max_length=100, blank=True)
+    source_url = models.URLField(_("公式情報のURL"), max_length=500)
+    last_checked = models.DateField(_("最終確認日"))
+    jgrants_id = models.CharField(_("JグランツID"), max_length=64, null=True, blank=True, unique=True)
+    from_jgrants = models.BooleanField(_("Jグランツから取込"), default=False)
+
+    class Meta:
+        verbose_name = _("支援策")
+        verbose_name_plural = _("支援策")
+        ordering = ["step", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(from_jgrants=False) | Q(jgrants_id__isnull=False), name="subsidies_jgrants_has_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("subsidies:detail", args=[self.pk])
+
+    @property
+    def industries(self) -> list[str]:
+        return text_to_codes(self.industry)
+
+    @property
+    def prefectures(self) -> list[str]:
+        return text_to_codes(self.target_area_search)
+
+    @property
+    def industry_labels(self) -> list[str]:
+        return [str(Industry(c).label) for c in self.industries if c in Industry.values]
+
+    @property
+    def area_labels(self) -> list[str]:
+        return [str(Prefecture(c).label) for c in self.prefectures if c in Prefecture.values]
+
+    @property
+    def attribution(self) -> str:
+        return JGRANTS_ATTRIBUTION if self.from_jgrants else ""
+
+
+class Track(BaseModel):
+    """A track (枠/類型) of a measure with its subsidy rate; caps depend on the company's head-count."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="tracks", verbose_name=_("支援策"))
+    name = models.CharField(_("枠・類型"), max_length=200)
+    subsidy_rate = models.CharField(_("補助率"), max_length=50, blank=True, help_text=_("例: 2/3"))
+    rate_numerator = models.PositiveSmallIntegerField(_("補助率（分子）"), null=True, blank=True)
+    rate_denominator = models.PositiveSmallIntegerField(_("補助率（分母）"), null=True, blank=True)
+    min_amount_yen = models.PositiveBigIntegerField(_("補助下限額（円）"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(_("表示順"), default=0)
+
+    class Meta:
+        verbose_name = _("枠・類型")
+        verbose_name_plural = _("枠・類型")
+        ordering = ["measure", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "name"], name="subsidies_track_unique_name"),
+            models.CheckConstraint(
+                condition=Q(rate_denominator__isnull=True) | Q(rate_numerator__lte=F("rate_denominator")),
+                name="subsidies_track_rate_le_one",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure.name} {self.name}"
+
+
+class TrackCap(models.Model):
+    """The cap of a track for companies with min_employees..max_employees people (max empty: no upper bound)."""
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="caps", verbose_name=_("枠・類型"))
+    min_employees = models.PositiveIntegerField(_("従業員数（以上）"), default=0)
+    max_employees = models.PositiveIntegerField(_("従業員数（以下）"), null=True, blank=True)
+    max_amount_yen = models.PositiveBigIntegerField(_("補助上限額（円）"))
+
+    class Meta:
+        verbose_name = _("補助上限額")
+        verbose_name_plural = _("補助上限額")
+        ordering = ["track", "min_employees"]
+        constraints = [
+            models.UniqueConstraint(fields=["track", "min_employees"], name="subsidies_cap_unique_band"),
+            models.CheckConstraint(
+                condition=Q(max_employees__isnull=True) | Q(max_employees__gte=F("min_employees")),
+                name="subsidies_cap_band_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        upper = self.max_employees if self.max_employees is not None else "∞"
+        return f"{self.min_employees}–{upper}: {self.max_amount_yen:,}"
+
+
+class ApplicationRound(BaseModel):
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="rounds", verbose_name=_("支援策"))
+    name = models.CharField(_("回"), max_length=100)
+    acceptance_start_datetime = models.DateTimeField(_("受付開始"))
+    acceptance_end_datetime = models.DateTimeField(_("受付締切"))
+
+    class Meta:
+        verbose_name = _("公募回")
+        verbose_name_plural = _("公募回")
+        ordering = ["measure", "acceptance_start_datetime"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(acceptance_end_datetime__gt=F("acceptance_start_datetime")),
+                name="subsidies_round_end_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["measure", "acceptance_start_datetime"], name="subsidies_round_unique_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure.name} {self.name}"
+
+
+class Follow(BaseModel):
+    """A user follows one measure, or a saved finder filter (querystring of step/prefecture/industry/employees/q)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subsidy_follows")
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, null=True, blank=True, related_name="follows")
+    filter_query = models.CharField(_("条件"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("フォロー")
+        verbose_name_plural = _("フォロー")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "measure"], condition=Q(measure__isnull=False), name="subsidies_follow_measure_once"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "filter_query"],
+                condition=Q(measure__isnull=True),
+                name="subsidies_follow_filter_once",
+            ),
+            models.CheckConstraint(
+                condition=(Q(measure__isnull=False) & Q(filter_query=""))
+                | (Q(measure__isnull=True) & ~Q(filter_query="")),
+                name="subsidies_follow_measure_xor_filter",
+            ),
+        ]
+
+
+class ActionPlan(BaseModel):
+    """A support institution's published CN (or environment) action plan."""
+
+    institution_name = models.CharField(_("機関名"), max_length=200)
+    institution = models.ForeignKey(
+        "accounts.SupportInstitution",
+        verbose_name=_("ポータル上の支援機関"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="action_plans",
+    )
+    kind = models.CharField(_("種別"), max_length=20, choices=InstitutionType.choices)
+    prefecture = models.CharField(_("都道府県"), max_length=20, choices=Prefecture.choices)
+    area = models.CharField(_("管轄地域"), max_length=200, blank=True)
+    title = models.CharField(_("プラン名"), max_length=255, blank=True)
+    summary = models.TextField(_("概要"), blank=True)
+    activities = models.CharField(_("支援内容"), max_length=255, blank=True)
+    plan_date = models.DateField(_("策定・更新時期"), null=True, blank=True)
+    url = models.URLField(_("リンク"), blank=True)
+
+    class Meta:
+        verbose_name = _("CNアクションプラン")
+        verbose_name_plural = _("CNアクションプラン")
+        ordering = ["prefecture", "institution_name"]
+
+    def __str__(self) -> str:
+        return self.institution_name
+
+    @property
+    def activity_labels(self) -> list[str]:
+        return [str(Activity(c).label) for c in text_to_codes(self.activities) if c in Activity.values]

@@ -155,6 +155,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/5"),
     },
 }
+# subsidies: mail followers when a round opens and a week before it closes (exactly once via the outbox keys)
+CELERY_BEAT_SCHEDULE["subsidies-round-notices"] = {
+    "task": "subsidies.tasks.subsidies_round_notices",
+    "schedule": crontab(minute=15, hour="*/3"),
+}
 
 # --- consultations ---
 CONSULTATIONS_NOTICE_HOURS = env.int("CONSULTATIONS_NOTICE_HOURS", default=24)

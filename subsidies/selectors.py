@@ -1,0 +1,231 @@
+"""Reads of the catalogue: the finder, a measure's page, action plans. Each runs a fixed number of queries."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.choices import Industry, Prefecture, Region, prefectures_in
+from core.errors import ApplicationError
+
+from .models import EMPLOYEE_LIMIT_MAX, ActionPlan, Activity, ApplicationRound, Follow, Measure, Step, Track
+
+STALE_AFTER = timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class FinderFilters:
+    employees: int | None = None
+    prefecture: str = ""
+    industry: str = ""
+    step: str = ""
+    q: str = ""
+    open_only: bool = False
+    investment_yen: int | None = None
+    capital_yen: int | None = None
+
+
+def _int_or_error(raw, *, name: str, label: str) -> int | None:
+    if raw in (None, ""):
+        return None
+    try:
+        value = int(str(raw).replace(",", "").strip())
+    except (TypeError, ValueError):
+        raise ApplicationError(_("%(label)sは整数で入力してください。") % {"label": label}, field=name) from None
+    if value < 0:
+        raise ApplicationError(_("%(label)sは0以上で入力してください。") % {"label": label}, field=name)
+    return value
+
+
+def finder_filters_parse(data) -> FinderFilters:
+    """Check GET parameters (views and API alike); raise ApplicationError naming the field at fault."""
+    prefecture = (data.get("prefecture") or "").strip()
+    if prefecture and prefecture not in Prefecture.values:
+        raise ApplicationError(_("都道府県の指定が正しくありません。"), field="prefecture")
+    industry = (data.get("industry") or "").strip()
+    if industry and industry not in Industry.values:
+        raise ApplicationError(_("業種の指定が正しくありません。"), field="industry")
+    step = (data.get("step") or "").strip()
+    if step and step not in Step.values:
+        raise ApplicationError(_("ステップの指定が正しくありません。"), field="step")
+    open_raw = str(data.get("open") or "").lower()
+    return FinderFilters(
+        employees=_int_or_error(data.get("employees"), name="employees", label=_("従業員数")),
+        prefecture=prefecture,
+        industry=industry,
+        step=step,
+        q=(data.get("q") or "").strip()[:100],
+        open_only=open_raw in ("1", "true", "on", "yes"),
+        investment_yen=_int_or_error(data.get("investment"), name="investment", label=_("投資予定額")),
+        capital_yen=_int_or_error(data.get("capital"), name="capital", label=_("資本金")),
+    )
+
+
+@dataclass
+class TrackAmount:
+    track: Track
+    max_amount_yen: int | None
+    subsidy_yen: int | None
+
+
+@dataclass
+class MeasureCard:
+    measure: Measure
+    rounds: list[ApplicationRound]
+    current_round: ApplicationRound | None
+    next_round: ApplicationRound | None
+    status: str  # "open", "upcoming", "closed", "none"
+    days_left: int | None
+    stale: bool
+    tracks: list[TrackAmount] = field(default_factory=list)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+def cap_for(track: Track, employees: int) -> int | None:
+    """The cap of a track for a head-count, from its prefetched caps."""
+    for cap in track.caps.all():
+        if employees >= cap.min_employees and (cap.max_employees is None or employees <= cap.max_employees):
+            return cap.max_amount_yen
+    return None
+
+
+def subsidy_for(track: Track, *, investment_yen: int, cap: int | None) -> int | None:
+    """The planned investment times the track's rate, rounded down to the yen and limited by the cap."""
+    if not track.rate_denominator:
+        return None
+    amount = (Decimal(investment_yen) * track.rate_numerator / track.rate_denominator).to_integral_value(ROUND_DOWN)
+    return int(min(amount, cap)) if cap is not None else int(amount)
+
+
+def days_left(end: datetime, *, now: datetime) -> int:
+    """Whole calendar days (Japan time) from today to the closing day: 0 means it closes today."""
+    local_end = timezone.localtime(end).date()
+    return (local_end - timezone.localtime(now).date()).days
+
+
+def measure_card(measure: Measure, *, filters: FinderFilters | None = None, now: datetime | None = None) -> MeasureCard:
+    now = now or timezone.now()
+    rounds = list(measure.rounds.all())
+    current = next((r for r in rounds if r.acceptance_start_datetime <= now < r.acceptance_end_datetime), None)
+    upcoming = next((r for r in rounds if r.acceptance_start_datetime > now), None)
+    if current:
+        status = "open"
+    elif upcoming:
+        status = "upcoming"
+    elif rounds:
+        status = "closed"
+    else:
+        status = "none"
+    card = MeasureCard(
+        measure=measure,
+        rounds=rounds,
+        current_round=current,
+        next_round=upcoming,
+        status=status,
+        days_left=days_left(current.acceptance_end_datetime, now=now) if current else None,
+        stale=measure.last_checked < timezone.localtime(now).date() - STALE_AFTER,
+    )
+    employees = filters.employees if filters else None
+    investment = filters.investment_yen if filters else None
+    for track in measure.tracks.all():
+        cap = cap_for(track, employees) if employees is not None else None
+        subsidy = subsidy_for(track, investment_yen=investment, cap=cap) if investment is not None else None
+        card.tracks.append(TrackAmount(track=track, max_amount_yen=cap, subsidy_yen=subsidy))
+    return card
+
+
+def _with_related(qs: QuerySet) -> QuerySet:
+    return qs.prefetch_related(
+        Prefetch("tracks", queryset=Track.objects.prefetch_related("caps")),
+        Prefetch("rounds", queryset=ApplicationRound.objects.order_by("acceptance_start_datetime")),
+    )
+
+
+def measure_queryset(filters: FinderFilters) -> QuerySet:
+    qs = Measure.objects.all()
+    if filters.step:
+        qs = qs.filter(step=filters.step)
+    if filters.prefecture:
+        qs = qs.filter(Q(target_area_search="") | Q(target_area_search__contains=f",{filters.prefecture},"))
+    if filters.industry:
+        qs = qs.filter(Q(industry="") | Q(industry__contains=f",{filters.industry},"))
+    if filters.employees is not None:
+        allowed = ["従業員数の制約なし"] + [
+            limit for limit, top in EMPLOYEE_LIMIT_MAX.items() if filters.employees <= top
+        ]
+        if filters.employees >= 901:
+            allowed.append("901名以上")
+        qs = qs.filter(target_number_of_employees__in=allowed)
+    if filters.capital_yen is not None:
+        qs = qs.filter(Q(max_capital_yen__isnull=True) | Q(max_capital_yen__gte=filters.capital_yen))
+    if filters.q:
+        for word in filters.q.split():
+            qs = qs.filter(
+                Q(name__icontains=word)
+                | Q(description__icontains=word)
+                | Q(use_purpose__icontains=word)
+                | Q(administering_body__icontains=word)
+                | Q(tracks__name__icontains=word)
+            )
+        qs = qs.distinct()
+    return qs
+
+
+_STATUS_ORDER = {"open": 0, "upcoming": 1, "none": 2, "closed": 3}
+
+
+def measure_find(*, filters: FinderFilters, now: datetime | None = None) -> list[MeasureCard]:
+    """Measures that fit the filters, open windows first (soonest deadline first), then upcoming, then the rest."""
+    now = now or timezone.now()
+    cards = [measure_card(m, filters=filters, now=now) for m in _with_related(measure_queryset(filters))]
+    if filters.open_only:
+        cards = [c for c in cards if c.is_open]
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+
+    def key(card: MeasureCard):
+        when = card.current_round.acceptance_end_datetime if card.current_round else far
+        return (_STATUS_ORDER[card.status], when, card.measure.step, card.measure.name)
+
+    return sorted(cards, key=key)
+
+
+def measure_get(*, pk: int) -> Measure:
+    return _with_related(Measure.objects.all()).get(pk=pk)
+
+
+def measure_stale_list(*, today: date | None = None) -> QuerySet:
+    today = today or timezone.localdate()
+    return Measure.objects.filter(last_checked__lt=today - STALE_AFTER)
+
+
+def follow_list(*, user) -> QuerySet:
+    return Follow.objects.filter(user=user).select_related("measure").order_by("-created_at")
+
+
+def user_follows_measure(*, user, measure: Measure) -> bool:
+    return user.is_authenticated and Follow.objects.filter(user=user, measure=measure).exists()
+
+
+def action_plan_search(*, region: str = "", prefecture: str = "", activity: str = "", q: str = "") -> QuerySet:
+    if region and region not in Region.values:
+        raise ApplicationError(_("地域の指定が正しくありません。"), field="region")
+    if prefecture and prefecture not in Prefecture.values:
+        raise ApplicationError(_("都道府県の指定が正しくありません。"), field="prefecture")
+    if activity and activity not in Activity.values:
+        raise ApplicationError(_("支援内容の指定が正しくありません。"), field="activity")
+    qs = ActionPlan.objects.select_related("institution")
+    if region:
+        qs = qs.filter(prefecture__in=prefectures_in(region))
+    if prefecture:
+        qs = qs.filter(prefecture=prefecture)
+    if activity:
+        qs = qs.filter(activities__contains=f",{activity},")
+    if q:
+        qs = qs.filter(Q(institution_name__icontains=q) | Q(title__icontains=q) | Q(summary__icontains=q))
+    return qs
