@@ -4,7 +4,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -57,12 +57,16 @@ def sheet_create(*, fiscal_year: int, company=None, session_key: str = "") -> Sh
         raise ApplicationError(_("シートの持ち主がわかりません。"))
     if company is not None and Sheet.objects.filter(company=company, fiscal_year=fiscal_year).exists():
         raise ApplicationError(_("この年度のシートはすでにあります。"), field="fiscal_year")
-    return Sheet.objects.create(
-        company=company,
-        session_key="" if company else session_key,
-        fiscal_year=fiscal_year,
-        factor_set=selectors.factor_set_for(fiscal_year=fiscal_year),
-    )
+    try:
+        with transaction.atomic():
+            return Sheet.objects.create(
+                company=company,
+                session_key="" if company else session_key,
+                fiscal_year=fiscal_year,
+                factor_set=selectors.factor_set_for(fiscal_year=fiscal_year),
+            )
+    except IntegrityError as exc:  # a concurrent request created the same year first
+        raise ApplicationError(_("この年度のシートはすでにあります。"), field="fiscal_year") from exc
 
 
 def _refresh_results(sheet: Sheet) -> None:

@@ -103,7 +103,10 @@ def sheet_new(request: HttpRequest) -> HttpResponse:
     existing = Sheet.objects.filter(company=user.company, fiscal_year=year).first()
     if existing:
         return redirect("selfcheck:step1", existing.pk)
-    sheet = services.sheet_create(fiscal_year=year, company=user.company)
+    try:
+        sheet = services.sheet_create(fiscal_year=year, company=user.company)
+    except ApplicationError:
+        sheet = Sheet.objects.get(company=user.company, fiscal_year=year)
     return redirect("selfcheck:step1", sheet.pk)
 
 

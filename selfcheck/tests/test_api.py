@@ -122,3 +122,14 @@ def test_both_endpoints_are_in_the_openapi_document(client):
     assert "/api/v1/selfcheck/estimate" in paths
     assert "/api/v1/selfcheck/sbt-sme" in paths
     assert "/api/v1/selfcheck/ping" not in paths
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-0.0001", "1e13", {"a": 1}])
+def test_estimate_rejects_nan_infinity_and_odd_values(client, value):
+    response = post(client, "estimate", {"gasoline_l": value})
+    assert response.status_code == 400
+    assert response.json()["field"] == "gasoline_l"
+
+
+def test_estimate_with_a_json_null_body_is_400(client):
+    assert post(client, "estimate", "null").status_code == 400

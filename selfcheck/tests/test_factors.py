@@ -1,5 +1,6 @@
 """The default factor set (a data migration) reproduces the Aichi call's table of 10,000 t-CO2 a year."""
 
+import importlib
 from decimal import Decimal
 
 import pytest
@@ -58,3 +59,28 @@ def test_staff_edit_factors_in_the_admin(admin_client):
     response = admin_client.get(f"/admin/selfcheck/factorset/{factor_set.pk}/change/")
     assert response.status_code == 200
     assert "0.0004230" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_selfcheck_desk_group_may_edit_factors_and_the_exchange_rate():
+    from django.contrib.auth.models import Group
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    from accounts.roles import SELFCHECK_DESK
+
+    # a transactional test earlier in the run may have flushed the groups: run the data migration's code again
+    migration = importlib.import_module("selfcheck.migrations.0002_default_factors")
+    migration.load(MigrationLoader(connection).project_state().apps, None)
+    codenames = set(Group.objects.get(name=SELFCHECK_DESK).permissions.values_list("codename", flat=True))
+    assert {"change_factor", "change_factorset", "change_selfchecksettings", "view_reportdownload"} <= codenames
+
+
+@pytest.mark.django_db
+def test_staff_change_the_exchange_rate_in_the_admin(admin_client):
+    from selfcheck.models import SelfcheckSettings
+
+    row = SelfcheckSettings.objects.get()
+    response = admin_client.post(f"/admin/selfcheck/selfchecksettings/{row.pk}/change/", {"jpy_per_eur": "160"})
+    assert response.status_code == 302
+    assert selectors.jpy_per_eur() == Decimal(160)

@@ -140,3 +140,35 @@ def test_result_page_runs_a_constant_number_of_queries(sme_client, sme_user, dja
     sheet = filled_sheet(sme_user.company)
     with django_assert_max_num_queries(14):
         assert sme_client.get(reverse("selfcheck:result", args=[sheet.pk])).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_creates_leave_one_sheet_per_year():
+    import threading
+
+    from django.db import connection
+
+    from accounts.tests.factories import CompanyFactory
+    from core.errors import ApplicationError
+
+    company = CompanyFactory()
+    barrier = threading.Barrier(4)
+    outcomes = []
+
+    def create():
+        try:
+            barrier.wait()
+            services.sheet_create(fiscal_year=2025, company=company)
+            outcomes.append("ok")
+        except ApplicationError:
+            outcomes.append("exists")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert Sheet.objects.filter(company=company, fiscal_year=2025).count() == 1
+    assert sorted(outcomes) == ["exists", "exists", "exists", "ok"]
