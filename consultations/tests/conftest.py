@@ -56,3 +56,7 @@ def _default_windows(request):
     from consultations.models import OpeningRule
 
     create_default_windows(ConsultationWindow, OpeningRule)
+    from django.conf import settings
+    from django.contrib.sites.models import Site
+
+    Site.objects.get_or_create(pk=settings.SITE_ID, defaults={"domain": "testserver", "name": "testserver"})

@@ -269,7 +269,7 @@ def test_sitting_in_institution_is_recorded(frozen, advisor, sme_user):
     assert exc.value.field == "sitting_in"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_fifty_concurrent_attempts_on_one_slot_give_exactly_one_booking():
     advisor = make_advisor()
     users = [SmeUserFactory() for _ in range(50)]

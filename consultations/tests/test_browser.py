@@ -18,7 +18,7 @@ def _wait_for_mail(predicate, timeout=20.0):
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_sme_books_receives_the_ics_mail_and_cancels(live_server, live_celery_worker, page, axe, sme_user, password):
     make_advisor(name="山田 テスト")
     page.goto(live_server.url + "/accounts/login/")
