@@ -167,6 +167,17 @@ class BookingAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def save_model(self, request, obj, form, change):
+        """A new advisor or meeting URL is news for the SME, the advisor and the desk (an updated .ics)."""
+        notify = change and obj.is_active and bool({"advisor", "meeting_url", "mode"} & set(form.changed_data))
+        if notify:
+            obj.sequence += 1
+        super().save_model(request, obj, form, change)
+        if notify:
+            from .notifications import notify_booking
+
+            notify_booking(booking=obj, kind="changed")
+
     @admin.action(description=_("CSVで書き出す"))
     def export_csv(self, request, queryset):
         return bookings_csv(queryset)

@@ -114,9 +114,13 @@ def window_slots(
     )
     if exclude_booking_id:
         busy_qs = busy_qs.exclude(pk=exclude_booking_id)
-    busy: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    # Busy intervals per (advisor, JST day), so that each slot looks at a handful of bookings only.
+    busy: dict[tuple[int, dt.date], list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
     for advisor_id, start, end in busy_qs.values_list("advisor_id", "start", "end"):
-        busy[advisor_id].append((start, end))
+        first, last = start.astimezone(JST).date(), end.astimezone(JST).date()
+        while first <= last:
+            busy[(advisor_id, first)].append((start, end))
+            first += dt.timedelta(days=1)
 
     slots: list[Slot] = []
     day = date_from
@@ -136,7 +140,9 @@ def window_slots(
                             and end.time() <= a_end
                             and (end.time() != dt.time(0))
                             and (advisor_id, day) not in days_off
-                            and not any(b_start < end and start < b_end for b_start, b_end in busy[advisor_id])
+                            and not any(
+                                b_start < end and start < b_end for b_start, b_end in busy.get((advisor_id, day), ())
+                            )
                         ]
                         slots.append(Slot(start=start, end=end, free_advisor_ids=sorted(set(free))))
                     start = end

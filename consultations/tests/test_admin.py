@@ -11,6 +11,7 @@ from consultations.models import Booking, BookingStatus
 from consultations.services import booking_create
 from consultations.tests.conftest import at, intake, make_advisor
 from core.choices import Industry
+from core.models import MailOutbox
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +67,8 @@ def test_desk_sets_meeting_url_private_record_and_advisor(desk_client, bookings)
     assert response.status_code == 302, response.content.decode()[:2000]
     a.refresh_from_db()
     assert a.meeting_url == "https://zoom.example.jp/j/123" and a.private_record and a.advisor == other
+    mail = MailOutbox.objects.get(key=f"consultations.booking:{a.pk}:changed:1")
+    assert "https://zoom.example.jp/j/123" in mail.body and "C" in mail.body
 
 
 def test_private_record_never_reaches_the_sme(frozen, advisor, client):
