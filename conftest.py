@@ -1,6 +1,7 @@
 """Fixtures shared by every app's tests: users, a clean cache namespace, a live Celery worker, a browser."""
 
 import os
+from pathlib import Path
 
 import pytest
 import redis
@@ -37,6 +38,22 @@ def _clean_cache_namespace():
     for key in client.scan_iter(f"{prefix}:*", count=1000):
         client.delete(key)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _site_row(request):
+    """Transactional tests flush every table, the sites row of the data migration included; put it back."""
+    marker = request.node.get_closest_marker("django_db")
+    names = request.fixturenames
+    if "transactional_db" in names or "live_server" in names or (marker and marker.kwargs.get("transaction")):
+        request.getfixturevalue("transactional_db")
+    elif marker or "db" in names:
+        request.getfixturevalue("db")
+    else:
+        return
+    from django.contrib.sites.models import Site
+
+    Site.objects.get_or_create(pk=settings.SITE_ID, defaults={"domain": "testserver", "name": "CN支援ポータル"})
 
 
 @pytest.fixture
@@ -107,12 +124,27 @@ def browser():
         instance.close()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
 @pytest.fixture
-def page(browser):
+def page(browser, request):
     context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        # Keep what the browser saw, for the person reading the CI log.
+        out = Path(__file__).resolve().parent / "test-artifacts"
+        out.mkdir(exist_ok=True)
+        page.screenshot(path=str(out / f"{request.node.name}.png"), full_page=True)
+        (out / f"{request.node.name}.html").write_text(page.content())
+        print(f"browser artifacts in {out}: {request.node.name}.png/.html; url {page.url}")
     context.close()
 
 
