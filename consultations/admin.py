@@ -265,7 +265,7 @@ def booking_statistics(*, date_from: dt.date, date_to: dt.date) -> list[dict]:
     )
     by_topic = Counter(t for topics, *_ in rows for t in topics)
     dims = [
-        (_("相談分野別"), Topic.choices, by_topic, _("件（複数選択）")),
+        (_("相談分野別（複数選択あり）"), Topic.choices, by_topic, _("件")),
         (_("業種別"), Industry.choices, Counter(r[1] for r in rows), _("件")),
         (_("売上高別"), RevenueBand.choices, Counter(r[2] for r in rows), _("件")),
         (_("従業員数別"), EmployeeBand.choices, Counter(r[3] for r in rows), _("件")),

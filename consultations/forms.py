@@ -7,8 +7,8 @@ from .models import MeetingTool, Topic
 
 
 class IntakeForm(forms.Form):
-    start = forms.DateTimeField(widget=forms.HiddenInput)
-    mode = forms.CharField(widget=forms.HiddenInput)
+    start = forms.DateTimeField(label=_("日時"), widget=forms.HiddenInput)
+    mode = forms.CharField(label=_("相談方法"), widget=forms.HiddenInput)
     advisor = forms.TypedChoiceField(
         label=_("専門家"),
         coerce=int,

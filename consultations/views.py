@@ -102,7 +102,8 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
                     sitting_in_id=data["sitting_in"].pk if data["sitting_in"] else None,
                 )
             except ApplicationError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                visible = exc.field in form.fields and not form.fields[exc.field].widget.is_hidden
+                form.add_error(exc.field if visible else None, exc.message)
             else:
                 messages.success(request, _("ご予約を受け付けました。確認のメールをお送りしました。"))
                 return redirect("consultations:booking_detail", pk=booking.pk)

@@ -306,3 +306,22 @@ def test_fifty_concurrent_attempts_on_one_slot_give_exactly_one_booking():
     assert results.count("ok") == 1, results
     assert all(r == "ok" or r == TAKEN_MESSAGE for r in results), set(results)
     assert Booking.objects.filter(advisor=advisor, start=slot.start).count() == 1
+
+
+def test_in_person_booking_at_a_regional_window_uses_its_address(frozen, sme_user, mailoutbox):
+    make_advisor(window_code="kyushu", name="九州の専門家", email="k@example.jp")
+    booking = booking_create(
+        user=sme_user,
+        start=at(2026, 4, 23, 10),
+        **intake(window_code="kyushu", mode="in_person", meeting_tool="in_person"),
+    )
+    _deliver_all()
+    body = next(m.body for m in mailoutbox if m.to == [sme_user.email])
+    assert booking.window.address in body
+    with pytest.raises(ApplicationError) as exc:
+        booking_create(
+            user=sme_user,
+            start=at(2026, 4, 23, 11),
+            **intake(window_code="kyushu", mode="in_person", meeting_tool="zoom"),
+        )
+    assert exc.value.field == "meeting_tool"

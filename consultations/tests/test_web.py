@@ -126,3 +126,12 @@ def test_other_companys_booking_and_tampered_links_are_404(frozen, client, sme_u
 def test_booking_requires_login(client):
     response = client.get("/consultations/w/hq/book/?start=2026-04-23T10:00:00%2B09:00")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_two_booking_cap_is_shown_at_the_top_of_the_form(frozen, sme_client, sme_user, advisor):
+    make_advisor(name="B", email="b@example.jp")
+    booking_create(user=sme_user, start=at(2026, 4, 23, 10), **intake())
+    booking_create(user=sme_user, start=at(2026, 4, 23, 11), **intake())
+    html = _post(sme_client, "confirm", start="2026-04-23T12:00:00+09:00").content.decode()
+    assert "予約中の相談は2件まで" in html and "Start" not in html
+    assert Booking.objects.count() == 2
