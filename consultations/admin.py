@@ -1,4 +1,3 @@
-import csv
 import datetime as dt
 from collections import Counter
 
@@ -11,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.charts import bar_chart_svg
 from core.choices import EmployeeBand, Industry, RevenueBand
+from core.csvexport import csv_response
 from core.errors import ApplicationError
 
 from .models import (
@@ -228,30 +228,25 @@ def _parse_date(value):
 
 
 def bookings_csv(queryset) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="consultations.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow([str(label) for _, label in CSV_COLUMNS])
-    for b in queryset.select_related("window", "advisor", "company", "sitting_in").order_by("start"):
-        writer.writerow(
-            [
-                b.pk,
-                timezone.localtime(b.start, JST).strftime("%Y-%m-%d %H:%M"),
-                b.window.name,
-                b.advisor.name,
-                b.get_status_display(),
-                b.company.name,
-                b.company.get_industry_display(),
-                b.company.get_revenue_band_display(),
-                b.company.get_employee_band_display(),
-                "、".join(b.topic_labels()),
-                b.get_mode_display(),
-                b.sitting_in.name if b.sitting_in else "",
-                b.question,
-            ]
-        )
-    return response
+    rows = (
+        [
+            b.pk,
+            timezone.localtime(b.start, JST).strftime("%Y-%m-%d %H:%M"),
+            b.window.name,
+            b.advisor.name,
+            b.get_status_display(),
+            b.company.name,
+            b.company.get_industry_display(),
+            b.company.get_revenue_band_display(),
+            b.company.get_employee_band_display(),
+            "、".join(b.topic_labels()),
+            b.get_mode_display(),
+            b.sitting_in.name if b.sitting_in else "",
+            b.question,
+        ]
+        for b in queryset.select_related("window", "advisor", "company", "sitting_in").order_by("start")
+    )
+    return csv_response(filename="consultations.csv", header=[label for _, label in CSV_COLUMNS], rows=rows)
 
 
 def booking_statistics(*, date_from: dt.date, date_to: dt.date) -> list[dict]:

@@ -1,4 +1,3 @@
-import csv
 import secrets
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.charts import bar_chart_svg
+from core.csvexport import csv_response
 from core.errors import ApplicationError
 
 from . import selectors, services
@@ -296,21 +296,19 @@ def _overall_labels() -> dict[int, str]:
 def institution_csv(request: HttpRequest) -> HttpResponse:
     institution = _institution_of(request)
     labels = _overall_labels()
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="selfcheck-shared.csv"'
-    response.write("\ufeff")  # so that Excel opens the UTF-8 file correctly
-    writer = csv.writer(response)
-    writer.writerow([_("企業名"), _("年度"), _("CO2排出量（t-CO2）"), _("総合レベル"), _("更新日"), _("共有日")])
-    for share in selectors.shares_for_institution(institution=institution):
-        sheet = share.sheet
-        writer.writerow(
-            [
-                sheet.company.name,
-                sheet.fiscal_year,
-                "" if sheet.total_t is None else f"{sheet.total_t:.1f}",
-                labels.get(sheet.level, ""),
-                f"{sheet.updated_at:%Y-%m-%d}",
-                f"{share.created_at:%Y-%m-%d}",
-            ]
-        )
-    return response
+    rows = (
+        [
+            share.sheet.company.name,
+            share.sheet.fiscal_year,
+            "" if share.sheet.total_t is None else f"{share.sheet.total_t:.1f}",
+            labels.get(share.sheet.level, ""),
+            f"{share.sheet.updated_at:%Y-%m-%d}",
+            f"{share.created_at:%Y-%m-%d}",
+        ]
+        for share in selectors.shares_for_institution(institution=institution)
+    )
+    return csv_response(
+        filename="selfcheck-shared.csv",
+        header=[_("企業名"), _("年度"), _("CO2排出量（t-CO2）"), _("総合レベル"), _("更新日"), _("共有日")],
+        rows=rows,
+    )

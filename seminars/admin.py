@@ -1,4 +1,3 @@
-import csv
 from collections import Counter, defaultdict
 
 from django.contrib import admin, messages
@@ -10,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.charts import bar_chart_svg
+from core.csvexport import csv_response
 from core.errors import ApplicationError
 
 from . import services
@@ -45,19 +45,16 @@ class RegistrationInline(admin.TabularInline):
 
 def export_attendees_csv(modeladmin, request: HttpRequest, queryset) -> HttpResponse:
     """Attendee list as CSV in UTF-8 with BOM, so that Excel in Japan opens it correctly."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="seminar-attendees.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(["セミナー", "開催日", "氏名", "メールアドレス", "所属", "状態", "出席", "申込日時"])
     rows = (
         Registration.objects.filter(seminar__in=queryset)
         .exclude(status=RegistrationStatus.CANCELLED)
         .select_related("seminar", "user")
         .order_by("seminar__starts_at", "status", "created_at")
     )
-    for r in rows:
-        writer.writerow(
+    return csv_response(
+        filename="seminar-attendees.csv",
+        header=["セミナー", "開催日", "氏名", "メールアドレス", "所属", "状態", "出席", "申込日時"],
+        rows=(
             [
                 r.seminar.title,
                 timezone.localtime(r.seminar.starts_at).strftime("%Y-%m-%d %H:%M"),
@@ -68,8 +65,9 @@ def export_attendees_csv(modeladmin, request: HttpRequest, queryset) -> HttpResp
                 {True: "出席", False: "欠席", None: ""}[r.attended],
                 timezone.localtime(r.created_at).strftime("%Y-%m-%d %H:%M"),
             ]
-        )
-    return response
+            for r in rows
+        ),
+    )
 
 
 export_attendees_csv.short_description = _("参加者をCSVで出力（Excel対応）")
