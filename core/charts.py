@@ -10,7 +10,8 @@ PALETTE = ["#1a5fb4", "#2f8f5b", "#c65d00", "#7b3fa0", "#b3261e", "#00758f", "#5
 
 
 def _fmt(value: float | int | Decimal) -> str:
-    if isinstance(value, Decimal | float) and value != int(value):
+    # Decimals are measured quantities (t-CO2): always one decimal, as in the tables next to the chart.
+    if isinstance(value, Decimal) or (isinstance(value, float) and value != int(value)):
         return f"{value:,.1f}"
     return f"{int(value):,}"
 

@@ -1,0 +1,18 @@
+from decimal import Decimal
+
+from core.charts import bar_chart_svg
+from core.csvexport import csv_response
+
+
+def test_bar_chart_escapes_labels_and_keeps_one_decimal_for_measured_values():
+    svg = str(bar_chart_svg([("<電気>", Decimal("77.0")), ("LPG", Decimal("9.3"))], title="CO2", unit="t"))
+    assert "&lt;電気&gt;" in svg and "<電気>" not in svg
+    assert "77.0t" in svg and "9.3t" in svg
+    assert 'role="img"' in svg and "<title>CO2</title>" in svg
+
+
+def test_csv_downloads_start_with_a_bom_for_excel():
+    response = csv_response(filename="x.csv", header=["会社", "年度"], rows=[["みどり精工", 2025]])
+    assert response.content.startswith("\ufeff".encode())
+    assert response.content.decode("utf-8-sig").splitlines() == ["会社,年度", "みどり精工,2025"]
+    assert response["Content-Disposition"] == 'attachment; filename="x.csv"'
