@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from .models import Company, SupportInstitution, User
@@ -39,9 +40,12 @@ class SupportInstitutionAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     inlines = [InstitutionStaffInline]
 
-    @admin.display(description=_("職員数"))
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_staff=Count("staff"))
+
+    @admin.display(description=_("職員数"), ordering="n_staff")
     def staff_count(self, obj: SupportInstitution) -> int:
-        return obj.staff.count()
+        return obj.n_staff
 
 
 @admin.register(User)

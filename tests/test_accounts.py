@@ -143,3 +143,20 @@ def test_load_demo_is_idempotent():
     call_command("load_demo", "--allow-production")
     call_command("load_demo", "--allow-production")
     assert User.objects.filter(email__in=["admin@example.jp", "sme@example.jp", "shokokai@example.jp"]).count() == 3
+
+
+@pytest.mark.django_db
+def test_the_institution_list_in_the_admin_counts_staff_without_a_query_per_row(client, django_assert_max_num_queries):
+    from accounts.tests.factories import InstitutionUserFactory
+
+    admin = User.objects.create_superuser("boss2@example.jp", "admin-pass-2026x")
+    client.force_login(admin)
+    for _ in range(3):
+        InstitutionUserFactory()
+    with django_assert_max_num_queries(12) as few:
+        client.get("/admin/accounts/supportinstitution/")
+    for _ in range(10):
+        InstitutionUserFactory()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        body = client.get("/admin/accounts/supportinstitution/").content.decode()
+    assert "職員数" in body
