@@ -1,0 +1,47 @@
+"""The one way to turn an aware datetime into what a person sees or downloads: Japan Standard Time.
+
+Every page, CSV, PDF, mail, .ics summary, admin title and message goes through these helpers, so that a
+time stored in UTC can never reach a person unconverted (a 00:00–09:00 JST slip shows up as the wrong day).
+"""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+JST = ZoneInfo("Asia/Tokyo")
+
+
+def to_jst(value: dt.datetime) -> dt.datetime:
+    """The same instant in Asia/Tokyo; naive values are refused rather than guessed."""
+    if timezone.is_naive(value):
+        raise ValueError("naive datetime: store and pass aware datetimes only")
+    return value.astimezone(JST)
+
+
+def jst_now() -> dt.datetime:
+    return to_jst(timezone.now())
+
+
+def jst_today() -> dt.date:
+    return jst_now().date()
+
+
+def jst_date(value: dt.datetime) -> dt.date:
+    """The calendar day in Japan on which an instant falls."""
+    return to_jst(value).date()
+
+
+def format_jst(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """strftime in JST; empty string for a missing value (a CSV cell, a mail line)."""
+    if value is None:
+        return ""
+    return to_jst(value).strftime(fmt)
+
+
+def format_jst_date(value: dt.datetime | dt.date | None, fmt: str = "%Y-%m-%d") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return format_jst(value, fmt)
+    return value.strftime(fmt)
