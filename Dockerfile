@@ -4,8 +4,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
       fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 gettext \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY requirements.lock .
-RUN pip install --no-cache-dir uv==0.13.9 && uv pip install --system --no-cache -r requirements.lock
+COPY requirements/base.lock requirements/base.lock
+# Production dependencies only: the test and lint tools live in requirements/dev.lock.
+RUN pip install --no-cache-dir uv==0.13.9 && uv pip install --system --no-cache -r requirements/base.lock
 COPY . .
 RUN DJANGO_SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.db python manage.py collectstatic --noinput \
     && DJANGO_SETTINGS_MODULE=config.settings.local python manage.py compilemessages --ignore=.venv

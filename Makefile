@@ -5,12 +5,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: run test install sysdeps services lint format messages bench clean
+.PHONY: run test install sysdeps services lint format messages bench clean lock
 
-$(VENV)/.installed: requirements.lock
+$(VENV)/.installed: requirements/dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet uv==0.13.9
-	$(VENV)/bin/uv pip sync --quiet --python $(PY) requirements.lock
+	$(VENV)/bin/uv pip sync --quiet --python $(PY) requirements/dev.lock
 	touch $@
 
 sysdeps:
@@ -31,7 +31,7 @@ test: install
 	@bash scripts/services.sh
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest
+	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -47,3 +47,8 @@ bench: install
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 private_media
+
+# Production needs requirements/base.lock only (the image installs it); dev.lock adds the test and lint tools.
+lock: $(VENV)/.installed
+	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 -o requirements/base.lock -q
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements/dev.lock -q
