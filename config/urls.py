@@ -23,6 +23,7 @@ urlpatterns = [
     path("selfcheck/", include("selfcheck.urls")),
     path("seminars/", include("seminars.urls")),
     path("subsidies/", include("subsidies.urls")),
+    path("matching/", include("matching.urls")),
 ]
 
 if settings.DEBUG:
