@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from core.admin_site import staff_has_second_factor
 from core.choices import Region
 from core.jst import jst_date
 
@@ -57,7 +58,14 @@ def buyer_emails(buyer_id: int) -> list[str]:
 
 
 def _desk_has(user, perm: str) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_staff and user.has_perm(perm))
+    """SMRJ desk pages follow the admin's rule: staff, the permission, and an enrolled second factor."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.is_staff
+        and user.has_perm(perm)
+        and staff_has_second_factor(user)
+    )
 
 
 def can_review(user) -> bool:
