@@ -13,6 +13,6 @@ def default_factor_set(request):
         return
     from django.apps import apps
 
-    from selfcheck.defaults import load_default_factors
+    from selfcheck.defaults import ensure_first_factor_set
 
-    load_default_factors(apps)
+    ensure_first_factor_set(apps)
