@@ -90,29 +90,3 @@ def load_default_factors(apps) -> None:
         )
     if not SelfcheckSettings.objects.exists():
         SelfcheckSettings.objects.create(jpy_per_eur=Decimal(184))
-
-
-def ensure_first_factor_set(apps) -> None:
-    """The first set (FY2026, version 1) with its sources, its factors and the settings row, if missing."""
-    FactorSet = apps.get_model("selfcheck", "FactorSet")
-    Factor = apps.get_model("selfcheck", "Factor")
-    SelfcheckSettings = apps.get_model("selfcheck", "SelfcheckSettings")
-    factor_set, _ = FactorSet.objects.get_or_create(
-        fiscal_year=FIRST_SET["fiscal_year"], version=FIRST_SET["version"], defaults=FIRST_SET
-    )
-    for source, unit, value, scope in DEFAULT_FACTORS:
-        source_text, publication, note = FIRST_SET_FACTOR_TEXTS[source]
-        Factor.objects.get_or_create(
-            factor_set=factor_set,
-            source=source,
-            defaults={
-                "unit": unit,
-                "t_per_unit": value,
-                "scope": scope,
-                "source_text": source_text,
-                "publication": publication,
-                "note": note,
-            },
-        )
-    if not SelfcheckSettings.objects.exists():
-        SelfcheckSettings.objects.create(jpy_per_eur=Decimal(184))

@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import HttpsURLField
+from core.jst import format_jst
 from core.models import BaseModel
 
 from .calculator import SOURCES
@@ -39,7 +41,7 @@ class FactorSet(BaseModel):
     publication = models.CharField(
         _("公表資料"), max_length=300, blank=True, help_text=_("係数を載せている資料の名称と公表時期")
     )
-    url = models.URLField(_("出典URL"))
+    url = HttpsURLField(_("出典URL"))
     note = models.TextField(_("備考"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -275,4 +277,4 @@ class ReportDownload(models.Model):
         ordering = ["-downloaded_at"]
 
     def __str__(self) -> str:
-        return f"{self.user} {self.sheet} {self.downloaded_at:%Y-%m-%d %H:%M}"
+        return f"{self.user} {self.sheet} {format_jst(self.downloaded_at)}"
