@@ -16,6 +16,7 @@ def _initial_catalogue(request):
 
     if not Measure.objects.exists():
         importlib.import_module("subsidies.migrations.0002_initial_data").load(apps, None)
+        importlib.import_module("subsidies.migrations.0004_honest_catalogue").apply(apps, None)
 
 
 def _is_transactional(request) -> bool:
