@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import Industry, Prefecture, Region
+from core.fields import HttpsURLField
 from core.jst import JST
 from core.models import BaseModel
 
@@ -45,7 +46,7 @@ class Buyer(BaseModel):
     )
     industry = models.CharField(_("業種"), max_length=20, choices=Industry.choices, default=Industry.OTHER)
     prefecture = models.CharField(_("本社所在地"), max_length=20, choices=Prefecture.choices)
-    website = models.URLField(_("ウェブサイト"), blank=True)
+    website = HttpsURLField(_("ウェブサイト"), blank=True)
 
     class Meta:
         verbose_name = _("大手企業（バイヤー）")

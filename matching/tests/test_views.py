@@ -362,3 +362,21 @@ def test_the_api_lists_published_needs_without_the_details(client, scene):
     response = client.get("/api/v1/matching/needs", {"theme": "nuclear"})
     assert response.status_code == 400 and response.json()["field"] == "theme"
     assert "/api/v1/matching/needs" in client.get("/api/v1/openapi.json").json()["paths"]
+
+
+def test_the_admin_pages_of_the_matching_desk_open(client, scene):
+    client.force_login(scene["desk"])
+    member = BuyerMember.objects.get(user=scene["owner"])
+    for path in (
+        "buyer/",
+        f"buyer/{scene['need'].buyer_id}/change/",
+        "buyermember/",
+        f"buyermember/{member.pk}/change/",
+        "need/",
+        f"need/{scene['need'].pk}/change/",
+        "proposal/",
+        f"proposal/{scene['proposal'].pk}/change/",
+        "auditevent/",
+        "sourcefigure/",
+    ):
+        assert client.get(f"/admin/matching/{path}").status_code == 200, path
