@@ -1,5 +1,4 @@
 import datetime as dt
-import importlib
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -32,28 +31,6 @@ DESK_PERMS = [
 def _private_media(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     return settings.PRIVATE_MEDIA_ROOT
-
-
-@pytest.fixture(autouse=True)
-def _source_figures(request):
-    """Transactional tests flush the data migration's rows; put the source figures back when a test needs the DB."""
-    marker = request.node.get_closest_marker("django_db")
-    names = request.fixturenames
-    transactional = (
-        "transactional_db" in names or "live_server" in names or (marker and marker.kwargs.get("transaction"))
-    )
-    if transactional:
-        request.getfixturevalue("transactional_db")
-    elif marker or "db" in names:
-        request.getfixturevalue("db")
-    else:
-        return
-    from django.apps import apps
-
-    from matching.models import SourceFigure
-
-    if not SourceFigure.objects.exists():
-        importlib.import_module("matching.migrations.0002_desk_group_and_source_figures").load_figures(apps)
 
 
 @pytest.fixture

@@ -156,7 +156,9 @@ def test_buyer_posts_staff_publish_sme_proposes_buyer_meets_both_get_ics_and_sta
     for message in invitations:
         (name, content, mimetype) = message.attachments[0]
         assert name == "meeting.ics" and mimetype == "text/calendar"
-        assert "DTSTART:" + meeting.starts_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ") in (content.decode() if isinstance(content, bytes) else content)
+        assert "DTSTART:" + meeting.starts_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ") in (
+            content.decode() if isinstance(content, bytes) else content
+        )
 
     # SMRJ's statistics count the buyer, the need, the proposal, the SME and the negotiation.
     staff.goto(url + "/matching/staff/statistics/")
