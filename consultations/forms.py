@@ -76,6 +76,7 @@ class DeskStatusForm(forms.Form):
     meeting_url = forms.URLField(
         label=_("会議URL"),
         required=False,
+        assume_scheme="https",
         help_text=_("確定するときに入力すると、確定のお知らせメールに載せます。"),
     )
 
@@ -132,7 +133,7 @@ class DeskMoveForm(forms.Form):
 class DeskMeetingForm(forms.Form):
     mode = forms.ChoiceField(label=_("相談方法"), choices=Mode.choices)
     meeting_tool = forms.ChoiceField(label=_("会議ツール"), choices=MeetingTool.choices)
-    meeting_url = forms.URLField(label=_("会議URL"), required=False)
+    meeting_url = forms.URLField(label=_("会議URL"), required=False, assume_scheme="https")
 
     def __init__(self, *args, booking, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company, SupportInstitution
 from core.choices import EmployeeBand, Industry, RevenueBand
+from core.fields import HttpsURLField
 from core.jst import format_jst
 from core.models import BaseModel
 
@@ -207,7 +208,7 @@ class Booking(BaseModel):
         on_delete=models.SET_NULL,
         related_name="consultations",
     )
-    meeting_url = models.URLField(_("会議URL"), blank=True)
+    meeting_url = HttpsURLField(_("会議URL"), blank=True)
     private_record = models.TextField(_("相談記録（職員のみ）"), blank=True)
     token = models.CharField(_("変更用トークン"), max_length=64, default=_new_token, editable=False)
     sequence = models.PositiveIntegerField(_("変更回数"), default=0)

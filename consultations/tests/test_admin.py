@@ -11,7 +11,6 @@ from consultations.models import Booking, BookingStatus
 from consultations.services import booking_create
 from consultations.tests.conftest import at, intake, make_advisor
 from core.choices import Industry
-from core.models import MailOutbox
 
 pytestmark = pytest.mark.django_db
 
