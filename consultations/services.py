@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from zoneinfo import ZoneInfo
 
 import jpholiday
 from django.conf import settings
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Company, SupportInstitution
 from core.errors import ApplicationError
+from core.jst import JST, jst_date
 from core.locking import LockTimeout, is_lock_timeout, lock_rows
 
 from .models import (
@@ -35,7 +35,6 @@ from .models import (
     Topic,
 )
 
-JST = ZoneInfo("Asia/Tokyo")
 TAKEN_MESSAGE = "この枠はたった今埋まりました。別の日時を選んでください。"
 
 
@@ -120,7 +119,7 @@ def window_slots(
     # Busy intervals per (advisor, JST day), so that each slot looks at a handful of bookings only.
     busy: dict[tuple[int, dt.date], list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
     for advisor_id, start, end in busy_qs.values_list("advisor_id", "start", "end"):
-        first, last = start.astimezone(JST).date(), end.astimezone(JST).date()
+        first, last = jst_date(start), jst_date(end)
         while first <= last:
             busy[(advisor_id, first)].append((start, end))
             first += dt.timedelta(days=1)
@@ -178,8 +177,8 @@ def slots_for_company(
         return slots
     busy = company_busy(
         company_id=company_id,
-        date_from=slots[0].start.date(),
-        date_to=slots[-1].end.date(),
+        date_from=jst_date(slots[0].start),
+        date_to=jst_date(slots[-1].end),
         exclude_booking_id=exclude_booking_id,
     )
     if not busy:
@@ -197,7 +196,7 @@ def nearest_free_slots(
 ) -> list[Slot]:
     """The free slots of a window closest in time to `around`, in order: what to offer when a slot was taken."""
     earliest, latest = booking_bounds()
-    slots = window_slots(window=window, date_from=earliest.date(), date_to=latest.date())
+    slots = window_slots(window=window, date_from=jst_date(earliest), date_to=jst_date(latest))
     slots = [s for s in slots_for_company(slots, company_id=company_id) if s.free]
     closest = sorted(slots, key=lambda s: abs(s.start - around))[:limit]
     return sorted(closest, key=lambda s: s.start)
@@ -224,9 +223,9 @@ def _check_slot(
         )
     if start > latest:
         raise ApplicationError(_("予約できるのは%(weeks)s週間先までです。") % {"weeks": horizon_weeks()}, field="start")
-    if is_closed_day(start.date()):
+    day = jst_date(start)
+    if is_closed_day(day):
         raise ApplicationError(_("祝日・休業日は相談窓口がお休みです。"), field="start")
-    day = start.date()
     slots = window_slots(window=window, date_from=day, date_to=day, now=now, exclude_booking_id=exclude_booking_id)
     slots = slots_for_company(slots, company_id=company_id, exclude_booking_id=exclude_booking_id)
     if not slots:
@@ -455,7 +454,7 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
     """Queue the day-before reminder of every active booking tomorrow; the outbox key makes it once only."""
     from .notifications import notify_booking
 
-    today = (now or timezone.now()).astimezone(JST).date()
+    today = jst_date(now or timezone.now())
     tomorrow = today + dt.timedelta(days=1)
     start = dt.datetime.combine(tomorrow, dt.time(0), tzinfo=JST)
     qs = Booking.objects.select_related("window", "advisor", "created_by", "company").filter(

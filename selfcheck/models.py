@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import HttpsURLField
+from core.jst import format_jst
 from core.models import BaseModel
 
 from .calculator import SOURCES
@@ -19,7 +21,7 @@ class FactorSet(BaseModel):
     name = models.CharField(_("名称"), max_length=200)
     fiscal_year = models.PositiveIntegerField(_("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
     source = models.CharField(_("出典"), max_length=300)
-    url = models.URLField(_("出典URL"))
+    url = HttpsURLField(_("出典URL"))
     is_default = models.BooleanField(_("既定の係数セット"), default=False)
     note = models.TextField(_("備考"), blank=True)
 
@@ -116,8 +118,8 @@ class Sheet(BaseModel):
     heavy_oil_a_l = models.DecimalField(_("A重油（L）"), max_digits=16, decimal_places=3, null=True, blank=True)
     heat_gj = models.DecimalField(_("購入した熱（GJ）"), max_digits=16, decimal_places=3, null=True, blank=True)
     monthly = models.JSONField(_("月別の使用量"), default=dict, blank=True)
-    market_electricity_factor = models.DecimalField(
-        _("電力会社の排出係数（t-CO2/kWh）"), max_digits=10, decimal_places=7, null=True, blank=True
+    market_electricity_kg_per_kwh = models.DecimalField(
+        _("電力会社の排出係数（kg-CO2/kWh）"), max_digits=9, decimal_places=6, null=True, blank=True
     )
     # step 2
     measures = models.JSONField(_("省エネの取り組み"), default=dict, blank=True)
@@ -167,6 +169,11 @@ class Sheet(BaseModel):
                 fields=["company", "fiscal_year"], condition=Q(company__isnull=False), name="one_sheet_per_company_year"
             ),
             models.CheckConstraint(condition=Q(company__isnull=False) | ~Q(session_key=""), name="sheet_has_owner"),
+            models.CheckConstraint(
+                condition=Q(market_electricity_kg_per_kwh__isnull=True)
+                | Q(market_electricity_kg_per_kwh__gte=0, market_electricity_kg_per_kwh__lte=2),
+                name="sheet_market_factor_kg_range",
+            ),
         ] + [
             models.CheckConstraint(
                 condition=Q(**{f"{code}__gte": 0}) | Q(**{f"{code}__isnull": True}), name=f"sheet_{code}_non_negative"
@@ -234,4 +241,4 @@ class ReportDownload(models.Model):
         ordering = ["-downloaded_at"]
 
     def __str__(self) -> str:
-        return f"{self.user} {self.sheet} {self.downloaded_at:%Y-%m-%d %H:%M}"
+        return f"{self.user} {self.sheet} {format_jst(self.downloaded_at)}"

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from core.charts import bar_chart_svg
 from core.csvexport import csv_response
 from core.errors import ApplicationError
+from core.jst import format_jst_date
 
 from . import selectors, services
 from .calculator import FAMILIES, LEVEL_LABELS
@@ -302,8 +303,8 @@ def institution_csv(request: HttpRequest) -> HttpResponse:
             share.sheet.fiscal_year,
             "" if share.sheet.total_t is None else f"{share.sheet.total_t:.1f}",
             labels.get(share.sheet.level, ""),
-            f"{share.sheet.updated_at:%Y-%m-%d}",
-            f"{share.created_at:%Y-%m-%d}",
+            format_jst_date(share.sheet.updated_at),
+            format_jst_date(share.created_at),
         ]
         for share in selectors.shares_for_institution(institution=institution)
     )

@@ -23,12 +23,13 @@ from consultations.services import (
 )
 from consultations.tests.conftest import intake, make_advisor
 from core.errors import ApplicationError
+from core.jst import JST, jst_date
 
 # PostgreSQL allows 100 connections and the machine is shared: the attempts start together at a barrier and
 # at most this many hold a connection at the same time.
 MAX_CONNECTIONS = 30
 
-transactional = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+transactional = pytest.mark.django_db(transaction=True)
 
 
 def race(calls: list) -> collections.Counter:
@@ -72,7 +73,7 @@ def report(name: str, counts: collections.Counter, started: float, **extra) -> N
 
 def first_free_thursday(window_code: str = "hq") -> dt.date:
     earliest, _latest = booking_bounds()
-    day = earliest.date() + dt.timedelta(days=7)
+    day = jst_date(earliest) + dt.timedelta(days=7)
     while day.weekday() != 3:
         day += dt.timedelta(days=1)
     window = ConsultationWindow.objects.get(code=window_code)
@@ -82,8 +83,6 @@ def first_free_thursday(window_code: str = "hq") -> dt.date:
 
 
 def at_jst(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
-    from consultations.services import JST
-
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=JST)
 
 

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.tests.factories import InstitutionUserFactory, SmeUserFactory
+from core.jst import format_jst_date
 from selfcheck import services
 from selfcheck.models import ReportDownload, SheetShare
 
@@ -43,7 +44,7 @@ def test_institution_staff_list_shows_company_year_total_level_and_date(client, 
     page = client.get(reverse("selfcheck:institution")).content.decode()
     assert sheet.company.name in page
     assert "2025" in page and "63.6" in page and "レベル" in page
-    assert sheet.updated_at.strftime("%Y-%m-%d") in page
+    assert format_jst_date(sheet.updated_at) in page
 
 
 def test_institution_staff_download_the_pdf_and_each_download_is_logged(client, shared, institution_user):
