@@ -16,7 +16,7 @@ def backfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("consultations", "0002_default_windows")]
+    dependencies = [("consultations", "0003_booking_no_overlap")]
 
     operations = [
         migrations.AddField(
