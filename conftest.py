@@ -99,7 +99,8 @@ def _flushes_database(item) -> bool:
 def pytest_runtest_teardown(item, nextitem):
     """After a transactional test's flush (its last teardown step), restore what the migrations loaded."""
     yield
-    if _flushes_database(item):
+    # After the last test the session's teardown has already dropped the test database: nothing to restore.
+    if _flushes_database(item) and nextitem is not None:
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():
