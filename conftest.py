@@ -99,7 +99,8 @@ def _flushes_database(item) -> bool:
 def pytest_runtest_teardown(item, nextitem):
     """After a transactional test's flush (its last teardown step), restore what the migrations loaded."""
     yield
-    # After the last test the session's teardown has already dropped the test database: nothing to restore.
+    # After the session's last test the session fixtures are gone too (the test database is dropped and the
+    # connection points at the server's default database again): there is nothing left to restore.
     if _flushes_database(item) and nextitem is not None:
         from pytest_django.plugin import blocking_manager_key
 
