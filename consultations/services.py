@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import jpholiday
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Company, SupportInstitution
 from core.errors import ApplicationError
-from core.jst import JST, jst_date
+from core.jst import JST, format_jst, jst_date
+from core.locking import LockTimeout, is_lock_timeout, lock_rows
 
 from .models import (
     ACTIVE_STATUSES,
@@ -58,6 +59,8 @@ class Slot:
     start: dt.datetime
     end: dt.datetime
     free_advisor_ids: list[int] = field(default_factory=list)
+    # The viewing company already holds a booking overlapping this slot (in any window).
+    own_booking: bool = False
 
     @property
     def free(self) -> bool:
@@ -149,8 +152,63 @@ def window_slots(
     return slots
 
 
+def company_busy(
+    *, company_id: int, date_from: dt.date, date_to: dt.date, exclude_booking_id: int | None = None
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The intervals of a company's active bookings (every window) that touch the given JST days."""
+    range_start = dt.datetime.combine(date_from, dt.time(0), tzinfo=JST)
+    range_end = dt.datetime.combine(date_to, dt.time(0), tzinfo=JST) + dt.timedelta(days=1)
+    qs = Booking.objects.filter(
+        company_id=company_id, status__in=ACTIVE_STATUSES, start__lt=range_end, end__gt=range_start
+    )
+    if exclude_booking_id:
+        qs = qs.exclude(pk=exclude_booking_id)
+    return list(qs.values_list("start", "end"))
+
+
+def slots_for_company(
+    slots: list[Slot], *, company_id: int | None, exclude_booking_id: int | None = None
+) -> list[Slot]:
+    """The same slots as a company sees them: an hour it already holds a booking in is never offered again.
+
+    Kept apart from `window_slots` (which is the same for everybody) and returns new objects, so that shared
+    slot lists are never changed."""
+    if not company_id or not slots:
+        return slots
+    busy = company_busy(
+        company_id=company_id,
+        date_from=jst_date(slots[0].start),
+        date_to=jst_date(slots[-1].end),
+        exclude_booking_id=exclude_booking_id,
+    )
+    if not busy:
+        return slots
+    return [
+        replace(slot, free_advisor_ids=[], own_booking=True)
+        if any(b_start < slot.end and slot.start < b_end for b_start, b_end in busy)
+        else slot
+        for slot in slots
+    ]
+
+
+def nearest_free_slots(
+    *, window: ConsultationWindow, around: dt.datetime, company_id: int | None = None, limit: int = 6
+) -> list[Slot]:
+    """The free slots of a window closest in time to `around`, in order: what to offer when a slot was taken."""
+    earliest, latest = booking_bounds()
+    slots = window_slots(window=window, date_from=jst_date(earliest), date_to=jst_date(latest))
+    slots = [s for s in slots_for_company(slots, company_id=company_id) if s.free]
+    closest = sorted(slots, key=lambda s: abs(s.start - around))[:limit]
+    return sorted(closest, key=lambda s: s.start)
+
+
 def _check_slot(
-    *, window: ConsultationWindow, start: dt.datetime, now: dt.datetime | None = None, exclude_booking_id=None
+    *,
+    window: ConsultationWindow,
+    start: dt.datetime,
+    now: dt.datetime | None = None,
+    exclude_booking_id=None,
+    company_id: int | None = None,
 ) -> Slot:
     """The slot starting at `start`, or a Japanese error that says why it cannot be booked."""
     start = start.astimezone(JST)
@@ -169,6 +227,7 @@ def _check_slot(
     if is_closed_day(day):
         raise ApplicationError(_("祝日・休業日は相談窓口がお休みです。"), field="start")
     slots = window_slots(window=window, date_from=day, date_to=day, now=now, exclude_booking_id=exclude_booking_id)
+    slots = slots_for_company(slots, company_id=company_id, exclude_booking_id=exclude_booking_id)
     if not slots:
         if Closure.objects.filter(Q(window=window) | Q(window__isnull=True), date=day).exists():
             raise ApplicationError(_("この日は相談窓口がお休みです。"), field="start")
@@ -193,6 +252,7 @@ def booking_create(
     sitting_in_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> Booking:
+    """Book one slot for the user's company; a slot lost to another request says 「この枠はたった今埋まりました」."""
     company = user.company
     if company is None:
         raise ApplicationError(_("相談を予約するには企業情報の登録が必要です。"), field=None)
@@ -206,12 +266,12 @@ def booking_create(
         sitting_in = SupportInstitution.objects.filter(pk=sitting_in_id).first()
         if sitting_in is None:
             raise ApplicationError(_("同席する支援機関が見つかりません。"), field="sitting_in")
+    candidates = _candidate_advisor_ids(window=window, advisor_id=advisor_id)
     try:
-        with transaction.atomic():
-            # The company row serialises its own bookings (the cap); the window row serialises the slot.
-            Company.objects.select_for_update().get(pk=company.pk)
-            ConsultationWindow.objects.select_for_update().get(pk=window.pk)
-            slot = _check_slot(window=window, start=start, now=now)
+        with transaction.atomic(durable=True):
+            # What becomes scarcer: the company (its hours and its cap) and the advisors' hours, in every window.
+            lock_rows([(Company, [company.pk]), (Advisor, candidates)])
+            slot = _check_slot(window=window, start=start, now=now, company_id=company.pk)
             advisor = _pick_advisor(window=window, slot=slot, advisor_id=advisor_id)
             current = now or timezone.now()
             future = Booking.objects.filter(company=company, status__in=ACTIVE_STATUSES, start__gt=current).count()
@@ -239,9 +299,26 @@ def booking_create(
             from .notifications import notify_booking
 
             notify_booking(booking=booking, kind="created")
-    except IntegrityError:
-        raise ApplicationError(_(TAKEN_MESSAGE), field="start", code="taken") from None
+    except (IntegrityError, LockTimeout):
+        raise _taken() from None
+    except DatabaseError as exc:
+        if is_lock_timeout(exc):
+            raise _taken() from None
+        raise
     return booking
+
+
+def _taken() -> ApplicationError:
+    return ApplicationError(_(TAKEN_MESSAGE), field="start", code="taken")
+
+
+def _candidate_advisor_ids(*, window: ConsultationWindow, advisor_id: int | None) -> list[int]:
+    """The advisors a booking in this window may take: the chosen one, or every active advisor of the window."""
+    if advisor_id:
+        if not Advisor.objects.filter(pk=advisor_id, windows=window, is_active=True).exists():
+            raise ApplicationError(_("選んだ専門家はこの窓口を担当していません。"), field="advisor")
+        return [advisor_id]
+    return list(Advisor.objects.filter(windows=window, is_active=True).values_list("pk", flat=True))
 
 
 def _validate_intake(*, window, mode, topics, question, meeting_tool) -> None:
@@ -259,13 +336,11 @@ def _validate_intake(*, window, mode, topics, question, meeting_tool) -> None:
 
 def _pick_advisor(*, window, slot: Slot, advisor_id: int | None) -> Advisor:
     if advisor_id:
-        if not Advisor.objects.filter(pk=advisor_id, windows=window, is_active=True).exists():
-            raise ApplicationError(_("選んだ専門家はこの窓口を担当していません。"), field="advisor")
         if advisor_id not in slot.free_advisor_ids:
-            raise ApplicationError(_(TAKEN_MESSAGE), field="start", code="taken")
+            raise _taken()
         return Advisor.objects.get(pk=advisor_id)
     if not slot.free_advisor_ids:
-        raise ApplicationError(_(TAKEN_MESSAGE), field="start", code="taken")
+        raise _taken()
     # Leave it to the desk: the advisor with the fewest bookings is suggested; staff may reassign.
     return Advisor.objects.get(pk=slot.free_advisor_ids[0])
 
@@ -319,15 +394,23 @@ def booking_cancel(*, user, pk: int, token: str, now: dt.datetime | None = None)
 
 
 def booking_reschedule(*, user, pk: int, token: str, start: dt.datetime, now: dt.datetime | None = None) -> Booking:
+    """Move a booking to another slot of its window; the old hour is freed in the same transaction."""
     booking = booking_for_company(user=user, pk=pk)
     check_token(booking=booking, token=token)
+    advisor_id = booking.advisor_id if booking.advisor_chosen else None
+    candidates = _candidate_advisor_ids(window=booking.window, advisor_id=advisor_id)
     try:
-        with transaction.atomic():
-            ConsultationWindow.objects.select_for_update().get(pk=booking.window_id)
-            booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        with transaction.atomic(durable=True):
+            lock_rows([(Company, [booking.company_id]), (Advisor, candidates), (Booking, [booking.pk])])
+            booking = Booking.objects.select_related("window", "advisor", "company", "created_by").get(pk=booking.pk)
             _check_changeable(booking, now)
-            slot = _check_slot(window=booking.window, start=start, now=now, exclude_booking_id=booking.pk)
-            advisor_id = booking.advisor_id if booking.advisor_chosen else None
+            slot = _check_slot(
+                window=booking.window,
+                start=start,
+                now=now,
+                exclude_booking_id=booking.pk,
+                company_id=booking.company_id,
+            )
             advisor = _pick_advisor(window=booking.window, slot=slot, advisor_id=advisor_id)
             booking.start, booking.end, booking.advisor = slot.start, slot.end, advisor
             booking.sequence += 1
@@ -335,31 +418,147 @@ def booking_reschedule(*, user, pk: int, token: str, start: dt.datetime, now: dt
             from .notifications import notify_booking
 
             notify_booking(booking=booking, kind="changed")
-    except IntegrityError:
-        raise ApplicationError(_(TAKEN_MESSAGE), field="start", code="taken") from None
+    except (IntegrityError, LockTimeout):
+        raise _taken() from None
+    except DatabaseError as exc:
+        if is_lock_timeout(exc):
+            raise _taken() from None
+        raise
     return booking
 
 
-def booking_set_status(*, booking: Booking, status: str) -> Booking:
-    """The desk's status workflow: requested → confirmed → done / cancelled / no-show."""
-    allowed = {
-        BookingStatus.REQUESTED: {BookingStatus.CONFIRMED, BookingStatus.CANCELLED},
-        BookingStatus.CONFIRMED: {BookingStatus.DONE, BookingStatus.CANCELLED, BookingStatus.NO_SHOW},
-    }
-    if status not in allowed.get(booking.status, set()):
-        raise ApplicationError(_("この状態には変更できません。"), field="status")
-    with transaction.atomic():
+# --- desk changes (called from the admin's actions and its desk view, never from save_model) ----------------------
+
+STATUS_TRANSITIONS: dict[str, set[str]] = {
+    BookingStatus.REQUESTED: {BookingStatus.CONFIRMED, BookingStatus.CANCELLED},
+    BookingStatus.CONFIRMED: {BookingStatus.DONE, BookingStatus.CANCELLED, BookingStatus.NO_SHOW},
+}
+
+
+def booking_next_statuses(booking: Booking) -> list[str]:
+    """The statuses the desk may move this booking to, in the order of BookingStatus."""
+    allowed = STATUS_TRANSITIONS.get(booking.status, set())
+    return [value for value in BookingStatus.values if value in allowed]
+
+
+def booking_set_status(
+    *, booking: Booking, status: str, meeting_url: str | None = None, now: dt.datetime | None = None
+) -> Booking:
+    """The desk's status workflow: requested → confirmed → done / no-show, cancelled from either open state.
+
+    Confirming (optionally with the meeting URL) mails a confirmation; cancelling stamps the time and mails the
+    cancellation; the outbox keys make each mail go once."""
+    with transaction.atomic(durable=True):
+        booking = Booking.objects.select_for_update().select_related("window", "advisor", "company").get(pk=booking.pk)
+        if status not in STATUS_TRANSITIONS.get(booking.status, set()):
+            raise ApplicationError(
+                _("「%(current)s」の予約は「%(target)s」にできません。")
+                % {"current": booking.get_status_display(), "target": BookingStatus(status).label},
+                field="status",
+            )
+        current = now or timezone.now()
+        if status in (BookingStatus.DONE, BookingStatus.NO_SHOW) and booking.start > current:
+            raise ApplicationError(_("開始前の予約は実施済み・無断欠席にできません。"), field="status")
         booking.status = status
         fields = ["status", "updated_at"]
-        if status == BookingStatus.CANCELLED:
-            booking.cancelled_at = timezone.now()
+        kind = None
+        if status == BookingStatus.CONFIRMED:
+            if meeting_url is not None and meeting_url != booking.meeting_url:
+                booking.meeting_url = meeting_url
+                fields.append("meeting_url")
+            kind = "confirmed"
+        elif status == BookingStatus.CANCELLED:
+            booking.cancelled_at = current
             booking.sequence += 1
             fields += ["cancelled_at", "sequence"]
+            kind = "cancelled"
         booking.save(update_fields=fields)
-        if status == BookingStatus.CANCELLED:
+        if kind:
             from .notifications import notify_booking
 
-            notify_booking(booking=booking, kind="cancelled")
+            notify_booking(booking=booking, kind=kind)
+    return booking
+
+
+def booking_set_meeting(*, booking: Booking, mode: str, meeting_tool: str, meeting_url: str) -> Booking:
+    """How an open booking is held (online or in person, the tool, the meeting URL); the SME hears of a change."""
+    with transaction.atomic(durable=True):
+        booking = Booking.objects.select_for_update().select_related("window", "advisor", "company").get(pk=booking.pk)
+        if booking.status not in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED):
+            raise ApplicationError(_("終了・キャンセル済みの予約は変更できません。"), field=None)
+        if mode not in booking.window.modes:
+            raise ApplicationError(_("この窓口では選べない相談方法です。"), field="mode")
+        if meeting_tool not in MeetingTool.values:
+            raise ApplicationError(_("会議ツールを選んでください。"), field="meeting_tool")
+        if (mode == Mode.IN_PERSON) != (meeting_tool == MeetingTool.IN_PERSON):
+            raise ApplicationError(_("相談方法と会議ツールの組み合わせが正しくありません。"), field="meeting_tool")
+        if mode == Mode.IN_PERSON and meeting_url:
+            raise ApplicationError(_("来所の相談には会議URLは要りません。"), field="meeting_url")
+        changed = (booking.mode, booking.meeting_tool, booking.meeting_url) != (mode, meeting_tool, meeting_url)
+        if not changed:
+            return booking
+        booking.mode, booking.meeting_tool, booking.meeting_url = mode, meeting_tool, meeting_url
+        booking.sequence += 1
+        booking.save(update_fields=["mode", "meeting_tool", "meeting_url", "sequence", "updated_at"])
+        from .notifications import notify_booking
+
+        notify_booking(booking=booking, kind="updated")
+    return booking
+
+
+def booking_move(
+    *,
+    booking: Booking,
+    window: ConsultationWindow,
+    advisor: Advisor,
+    start: dt.datetime,
+    now: dt.datetime | None = None,
+) -> Booking:
+    """The desk moves an open booking to another window, advisor or time (same length), if that advisor is free.
+
+    The desk may go outside the published slots (it arranges the time with the SME), but never double-books an
+    advisor: the advisor row is locked, overlapping active bookings are looked for, and the database constraint
+    behind it turns a race into the same error."""
+    current = now or timezone.now()
+    try:
+        with transaction.atomic(durable=True):
+            # The advisor becomes scarcer; the booking row serialises desk and SME changes of this booking.
+            lock_rows([(Advisor, [advisor.pk]), (Booking, [booking.pk])])
+            booking = Booking.objects.get(pk=booking.pk)
+            if booking.status not in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED):
+                raise ApplicationError(_("終了・キャンセル済みの予約は変更できません。"), field=None)
+            if booking.mode not in window.modes:
+                raise ApplicationError(_("この窓口では、この予約の相談方法を受け付けていません。"), field="window")
+            advisor = Advisor.objects.get(pk=advisor.pk)
+            if not advisor.is_active or not advisor.windows.filter(pk=window.pk).exists():
+                raise ApplicationError(_("この専門家はこの窓口を担当していません。"), field="advisor")
+            if start <= current:
+                raise ApplicationError(_("過去の日時には移せません。"), field="start")
+            end = start + (booking.end - booking.start)
+            moved_in_time = start != booking.start
+            if (window.pk, advisor.pk, start) == (booking.window_id, booking.advisor_id, booking.start):
+                return booking
+            clash = (
+                Booking.objects.filter(advisor=advisor, status__in=ACTIVE_STATUSES, start__lt=end, end__gt=start)
+                .exclude(pk=booking.pk)
+                .first()
+            )
+            if clash is not None:
+                raise ApplicationError(
+                    _("%(advisor)sさんは%(start)sから別の相談（予約番号%(pk)s）が入っています。")
+                    % {"advisor": advisor.name, "start": format_jst(clash.start), "pk": clash.pk},
+                    field="advisor",
+                )
+            if AdvisorDayOff.objects.filter(advisor=advisor, date=start.astimezone(JST).date()).exists():
+                raise ApplicationError(_("この専門家はその日お休みです。"), field="advisor")
+            booking.window, booking.advisor, booking.start, booking.end = window, advisor, start, end
+            booking.sequence += 1
+            booking.save(update_fields=["window", "advisor", "start", "end", "sequence", "updated_at"])
+            from .notifications import notify_booking
+
+            notify_booking(booking=booking, kind="changed" if moved_in_time else "updated")
+    except IntegrityError:
+        raise ApplicationError(_("この専門家はその時間に別の相談が入っています。"), field="advisor") from None
     return booking
 
 
