@@ -380,3 +380,26 @@ def test_the_admin_pages_of_the_matching_desk_open(client, scene):
         "sourcefigure/",
     ):
         assert client.get(f"/admin/matching/{path}").status_code == 200, path
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/matching/buyer/",
+        "/matching/buyer/needs/new/",
+        "/matching/proposals/",
+        "/matching/themes/",
+        "/matching/staff/review/",
+    ],
+)
+def test_anonymous_visitors_are_sent_to_log_in_for_member_pages(client, path):
+    response = client.get(path)
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_the_weekly_digest_is_scheduled_by_beat_on_monday_morning(settings):
+    from matching.tasks import matching_weekly_digest
+
+    entry = settings.CELERY_BEAT_SCHEDULE["matching-weekly-digest"]
+    assert entry["task"] == matching_weekly_digest.name
+    assert entry["schedule"].day_of_week == {1} and entry["schedule"].hour == {8}
