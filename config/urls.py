@@ -12,6 +12,8 @@ admin.site.index_title = _("中小機構 職員メニュー")
 # The admin signs in through allauth, so its rate limits and e-mail verification apply to staff too.
 admin.site.login = login_required(admin.site.login)
 
+handler500 = "core.views.server_error"
+
 urlpatterns = [
     path("", include("core.urls")),
     path("admin/", admin.site.urls),
