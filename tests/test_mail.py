@@ -9,7 +9,6 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from accounts.tests.factories import UserFactory
 from core.mail import (
     Attachment,
     MailDeferred,
@@ -142,7 +141,7 @@ def test_retries_back_off_for_three_days_then_the_row_is_failed(settings):
 
 
 @pytest.mark.django_db
-def test_a_mail_that_cannot_be_built_is_failed_and_shown_to_the_desk(client, settings):
+def test_a_mail_that_cannot_be_built_is_failed_and_shown_to_the_desk(admin_client, settings):
     # a row written before subjects were folded to one line: BadHeaderError when the mail is built
     row = MailOutbox.objects.create(
         key="test:9:header", to=["i@example.jp"], subject="ご予約 株式会社A\r\nBcc: x@example.jp", body="本文"
@@ -151,8 +150,7 @@ def test_a_mail_that_cannot_be_built_is_failed_and_shown_to_the_desk(client, set
     row.refresh_from_db()
     assert row.state == MailOutbox.State.FAILED and "BadHeaderError" in row.last_error and not mail.outbox
 
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    listing = client.get("/admin/core/mailoutbox/?state__exact=failed").content.decode()
+    listing = admin_client.get("/admin/core/mailoutbox/?state__exact=failed").content.decode()
     assert "test:9:header" in listing and "送信失敗" in listing
 
     digest = outbox_failed_digest()
@@ -170,7 +168,7 @@ def test_a_company_name_with_a_line_break_still_gets_its_mail():
 
 
 @pytest.mark.django_db
-def test_send_again_gives_a_failed_mail_a_new_window_and_sends_it(client, django_capture_on_commit_callbacks):
+def test_send_again_gives_a_failed_mail_a_new_window_and_sends_it(admin_client, django_capture_on_commit_callbacks):
     row = MailOutbox.objects.create(
         key="test:11:again",
         to=["k@example.jp"],
@@ -181,9 +179,8 @@ def test_send_again_gives_a_failed_mail_a_new_window_and_sends_it(client, django
         failed_at=timezone.now(),
     )
     kept = outbox_enqueue(key="test:11:pending", to=["k@example.jp"], subject="件名", body="本文")
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
     with mock.patch("core.queue.enqueue") as queued, django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
+        response = admin_client.post(
             "/admin/core/mailoutbox/",
             {"action": "send_again", "_selected_action": [row.pk, kept.pk]},
             follow=True,

@@ -278,22 +278,3 @@ def worker_process(own_redis, smtp_sink, tmp_path, transactional_db):
     for worker in started:
         if worker.process.poll() is None:
             worker.kill()
-
-
-@pytest.fixture
-def selfcheck_factors(transactional_db):
-    """Transactional tests flush the emission factors the data migration loaded: put them back."""
-    from django.apps import apps
-
-    from selfcheck.defaults import load_default_factors
-
-    load_default_factors(apps)
-
-
-@pytest.fixture
-def consultation_windows(transactional_db):
-    """The six consultation windows of the data migration, flushed by earlier transactional tests."""
-    from consultations.defaults import create_default_windows
-    from consultations.models import ConsultationWindow, OpeningRule
-
-    create_default_windows(ConsultationWindow, OpeningRule)

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_booking_registration_and_sheet_save_succeed_while_redis_is_down_and_mails_and_pdf_follow(
-    client, own_broker, smtp_sink, thread_worker, selfcheck_factors, consultation_windows, settings, tmp_path
+    client, own_broker, smtp_sink, thread_worker, settings, tmp_path
 ):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.OUTBOX_QUEUE_LEASE_SECONDS = 1

@@ -79,9 +79,7 @@ def test_a_worker_killed_while_retries_wait_leaves_no_mail_unsent(smtp_sink, wor
     assert sorted(ids) == sorted(message_id(r) for r in rows)
 
 
-def test_a_worker_killed_mid_render_leaves_a_ready_pdf(
-    worker_process, thread_worker, selfcheck_factors, settings, tmp_path
-):
+def test_a_worker_killed_mid_render_leaves_a_ready_pdf(worker_process, thread_worker, settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.SELFCHECK_PDF_LEASE_SECONDS = 2
     worker = worker_process(SELFCHECK_PDF_LEASE_SECONDS=2, PRIVATE_MEDIA_ROOT=str(tmp_path / "private"))

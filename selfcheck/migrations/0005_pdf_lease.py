@@ -16,7 +16,7 @@ def stuck_sheets_expire(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('selfcheck', '0002_default_factors'),
+        ('selfcheck', '0004_factor_set_versions_and_frozen_results'),
     ]
 
     operations = [
