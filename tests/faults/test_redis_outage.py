@@ -30,7 +30,7 @@ def test_booking_registration_and_sheet_save_succeed_while_redis_is_down_and_mai
     user = SmeUserFactory()
     client.force_login(user)
     seminar = SeminarFactory()
-    sheet = selfcheck_services.sheet_create(fiscal_year=2025, company=user.company)
+    sheet = selfcheck_services.sheet_create(fiscal_year=2026, company=user.company)
 
     own_broker.stop()  # Redis is down from here on
     started = time.monotonic()

@@ -84,7 +84,7 @@ def test_a_worker_killed_mid_render_leaves_a_ready_pdf(worker_process, thread_wo
     settings.SELFCHECK_PDF_LEASE_SECONDS = 2
     worker = worker_process(SELFCHECK_PDF_LEASE_SECONDS=2, PRIVATE_MEDIA_ROOT=str(tmp_path / "private"))
     user = SmeUserFactory()
-    sheet = selfcheck_services.sheet_create(fiscal_year=2025, company=user.company)
+    sheet = selfcheck_services.sheet_create(fiscal_year=2026, company=user.company)
     selfcheck_services.sheet_save_step1(sheet=sheet, data={"electricity_kwh": 50_000})
     wait_for(
         lambda: Sheet.objects.get(pk=sheet.pk).pdf_status == Sheet.PdfStatus.RENDERING,
