@@ -5,10 +5,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
+from core.pagecache import anonymous_page
 
 from . import selectors, services
 from .forms import IntakeForm
@@ -40,13 +43,25 @@ def _window_and_mode(request: HttpRequest, code: str) -> tuple[ConsultationWindo
     return window, mode
 
 
+@anonymous_page(namespaces=(selectors.NAMESPACE,))
 def calendar(request: HttpRequest, code: str) -> HttpResponse:
-    window, mode = _window_and_mode(request, code)
-    return render(
-        request,
-        "consultations/calendar.html",
-        {"window": window, "mode": mode, "mode_label": Mode(mode).label, "weeks": _calendar_days(window)},
+    window = selectors.window_get(code=code)
+    if window is None:
+        raise Http404
+    mode = request.GET.get("mode") or window.modes[0]
+    if mode not in window.modes:
+        mode = window.modes[0]
+    weeks, changes_at = selectors.calendar_weeks(window=window)
+    context = {"window": window, "mode": mode, "mode_label": Mode(mode).label, "weeks": weeks}
+    context["weeks_html"] = selectors.calendar_fragment(
+        window=window,
+        mode=mode,
+        language=get_language(),
+        render=lambda: render_to_string("consultations/_weeks.html", context, request),
     )
+    response = render(request, "consultations/calendar.html", context)
+    response.cache_until = changes_at
+    return response
 
 
 def _parse_start(value: str | None) -> dt.datetime | None:

@@ -1,12 +1,14 @@
-from datetime import date
+from datetime import date, datetime
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from core.choices import prefectures_in
 
 from .models import CoHost, Registration, RegistrationStatus, Seminar, Session
+
+NAMESPACE = "seminars"  # version token of what the seminar list shows (seminars.apps wires the models)
 
 AUDIENCE_FIELDS = {
     "sme": "for_sme",
@@ -63,6 +65,12 @@ def seminar_list(
     if month:
         seminars = seminars.filter(starts_at__year=month.year, starts_at__month=month.month)
     return seminars
+
+
+def seminar_list_changes_at(*, now: datetime | None = None) -> datetime | None:
+    """When the lists next change with time alone: the next published seminar to end moves to the archive."""
+    now = now or timezone.now()
+    return Seminar.objects.filter(is_published=True, ends_at__gte=now).aggregate(at=Min("ends_at"))["at"]
 
 
 def seminar_detail(*, pk: int) -> Seminar:
