@@ -31,7 +31,14 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 sys.path.insert(0, str(ROOT))
 LUA = Path(__file__).with_name("report.lua")
 ESTIMATE_BODY = json.dumps(
-    {"electricity_kwh": 120000, "city_gas_nm3": 8000, "lpg_kg": 2000, "gasoline_l": 3000, "diesel_l": 1500}
+    {
+        "electricity_kwh": 120000,
+        "city_gas_nm3": 8000,
+        "lpg_kg": 2000,
+        "gasoline_l": 3000,
+        "diesel_l": 1500,
+        "fiscal_year": 2026,
+    }
 )
 
 

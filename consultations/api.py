@@ -10,6 +10,7 @@ from core.errors import ApplicationError
 
 from . import selectors
 from .models import ConsultationWindow
+from .services import slots_for_company
 
 router = Router(tags=["consultations"])
 MAX_RANGE_DAYS = 92
@@ -45,6 +46,12 @@ def list_slots(request: HttpRequest, window: str, date_from: dt.date, date_to: d
     found = selectors.window_get(code=window)
     if found is None:
         raise ApplicationError(_("相談窓口が見つかりません。"), field="window")
-    # The body is rendered once per version token and visible range (selectors.slots_json), in SlotOut's shape.
-    body = selectors.slots_json(window=found, date_from=date_from, date_to=date_to)
-    return HttpResponse(body, content_type="application/json; charset=utf-8")
+    company_id = getattr(request.user, "company_id", None)
+    if not company_id:
+        # The same for everybody: rendered once per version token and visible range, in SlotOut's shape.
+        body = selectors.slots_json(window=found, date_from=date_from, date_to=date_to)
+        return HttpResponse(body, content_type="application/json; charset=utf-8")
+    # A signed-in company is never offered an hour in which it already holds a booking.
+    slots = selectors.window_slots(window=found, date_from=date_from, date_to=date_to)
+    slots = slots_for_company(slots, company_id=company_id)
+    return [{"start": s.start.isoformat(), "end": s.end.isoformat(), "free": s.free} for s in slots]

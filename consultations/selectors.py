@@ -102,21 +102,15 @@ def slots_json(*, window: ConsultationWindow, date_from: dt.date, date_to: dt.da
     return _memoized(("slots.json", window.pk, date_from, date_to, i, j), render)
 
 
-def calendar_weeks(*, window: ConsultationWindow, now: dt.datetime | None = None) -> tuple[list, dt.datetime]:
-    """The calendar's weeks of days of slots from tomorrow to the horizon, and when this view next changes with
-    time alone (a slot passing the notice period, or midnight moving the range)."""
-    from itertools import groupby
-
+def calendar_slots(*, window: ConsultationWindow, now: dt.datetime | None = None) -> tuple[list[Slot], dt.datetime]:
+    """The calendar's slots from tomorrow to the horizon (shared: do not mutate), and when they next change with
+    time alone (the first one passing the notice period, or midnight moving the range)."""
     earliest, latest = services.booking_bounds(now)
     slots = window_slots(window=window, date_from=earliest.date(), date_to=latest.date(), now=now)
-    days = [(day, list(items)) for day, items in groupby(slots, key=lambda s: s.start.date())]
-    weeks = [
-        (monday, list(items)) for monday, items in groupby(days, key=lambda d: d[0] - dt.timedelta(days=d[0].weekday()))
-    ]
     current = (now or timezone.now()).astimezone(JST)
     midnight = dt.datetime.combine(current.date() + dt.timedelta(days=1), dt.time(0), tzinfo=JST)
     first_leaves = slots[0].start - dt.timedelta(hours=services.notice_hours()) if slots else midnight
-    return weeks, min(midnight, first_leaves)
+    return slots, min(midnight, first_leaves)
 
 
 def calendar_fragment(*, window: ConsultationWindow, mode: str, language: str, render: Callable[[], str], now=None):
@@ -124,3 +118,12 @@ def calendar_fragment(*, window: ConsultationWindow, mode: str, language: str, r
     earliest, latest = services.booking_bounds(now)
     _slots, i, j = _bounds(window, earliest.date(), latest.date(), now)
     return _memoized(("calendar", window.pk, mode, language, earliest.date(), i, j), render)
+
+
+def window_advisor_ids(*, window: ConsultationWindow) -> list[int]:
+    return list(Advisor.objects.filter(windows=window, is_active=True).values_list("pk", flat=True))
+
+
+def company_booking_at(*, company_id: int, window: ConsultationWindow, start: dt.datetime) -> Booking | None:
+    """The company's active booking of this window at this time (a double submit finds the first one)."""
+    return Booking.objects.filter(company_id=company_id, window=window, start=start, status__in=ACTIVE_STATUSES).first()

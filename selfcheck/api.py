@@ -7,8 +7,11 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field, StrictBool
 
+from core.errors import ApplicationError
+
 from . import selectors
-from .calculator import SbtInput, calculate_co2, check_sbt_sme
+from .calculator import SbtInput, calculate_co2, check_sbt_sme, market_factor_problem
+from .forms import current_fiscal_year
 from .models import MAX_AMOUNT
 
 router = Router(tags=["selfcheck"])
@@ -35,7 +38,20 @@ class EstimateIn(Schema):
     heat_gj: Decimal | None = Field(
         default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="購入した熱（GJ）"
     )
-    fiscal_year: int | None = Field(default=None, ge=2000, le=2100, strict=True, description="年度（係数セットの選択）")
+    market_electricity_kg_per_kwh: Decimal | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_AMOUNT,
+        allow_inf_nan=False,
+        description="電力会社の排出係数（kg-CO2/kWh、電力会社が公表している値。例：0.421）",
+    )
+    fiscal_year: int | None = Field(
+        default=None,
+        ge=2000,
+        le=2100,
+        strict=True,
+        description="年度（その年度の最新の係数セットで計算。省略時は今年度。係数セットのない年度は400）",
+    )
 
 
 class SourceOut(Schema):
@@ -50,14 +66,22 @@ class SourceOut(Schema):
 class FactorSetOut(Schema):
     name: str
     fiscal_year: int
+    version: int
     source: str
+    publication: str
     url: str
 
 
 class EstimateOut(Schema):
-    scope1_t: float
-    scope2_t: float
-    total_t: float
+    """null means "not entered" (no amount of that scope was given), which is not 0 t."""
+
+    scope1_t: float | None
+    scope2_t: float | None
+    total_t: float | None
+    total_t_exact: str | None = Field(description="四捨五入する前の合計（しきい値の判定に使う値）")
+    scope2_market_t: float | None
+    total_market_t: float | None
+    parts_differ: bool = Field(description="四捨五入した内訳の和が合計と一致しない（注記が必要）")
     by_source: list[SourceOut]
     factor_set: FactorSetOut
 
@@ -65,8 +89,11 @@ class EstimateOut(Schema):
 class SbtIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    scope1_2_t: Decimal = Field(
-        ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="Scope 1+2（ロケーション基準）t-CO2"
+    scope1_2_t: Decimal | None = Field(
+        ge=0,
+        le=MAX_AMOUNT,
+        allow_inf_nan=False,
+        description="Scope 1+2（ロケーション基準）t-CO2、四捨五入する前の値。null は未入力（判定できない）",
     )
     employees: int = Field(ge=0, le=10_000_000, strict=True, description="従業員数（パートタイマーを含む）")
     revenue_yen: int = Field(ge=0, le=10**16, strict=True, description="売上高（円）")
@@ -81,12 +108,12 @@ class CriterionOut(Schema):
     code: str
     label: str
     mandatory: bool
-    passed: bool
+    passed: bool | None = Field(description="null は判定できない（未入力）")
 
 
 class SbtOut(Schema):
-    eligible: bool
-    mandatory_passed: bool
+    eligible: bool | None = Field(description="null は判定できない（排出量が未入力）")
+    mandatory_passed: bool | None
     size_passed: int
     criteria: list[CriterionOut]
     jpy_per_eur: float
@@ -102,27 +129,49 @@ def json_response(data: dict) -> HttpResponse:
 
 @router.post("/estimate", response=EstimateOut, summary="年間のエネルギー使用量からCO2排出量を計算する")
 def estimate(request: HttpRequest, payload: EstimateIn) -> HttpResponse:
-    factor_set, factors = selectors.factors_cached(fiscal_year=payload.fiscal_year)
-    amounts = payload.model_dump(exclude={"fiscal_year"})
-    result = calculate_co2(amounts, factors)
+    fiscal_year = payload.fiscal_year if payload.fiscal_year is not None else current_fiscal_year()
+    factor_set, factors = selectors.factors_cached(fiscal_year=fiscal_year)
+    market = payload.market_electricity_kg_per_kwh
+    if market is not None and (problem := market_factor_problem(market)):
+        raise ApplicationError(problem, field="market_electricity_kg_per_kwh")
+    amounts = payload.model_dump(exclude={"fiscal_year", "market_electricity_kg_per_kwh"})
+    result = calculate_co2(amounts, factors, market_electricity_kg_per_kwh=market)
     return json_response(estimate_data(result, factor_set))
 
 
 def estimate_data(result, factor_set) -> dict:
     return {
-        "scope1_t": float(result.scope1_t),
-        "scope2_t": float(result.scope2_t),
-        "total_t": float(result.total_t),
+        "scope1_t": _float(result.scope1_t),
+        "scope2_t": _float(result.scope2_t),
+        "total_t": _float(result.total_t),
+        "total_t_exact": None if result.total_exact is None else format(result.total_exact, "f"),
+        "scope2_market_t": _float(result.scope2_market_t),
+        "total_market_t": _float(result.total_market_t),
+        "parts_differ": result.parts_differ,
         "by_source": [
-            {**row.__dict__, "amount": float(row.amount), "t_co2": float(row.t_co2)} for row in result.by_source
+            {
+                "source": row.source,
+                "label": row.label,
+                "amount": float(row.amount),
+                "unit": row.unit,
+                "scope": row.scope,
+                "t_co2": float(row.t_co2),
+            }
+            for row in result.by_source
         ],
         "factor_set": {
             "name": factor_set.name,
             "fiscal_year": factor_set.fiscal_year,
+            "version": factor_set.version,
             "source": factor_set.source,
+            "publication": factor_set.publication,
             "url": factor_set.url,
         },
     }
+
+
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
 
 
 @router.post("/sbt-sme", response=SbtOut, summary="中小企業版SBTの要件を満たすか判定する")

@@ -1,18 +1,19 @@
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SupportInstitution
+from core.jst import jst_today
 
-from .calculator import AWARENESS, MEASURE_STATUSES, MEASURES, SOURCE_LABELS, SOURCES
+from .calculator import AWARENESS, MEASURE_STATUSES, MEASURES, SOURCE_LABELS, SOURCES, market_factor_problem
 from .models import MAX_AMOUNT, Sheet
 
 MONTHS = range(1, 13)
 
 
 def current_fiscal_year() -> int:
-    today = timezone.localdate()
+    """The Japanese fiscal year (April–March) of today in JST."""
+    today = jst_today()
     return today.year if today.month >= 4 else today.year - 1
 
 
@@ -54,19 +55,19 @@ class Step1Form(forms.Form):
             self.fields[code] = _amount_field(
                 f"{SOURCE_LABELS[code]}（{unit}）", hint=_("1年間の合計。月別に入力した場合は自動で合計します。")
             )
-        self.fields["market_electricity_factor"] = forms.DecimalField(
-            label=_("電力会社の排出係数（t-CO2/kWh）"),
+        self.fields["market_electricity_kg_per_kwh"] = forms.DecimalField(
+            label=_("電力会社の排出係数（kg-CO2/kWh）"),
             required=False,
-            min_value=0,
-            max_value=1,
-            max_digits=10,
-            decimal_places=7,
-            help_text=_("電力会社が公表している係数（例：0.000421）。入力するとマーケット基準のScope 2も計算します。"),
+            max_digits=9,
+            decimal_places=6,
+            help_text=_(
+                "電力会社がウェブサイトや請求書で公表している、契約中の料金メニューの係数"
+                "（kg-CO2/kWh、例：0.421）。入力するとマーケット基準のScope 2も計算します。"
+            ),
             error_messages={
                 "invalid": _("数値を入力してください。"),
-                "min_value": _("0以上の値を入力してください。"),
-                "max_value": _("t-CO2/kWhの値を入力してください（例：0.000421）。"),
-                "max_decimal_places": _("小数点以下は7桁までにしてください。"),
+                "max_digits": _("kg-CO2/kWhの値としては大きすぎます（0.001〜2の範囲で入力してください）。"),
+                "max_decimal_places": _("小数点以下は6桁までにしてください。"),
             },
             widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any", "min": "0"}),
         )
@@ -74,8 +75,14 @@ class Step1Form(forms.Form):
             for month in MONTHS:
                 self.fields[f"{code}_m{month}"] = _amount_field(f"{SOURCE_LABELS[code]} {month}月（{unit}）")
 
+    def clean_market_electricity_kg_per_kwh(self):
+        value = self.cleaned_data.get("market_electricity_kg_per_kwh")
+        if value is not None and (problem := market_factor_problem(value)):
+            raise forms.ValidationError(problem)
+        return value
+
     def annual_fields(self):
-        return [self[code] for code in [*SOURCES, "market_electricity_factor"]]
+        return [self[code] for code in [*SOURCES, "market_electricity_kg_per_kwh"]]
 
     def monthly_groups(self):
         return [
@@ -84,7 +91,7 @@ class Step1Form(forms.Form):
         ]
 
     def to_data(self) -> dict:
-        data = {code: self.cleaned_data.get(code) for code in [*SOURCES, "market_electricity_factor"]}
+        data = {code: self.cleaned_data.get(code) for code in [*SOURCES, "market_electricity_kg_per_kwh"]}
         for code in SOURCES:
             months = [self.cleaned_data.get(f"{code}_m{m}") for m in MONTHS]
             if any(m is not None for m in months):
@@ -93,7 +100,7 @@ class Step1Form(forms.Form):
 
     @classmethod
     def initial_for(cls, sheet: Sheet) -> dict:
-        initial = {code: getattr(sheet, code) for code in [*SOURCES, "market_electricity_factor"]}
+        initial = {code: getattr(sheet, code) for code in [*SOURCES, "market_electricity_kg_per_kwh"]}
         for code, months in (sheet.monthly or {}).items():
             for index, value in enumerate(months):
                 initial[f"{code}_m{index + 1}"] = value
@@ -194,3 +201,68 @@ class ShareForm(forms.Form):
         required=True,
         error_messages={"required": _("共有するには同意が必要です。")},
     )
+
+
+class FactorSetVersionForm(forms.Form):
+    """The admin form that creates the next version of a factor set (prefilled with the base version)."""
+
+    name = forms.CharField(label=_("名称"), max_length=200)
+    source = forms.CharField(label=_("出典"), max_length=300)
+    publication = forms.CharField(label=_("公表資料"), max_length=300, required=False)
+    url = forms.URLField(label=_("出典URL"), assume_scheme="https")
+    note = forms.CharField(label=_("備考"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, base, **kwargs):
+        self.base = base
+        self.rows = list(base.factors.all())
+        initial = {name: getattr(base, name) for name in ("name", "source", "publication", "url", "note")}
+        for row in self.rows:
+            initial.update(
+                {
+                    f"{row.source}-t_per_unit": row.t_per_unit,
+                    f"{row.source}-source_text": row.source_text,
+                    f"{row.source}-publication": row.publication,
+                    f"{row.source}-note": row.note,
+                }
+            )
+        super().__init__(*args, initial=initial, **kwargs)
+        for row in self.rows:
+            label = SOURCE_LABELS.get(row.source, row.source)
+            self.fields[f"{row.source}-t_per_unit"] = forms.DecimalField(
+                label=_("%(label)s の係数（t-CO2/%(unit)s）") % {"label": label, "unit": row.unit},
+                min_value=0,
+                max_digits=12,
+                decimal_places=7,
+            )
+            self.fields[f"{row.source}-source_text"] = forms.CharField(label=_("出典"), max_length=300, required=False)
+            self.fields[f"{row.source}-publication"] = forms.CharField(
+                label=_("公表資料"), max_length=300, required=False
+            )
+            self.fields[f"{row.source}-note"] = forms.CharField(
+                label=_("算出方法・照合"), max_length=500, required=False
+            )
+
+    def factor_rows(self):
+        return [
+            {
+                "source": row.source,
+                "label": SOURCE_LABELS.get(row.source, row.source),
+                "unit": row.unit,
+                "scope": row.scope,
+                "fields": [
+                    self[f"{row.source}-{name}"] for name in ("t_per_unit", "source_text", "publication", "note")
+                ],
+            }
+            for row in self.rows
+        ]
+
+    def to_data(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in ("name", "source", "publication", "url", "note")}
+        data["factors"] = {
+            row.source: {
+                name: self.cleaned_data[f"{row.source}-{name}"]
+                for name in ("t_per_unit", "source_text", "publication", "note")
+            }
+            for row in self.rows
+        }
+        return data

@@ -14,66 +14,76 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from selfcheck import selectors
+from selfcheck import selectors, services
 from selfcheck.api import EstimateOut
 from selfcheck.models import Factor, FactorSet, SelfcheckSettings
 
 pytestmark = pytest.mark.django_db
-BODY = {"electricity_kwh": 100000, "gasoline_l": 1000}
+BODY = {"electricity_kwh": 100000, "gasoline_l": 1000, "fiscal_year": 2026}
 
 
-def estimate(client, **extra) -> dict:
-    response = client.post("/api/v1/selfcheck/estimate", json.dumps({**BODY, **extra}), content_type="application/json")
-    assert response.status_code == 200
-    return response.json()
+def estimate(client, **extra):
+    body = json.dumps({**BODY, **extra})
+    return client.post("/api/v1/selfcheck/estimate", body, content_type="application/json")
+
+
+def first_set() -> FactorSet:
+    return FactorSet.objects.get(fiscal_year=2026, version=1)
 
 
 def test_the_estimate_is_in_the_declared_schema_and_costs_no_query_once_cached(client):
-    data = estimate(client)
+    data = estimate(client).json()
     assert EstimateOut.model_validate(data).model_dump() == data
     with CaptureQueriesContext(connection) as queries:
-        assert estimate(client) == data
+        assert estimate(client).json() == data
     assert len(queries.captured_queries) == 0
 
 
-def test_editing_a_factor_changes_the_next_estimate(client):
-    assert estimate(client)["scope2_t"] == 42.3
-    factor = Factor.objects.get(factor_set__is_default=True, source="electricity_kwh")
+def test_a_new_version_of_the_set_is_used_by_the_next_estimate(client):
+    assert estimate(client).json()["scope2_t"] == 42.3
+    old = first_set()
+    row = old.factors.get(source="electricity_kwh")
+    services.factor_set_new_version(
+        base=old,
+        user=None,
+        **{k: getattr(old, k) for k in ("name", "source", "publication", "url", "note")},
+        factors={"electricity_kwh": {"t_per_unit": Decimal("0.0005"), "source_text": row.source_text,
+                                     "publication": "改訂", "note": ""}},
+    )  # fmt: skip
+    data = estimate(client).json()
+    assert data["scope2_t"] == 50.0 and data["factor_set"]["version"] == 2
+
+
+def test_editing_a_factor_row_changes_the_next_estimate(client):
+    assert estimate(client).json()["scope2_t"] == 42.3
+    factor = first_set().factors.get(source="electricity_kwh")
     factor.t_per_unit = Decimal("0.000500")
     factor.save()
-    assert estimate(client)["scope2_t"] == 50.0
+    assert estimate(client).json()["scope2_t"] == 50.0
 
 
 def year_2030_set() -> FactorSet:
+    base = first_set()
     new = FactorSet.objects.create(name="2030年度の係数", fiscal_year=2030, source="テスト", url="https://example.jp/")
-    Factor.objects.create(factor_set=new, source="electricity_kwh", unit="kWh", t_per_unit=Decimal("0.0004"), scope=2)
-    Factor.objects.create(factor_set=new, source="gasoline_l", unit="kL", t_per_unit=Decimal("2.29"), scope=1)
+    for f in base.factors.all():
+        Factor.objects.create(factor_set=new, source=f.source, unit=f.unit, t_per_unit=f.t_per_unit, scope=f.scope)
     return new
 
 
-def test_a_new_set_for_a_fiscal_year_and_a_new_default_are_used_at_once(client):
-    assert estimate(client, fiscal_year=2030)["factor_set"]["fiscal_year"] == 2026  # no 2030 set: the default
+def test_a_set_for_a_new_fiscal_year_is_used_at_once_and_its_deletion_too(client):
+    assert estimate(client, fiscal_year=2030).status_code == 400  # no 2030 set: refused, and nothing cached
     new = year_2030_set()
-    data = estimate(client, fiscal_year=2030)
-    assert data["factor_set"]["name"] == "2030年度の係数" and data["scope2_t"] == 40.0
-    FactorSet.objects.filter(is_default=True).update(is_default=False)  # update() sends no signal …
-    new.is_default = True
-    new.save()  # … the save does
-    assert estimate(client)["factor_set"]["name"] == "2030年度の係数"
-
-
-def test_deleting_a_set_falls_back_to_the_default_at_once(client):
-    new = year_2030_set()
-    assert estimate(client, fiscal_year=2030)["factor_set"]["fiscal_year"] == 2030
+    assert estimate(client, fiscal_year=2030).json()["factor_set"]["name"] == "2030年度の係数"
     new.delete()
-    assert estimate(client, fiscal_year=2030)["factor_set"]["fiscal_year"] == 2026
+    assert estimate(client, fiscal_year=2030).status_code == 400
 
 
 def test_renaming_the_set_shows_in_the_next_estimate(client):
     estimate(client)
-    FactorSet.objects.filter(is_default=True).update(name="改称した係数セット")
-    FactorSet.objects.get(is_default=True).save()
-    assert estimate(client)["factor_set"]["name"] == "改称した係数セット"
+    factor_set = first_set()
+    factor_set.name = "改称した係数セット"
+    factor_set.save()
+    assert estimate(client).json()["factor_set"]["name"] == "改称した係数セット"
 
 
 def test_the_yen_per_euro_rate_change_applies_to_the_next_sbt_check(client):
@@ -96,7 +106,7 @@ import django
 django.setup()
 from selfcheck import selectors
 for line in sys.stdin:
-    factor_set, factors = selectors.factors_cached()
+    factor_set, factors = selectors.factors_cached(fiscal_year=2026)
     print(json.dumps(str(factors["electricity_kwh"].t_per_unit)), flush=True)
 """
 
@@ -122,7 +132,7 @@ def test_another_process_uses_a_changed_factor_within_the_max_age():
 
     try:
         assert Decimal(ask()) == Decimal("0.000423")
-        factor = Factor.objects.get(factor_set__is_default=True, source="electricity_kwh")
+        factor = first_set().factors.get(source="electricity_kwh")
         factor.t_per_unit = Decimal("0.000450")
         factor.save()
         time.sleep(selectors.FACTORS_MAX_AGE + 0.05)
