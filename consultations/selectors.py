@@ -9,16 +9,21 @@ wired in consultations.apps), so a freshly booked hour disappears at once from e
 import datetime as dt
 import json
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Callable, Hashable
 
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core import versions
+from core.charts import bar_chart_svg
+from core.choices import EmployeeBand, Industry, RevenueBand
+from core.jst import JST
 
 from . import services
-from .models import ACTIVE_STATUSES, Advisor, Booking, ConsultationWindow
-from .services import JST, Slot
+from .models import ACTIVE_STATUSES, Advisor, Booking, BookingStatus, ConsultationWindow, Topic
+from .services import Slot
 
 NAMESPACE = "consultations"
 GRID_TIMEOUT = 15 * 60  # a safety net only: a change retires cached grids at once through the version token
@@ -118,6 +123,38 @@ def calendar_fragment(*, window: ConsultationWindow, mode: str, language: str, r
     earliest, latest = services.booking_bounds(now)
     _slots, i, j = _bounds(window, earliest.date(), latest.date(), now)
     return _memoized(("calendar", window.pk, mode, language, earliest.date(), i, j), render)
+
+
+def booking_statistics(*, date_from: dt.date, date_to: dt.date) -> list[dict]:
+    """Held or planned consultations (not cancelled) by category, and by the industry, revenue and employee band
+    the company had when it booked (so that a later profile edit does not rewrite past figures)."""
+    start = dt.datetime.combine(date_from, dt.time(0), tzinfo=JST)
+    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(0), tzinfo=JST)
+    rows = list(
+        Booking.objects.filter(start__gte=start, start__lt=end)
+        .exclude(status=BookingStatus.CANCELLED)
+        .values_list("topics", "company_industry", "company_revenue_band", "company_employee_band")
+    )
+    by_topic = Counter(t for topics, *_rest in rows for t in topics)
+    dims = [
+        (_("相談分野別（複数選択あり）"), Topic.choices, by_topic),
+        (_("業種別"), Industry.choices, Counter(r[1] for r in rows)),
+        (_("売上高別"), RevenueBand.choices, Counter(r[2] for r in rows)),
+        (_("従業員数別"), EmployeeBand.choices, Counter(r[3] for r in rows)),
+    ]
+    total = len(rows)
+    result = []
+    for title, choices, counter in dims:
+        items = [(str(label), counter.get(value, 0)) for value, label in choices]
+        result.append(
+            {
+                "title": title,
+                "chart": bar_chart_svg(items, title=str(title), unit=_("件")),
+                "rows": [(label, n, round(100 * n / total, 1) if total else 0) for label, n in items],
+                "total": total,
+            }
+        )
+    return result
 
 
 def window_advisor_ids(*, window: ConsultationWindow) -> list[int]:
