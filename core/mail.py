@@ -299,7 +299,11 @@ def outbox_failed_digest(*, now=None) -> MailOutbox | None:
     lines = [
         _("この24時間に、送信できなかったメールが%(count)s件あります（失敗の合計：%(total)s件）。")
         % {"count": len(recent), "total": total},
-        _("管理サイトで内容を確認し、「再送する」を選んでください：%(url)s") % {"url": admin_url},
+        _(
+            "管理サイトの「送信メール」（システム管理者のみ表示）で内容を確認し、"
+            "「選択した送信失敗メールを再送する」を実行してください：%(url)s"
+        )
+        % {"url": admin_url},
         "",
     ]
     for row in recent:
