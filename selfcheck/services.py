@@ -13,7 +13,7 @@ from core.errors import ApplicationError
 
 from . import selectors
 from .calculator import AWARENESS, MEASURE_STATUSES, MEASURES, SOURCES
-from .models import MAX_AMOUNT, ReportDownload, Sheet, SheetShare
+from .models import MAX_AMOUNT, Sheet
 
 STEP1_FIELDS = [*SOURCES, "market_electricity_factor"]
 STEP3_FIELDS = [
@@ -148,32 +148,6 @@ def sheet_claim(*, sheet: Sheet, company) -> Sheet | None:
         sheet.session_key = ""
         sheet.save(update_fields=["company", "session_key", "updated_at"])
     return _save_and_queue(sheet, [])
-
-
-# --- sharing -----------------------------------------------------------------------------------------------------
-
-
-def share_grant(*, sheet: Sheet, institution, user) -> SheetShare:
-    """The SME's explicit consent to show this sheet and its PDF to one institution."""
-    if not sheet.company_id:
-        raise ApplicationError(_("共有するには会員登録が必要です。"))
-    with transaction.atomic():
-        Sheet.objects.select_for_update().get(pk=sheet.pk)
-        existing = SheetShare.objects.filter(sheet=sheet, institution=institution, revoked_at__isnull=True).first()
-        if existing:
-            return existing
-        return SheetShare.objects.create(sheet=sheet, institution=institution, granted_by=user)
-
-
-def share_revoke(*, share: SheetShare) -> SheetShare:
-    if share.revoked_at is None:
-        share.revoked_at = timezone.now()
-        share.save(update_fields=["revoked_at", "updated_at"])
-    return share
-
-
-def download_log(*, sheet: Sheet, user) -> ReportDownload:
-    return ReportDownload.objects.create(sheet=sheet, user=user, institution=getattr(user, "institution", None))
 
 
 # --- PDF ---------------------------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "selfcheck",
     "seminars",
     "subsidies",
+    "sharing",
 ]
 
 MIDDLEWARE = [
