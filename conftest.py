@@ -13,6 +13,7 @@ from accounts.tests.factories import (
     SmeUserFactory,
     StaffUserFactory,
     UserFactory,
+    enrol_second_factor,
 )
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from tests remain synchronous.
@@ -79,6 +80,14 @@ def institution_user(db):
 @pytest.fixture
 def staff_user(db):
     return StaffUserFactory()
+
+
+@pytest.fixture
+def admin_user(db, django_user_model):
+    """pytest-django's superuser, with the second factor the admin requires of every staff account."""
+    user = django_user_model.objects.create_superuser(email="admin@example.com", password="password")
+    enrol_second_factor(user)
+    return user
 
 
 @pytest.fixture

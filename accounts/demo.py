@@ -1,6 +1,7 @@
 """Demo users: one SME, one support-institution member and one SMRJ administrator."""
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth.models import Group
 
 from core.choices import EmployeeBand, Industry, InstitutionType, Prefecture, RevenueBand
@@ -25,6 +26,7 @@ def _user(email: str, **fields) -> User:
 
 
 def load_demo(*, stdout) -> None:
+    site = settings.SITE_URL.rstrip("/")
     company, _ = Company.objects.get_or_create(
         name="株式会社みどり精工（デモ）",
         defaults={
@@ -48,3 +50,10 @@ def load_demo(*, stdout) -> None:
     stdout.write(f"  管理者 (SMRJ admin):        {DEMO_ADMIN}")
     stdout.write(f"  中小企業 (SME user):         {DEMO_SME}")
     stdout.write(f"  支援機関 (institution staff): {DEMO_INSTITUTION}")
+    stdout.write(
+        "管理サイトは二段階認証が必須です (the admin requires a second factor). 初回のみ (once):\n"
+        f"  1. {site}/accounts/login/ に {DEMO_ADMIN} でログイン (sign in)\n"
+        f"  2. {site}/accounts/2fa/totp/activate/ のQRコードを認証アプリ (Google Authenticator, Microsoft\n"
+        "     Authenticator, 1Password …) で読み取り、表示された6桁のコードを入力 (scan, enter the code)\n"
+        "  3. 表示されるリカバリーコードを保管 (keep the recovery codes), then open " + f"{site}/admin/"
+    )

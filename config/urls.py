@@ -1,16 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 
 from .api import api
 
-admin.site.site_header = _("CN支援ポータル 管理サイト")
-admin.site.site_title = _("CN支援ポータル 管理")
-admin.site.index_title = _("中小機構 職員メニュー")
-# The admin signs in through allauth, so its rate limits and e-mail verification apply to staff too.
-admin.site.login = login_required(admin.site.login)
+# admin.site is core.admin_site.StaffAdminSite: it signs in through allauth (rate limits, e-mail verification,
+# a second factor), never through Django's own login form.
 
 urlpatterns = [
     path("", include("core.urls")),

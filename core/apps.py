@@ -3,10 +3,12 @@ import sys
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
+    default = True
     name = "core"
     verbose_name = _("共通")
 
@@ -22,3 +24,10 @@ class CoreConfig(AppConfig):
                 " (tasks run in-process: no Redis configured).",
                 file=sys.stderr,
             )
+
+
+class StaffAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the staff site (sign-in through allauth, second factor required)."""
+
+    default = False  # "core" in INSTALLED_APPS means CoreConfig
+    default_site = "core.admin_site.StaffAdminSite"

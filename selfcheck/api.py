@@ -6,8 +6,10 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field, StrictBool
 
+from core.errors import ApplicationError
+
 from . import selectors
-from .calculator import SbtInput, calculate_co2, check_sbt_sme
+from .calculator import SbtInput, calculate_co2, check_sbt_sme, market_factor_problem
 from .models import MAX_AMOUNT
 
 router = Router(tags=["selfcheck"])
@@ -34,6 +36,13 @@ class EstimateIn(Schema):
     heat_gj: Decimal | None = Field(
         default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="購入した熱（GJ）"
     )
+    market_electricity_kg_per_kwh: Decimal | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_AMOUNT,
+        allow_inf_nan=False,
+        description="電力会社の排出係数（kg-CO2/kWh、電力会社が公表している値。例：0.421）",
+    )
     fiscal_year: int | None = Field(default=None, ge=2000, le=2100, strict=True, description="年度（係数セットの選択）")
 
 
@@ -54,9 +63,15 @@ class FactorSetOut(Schema):
 
 
 class EstimateOut(Schema):
-    scope1_t: float
-    scope2_t: float
-    total_t: float
+    """null means "not entered" (no amount of that scope was given), which is not 0 t."""
+
+    scope1_t: float | None
+    scope2_t: float | None
+    total_t: float | None
+    total_t_exact: str | None = Field(description="四捨五入する前の合計（しきい値の判定に使う値）")
+    scope2_market_t: float | None
+    total_market_t: float | None
+    parts_differ: bool = Field(description="四捨五入した内訳の和が合計と一致しない（注記が必要）")
     by_source: list[SourceOut]
     factor_set: FactorSetOut
 
@@ -64,8 +79,11 @@ class EstimateOut(Schema):
 class SbtIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    scope1_2_t: Decimal = Field(
-        ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="Scope 1+2（ロケーション基準）t-CO2"
+    scope1_2_t: Decimal | None = Field(
+        ge=0,
+        le=MAX_AMOUNT,
+        allow_inf_nan=False,
+        description="Scope 1+2（ロケーション基準）t-CO2、四捨五入する前の値。null は未入力（判定できない）",
     )
     employees: int = Field(ge=0, le=10_000_000, strict=True, description="従業員数（パートタイマーを含む）")
     revenue_yen: int = Field(ge=0, le=10**16, strict=True, description="売上高（円）")
@@ -80,12 +98,12 @@ class CriterionOut(Schema):
     code: str
     label: str
     mandatory: bool
-    passed: bool
+    passed: bool | None = Field(description="null は判定できない（未入力）")
 
 
 class SbtOut(Schema):
-    eligible: bool
-    mandatory_passed: bool
+    eligible: bool | None = Field(description="null は判定できない（排出量が未入力）")
+    mandatory_passed: bool | None
     size_passed: int
     criteria: list[CriterionOut]
     jpy_per_eur: float
@@ -96,14 +114,29 @@ class SbtOut(Schema):
 @router.post("/estimate", response=EstimateOut, summary="年間のエネルギー使用量からCO2排出量を計算する")
 def estimate(request: HttpRequest, payload: EstimateIn) -> dict:
     factor_set = selectors.factor_set_for(fiscal_year=payload.fiscal_year)
-    amounts = payload.model_dump(exclude={"fiscal_year"})
-    result = calculate_co2(amounts, selectors.factor_data(factor_set))
+    market = payload.market_electricity_kg_per_kwh
+    if market is not None and (problem := market_factor_problem(market)):
+        raise ApplicationError(problem, field="market_electricity_kg_per_kwh")
+    amounts = payload.model_dump(exclude={"fiscal_year", "market_electricity_kg_per_kwh"})
+    result = calculate_co2(amounts, selectors.factor_data(factor_set), market_electricity_kg_per_kwh=market)
     return {
-        "scope1_t": float(result.scope1_t),
-        "scope2_t": float(result.scope2_t),
-        "total_t": float(result.total_t),
+        "scope1_t": _float(result.scope1_t),
+        "scope2_t": _float(result.scope2_t),
+        "total_t": _float(result.total_t),
+        "total_t_exact": None if result.total_exact is None else format(result.total_exact, "f"),
+        "scope2_market_t": _float(result.scope2_market_t),
+        "total_market_t": _float(result.total_market_t),
+        "parts_differ": result.parts_differ,
         "by_source": [
-            {**row.__dict__, "amount": float(row.amount), "t_co2": float(row.t_co2)} for row in result.by_source
+            {
+                "source": row.source,
+                "label": row.label,
+                "amount": float(row.amount),
+                "unit": row.unit,
+                "scope": row.scope,
+                "t_co2": float(row.t_co2),
+            }
+            for row in result.by_source
         ],
         "factor_set": {
             "name": factor_set.name,
@@ -112,6 +145,10 @@ def estimate(request: HttpRequest, payload: EstimateIn) -> dict:
             "url": factor_set.url,
         },
     }
+
+
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
 
 
 @router.post("/sbt-sme", response=SbtOut, summary="中小企業版SBTの要件を満たすか判定する")

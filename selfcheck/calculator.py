@@ -57,28 +57,76 @@ class SourceResult:
     unit: str
     scope: int
     t_co2: Decimal  # rounded to 0.1 t
+    t_co2_exact: Decimal
 
 
 @dataclass(frozen=True)
 class Co2Result:
+    """None means "not entered" (no amount of that scope was given), which is not the same as 0 t."""
+
     by_source: list[SourceResult]
-    scope1_t: Decimal
-    scope2_t: Decimal  # location-based
-    total_t: Decimal  # scope 1 + location-based scope 2
+    scope1_t: Decimal | None
+    scope2_t: Decimal | None  # location-based
+    total_t: Decimal | None  # scope 1 + location-based scope 2, rounded once from the exact sum
+    total_exact: Decimal | None = None  # what thresholds are tested on
     scope2_market_t: Decimal | None = None
     total_market_t: Decimal | None = None
+    parts_differ: bool = False  # rounded rows or scopes do not add up to the rounded total (needs a footnote)
+
+    @property
+    def entered(self) -> bool:
+        return self.total_t is not None
+
+
+# A retailer publishes its factor in kg-CO2/kWh (e.g. 0.421). The plausible range is kept wide (no retailer's
+# factor comes near 2 kg-CO2/kWh); values that fit another unit are named in the error, not silently converted.
+MARKET_KG_MIN = Decimal("0.001")
+MARKET_KG_MAX = Decimal(2)
+
+
+def market_factor_problem(kg_per_kwh: Decimal) -> str | None:
+    """Why a market-based electricity factor given in kg-CO2/kWh is implausible (a message), or None if it fits."""
+    value = Decimal(kg_per_kwh)
+    if value < 0:
+        return str(_("0以上の値を入力してください。"))
+    if value == 0 or MARKET_KG_MIN <= value <= MARKET_KG_MAX:
+        return None
+    if value < MARKET_KG_MIN:
+        return str(
+            _(
+                "%(v)s はt-CO2/kWhの値のようです。kg-CO2/kWhで入力してください"
+                "（t-CO2/kWhの値を1,000倍すると、kg-CO2/kWhの値になります：%(kg)s）。"
+            )
+            % {"v": _plain(value), "kg": _plain(value * THOUSAND)}
+        )
+    if value >= 10:
+        return str(
+            _(
+                "%(v)s はg-CO2/kWhの値のようです。kg-CO2/kWhで入力してください"
+                "（g-CO2/kWhの値を1,000で割ると、kg-CO2/kWhの値になります：%(kg)s）。"
+            )
+            % {"v": _plain(value), "kg": _plain(value / THOUSAND)}
+        )
+    return str(_("kg-CO2/kWhの値としては大きすぎます（0.001〜2の範囲で入力してください）。"))
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
 
 
 def calculate_co2(
     amounts: dict[str, Decimal | None],
     factors: dict[str, FactorData],
     *,
-    market_electricity_t_per_kwh: Decimal | None = None,
+    market_electricity_kg_per_kwh: Decimal | None = None,
 ) -> Co2Result:
-    """CO2 of one year's energy use; scope 2 location-based with the set's factor, market-based when given."""
+    """CO2 of one year's energy use; scope 2 location-based with the set's factor, market-based when given.
+
+    An amount of None is "not entered" and contributes nothing; 0 is an entered zero. A scope with no entered
+    amount is None, and so is the total when nothing at all was entered.
+    """
     rows: list[SourceResult] = []
-    exact = {1: Decimal(0), 2: Decimal(0)}
-    market_exact: Decimal | None = None
+    exact: dict[int, Decimal | None] = {1: None, 2: None}
     for source, (unit, divisor) in SOURCES.items():
         amount = amounts.get(source)
         if amount is None:
@@ -86,7 +134,7 @@ def calculate_co2(
         amount = Decimal(amount)
         factor = factors[source]
         t = amount / divisor * factor.t_per_unit
-        exact[factor.scope] += t
+        exact[factor.scope] = (exact[factor.scope] or Decimal(0)) + t
         rows.append(
             SourceResult(
                 source=source,
@@ -95,19 +143,38 @@ def calculate_co2(
                 unit=unit,
                 scope=factor.scope,
                 t_co2=round_t(t),
+                t_co2_exact=t,
             )
         )
-    if market_electricity_t_per_kwh is not None:
-        electricity = Decimal(amounts.get("electricity_kwh") or 0)
+    if not rows:
+        return Co2Result(by_source=[], scope1_t=None, scope2_t=None, total_t=None)
+    total_exact = (exact[1] or Decimal(0)) + (exact[2] or Decimal(0))
+    market_exact: Decimal | None = None
+    electricity = amounts.get("electricity_kwh")
+    if market_electricity_kg_per_kwh is not None and electricity is not None:
+        electricity = Decimal(electricity)
         location_electricity = electricity * factors["electricity_kwh"].t_per_unit
-        market_exact = exact[2] - location_electricity + electricity * market_electricity_t_per_kwh
+        market_electricity = electricity * Decimal(market_electricity_kg_per_kwh) / THOUSAND
+        market_exact = (exact[2] or Decimal(0)) - location_electricity + market_electricity
+    scope1_t = round_t(exact[1]) if exact[1] is not None else None
+    scope2_t = round_t(exact[2]) if exact[2] is not None else None
+    total_t = round_t(total_exact)
+    parts_differ = (
+        any(
+            scope_t is not None and sum((r.t_co2 for r in rows if r.scope == scope), Decimal(0)) != scope_t
+            for scope, scope_t in ((1, scope1_t), (2, scope2_t))
+        )
+        or (scope1_t or Decimal(0)) + (scope2_t or Decimal(0)) != total_t
+    )
     return Co2Result(
         by_source=rows,
-        scope1_t=round_t(exact[1]),
-        scope2_t=round_t(exact[2]),
-        total_t=round_t(exact[1] + exact[2]),
+        scope1_t=scope1_t,
+        scope2_t=scope2_t,
+        total_t=total_t,
+        total_exact=total_exact,
         scope2_market_t=round_t(market_exact) if market_exact is not None else None,
-        total_market_t=round_t(exact[1] + market_exact) if market_exact is not None else None,
+        total_market_t=round_t((exact[1] or Decimal(0)) + market_exact) if market_exact is not None else None,
+        parts_differ=parts_differ,
     )
 
 
@@ -122,7 +189,7 @@ DEFAULT_JPY_PER_EUR = Decimal(184)
 
 @dataclass(frozen=True)
 class SbtInput:
-    scope1_2_t: Decimal
+    scope1_2_t: Decimal | None  # exact (unrounded); None when no energy use was entered
     employees: int
     revenue_yen: int
     total_assets_yen: int
@@ -137,30 +204,41 @@ class Criterion:
     code: str
     label: str
     mandatory: bool
-    passed: bool
+    passed: bool | None  # None: cannot be judged (data missing)
 
 
 @dataclass(frozen=True)
 class SbtResult:
-    eligible: bool
-    mandatory_passed: bool
+    eligible: bool | None  # None: cannot be judged, because a missing figure could decide it
+    mandatory_passed: bool | None
     size_passed: int
     criteria: list[Criterion]
     revenue_limit_yen: int
     assets_limit_yen: int
     jpy_per_eur: Decimal
+    emissions_t: Decimal | None = None  # the exact value the 10,000 t test used
+    rounding_note: bool = False  # shown rounded it reads 10,000.0 or more, yet the exact value is below the limit
+
+    @property
+    def undecided(self) -> bool:
+        return self.eligible is None
 
 
 def check_sbt_sme(data: SbtInput, *, jpy_per_eur: Decimal = DEFAULT_JPY_PER_EUR) -> SbtResult:
-    """All four mandatory criteria and at least three of the four size criteria (SBTi SME route)."""
+    """All four mandatory criteria and at least three of the four size criteria (SBTi SME route).
+
+    The 10,000 t test is made on the exact value, never on the rounded one. Without emissions it cannot be
+    judged: the result is then "undecided" unless another criterion already rules the company out.
+    """
     revenue_limit = int(SBT_REVENUE_EUR * jpy_per_eur)
     assets_limit = int(SBT_ASSETS_EUR * jpy_per_eur)
+    emissions = None if data.scope1_2_t is None else Decimal(data.scope1_2_t)
     criteria = [
         Criterion(
             "emissions",
             str(_("Scope 1とロケーション基準のScope 2の合計が10,000 t-CO2e未満")),
             True,
-            Decimal(data.scope1_2_t) < SBT_LIMIT_T,
+            None if emissions is None else emissions < SBT_LIMIT_T,
         ),
         Criterion("sector", str(_("金融機関・石油ガスのセクターではない")), True, not data.financial_or_oil_gas),
         Criterion(
@@ -182,16 +260,23 @@ def check_sbt_sme(data: SbtInput, *, jpy_per_eur: Decimal = DEFAULT_JPY_PER_EUR)
         Criterion("assets", str(_("総資産が2,500万ユーロ未満")), False, data.total_assets_yen < assets_limit),
         Criterion("flag", str(_("森林・土地・農業（FLAG）セクターではない")), False, not data.flag_sector),
     ]
-    mandatory_passed = all(c.passed for c in criteria if c.mandatory)
+    mandatory = [c.passed for c in criteria if c.mandatory]
+    mandatory_passed = False if False in mandatory else (None if None in mandatory else True)
     size_passed = sum(1 for c in criteria if not c.mandatory and c.passed)
+    if mandatory_passed is False or size_passed < 3:
+        eligible: bool | None = False
+    else:
+        eligible = mandatory_passed
     return SbtResult(
-        eligible=mandatory_passed and size_passed >= 3,
+        eligible=eligible,
         mandatory_passed=mandatory_passed,
         size_passed=size_passed,
         criteria=criteria,
         revenue_limit_yen=revenue_limit,
         assets_limit_yen=assets_limit,
         jpy_per_eur=jpy_per_eur,
+        emissions_t=emissions,
+        rounding_note=emissions is not None and emissions < SBT_LIMIT_T <= round_t(emissions),
     )
 
 

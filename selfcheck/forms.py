@@ -3,7 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .calculator import AWARENESS, MEASURE_STATUSES, MEASURES, SOURCE_LABELS, SOURCES
+from .calculator import AWARENESS, MEASURE_STATUSES, MEASURES, SOURCE_LABELS, SOURCES, market_factor_problem
 from .models import MAX_AMOUNT, Sheet
 
 MONTHS = range(1, 13)
@@ -52,19 +52,19 @@ class Step1Form(forms.Form):
             self.fields[code] = _amount_field(
                 f"{SOURCE_LABELS[code]}（{unit}）", hint=_("1年間の合計。月別に入力した場合は自動で合計します。")
             )
-        self.fields["market_electricity_factor"] = forms.DecimalField(
-            label=_("電力会社の排出係数（t-CO2/kWh）"),
+        self.fields["market_electricity_kg_per_kwh"] = forms.DecimalField(
+            label=_("電力会社の排出係数（kg-CO2/kWh）"),
             required=False,
-            min_value=0,
-            max_value=1,
-            max_digits=10,
-            decimal_places=7,
-            help_text=_("電力会社が公表している係数（例：0.000421）。入力するとマーケット基準のScope 2も計算します。"),
+            max_digits=9,
+            decimal_places=6,
+            help_text=_(
+                "電力会社がウェブサイトや請求書で公表している、契約中の料金メニューの係数"
+                "（kg-CO2/kWh、例：0.421）。入力するとマーケット基準のScope 2も計算します。"
+            ),
             error_messages={
                 "invalid": _("数値を入力してください。"),
-                "min_value": _("0以上の値を入力してください。"),
-                "max_value": _("t-CO2/kWhの値を入力してください（例：0.000421）。"),
-                "max_decimal_places": _("小数点以下は7桁までにしてください。"),
+                "max_digits": _("kg-CO2/kWhの値としては大きすぎます（0.001〜2の範囲で入力してください）。"),
+                "max_decimal_places": _("小数点以下は6桁までにしてください。"),
             },
             widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any", "min": "0"}),
         )
@@ -72,8 +72,14 @@ class Step1Form(forms.Form):
             for month in MONTHS:
                 self.fields[f"{code}_m{month}"] = _amount_field(f"{SOURCE_LABELS[code]} {month}月（{unit}）")
 
+    def clean_market_electricity_kg_per_kwh(self):
+        value = self.cleaned_data.get("market_electricity_kg_per_kwh")
+        if value is not None and (problem := market_factor_problem(value)):
+            raise forms.ValidationError(problem)
+        return value
+
     def annual_fields(self):
-        return [self[code] for code in [*SOURCES, "market_electricity_factor"]]
+        return [self[code] for code in [*SOURCES, "market_electricity_kg_per_kwh"]]
 
     def monthly_groups(self):
         return [
@@ -82,7 +88,7 @@ class Step1Form(forms.Form):
         ]
 
     def to_data(self) -> dict:
-        data = {code: self.cleaned_data.get(code) for code in [*SOURCES, "market_electricity_factor"]}
+        data = {code: self.cleaned_data.get(code) for code in [*SOURCES, "market_electricity_kg_per_kwh"]}
         for code in SOURCES:
             months = [self.cleaned_data.get(f"{code}_m{m}") for m in MONTHS]
             if any(m is not None for m in months):
@@ -91,7 +97,7 @@ class Step1Form(forms.Form):
 
     @classmethod
     def initial_for(cls, sheet: Sheet) -> dict:
-        initial = {code: getattr(sheet, code) for code in [*SOURCES, "market_electricity_factor"]}
+        initial = {code: getattr(sheet, code) for code in [*SOURCES, "market_electricity_kg_per_kwh"]}
         for code, months in (sheet.monthly or {}).items():
             for index, value in enumerate(months):
                 initial[f"{code}_m{index + 1}"] = value

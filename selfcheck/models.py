@@ -115,8 +115,8 @@ class Sheet(BaseModel):
     heavy_oil_a_l = models.DecimalField(_("A重油（L）"), max_digits=16, decimal_places=3, null=True, blank=True)
     heat_gj = models.DecimalField(_("購入した熱（GJ）"), max_digits=16, decimal_places=3, null=True, blank=True)
     monthly = models.JSONField(_("月別の使用量"), default=dict, blank=True)
-    market_electricity_factor = models.DecimalField(
-        _("電力会社の排出係数（t-CO2/kWh）"), max_digits=10, decimal_places=7, null=True, blank=True
+    market_electricity_kg_per_kwh = models.DecimalField(
+        _("電力会社の排出係数（kg-CO2/kWh）"), max_digits=9, decimal_places=6, null=True, blank=True
     )
     # step 2
     measures = models.JSONField(_("省エネの取り組み"), default=dict, blank=True)
@@ -166,6 +166,11 @@ class Sheet(BaseModel):
                 fields=["company", "fiscal_year"], condition=Q(company__isnull=False), name="one_sheet_per_company_year"
             ),
             models.CheckConstraint(condition=Q(company__isnull=False) | ~Q(session_key=""), name="sheet_has_owner"),
+            models.CheckConstraint(
+                condition=Q(market_electricity_kg_per_kwh__isnull=True)
+                | Q(market_electricity_kg_per_kwh__gte=0, market_electricity_kg_per_kwh__lte=2),
+                name="sheet_market_factor_kg_range",
+            ),
         ] + [
             models.CheckConstraint(
                 condition=Q(**{f"{code}__gte": 0}) | Q(**{f"{code}__isnull": True}), name=f"sheet_{code}_non_negative"

@@ -45,7 +45,7 @@ def sheet_co2(sheet: Sheet) -> Co2Result:
     return calculate_co2(
         sheet.amounts(),
         factor_data(sheet.factor_set),
-        market_electricity_t_per_kwh=sheet.market_electricity_factor,
+        market_electricity_kg_per_kwh=sheet.market_electricity_kg_per_kwh,
     )
 
 
@@ -54,7 +54,7 @@ def sheet_sbt(sheet: Sheet, co2: Co2Result, *, rate: Decimal | None = None) -> S
         return None
     return check_sbt_sme(
         SbtInput(
-            scope1_2_t=co2.total_t,
+            scope1_2_t=co2.total_exact,
             employees=sheet.sbt_employees,
             revenue_yen=sheet.sbt_revenue_yen,
             total_assets_yen=sheet.sbt_total_assets_yen,
@@ -72,7 +72,7 @@ def sheet_assessment(sheet: Sheet, sbt: SbtResult | None) -> Assessment:
     return assess(
         SheetAnswers(
             has_amounts=has_amounts,
-            has_detail=bool(sheet.monthly) or sheet.market_electricity_factor is not None,
+            has_detail=bool(sheet.monthly) or sheet.market_electricity_kg_per_kwh is not None,
             measures=dict(sheet.measures or {}),
             awareness=dict(sheet.awareness or {}),
             has_target=bool(sheet.base_year and sheet.target_year and sheet.target_reduction_pct is not None),

@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from core.errors import ApplicationError
 
 from . import selectors
-from .calculator import AWARENESS, MEASURE_STATUSES, MEASURES, SOURCES
+from .calculator import AWARENESS, MEASURE_STATUSES, MEASURES, SOURCES, market_factor_problem
 from .models import MAX_AMOUNT, Sheet
 
-STEP1_FIELDS = [*SOURCES, "market_electricity_factor"]
+STEP1_FIELDS = [*SOURCES, "market_electricity_kg_per_kwh"]
 STEP3_FIELDS = [
     "base_year",
     "base_emissions_t",
@@ -71,7 +71,7 @@ def sheet_create(*, fiscal_year: int, company=None, session_key: str = "") -> Sh
 
 def _refresh_results(sheet: Sheet) -> None:
     report = selectors.sheet_report(sheet)
-    sheet.total_t = report["co2"].total_t if any(v is not None for v in sheet.amounts().values()) else None
+    sheet.total_t = report["co2"].total_t
     sheet.level = report["assessment"].overall
 
 
@@ -105,14 +105,12 @@ def sheet_save_step1(*, sheet: Sheet, data: dict) -> Sheet:
             setattr(sheet, code, sum(values, Decimal(0)))
         else:
             setattr(sheet, code, validate_amount(data.get(code), field=code))
-    factor = validate_amount(data.get("market_electricity_factor"), field="market_electricity_factor")
-    if factor is not None and factor > 1:
-        raise ApplicationError(
-            _("t-CO2/kWhの値を入力してください（例：0.000421）。"), field="market_electricity_factor"
-        )
-    sheet.market_electricity_factor = factor
+    factor = validate_amount(data.get("market_electricity_kg_per_kwh"), field="market_electricity_kg_per_kwh")
+    if factor is not None and (problem := market_factor_problem(factor)):
+        raise ApplicationError(problem, field="market_electricity_kg_per_kwh")
+    sheet.market_electricity_kg_per_kwh = factor
     sheet.monthly = monthly
-    return _save_and_queue(sheet, [*SOURCES, "monthly", "market_electricity_factor"])
+    return _save_and_queue(sheet, [*SOURCES, "monthly", "market_electricity_kg_per_kwh"])
 
 
 def sheet_save_step2(*, sheet: Sheet, measures: dict[str, str], awareness: dict[str, bool]) -> Sheet:

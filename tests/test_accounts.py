@@ -7,6 +7,7 @@ from django.core import mail
 
 from accounts.models import Company, User
 from accounts.roles import ALL_GROUPS, CATALOGUE_EDITOR, CONSULTATION_DESK, SEMINAR_DESK
+from accounts.tests.factories import enrol_second_factor
 
 
 def _signup(client, email="new@example.jp", password="midori-seiko-2026"):
@@ -128,6 +129,7 @@ def test_staff_groups_exist_with_their_permissions():
 @pytest.mark.django_db
 def test_admin_is_in_japanese_with_useful_columns(client):
     admin = User.objects.create_superuser("boss@example.jp", "admin-pass-2026x")
+    enrol_second_factor(admin)
     EmailAddress.objects.create(user=admin, email=admin.email, verified=True, primary=True)
     client.force_login(admin)
     body = client.get("/admin/accounts/company/").content.decode()
@@ -150,6 +152,8 @@ def test_the_institution_list_in_the_admin_counts_staff_without_a_query_per_row(
     from accounts.tests.factories import InstitutionUserFactory
 
     admin = User.objects.create_superuser("boss2@example.jp", "admin-pass-2026x")
+
+    enrol_second_factor(admin)
     client.force_login(admin)
     for _ in range(3):
         InstitutionUserFactory()

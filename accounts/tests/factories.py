@@ -1,10 +1,23 @@
 import factory
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value, yield_hotp_counters_from_time
 
 from accounts.models import Company, SupportInstitution, User
 from core.choices import EmployeeBand, Industry, InstitutionType, Prefecture, RevenueBand
 
 PASSWORD = "correct-horse-battery-9"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # base32; test accounts only
+
+
+def enrol_second_factor(user, secret: str = TOTP_SECRET) -> None:
+    """Give a staff account the authenticator app the admin insists on (allauth MFA, TOTP)."""
+    TOTP.activate(user, secret)
+
+
+def totp_code(secret: str = TOTP_SECRET) -> str:
+    """The code an authenticator app shows right now for `secret`."""
+    counter = next(iter(yield_hotp_counters_from_time()))
+    return format_hotp_value(hotp_value(secret, counter))
 
 
 class CompanyFactory(factory.django.DjangoModelFactory):
@@ -55,4 +68,15 @@ class InstitutionUserFactory(UserFactory):
 
 
 class StaffUserFactory(UserFactory):
+    """SMRJ staff with an authenticator app enrolled; StaffUserFactory(second_factor=False) for one without."""
+
     is_staff = True
+
+    @factory.post_generation
+    def second_factor(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            enrol_second_factor(obj)
+
+
+class SuperUserFactory(StaffUserFactory):
+    is_superuser = True

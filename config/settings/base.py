@@ -17,7 +17,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "ninja",
     "core",
     "accounts",
@@ -107,6 +108,13 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/180s/key",
 }
+# Behind a reverse proxy every request comes from the proxy's address, so one visitor's failed logins would lock
+# out everyone: allauth then takes the client address from X-Forwarded-For, counting this many trusted proxies
+# from the right (the entries further left can be forged by the client). 0 (no proxy): REMOTE_ADDR.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+# Staff use a second factor: an authenticator app (TOTP) with recovery codes; the admin refuses staff without it.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "CN支援ポータル"
 SITE_ID = 1
 
 LANGUAGE_CODE = "ja"

@@ -32,9 +32,37 @@ def test_estimate_returns_scopes_sources_and_the_factor_set(client):
     assert data["factor_set"]["fiscal_year"] == 2026
 
 
-def test_estimate_with_nothing_is_zero(client):
+def test_estimate_with_nothing_entered_is_null_not_zero(client):
     data = post(client, "estimate", {}).json()
-    assert data["total_t"] == 0 and data["by_source"] == []
+    assert data["total_t"] is None and data["scope1_t"] is None and data["scope2_t"] is None
+    assert data["by_source"] == []
+    zero = post(client, "estimate", {"electricity_kwh": 0}).json()
+    assert zero["total_t"] == 0 and zero["scope2_t"] == 0 and zero["scope1_t"] is None
+
+
+def test_sbt_sme_with_emissions_not_entered_cannot_judge(client):
+    data = post(client, "sbt-sme", {**SBT, "scope1_2_t": None}).json()
+    assert data["eligible"] is None
+    assert {c["code"]: c["passed"] for c in data["criteria"]}["emissions"] is None
+    ruled_out = post(client, "sbt-sme", {**SBT, "scope1_2_t": None, "financial_or_oil_gas": True}).json()
+    assert ruled_out["eligible"] is False
+
+
+def test_estimate_takes_the_retailer_factor_in_kg_per_kwh(client):
+    data = post(client, "estimate", {"electricity_kwh": 1000, "market_electricity_kg_per_kwh": 0.421}).json()
+    assert data["scope2_market_t"] == 0.4  # 1,000 kWh x 0.421 kg = 421 kg
+    response = post(client, "estimate", {"electricity_kwh": 1000, "market_electricity_kg_per_kwh": 0.000421})
+    assert response.status_code == 400
+    assert response.json()["field"] == "market_electricity_kg_per_kwh"
+    assert "t-CO2/kWh" in response.json()["detail"]
+
+
+def test_estimate_gives_the_exact_total_for_thresholds(client):
+    data = post(client, "estimate", {"electricity_kwh": 23_640_570}).json()
+    assert data["total_t"] == 10_000.0
+    assert data["total_t_exact"].startswith("9999.96111")
+    sbt = post(client, "sbt-sme", {**SBT, "scope1_2_t": data["total_t_exact"]}).json()
+    assert sbt["eligible"] is True
 
 
 @pytest.mark.parametrize(
@@ -98,7 +126,7 @@ def test_sbt_sme_uses_the_staff_edited_rate(client):
         ({"employees": "many"}, "employees"),
         ({"revenue_yen": 10**30}, "revenue_yen"),
         ({"flag_sector": "yes"}, "flag_sector"),
-        ({"scope1_2_t": None}, "scope1_2_t"),
+        ({"scope1_2_t": -1}, "scope1_2_t"),
         ({"extra": 1}, "extra"),
         ({"total_assets_yen": 1.5}, "total_assets_yen"),
     ],

@@ -13,6 +13,7 @@ from selfcheck.calculator import (
     assess,
     calculate_co2,
     check_sbt_sme,
+    market_factor_problem,
 )
 
 FACTORS = {
@@ -47,7 +48,7 @@ def test_market_based_scope2_replaces_only_the_electricity_factor():
     result = calculate_co2(
         {"electricity_kwh": Decimal(100_000), "heat_gj": Decimal(100)},
         FACTORS,
-        market_electricity_t_per_kwh=Decimal("0.0002"),
+        market_electricity_kg_per_kwh=Decimal("0.2"),
     )
     assert result.scope2_t == Decimal("45.7")
     assert result.scope2_market_t == Decimal("25.7")
@@ -158,3 +159,81 @@ def test_assessment_levels_rise_with_answers_and_sbt_eligible_gets_its_action():
     )
     assert (result.step1, result.step2, result.step3, result.overall) == (2, 2, 2, 4)
     assert [a.code for a in result.actions] == ["sbt"]
+
+
+# --- issue 14: not entered is not zero; market factor in kg; thresholds on exact values ------------------------
+
+
+def test_nothing_entered_gives_no_total_rather_than_zero_tonnes():
+    result = calculate_co2({"electricity_kwh": None, "lpg_kg": None}, FACTORS)
+    assert result.total_t is None and result.scope1_t is None and result.scope2_t is None
+    assert not result.entered
+
+
+def test_an_entered_zero_is_zero_and_an_unentered_scope_stays_unknown():
+    result = calculate_co2({"electricity_kwh": Decimal(0)}, FACTORS)
+    assert result.total_t == Decimal("0.0") and result.scope2_t == Decimal("0.0")
+    assert result.scope1_t is None
+
+
+def test_sbt_without_emissions_cannot_be_judged_instead_of_passing():
+    result = check_sbt_sme(_sbt(scope1_2_t=None))
+    assert result.eligible is None
+    assert result.undecided
+    assert {c.code: c.passed for c in result.criteria}["emissions"] is None
+    # another criterion that fails still rules it out, with or without emissions
+    assert check_sbt_sme(_sbt(scope1_2_t=None, parent_under_standard_sbt=True)).eligible is False
+    assert check_sbt_sme(_sbt(scope1_2_t=None, employees=300, flag_sector=True)).eligible is False
+
+
+def test_assessment_does_not_suggest_applying_for_sbt_when_it_cannot_be_judged():
+    result = assess(SheetAnswers(has_amounts=False, has_detail=False, sbt_eligible=None))
+    assert "sbt" not in [a.code for a in result.actions]
+
+
+def test_market_factor_is_kg_per_kwh_as_retailers_publish_it():
+    result = calculate_co2({"electricity_kwh": Decimal(1000)}, FACTORS, market_electricity_kg_per_kwh=Decimal("0.421"))
+    assert result.scope2_market_t == Decimal("0.4")  # 421 kg, not 421 t
+
+
+@pytest.mark.parametrize(
+    ("value", "named"),
+    [
+        (Decimal("0.000421"), "t-CO2/kWhの値のようです"),
+        (Decimal("421"), "g-CO2/kWhの値のようです"),
+        (Decimal("5"), "大きすぎます"),
+        (Decimal("-0.1"), "0以上"),
+    ],
+)
+def test_market_factor_in_another_unit_is_named_in_the_error(value, named):
+    assert named in market_factor_problem(value)
+
+
+def test_market_factor_error_gives_the_value_in_kg():
+    assert "0.421" in market_factor_problem(Decimal("0.000421"))
+    assert "0.421" in market_factor_problem(Decimal("421"))
+
+
+@pytest.mark.parametrize("value", [Decimal(0), Decimal("0.001"), Decimal("0.421"), Decimal(2)])
+def test_plausible_market_factors_pass(value):
+    assert market_factor_problem(value) is None
+
+
+def test_sbt_threshold_is_tested_on_the_exact_value_not_the_rounded_one():
+    factors = {**FACTORS, "electricity_kwh": FactorData("electricity_kwh", "kWh", Decimal("0.000423"), 2)}
+    co2 = calculate_co2({"electricity_kwh": Decimal(23_640_570)}, factors)
+    assert co2.total_t == Decimal("10000.0")
+    assert co2.total_exact == Decimal("9999.961110000")
+    result = check_sbt_sme(_sbt(scope1_2_t=co2.total_exact))
+    assert result.eligible is True
+    assert result.rounding_note is True
+    assert check_sbt_sme(_sbt(scope1_2_t=Decimal(10_000))).eligible is False
+
+
+def test_rounded_parts_that_do_not_add_up_to_the_total_are_flagged():
+    # 350 kWh x 0.0004 = 0.14 t and 2.456140... GJ x 0.057 = 0.14 t: rows show 0.1 + 0.1, the total 0.3
+    result = calculate_co2({"electricity_kwh": Decimal(350), "heat_gj": Decimal("2.4561404")}, FACTORS)
+    assert [row.t_co2 for row in result.by_source] == [Decimal("0.1"), Decimal("0.1")]
+    assert result.total_t == Decimal("0.3")
+    assert result.parts_differ is True
+    assert calculate_co2({"electricity_kwh": Decimal(1000)}, FACTORS).parts_differ is False

@@ -124,3 +124,26 @@ def test_saving_a_sheet_renders_its_pdf_in_the_celery_worker(live_celery_worker,
     assert sheet.pdf_status == Sheet.PdfStatus.READY
     _reader, text = pdf_text((private_media / "selfcheck" / sheet.pdf_path).read_bytes())
     assert "21.2" in text  # 50,000 kWh x 0.000423
+
+
+@pytest.mark.django_db
+def test_pdf_of_a_sheet_without_energy_says_not_entered_and_cannot_judge_sbt(sme_user):
+    sheet = services.sheet_create(fiscal_year=2025, company=sme_user.company)
+    services.sheet_save_step3(
+        sheet=sheet,
+        data={
+            "sbt_employees": 40,
+            "sbt_revenue_yen": 800_000_000,
+            "sbt_total_assets_yen": 500_000_000,
+            "sbt_financial_or_oil_gas": False,
+            "sbt_sector_specific_method_required": False,
+            "sbt_parent_under_standard_sbt": False,
+            "sbt_flag_sector": False,
+        },
+    )
+    _reader, text = pdf_text(services.sheet_pdf_bytes(Sheet.objects.get(pk=sheet.pk)))
+    compact = text.replace(" ", "").replace("\n", "")
+    assert "未入力" in compact
+    assert "判定できません" in compact
+    assert "要件を満たしています" not in compact and "要件を満たす" not in compact.replace("要件を満たすかどうか", "")
+    assert "0.0t-CO2" not in compact

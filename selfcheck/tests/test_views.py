@@ -61,7 +61,7 @@ def test_market_based_scope2_is_shown_when_the_retailer_factor_is_entered(sme_cl
     sheet = services.sheet_create(company=sme_user.company, fiscal_year=2025)
     sme_client.post(
         reverse("selfcheck:step1", args=[sheet.pk]),
-        {"electricity_kwh": "100000", "market_electricity_factor": "0.0003"},
+        {"electricity_kwh": "100000", "market_electricity_kg_per_kwh": "0.3"},
     )
     page = sme_client.get(reverse("selfcheck:result", args=[sheet.pk])).content.decode()
     assert "マーケット基準" in page and "30.0" in page and "42.3" in page
@@ -73,7 +73,9 @@ def test_market_based_scope2_is_shown_when_the_retailer_factor_is_entered(sme_cl
         ({"electricity_kwh": "-5"}, "electricity_kwh", "0以上の値を入力してください。"),
         ({"diesel_l": "たくさん"}, "diesel_l", "数値を入力してください。"),
         ({"heat_gj": "1e20"}, "heat_gj", "値が大きすぎます"),
-        ({"market_electricity_factor": "421"}, "market_electricity_factor", "t-CO2/kWhの値"),
+        ({"market_electricity_kg_per_kwh": "421"}, "market_electricity_kg_per_kwh", "g-CO2/kWhの値のようです"),
+        ({"market_electricity_kg_per_kwh": "0.000421"}, "market_electricity_kg_per_kwh", "t-CO2/kWhの値のようです"),
+        ({"market_electricity_kg_per_kwh": "5"}, "market_electricity_kg_per_kwh", "大きすぎます"),
     ],
 )
 def test_step1_shows_japanese_field_errors(sme_client, sme_user, data, field, message):
@@ -172,3 +174,50 @@ def test_two_concurrent_creates_leave_one_sheet_per_year():
         t.join()
     assert Sheet.objects.filter(company=company, fiscal_year=2025).count() == 1
     assert sorted(outcomes) == ["exists", "exists", "exists", "ok"]
+
+
+SBT_STEP3 = {
+    "base_year": "2025",
+    "target_year": "2030",
+    "target_reduction_pct": "46",
+    "re_intent": "none",
+    "sbt_employees": "40",
+    "sbt_revenue_yen": "800000000",
+    "sbt_total_assets_yen": "500000000",
+}
+
+
+def test_with_no_energy_entered_the_sbt_check_says_it_cannot_judge(sme_client, sme_user):
+    sheet = services.sheet_create(company=sme_user.company, fiscal_year=2025)
+    sme_client.post(reverse("selfcheck:step3", args=[sheet.pk]), SBT_STEP3)
+    page = sme_client.get(reverse("selfcheck:result", args=[sheet.pk])).content.decode()
+    assert "要件を満たしています" not in page
+    assert "判定できません" in page
+    assert "認定申請を検討しましょう" not in page
+    assert "未入力" in page and "0.0 t-CO2" not in page
+    sheet.refresh_from_db()
+    assert sheet.total_t is None
+
+
+def test_an_sme_just_below_10000_t_is_eligible_although_the_rounded_total_reads_10000(sme_client, sme_user):
+    sheet = services.sheet_create(company=sme_user.company, fiscal_year=2025)
+    sme_client.post(reverse("selfcheck:step1", args=[sheet.pk]), {"electricity_kwh": "23640570"})
+    sme_client.post(reverse("selfcheck:step3", args=[sheet.pk]), SBT_STEP3)
+    page = sme_client.get(reverse("selfcheck:result", args=[sheet.pk])).content.decode()
+    assert "10,000.0" in page
+    assert "中小企業版SBTの要件を満たしています" in page
+    assert "9,999.961" in page  # the exact value the test used
+    assert "10,000 t-CO2未満です" in page
+
+
+def test_a_footnote_explains_when_rounded_parts_and_the_total_differ(sme_client, sme_user):
+    sheet = services.sheet_create(company=sme_user.company, fiscal_year=2025)
+    # 150 L gasoline 0.3435 t + 150 L diesel 0.393 t: rows 0.3 + 0.4 = 0.7, total 0.7365 -> 0.7: no footnote
+    sme_client.post(reverse("selfcheck:step1", args=[sheet.pk]), {"gasoline_l": "150", "diesel_l": "150"})
+    page = sme_client.get(reverse("selfcheck:result", args=[sheet.pk])).content.decode()
+    assert 'id="co2-rounding"' not in page
+    # 65 L gasoline 0.14885 t + 57 L diesel 0.14934 t: rows 0.1 + 0.1 = 0.2, total 0.29819 -> 0.3
+    sme_client.post(reverse("selfcheck:step1", args=[sheet.pk]), {"gasoline_l": "65", "diesel_l": "57"})
+    page = sme_client.get(reverse("selfcheck:result", args=[sheet.pk])).content.decode()
+    assert 'id="co2-rounding"' in page
+    assert "四捨五入する前の値を足してから" in page

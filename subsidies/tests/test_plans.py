@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from accounts.tests.factories import InstitutionUserFactory
+from accounts.tests.factories import InstitutionUserFactory, enrol_second_factor
 from subsidies.models import ActionPlan
 
 
@@ -77,6 +77,7 @@ def test_smrj_staff_may_edit_any_plan(client, staff_user):
 @pytest.mark.django_db
 def test_admin_lists_measures_with_stale_and_window_flags(client, django_user_model):
     admin = django_user_model.objects.create_superuser(email="root@example.jp", password="x-long-password-1")
+    enrol_second_factor(admin)
     client.force_login(admin)
     for url in [
         "/admin/subsidies/measure/",
@@ -103,6 +104,8 @@ def test_admin_change_pages_render_codes_as_checkboxes(client, django_user_model
     from subsidies.models import Measure
 
     admin = django_user_model.objects.create_superuser(email="root2@example.jp", password="x-long-password-1")
+
+    enrol_second_factor(admin)
     client.force_login(admin)
     measure = Measure.objects.get(name__startswith="愛知県")
     body = client.get(f"/admin/subsidies/measure/{measure.pk}/change/").content.decode()

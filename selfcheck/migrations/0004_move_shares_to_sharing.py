@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('selfcheck', '0002_default_factors'),
+        ('selfcheck', '0003_market_factor_in_kg'),
         ('sharing', '0002_from_selfcheck_shares'),
     ]
 

@@ -1,0 +1,56 @@
+"""The staff admin: signed in through allauth only (its rate limits and MFA), never Django's own login form."""
+
+from django.contrib import admin, messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+
+
+def staff_has_second_factor(user) -> bool:
+    """A staff account counts only once it has an authenticator app (TOTP) enrolled in allauth's MFA."""
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class StaffAdminSite(admin.AdminSite):
+    site_header = _("CN支援ポータル 管理サイト")
+    site_title = _("CN支援ポータル 管理")
+    index_title = _("中小機構 職員メニュー")
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        return bool(user.is_active and user.is_staff and staff_has_second_factor(user))
+
+    def _next_url(self, request: HttpRequest) -> str:
+        candidate = request.GET.get(REDIRECT_FIELD_NAME, "")
+        if candidate and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return candidate
+        return reverse("admin:index", current_app=self.name)
+
+    def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        """Never a form here: anonymous visitors go to allauth's sign-in page, a staff member without a second
+        factor to the authenticator set-up, everybody else is refused. A POST authenticates nobody."""
+        user = request.user
+        next_url = self._next_url(request)
+        if not user.is_authenticated:
+            return redirect_to_login(next_url, reverse("account_login"))
+        if self.has_permission(request):
+            return redirect(next_url)
+        if user.is_active and user.is_staff:
+            messages.warning(
+                request,
+                _("管理サイトを使うには二段階認証の設定が必要です。認証アプリでQRコードを読み取ってください。"),
+            )
+            return redirect("mfa_activate_totp")
+        raise PermissionDenied
+
+    def password_change(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        return redirect("account_change_password")
