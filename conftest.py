@@ -41,20 +41,69 @@ def _clean_cache_namespace():
     yield
 
 
-@pytest.fixture(autouse=True)
-def _site_row(request):
-    """Transactional tests flush every table, the sites row of the data migration included; put it back."""
-    marker = request.node.get_closest_marker("django_db")
-    names = request.fixturenames
-    if "transactional_db" in names or "live_server" in names or (marker and marker.kwargs.get("transaction")):
-        request.getfixturevalue("transactional_db")
-    elif marker or "db" in names:
-        request.getfixturevalue("db")
-    else:
-        return
-    from django.contrib.sites.models import Site
+SNAPSHOT_SCHEMA = "migration_rows"
 
-    Site.objects.get_or_create(pk=settings.SITE_ID, defaults={"domain": "testserver", "name": "CN支援ポータル"})
+
+def _django_tables(connection) -> list[str]:
+    return sorted(connection.introspection.django_table_names(only_existing=True, include_views=False))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _migration_rows_snapshot(django_db_setup, django_db_blocker):
+    """Copy every row the data migrations loaded (groups, windows, factor sets, past seminars, the site, ...).
+
+    Transactional tests end with a flush of every table; the copy lets any later test, whatever the order,
+    start from the database that `migrate` produced. PostgreSQL only, like the suite.
+    """
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA IF EXISTS {SNAPSHOT_SCHEMA} CASCADE; CREATE SCHEMA {SNAPSHOT_SCHEMA}")
+        for table in _django_tables(connection):
+            cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")')
+            if cursor.fetchone()[0]:
+                cursor.execute(f'CREATE TABLE {SNAPSHOT_SCHEMA}."{table}" AS TABLE public."{table}"')
+    yield
+    # Threads of the concurrency and worker tests may leave a connection open; it would keep the test
+    # database from being dropped at the end of the session.
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+
+
+def _restore_migration_rows() -> None:
+    """Empty every table and put back the snapshot; sequences only grow, so restored ids never collide."""
+    from django.db import connection, transaction
+
+    tables = _django_tables(connection)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
+        cursor.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s", [SNAPSHOT_SCHEMA])
+        for (table,) in cursor.fetchall():
+            cursor.execute(f'INSERT INTO public."{table}" SELECT * FROM {SNAPSHOT_SCHEMA}."{table}"')
+
+
+def _flushes_database(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    names = getattr(item, "fixturenames", ())
+    return (
+        "transactional_db" in names
+        or "live_server" in names
+        or bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test's flush (its last teardown step), restore what the migrations loaded."""
+    yield
+    if _flushes_database(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            _restore_migration_rows()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import EmployeeBand, Industry, InstitutionType, Prefecture, RevenueBand
+from core.fields import HttpsURLField
 from core.models import BaseModel
 
 
@@ -46,7 +47,7 @@ class SupportInstitution(BaseModel):
     name = models.CharField(_("機関名"), max_length=200, unique=True)
     kind = models.CharField(_("種別"), max_length=20, choices=InstitutionType.choices)
     prefecture = models.CharField(_("都道府県"), max_length=20, choices=Prefecture.choices)
-    website = models.URLField(_("ウェブサイト"), blank=True)
+    website = HttpsURLField(_("ウェブサイト"), blank=True)
 
     class Meta:
         verbose_name = _("支援機関")

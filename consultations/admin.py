@@ -12,6 +12,7 @@ from core.charts import bar_chart_svg
 from core.choices import EmployeeBand, Industry, RevenueBand
 from core.csvexport import csv_response
 from core.errors import ApplicationError
+from core.jst import format_jst
 
 from .models import (
     Advisor,
@@ -158,7 +159,7 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("開始"), ordering="start")
     def start_jst(self, obj):
-        return timezone.localtime(obj.start, JST).strftime("%Y-%m-%d %H:%M")
+        return format_jst(obj.start)
 
     @admin.display(description=_("相談分野"))
     def topics_display(self, obj):
@@ -231,7 +232,7 @@ def bookings_csv(queryset) -> HttpResponse:
     rows = (
         [
             b.pk,
-            timezone.localtime(b.start, JST).strftime("%Y-%m-%d %H:%M"),
+            format_jst(b.start),
             b.window.name,
             b.advisor.name,
             b.get_status_display(),

@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company, SupportInstitution
+from core.fields import HttpsURLField
+from core.jst import format_jst
 from core.models import BaseModel
 
 
@@ -205,7 +207,7 @@ class Booking(BaseModel):
         on_delete=models.SET_NULL,
         related_name="consultations",
     )
-    meeting_url = models.URLField(_("会議URL"), blank=True)
+    meeting_url = HttpsURLField(_("会議URL"), blank=True)
     private_record = models.TextField(_("相談記録（職員のみ）"), blank=True)
     token = models.CharField(_("変更用トークン"), max_length=64, default=_new_token, editable=False)
     sequence = models.PositiveIntegerField(_("変更回数"), default=0)
@@ -226,7 +228,7 @@ class Booking(BaseModel):
         indexes = [models.Index(fields=["company", "start"], name="booking_company_start_idx")]
 
     def __str__(self) -> str:
-        return f"{self.company} {self.start:%Y-%m-%d %H:%M}"
+        return f"{self.company} {format_jst(self.start)}"
 
     @property
     def is_active(self) -> bool:

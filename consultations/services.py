@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 import jpholiday
 from django.conf import settings
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Company, SupportInstitution
 from core.errors import ApplicationError
+from core.jst import JST, jst_date
 
 from .models import (
     ACTIVE_STATUSES,
@@ -34,7 +34,6 @@ from .models import (
     Topic,
 )
 
-JST = ZoneInfo("Asia/Tokyo")
 TAKEN_MESSAGE = "この枠はたった今埋まりました。別の日時を選んでください。"
 
 
@@ -117,7 +116,7 @@ def window_slots(
     # Busy intervals per (advisor, JST day), so that each slot looks at a handful of bookings only.
     busy: dict[tuple[int, dt.date], list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
     for advisor_id, start, end in busy_qs.values_list("advisor_id", "start", "end"):
-        first, last = start.astimezone(JST).date(), end.astimezone(JST).date()
+        first, last = jst_date(start), jst_date(end)
         while first <= last:
             busy[(advisor_id, first)].append((start, end))
             first += dt.timedelta(days=1)
@@ -166,9 +165,9 @@ def _check_slot(
         )
     if start > latest:
         raise ApplicationError(_("予約できるのは%(weeks)s週間先までです。") % {"weeks": horizon_weeks()}, field="start")
-    if is_closed_day(start.date()):
+    day = jst_date(start)
+    if is_closed_day(day):
         raise ApplicationError(_("祝日・休業日は相談窓口がお休みです。"), field="start")
-    day = start.date()
     slots = window_slots(window=window, date_from=day, date_to=day, now=now, exclude_booking_id=exclude_booking_id)
     if not slots:
         if Closure.objects.filter(Q(window=window) | Q(window__isnull=True), date=day).exists():
@@ -368,7 +367,7 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
     """Queue the day-before reminder of every active booking tomorrow; the outbox key makes it once only."""
     from .notifications import notify_booking
 
-    today = (now or timezone.now()).astimezone(JST).date()
+    today = jst_date(now or timezone.now())
     tomorrow = today + dt.timedelta(days=1)
     start = dt.datetime.combine(tomorrow, dt.time(0), tzinfo=JST)
     qs = Booking.objects.select_related("window", "advisor", "created_by", "company").filter(

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
+from core.jst import jst_date
 
 from . import selectors, services
 from .forms import IntakeForm
@@ -25,7 +26,7 @@ def _calendar_days(window: ConsultationWindow, *, exclude_booking_id: int | None
     slots = services.window_slots(
         window=window, date_from=earliest.date(), date_to=latest.date(), exclude_booking_id=exclude_booking_id
     )
-    days = [(day, list(items)) for day, items in groupby(slots, key=lambda s: s.start.date())]
+    days = [(day, list(items)) for day, items in groupby(slots, key=lambda s: jst_date(s.start))]
     weeks = [
         (monday, list(items)) for monday, items in groupby(days, key=lambda d: d[0] - dt.timedelta(days=d[0].weekday()))
     ]

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import HttpsURLField
 from core.models import BaseModel
 
 from .calculator import SOURCES
@@ -18,7 +19,7 @@ class FactorSet(BaseModel):
     name = models.CharField(_("名称"), max_length=200)
     fiscal_year = models.PositiveIntegerField(_("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
     source = models.CharField(_("出典"), max_length=300)
-    url = models.URLField(_("出典URL"))
+    url = HttpsURLField(_("出典URL"))
     is_default = models.BooleanField(_("既定の係数セット"), default=False)
     note = models.TextField(_("備考"), blank=True)
 

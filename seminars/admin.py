@@ -5,12 +5,12 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.charts import bar_chart_svg
 from core.csvexport import csv_response
 from core.errors import ApplicationError
+from core.jst import format_jst
 
 from . import services
 from .models import Audience, CoHost, Material, Registration, RegistrationStatus, Seminar, SeminarFormat, Session
@@ -57,13 +57,13 @@ def export_attendees_csv(modeladmin, request: HttpRequest, queryset) -> HttpResp
         rows=(
             [
                 r.seminar.title,
-                timezone.localtime(r.seminar.starts_at).strftime("%Y-%m-%d %H:%M"),
+                format_jst(r.seminar.starts_at),
                 r.user.get_full_name(),
                 r.user.email,
                 r.organisation,
                 r.get_status_display(),
                 {True: "出席", False: "欠席", None: ""}[r.attended],
-                timezone.localtime(r.created_at).strftime("%Y-%m-%d %H:%M"),
+                format_jst(r.created_at),
             ]
             for r in rows
         ),
@@ -161,7 +161,7 @@ class SeminarAdmin(admin.ModelAdmin):
         total_people = 0
         for s in seminars:
             people = s.final_headcount if s.final_headcount is not None else s.n_registered
-            month = timezone.localtime(s.starts_at).strftime("%Y-%m")
+            month = format_jst(s.starts_at, "%Y-%m")
             by_month[month][0] += 1
             by_month[month][1] += people
             by_format[s.format] += 1

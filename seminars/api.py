@@ -2,10 +2,10 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
 from ninja import Query, Router, Schema
 
 from core.choices import Prefecture
+from core.jst import to_jst
 
 from . import selectors
 from .models import Audience, SeminarFormat
@@ -50,15 +50,15 @@ def list_seminars(
             "id": s.pk,
             "title": s.title,
             "format": s.format,
-            "starts_at": timezone.localtime(s.starts_at),
-            "ends_at": timezone.localtime(s.ends_at),
+            "starts_at": to_jst(s.starts_at),
+            "ends_at": to_jst(s.ends_at),
             "venue": s.venue,
             "prefecture": s.prefecture,
             "audiences": [str(a) for a in s.audiences],
             "cohosts": [c.name for c in s.cohosts.all()],
             "capacity": s.capacity,
             "seats_left": selectors.seats_left(s),
-            "registration_closes_at": timezone.localtime(s.registration_closes_at),
+            "registration_closes_at": to_jst(s.registration_closes_at),
             "url": request.build_absolute_uri(reverse("seminars:detail", args=[s.pk])),
         }
         for s in seminars

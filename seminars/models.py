@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import Prefecture
+from core.fields import HttpsURLField
+from core.jst import format_jst
 from core.models import BaseModel
 
 
@@ -38,7 +40,7 @@ class Seminar(BaseModel):
     ends_at = models.DateTimeField(_("終了日時"))
     venue = models.CharField(_("会場"), max_length=200, blank=True)
     prefecture = models.CharField(_("開催地（都道府県）"), max_length=20, choices=Prefecture.choices, blank=True)
-    streaming_url = models.URLField(_("配信URL"), blank=True, help_text=_("申し込んだ参加者にだけ表示します。"))
+    streaming_url = HttpsURLField(_("配信URL"), blank=True, help_text=_("申し込んだ参加者にだけ表示します。"))
     capacity = models.PositiveIntegerField(_("定員"), null=True, blank=True, help_text=_("空欄は定員なし。"))
     registration_close_hours = models.PositiveIntegerField(_("申込締切（開始の何時間前）"), default=default_close_hours)
     for_sme = models.BooleanField(Audience.SME.label, default=True)
@@ -60,7 +62,7 @@ class Seminar(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title}（{timezone.localtime(self.starts_at):%Y/%m/%d}）"
+        return f"{self.title}（{format_jst(self.starts_at, '%Y/%m/%d')}）"
 
     @property
     def audiences(self) -> list[str]:

@@ -12,6 +12,7 @@ from accounts.models import User
 from core.choices import InstitutionType
 from core.errors import ApplicationError
 from core.ics import CalendarEvent, calendar_bytes
+from core.jst import to_jst
 from core.mail import Attachment, outbox_enqueue
 
 from .models import Audience, Registration, RegistrationStatus, Seminar
@@ -197,8 +198,8 @@ def _mail(registration: Registration, kind: str):
     context = {
         "registration": registration,
         "seminar": seminar,
-        "starts": timezone.localtime(seminar.starts_at),
-        "ends": timezone.localtime(seminar.ends_at),
+        "starts": to_jst(seminar.starts_at),
+        "ends": to_jst(seminar.ends_at),
         "detail_url": base + reverse("seminars:detail", args=[seminar.pk]),
         "cancel_url": base + reverse("seminars:token_cancel", args=[token_for(registration, "cancel")]),
         "leave_url": base + reverse("seminars:token_leave", args=[token_for(registration, "leave")]),

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import Industry, InstitutionType, Prefecture
+from core.fields import HttpsURLField
 from core.models import BaseModel
 
 JGRANTS_ATTRIBUTION = "Jグランツ（jGrants）からの出典"
@@ -102,7 +103,7 @@ class Measure(BaseModel):
     )
     subsidy_max_limit = models.PositiveBigIntegerField(_("補助上限額（円）"), null=True, blank=True)
     subsidy_rate = models.CharField(_("補助率"), max_length=100, blank=True)
-    source_url = models.URLField(_("公式情報のURL"), max_length=500)
+    source_url = HttpsURLField(_("公式情報のURL"), max_length=500)
     last_checked = models.DateField(_("最終確認日"))
     jgrants_id = models.CharField(_("JグランツID"), max_length=64, null=True, blank=True, unique=True)
     from_jgrants = models.BooleanField(_("Jグランツから取込"), default=False)
@@ -266,7 +267,7 @@ class ActionPlan(BaseModel):
     summary = models.TextField(_("概要"), blank=True)
     activities = models.CharField(_("支援内容"), max_length=255, blank=True)
     plan_date = models.DateField(_("策定・更新時期"), null=True, blank=True)
-    url = models.URLField(_("リンク"), blank=True)
+    url = HttpsURLField(_("リンク"), blank=True)
 
     class Meta:
         verbose_name = _("CNアクションプラン")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from core.choices import Industry, Prefecture, Region, prefectures_in
 from core.errors import ApplicationError
+from core.jst import jst_date
 
 from .models import EMPLOYEE_LIMIT_MAX, ActionPlan, Activity, ApplicationRound, Follow, Measure, Step, Track
 
@@ -105,8 +106,8 @@ def subsidy_for(track: Track, *, investment_yen: int, cap: int | None) -> int | 
 
 def days_left(end: datetime, *, now: datetime) -> int:
     """Whole calendar days (Japan time) from today to the closing day: 0 means it closes today."""
-    local_end = timezone.localtime(end).date()
-    return (local_end - timezone.localtime(now).date()).days
+    local_end = jst_date(end)
+    return (local_end - jst_date(now)).days
 
 
 def measure_card(measure: Measure, *, filters: FinderFilters | None = None, now: datetime | None = None) -> MeasureCard:
@@ -129,7 +130,7 @@ def measure_card(measure: Measure, *, filters: FinderFilters | None = None, now:
         next_round=upcoming,
         status=status,
         days_left=days_left(current.acceptance_end_datetime, now=now) if current else None,
-        stale=measure.last_checked < timezone.localtime(now).date() - STALE_AFTER,
+        stale=measure.last_checked < jst_date(now) - STALE_AFTER,
     )
     employees = filters.employees if filters else None
     investment = filters.investment_yen if filters else None

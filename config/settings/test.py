@@ -27,3 +27,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Tests never run collectstatic: serve the app's static files from the finders instead of a staticfiles/ folder.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

@@ -43,20 +43,3 @@ def intake(**overrides) -> dict:
     }
     data.update(overrides)
     return data
-
-
-@pytest.fixture(autouse=True)
-def _default_windows(request):
-    """Transactional tests flush the tables the data migration filled; put the six windows back."""
-    marker = request.node.get_closest_marker("django_db")
-    if marker is None:
-        return
-    request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
-    from consultations.defaults import create_default_windows
-    from consultations.models import OpeningRule
-
-    create_default_windows(ConsultationWindow, OpeningRule)
-    from django.conf import settings
-    from django.contrib.sites.models import Site
-
-    Site.objects.get_or_create(pk=settings.SITE_ID, defaults={"domain": "testserver", "name": "testserver"})
