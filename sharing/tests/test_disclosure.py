@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def link(sme_user):
     sheet = filled_sheet(sme_user.company, fiscal_year=2024)
     selfcheck_services.sheet_save_step1(
-        sheet=sheet, data={"electricity_kwh": 100_000, "lpg_kg": 1_000, "market_electricity_factor": "0.000300"}
+        sheet=sheet, data={"electricity_kwh": 100_000, "lpg_kg": 1_000, "market_electricity_kg_per_kwh": "0.300"}
     )
     filled_sheet(sme_user.company, fiscal_year=2025)
     share = services.share_grant(
@@ -136,3 +136,15 @@ def test_bad_customer_form_input_is_named_next_to_the_field_and_saves_nothing(cl
         {"cust-recipient": "取引先\r\nBcc: x", "cust-days": "30", "cust-consent": "on"},
     )
     assert response.status_code == 400 and not Share.objects.exists()
+
+
+def test_a_year_with_nothing_entered_is_left_out_not_shown_as_zero(client, sme_user):
+    from selfcheck.services import sheet_create
+
+    filled_sheet(sme_user.company, fiscal_year=2025)
+    sheet_create(company=sme_user.company, fiscal_year=2024)
+    share = services.share_grant(
+        company=sme_user.company, kind=ShareKind.CUSTOMER, user=sme_user, recipient="取引先", days=30
+    )
+    page = client.get(reverse("sharing:disclosure", args=[services.disclosure_token(share)])).content.decode()
+    assert '<th scope="row">2025年度</th>' in page and '<th scope="row">2024年度</th>' not in page
