@@ -13,6 +13,8 @@ urlpatterns = [
     path("sheets/<int:pk>/step2/", views.step2, name="step2"),
     path("sheets/<int:pk>/step3/", views.step3, name="step3"),
     path("sheets/<int:pk>/result/", views.result, name="result"),
+    path("sheets/<int:pk>/recompute/", views.recompute, name="recompute"),
+    path("factors/", views.factor_sets, name="factors"),
     path("sheets/<int:pk>/report.pdf", views.pdf_download, name="pdf"),
     path("sheets/<int:pk>/report/retry/", views.pdf_retry, name="pdf_retry"),
     # Institution staff's shared list moved to the sharing app; old bookmarks still arrive.

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('selfcheck', '0003_market_factor_in_kg'),
+        ('selfcheck', '0004_factor_set_versions_and_frozen_results'),
         ('sharing', '0002_from_selfcheck_shares'),
     ]
 
