@@ -77,7 +77,11 @@ def _restore_migration_rows() -> None:
     """Empty every table and put back the snapshot; sequences only grow, so restored ids never collide."""
     from django.db import connection, transaction
 
+    if connection.settings_dict["NAME"] != settings.DATABASES["default"]["TEST"]["NAME"]:
+        return
     tables = _django_tables(connection)
+    if not tables:
+        return
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
         cursor.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s", [SNAPSHOT_SCHEMA])
@@ -99,7 +103,9 @@ def _flushes_database(item) -> bool:
 def pytest_runtest_teardown(item, nextitem):
     """After a transactional test's flush (its last teardown step), restore what the migrations loaded."""
     yield
-    if _flushes_database(item):
+    # After the session's last test the test database is already dropped and the connection points at the
+    # configured database again: nothing to restore, and nothing there may be truncated.
+    if _flushes_database(item) and nextitem is not None:
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():

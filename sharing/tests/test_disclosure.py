@@ -18,11 +18,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def link(sme_user):
-    sheet = filled_sheet(sme_user.company, fiscal_year=2024)
+    sheet = filled_sheet(sme_user.company, fiscal_year=2025)
     selfcheck_services.sheet_save_step1(
         sheet=sheet, data={"electricity_kwh": 100_000, "lpg_kg": 1_000, "market_electricity_kg_per_kwh": "0.300"}
     )
-    filled_sheet(sme_user.company, fiscal_year=2025)
+    filled_sheet(sme_user.company, fiscal_year=2026)
     share = services.share_grant(
         company=sme_user.company, kind=ShareKind.CUSTOMER, user=sme_user, recipient="株式会社大手 調達部", days=90
     )
@@ -35,10 +35,10 @@ def test_the_page_shows_scope_1_and_both_scope_2_per_year_with_method_factors_co
     page = response.content.decode()
     assert response.status_code == 200
     assert sme_user.company.name in page and "株式会社大手 調達部" in page
-    assert "2024年度" in page and "2025年度" in page
-    # 2024: 100,000 kWh x 0.000423 = 42.3 t location, x 0.0003 = 30.0 t market; 1 t LPG x 2.99 = 3.0 t
+    assert "2025年度" in page and "2026年度" in page
+    # 2025: 100,000 kWh x 0.000423 = 42.3 t location, x 0.0003 = 30.0 t market; 1 t LPG x 2.99 = 3.0 t
     assert "42.3" in page and "30.0" in page and "3.0" in page
-    # 2025: no retailer factor entered: market-based says so instead of a number
+    # 2026: no retailer factor entered: market-based says so instead of a number
     assert "未算定（電力会社の係数が未入力）" in page
     assert "算定方法" in page and "温対法" in page and "https://ghg-santeikohyo.env.go.jp/calc" in page
     assert "作成日" in page
@@ -47,13 +47,13 @@ def test_the_page_shows_scope_1_and_both_scope_2_per_year_with_method_factors_co
 
 
 def test_one_year_link_discloses_only_that_year(client, sme_user):
-    filled_sheet(sme_user.company, fiscal_year=2024)
     filled_sheet(sme_user.company, fiscal_year=2025)
+    filled_sheet(sme_user.company, fiscal_year=2026)
     share = services.share_grant(
-        company=sme_user.company, kind=ShareKind.CUSTOMER, user=sme_user, recipient="取引先", days=30, fiscal_year=2025
+        company=sme_user.company, kind=ShareKind.CUSTOMER, user=sme_user, recipient="取引先", days=30, fiscal_year=2026
     )
     page = client.get(reverse("sharing:disclosure", args=[services.disclosure_token(share)])).content.decode()
-    assert "2025年度" in page and "2024年度" not in page
+    assert "2026年度" in page and "2025年度" not in page
 
 
 def test_the_pdf_carries_the_same_figures(client, link, sme_user):
@@ -62,7 +62,7 @@ def test_the_pdf_carries_the_same_figures(client, link, sme_user):
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert sme_user.company.name in text
-    assert "Scope 1" in text and "42.3" in text and "30.0" in text and "2025" in text
+    assert "Scope 1" in text and "42.3" in text and "30.0" in text and "2026" in text
     assert "算定方法" in text
 
 
@@ -141,10 +141,10 @@ def test_bad_customer_form_input_is_named_next_to_the_field_and_saves_nothing(cl
 def test_a_year_with_nothing_entered_is_left_out_not_shown_as_zero(client, sme_user):
     from selfcheck.services import sheet_create
 
-    filled_sheet(sme_user.company, fiscal_year=2025)
-    sheet_create(company=sme_user.company, fiscal_year=2024)
+    filled_sheet(sme_user.company, fiscal_year=2026)
+    sheet_create(company=sme_user.company, fiscal_year=2025)
     share = services.share_grant(
         company=sme_user.company, kind=ShareKind.CUSTOMER, user=sme_user, recipient="取引先", days=30
     )
     page = client.get(reverse("sharing:disclosure", args=[services.disclosure_token(share)])).content.decode()
-    assert '<th scope="row">2025年度</th>' in page and '<th scope="row">2024年度</th>' not in page
+    assert '<th scope="row">2026年度</th>' in page and '<th scope="row">2025年度</th>' not in page

@@ -15,7 +15,7 @@ from sharing.models import AccessAction, Share, ShareAccess, ShareKind
 pytestmark = pytest.mark.django_db
 
 
-def grant(company, institution, user, fiscal_year=2025):
+def grant(company, institution, user, fiscal_year=2026):
     return services.share_grant(
         company=company, kind=ShareKind.INSTITUTION, institution=institution, user=user, fiscal_year=fiscal_year
     )
@@ -33,7 +33,7 @@ def shared(sme_user, institution_user):
 def test_sme_shares_with_explicit_consent_only(sme_client, sme_user, institution_user):
     sheet = filled_sheet(sme_user.company)
     url = reverse("sharing:institution_share")
-    data = {"inst-institution": institution_user.institution.pk, "inst-fiscal_year": "2025"}
+    data = {"inst-institution": institution_user.institution.pk, "inst-fiscal_year": "2026"}
     sme_client.post(url, data)
     assert not Share.objects.exists()
     sme_client.post(url, {**data, "inst-consent": "on"})
@@ -42,7 +42,7 @@ def test_sme_shares_with_explicit_consent_only(sme_client, sme_user, institution
         institution_user.institution,
         sme_user,
         sheet.company,
-        2025,
+        2026,
     )
 
 
@@ -50,12 +50,12 @@ def test_the_result_page_form_shares_this_year_and_returns_to_the_result(sme_cli
     sheet = filled_sheet(sme_user.company)
     result = reverse("selfcheck:result", args=[sheet.pk])
     page = sme_client.get(result).content.decode()
-    assert 'value="2025" selected' in page
+    assert 'value="2026" selected' in page
     response = sme_client.post(
         reverse("sharing:institution_share"),
         {
             "inst-institution": institution_user.institution.pk,
-            "inst-fiscal_year": "2025",
+            "inst-fiscal_year": "2026",
             "inst-consent": "on",
             "next": result + "#share",
         },
@@ -96,7 +96,7 @@ def test_institution_staff_list_shows_company_year_total_level_and_date(client, 
     client.force_login(institution_user)
     page = client.get(reverse("sharing:received")).content.decode()
     assert sheet.company.name in page
-    assert "2025" in page and "63.6" in page and "レベル" in page
+    assert "2026" in page and "63.6" in page and "レベル" in page
     from core.jst import format_jst_date
 
     assert format_jst_date(sheet.updated_at) in page
@@ -109,7 +109,7 @@ def test_institution_staff_download_the_pdf_and_each_download_is_logged(client, 
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF")
     log = ShareAccess.objects.get(action=AccessAction.PDF)
-    assert (log.user, log.share, log.fiscal_year) == (institution_user, share, 2025)
+    assert (log.user, log.share, log.fiscal_year) == (institution_user, share, 2026)
 
 
 def test_every_list_view_and_csv_export_is_logged_for_the_company(client, shared, institution_user):
@@ -146,7 +146,7 @@ def test_csv_export_lists_the_shared_sheets(client, shared, institution_user):
     assert response.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][0] == "企業名"
-    assert rows[1][:3] == [sheet.company.name, "2025", "63.6"]
+    assert rows[1][:3] == [sheet.company.name, "2026", "63.6"]
     assert rows[1][3].startswith("レベル")
 
 

@@ -10,10 +10,19 @@ from django.utils import timezone
 BEFORE = [("selfcheck", "0002_default_factors"), ("sharing", "0001_initial")]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_sheet_shares_and_downloads_become_shares_and_accesses():
+@pytest.fixture
+def migrated_back(transactional_db):
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())  # whatever happened, leave the schema as found
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sheet_shares_and_downloads_become_shares_and_accesses(migrated_back):
+    executor = MigrationExecutor(connection)
     old = executor.loader.project_state(BEFORE).apps
     User = old.get_model("accounts", "User")
     Company = old.get_model("accounts", "Company")
@@ -30,7 +39,9 @@ def test_sheet_shares_and_downloads_become_shares_and_accesses():
     institution = Institution.objects.create(name="移行商工会", kind="chamber_of_commerce", prefecture="aichi")
     other = Institution.objects.create(name="別の信金", kind="bank", prefecture="aichi")
     staff = User.objects.create(email="staff@example.jp", institution=institution)
-    factor_set = FactorSet.objects.get(is_default=True)
+    factor_set = FactorSet.objects.create(
+        name="移行テストの係数", fiscal_year=2025, source="テスト", url="https://example.jp/factors"
+    )
     sheet_2024 = Sheet.objects.create(company=company, fiscal_year=2024, factor_set=factor_set)
     sheet_2025 = Sheet.objects.create(company=company, fiscal_year=2025, factor_set=factor_set)
     created = timezone.now() - dt.timedelta(days=40)
