@@ -4,13 +4,8 @@ import secrets
 
 from django.db import migrations
 
-from accounts.roles import SELFCHECK_DESK
-from core.migration_utils import grant_permissions
-
 
 def forward(apps, schema_editor):
-    # The self-check desk read shares and downloads in the admin; it reads the new rows instead.
-    grant_permissions(apps, SELFCHECK_DESK, ["sharing.view_share", "sharing.view_shareaccess"])
     SheetShare = apps.get_model("selfcheck", "SheetShare")
     ReportDownload = apps.get_model("selfcheck", "ReportDownload")
     Share = apps.get_model("sharing", "Share")
@@ -81,7 +76,6 @@ class Migration(migrations.Migration):
     dependencies = [
         ("sharing", "0001_initial"),
         ("selfcheck", "0002_default_factors"),
-        ("accounts", "0002_staff_groups"),
     ]
 
     operations = [migrations.RunPython(forward, backward)]
