@@ -20,6 +20,7 @@ urlpatterns = [
     path("selfcheck/", include("selfcheck.urls")),
     path("seminars/", include("seminars.urls")),
     path("subsidies/", include("subsidies.urls")),
+    path("sharing/", include("sharing.urls")),
 ]
 
 if settings.DEBUG:

@@ -16,7 +16,7 @@ def stuck_sheets_expire(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('selfcheck', '0004_factor_set_versions_and_frozen_results'),
+        ('selfcheck', '0005_move_shares_to_sharing'),
     ]
 
     operations = [
