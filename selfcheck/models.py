@@ -240,4 +240,3 @@ class Sheet(BaseModel):
             return False
         lease = timedelta(seconds=settings.SELFCHECK_PDF_LEASE_SECONDS)
         return timezone.now() - self.pdf_requested_at > lease
-
