@@ -18,6 +18,7 @@ urlpatterns = [
     path("selfcheck/", include("selfcheck.urls")),
     path("seminars/", include("seminars.urls")),
     path("subsidies/", include("subsidies.urls")),
+    path("dispatch/", include("dispatch.urls")),
 ]
 
 if settings.DEBUG:
