@@ -106,7 +106,14 @@ def bench_http() -> None:
             except OSError:
                 time.sleep(0.1)
         body = json.dumps(
-            {"electricity_kwh": 120000, "city_gas_nm3": 8000, "lpg_kg": 2000, "gasoline_l": 3000, "diesel_l": 1500}
+            {
+                "electricity_kwh": 120000,
+                "city_gas_nm3": 8000,
+                "lpg_kg": 2000,
+                "gasoline_l": 3000,
+                "diesel_l": 1500,
+                "fiscal_year": 2026,
+            }
         ).encode()
 
         def estimate():

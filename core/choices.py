@@ -1,6 +1,7 @@
 """Shared categories, so that profiles, statistics and filters in every app line up (DOMAIN.md)."""
 
 from django.db import models
+from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext_lazy as _
 
 
@@ -160,3 +161,12 @@ class InstitutionType(models.TextChoices):
     BANK = "bank", _("金融機関（地方銀行・信用金庫など）")
     CONSULTANT = "consultant", _("士業・コンサルタント")
     PUBLIC_CENTRE = "public", _("公的支援機関")
+
+
+def prefecture_order(field: str):
+    """An expression that sorts rows by `field` (a Prefecture code) in the usual 北海道→沖縄 order."""
+    return Case(
+        *(When(**{field: code}, then=Value(position)) for position, code in enumerate(Prefecture.values)),
+        default=Value(len(Prefecture.values)),
+        output_field=IntegerField(),
+    )

@@ -1,18 +1,108 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Max
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
+from core.errors import ApplicationError
+
+from . import selectors, services
+from .forms import FactorSetVersionForm
 from .models import Factor, FactorSet, ReportDownload, SelfcheckSettings, Sheet, SheetShare
 
 
 class FactorInline(admin.TabularInline):
     model = Factor
     extra = 0
+    fields = ["source", "t_per_unit", "unit", "scope", "source_text", "publication", "note"]
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and not (obj and selectors.factor_set_in_use(obj))
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj and selectors.factor_set_in_use(obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and selectors.factor_set_in_use(obj))
 
 
 @admin.register(FactorSet)
 class FactorSetAdmin(admin.ModelAdmin):
-    list_display = ["name", "fiscal_year", "is_default", "updated_at"]
-    list_filter = ["fiscal_year", "is_default"]
+    """A set that a sheet was computed with is read-only; staff change it by creating its next version."""
+
+    list_display = ["name", "fiscal_year", "version", "sheet_count", "created_at"]
+    list_filter = ["fiscal_year"]
     inlines = [FactorInline]
+    fields = ["name", "fiscal_year", "version", "previous", "source", "publication", "url", "note", "created_by"]
+    change_form_template = "admin/selfcheck/factorset/change_form.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_sheets=Count("sheet"))
+
+    @admin.display(description=_("使用しているシート"), ordering="n_sheets")
+    def sheet_count(self, obj) -> int:
+        return obj.n_sheets
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj and selectors.factor_set_in_use(obj):
+            return self.fields
+        return ["version", "previous", "created_by"]
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and selectors.factor_set_in_use(obj))
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+            obj.version = (
+                FactorSet.objects.filter(fiscal_year=obj.fiscal_year).aggregate(v=Max("version"))["v"] or 0
+            ) + 1
+        super().save_model(request, obj, form, change)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/new-version/",
+                self.admin_site.admin_view(self.new_version_view),
+                name="selfcheck_factorset_new_version",
+            )
+        ] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        extra = {"in_use": bool(obj and selectors.factor_set_in_use(obj))}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    def new_version_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Staff change factors by creating the next version of the set; past results keep theirs."""
+        if not (self.has_add_permission(request) and request.user.has_perm("selfcheck.add_factor")):
+            raise PermissionDenied
+        base = get_object_or_404(FactorSet.objects.prefetch_related("factors"), pk=pk)
+        form = FactorSetVersionForm(request.POST or None, base=base)
+        if request.method == "POST" and form.is_valid():
+            try:
+                created = services.factor_set_new_version(base=base, user=request.user, **form.to_data())
+            except ApplicationError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                self.message_user(
+                    request,
+                    _("%(year)s年度の第%(v)s版を作成しました。これまでのシートの結果は変わりません。")
+                    % {"year": created.fiscal_year, "v": created.version},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:selfcheck_factorset_change", created.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("排出係数セットの新しい版を作成"),
+            "base": base,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/selfcheck/factorset/new_version.html", context)
 
 
 @admin.register(SelfcheckSettings)

@@ -10,6 +10,7 @@ from core.errors import ApplicationError
 
 from . import selectors
 from .calculator import SbtInput, calculate_co2, check_sbt_sme, market_factor_problem
+from .forms import current_fiscal_year
 from .models import MAX_AMOUNT
 
 router = Router(tags=["selfcheck"])
@@ -43,7 +44,13 @@ class EstimateIn(Schema):
         allow_inf_nan=False,
         description="電力会社の排出係数（kg-CO2/kWh、電力会社が公表している値。例：0.421）",
     )
-    fiscal_year: int | None = Field(default=None, ge=2000, le=2100, strict=True, description="年度（係数セットの選択）")
+    fiscal_year: int | None = Field(
+        default=None,
+        ge=2000,
+        le=2100,
+        strict=True,
+        description="年度（その年度の最新の係数セットで計算。省略時は今年度。係数セットのない年度は400）",
+    )
 
 
 class SourceOut(Schema):
@@ -58,7 +65,9 @@ class SourceOut(Schema):
 class FactorSetOut(Schema):
     name: str
     fiscal_year: int
+    version: int
     source: str
+    publication: str
     url: str
 
 
@@ -113,7 +122,8 @@ class SbtOut(Schema):
 
 @router.post("/estimate", response=EstimateOut, summary="年間のエネルギー使用量からCO2排出量を計算する")
 def estimate(request: HttpRequest, payload: EstimateIn) -> dict:
-    factor_set = selectors.factor_set_for(fiscal_year=payload.fiscal_year)
+    fiscal_year = payload.fiscal_year if payload.fiscal_year is not None else current_fiscal_year()
+    factor_set = selectors.factor_set_for(fiscal_year=fiscal_year)
     market = payload.market_electricity_kg_per_kwh
     if market is not None and (problem := market_factor_problem(market)):
         raise ApplicationError(problem, field="market_electricity_kg_per_kwh")
@@ -141,7 +151,9 @@ def estimate(request: HttpRequest, payload: EstimateIn) -> dict:
         "factor_set": {
             "name": factor_set.name,
             "fiscal_year": factor_set.fiscal_year,
+            "version": factor_set.version,
             "source": factor_set.source,
+            "publication": factor_set.publication,
             "url": factor_set.url,
         },
     }

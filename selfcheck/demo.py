@@ -1,4 +1,5 @@
-"""Demo data of this area for `manage.py load_demo` (idempotent): two years of the demo SME, shared with the demo chamber."""
+"""Demo data of this area for `manage.py load_demo` (idempotent): the demo SME's sheet for each fiscal year that has
+a factor set (FY2026 today), shared with the demo chamber. Years without a set are skipped, never computed."""
 
 from decimal import Decimal
 
@@ -6,11 +7,11 @@ from accounts.demo import DEMO_INSTITUTION, DEMO_SME
 from accounts.models import User
 
 from . import services
-from .models import Sheet
+from .models import FactorSet, Sheet
 
 YEARS = {
-    2024: {"electricity_kwh": Decimal(182_000), "lpg_kg": Decimal(3_100), "gasoline_l": Decimal(4_200)},
-    2025: {"electricity_kwh": Decimal(165_500), "lpg_kg": Decimal(2_900), "gasoline_l": Decimal(3_900)},
+    2025: {"electricity_kwh": Decimal(182_000), "lpg_kg": Decimal(3_100), "gasoline_l": Decimal(4_200)},
+    2026: {"electricity_kwh": Decimal(165_500), "lpg_kg": Decimal(2_900), "gasoline_l": Decimal(3_900)},
 }
 
 
@@ -19,7 +20,11 @@ def load_demo(*, stdout) -> None:
     staff = User.objects.filter(email=DEMO_INSTITUTION).select_related("institution").first()
     if not sme or not sme.company:
         return
+    made = []
     for year, amounts in YEARS.items():
+        if not FactorSet.objects.filter(fiscal_year=year).exists():
+            continue
+        made.append(str(year))
         if Sheet.objects.filter(company=sme.company, fiscal_year=year).exists():
             continue
         sheet = services.sheet_create(fiscal_year=year, company=sme.company)
@@ -37,4 +42,4 @@ def load_demo(*, stdout) -> None:
         )
         if staff and staff.institution:
             services.share_grant(sheet=sheet, institution=staff.institution, user=sme)
-    stdout.write("  セルフチェック: デモ企業の2024・2025年度のシート")
+    stdout.write(f"  セルフチェック: デモ企業の{'・'.join(made)}年度のシート")

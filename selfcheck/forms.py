@@ -1,9 +1,9 @@
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SupportInstitution
+from core.jst import jst_today
 
 from .calculator import AWARENESS, MEASURE_STATUSES, MEASURES, SOURCE_LABELS, SOURCES, market_factor_problem
 from .models import MAX_AMOUNT, Sheet
@@ -12,7 +12,8 @@ MONTHS = range(1, 13)
 
 
 def current_fiscal_year() -> int:
-    today = timezone.localdate()
+    """The Japanese fiscal year (April–March) of today in JST."""
+    today = jst_today()
     return today.year if today.month >= 4 else today.year - 1
 
 
@@ -200,3 +201,68 @@ class ShareForm(forms.Form):
         required=True,
         error_messages={"required": _("共有するには同意が必要です。")},
     )
+
+
+class FactorSetVersionForm(forms.Form):
+    """The admin form that creates the next version of a factor set (prefilled with the base version)."""
+
+    name = forms.CharField(label=_("名称"), max_length=200)
+    source = forms.CharField(label=_("出典"), max_length=300)
+    publication = forms.CharField(label=_("公表資料"), max_length=300, required=False)
+    url = forms.URLField(label=_("出典URL"), assume_scheme="https")
+    note = forms.CharField(label=_("備考"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, base, **kwargs):
+        self.base = base
+        self.rows = list(base.factors.all())
+        initial = {name: getattr(base, name) for name in ("name", "source", "publication", "url", "note")}
+        for row in self.rows:
+            initial.update(
+                {
+                    f"{row.source}-t_per_unit": row.t_per_unit,
+                    f"{row.source}-source_text": row.source_text,
+                    f"{row.source}-publication": row.publication,
+                    f"{row.source}-note": row.note,
+                }
+            )
+        super().__init__(*args, initial=initial, **kwargs)
+        for row in self.rows:
+            label = SOURCE_LABELS.get(row.source, row.source)
+            self.fields[f"{row.source}-t_per_unit"] = forms.DecimalField(
+                label=_("%(label)s の係数（t-CO2/%(unit)s）") % {"label": label, "unit": row.unit},
+                min_value=0,
+                max_digits=12,
+                decimal_places=7,
+            )
+            self.fields[f"{row.source}-source_text"] = forms.CharField(label=_("出典"), max_length=300, required=False)
+            self.fields[f"{row.source}-publication"] = forms.CharField(
+                label=_("公表資料"), max_length=300, required=False
+            )
+            self.fields[f"{row.source}-note"] = forms.CharField(
+                label=_("算出方法・照合"), max_length=500, required=False
+            )
+
+    def factor_rows(self):
+        return [
+            {
+                "source": row.source,
+                "label": SOURCE_LABELS.get(row.source, row.source),
+                "unit": row.unit,
+                "scope": row.scope,
+                "fields": [
+                    self[f"{row.source}-{name}"] for name in ("t_per_unit", "source_text", "publication", "note")
+                ],
+            }
+            for row in self.rows
+        ]
+
+    def to_data(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in ("name", "source", "publication", "url", "note")}
+        data["factors"] = {
+            row.source: {
+                name: self.cleaned_data[f"{row.source}-{name}"]
+                for name in ("t_per_unit", "source_text", "publication", "note")
+            }
+            for row in self.rows
+        }
+        return data

@@ -16,26 +16,53 @@ MAX_AMOUNT = Decimal("1000000000000")  # 10^12 of any unit: above this an entry 
 
 
 class FactorSet(BaseModel):
-    """A versioned set of official emission factors for one fiscal year (温対法 算定・報告・公表制度)."""
+    """One version of the official emission factors for one fiscal year (温対法 算定・報告・公表制度).
+
+    A version that a sheet was computed with is never edited: changing a factor creates the next version of the
+    set for that fiscal year (services.factor_set_new_version), and each sheet keeps the values it used.
+    """
 
     name = models.CharField(_("名称"), max_length=200)
-    fiscal_year = models.PositiveIntegerField(_("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    fiscal_year = models.PositiveIntegerField(
+        _("対象年度"),
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+        help_text=_("この係数を使うエネルギー使用の年度（4月〜翌年3月）"),
+    )
+    version = models.PositiveIntegerField(_("版"), default=1, validators=[MinValueValidator(1)])
+    previous = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_versions",
+        verbose_name=_("前の版"),
+    )
     source = models.CharField(_("出典"), max_length=300)
+    publication = models.CharField(
+        _("公表資料"), max_length=300, blank=True, help_text=_("係数を載せている資料の名称と公表時期")
+    )
     url = HttpsURLField(_("出典URL"))
-    is_default = models.BooleanField(_("既定の係数セット"), default=False)
     note = models.TextField(_("備考"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("登録した人"),
+    )
 
     class Meta:
         verbose_name = _("排出係数セット")
         verbose_name_plural = _("排出係数セット")
-        ordering = ["-fiscal_year", "name"]
+        ordering = ["-fiscal_year", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_factor_set"),
-            models.UniqueConstraint(fields=["name", "fiscal_year"], name="factor_set_name_year"),
+            models.UniqueConstraint(fields=["fiscal_year", "version"], name="factor_set_year_version"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="factor_set_version_positive"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.name}（{self.fiscal_year}年度）"
+        return f"{self.name}（{self.fiscal_year}年度・第{self.version}版）"
 
 
 class Factor(BaseModel):
@@ -48,6 +75,13 @@ class Factor(BaseModel):
     unit = models.CharField(_("単位"), max_length=20, help_text=_("係数の単位（kWh、千Nm3、t、kL、GJ）"))
     t_per_unit = models.DecimalField(_("排出係数（t-CO2/単位）"), max_digits=12, decimal_places=7)
     scope = models.PositiveSmallIntegerField(_("スコープ"), choices=[(1, "Scope 1"), (2, "Scope 2")])
+    source_text = models.CharField(
+        _("出典（この係数）"), max_length=300, blank=True, help_text=_("空欄ならセットの出典")
+    )
+    publication = models.CharField(
+        _("公表資料（この係数）"), max_length=300, blank=True, help_text=_("空欄ならセットの公表資料")
+    )
+    note = models.CharField(_("算出方法・照合"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("排出係数")
@@ -107,6 +141,8 @@ class Sheet(BaseModel):
     session_key = models.CharField(_("お試しのセッション"), max_length=64, blank=True, db_index=True)
     fiscal_year = models.PositiveIntegerField(_("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
     factor_set = models.ForeignKey(FactorSet, on_delete=models.PROTECT, verbose_name=_("排出係数セット"))
+    # the factors this sheet's results were computed with, frozen: {source: {"t_per_unit", "unit", "scope"}}
+    factors_used = models.JSONField(_("計算に使った排出係数"), default=dict, blank=True)
 
     # step 1
     electricity_kwh = models.DecimalField(_("電気（kWh）"), max_digits=16, decimal_places=3, null=True, blank=True)

@@ -3,9 +3,14 @@
 from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from core.errors import ApplicationError
 
 from .calculator import (
     DEFAULT_JPY_PER_EUR,
+    SOURCE_LABELS,
+    SOURCES,
     Assessment,
     Co2Result,
     FactorData,
@@ -19,14 +24,45 @@ from .calculator import (
 from .models import FactorSet, SelfcheckSettings, Sheet, SheetShare
 
 
-def factor_set_for(*, fiscal_year: int | None = None) -> FactorSet:
-    """The factor set of that fiscal year if staff loaded one, else the default set."""
-    qs = FactorSet.objects.prefetch_related("factors")
-    if fiscal_year is not None:
-        match = qs.filter(fiscal_year=fiscal_year).order_by("-is_default", "-created_at").first()
-        if match:
-            return match
-    return qs.get(is_default=True)
+class FactorSetMissing(ApplicationError):
+    """No complete factor set is registered for a fiscal year: nothing is computed with another year's."""
+
+
+def factor_set_for(*, fiscal_year: int) -> FactorSet:
+    """The newest version of that fiscal year's factor set; refused when the year has none (or an incomplete one)."""
+    factor_set = (
+        FactorSet.objects.filter(fiscal_year=fiscal_year).prefetch_related("factors").order_by("-version").first()
+    )
+    if factor_set is None:
+        years = list(FactorSet.objects.order_by("fiscal_year").values_list("fiscal_year", flat=True).distinct())
+        raise FactorSetMissing(
+            _(
+                "%(year)s年度の排出係数が登録されていないため、この年度は計算できません"
+                "（ほかの年度の係数で代わりに計算することはしません）。登録済みの年度：%(years)s"
+            )
+            % {"year": fiscal_year, "years": "、".join(_("%(y)s年度") % {"y": y} for y in years) or _("なし")},
+            field="fiscal_year",
+        )
+    missing = [code for code in SOURCES if code not in {f.source for f in factor_set.factors.all()}]
+    if missing:
+        raise FactorSetMissing(
+            _("%(year)s年度の排出係数セットに、未登録の係数があります（%(names)s）。")
+            % {"year": fiscal_year, "names": "、".join(str(SOURCE_LABELS[c]) for c in missing)},
+            field="fiscal_year",
+        )
+    return factor_set
+
+
+def factor_set_in_use(factor_set: FactorSet) -> bool:
+    """A set that some sheet was computed with (then it is never edited, only followed by a new version)."""
+    if not hasattr(factor_set, "_in_use"):
+        factor_set._in_use = Sheet.objects.filter(factor_set=factor_set).exists()
+    return factor_set._in_use
+
+
+def factor_sets_public() -> QuerySet[FactorSet]:
+    """Every set and version, newest year and version first, with its factors (for the public list)."""
+    return FactorSet.objects.prefetch_related("factors").order_by("-fiscal_year", "-version")
 
 
 def factor_data(factor_set: FactorSet) -> dict[str, FactorData]:
@@ -34,6 +70,34 @@ def factor_data(factor_set: FactorSet) -> dict[str, FactorData]:
         f.source: FactorData(source=f.source, unit=f.unit, t_per_unit=f.t_per_unit, scope=f.scope)
         for f in factor_set.factors.all()
     }
+
+
+def factor_snapshot(factor_set: FactorSet) -> dict[str, dict]:
+    """The values a sheet freezes when it is computed with a set."""
+    return {
+        f.source: {"t_per_unit": str(f.t_per_unit), "unit": f.unit, "scope": f.scope} for f in factor_set.factors.all()
+    }
+
+
+def sheet_factor_data(sheet: Sheet) -> dict[str, FactorData]:
+    """The factors the sheet was computed with (its frozen copy, never the set's current rows)."""
+    return {
+        source: FactorData(
+            source=source, unit=row["unit"], t_per_unit=Decimal(row["t_per_unit"]), scope=int(row["scope"])
+        )
+        for source, row in sheet.factors_used.items()
+    }
+
+
+def newer_factor_set(sheet: Sheet) -> FactorSet | None:
+    """A set for the sheet's own fiscal year that is newer than the one it was computed with, if any."""
+    latest = FactorSet.objects.filter(fiscal_year=sheet.fiscal_year).order_by("-version").first()
+    if latest is None or latest.pk == sheet.factor_set_id:
+        return None
+    current = sheet.factor_set
+    if current.fiscal_year == sheet.fiscal_year and latest.version <= current.version:
+        return None
+    return latest
 
 
 def jpy_per_eur() -> Decimal:
@@ -44,9 +108,36 @@ def jpy_per_eur() -> Decimal:
 def sheet_co2(sheet: Sheet) -> Co2Result:
     return calculate_co2(
         sheet.amounts(),
-        factor_data(sheet.factor_set),
+        sheet_factor_data(sheet),
         market_electricity_kg_per_kwh=sheet.market_electricity_kg_per_kwh,
     )
+
+
+def sheet_co2_with(sheet: Sheet, factor_set: FactorSet) -> Co2Result:
+    """What the sheet would show with another set (the preview before an explicit recompute)."""
+    return calculate_co2(
+        sheet.amounts(),
+        factor_data(factor_set),
+        market_electricity_kg_per_kwh=sheet.market_electricity_kg_per_kwh,
+    )
+
+
+def factor_changes(sheet: Sheet, factor_set: FactorSet) -> list[dict]:
+    """Each factor with the value the sheet used and the value in the other set."""
+    used = sheet_factor_data(sheet)
+    rows = []
+    for factor in factor_set.factors.all():
+        before = used.get(factor.source)
+        rows.append(
+            {
+                "label": SOURCE_LABELS.get(factor.source, factor.source),
+                "unit": factor.unit,
+                "old": before.t_per_unit if before else None,
+                "new": factor.t_per_unit,
+                "changed": before is None or before.t_per_unit != factor.t_per_unit,
+            }
+        )
+    return rows
 
 
 def sheet_sbt(sheet: Sheet, co2: Co2Result, *, rate: Decimal | None = None) -> SbtResult | None:

@@ -13,7 +13,7 @@ from core.errors import ApplicationError
 
 from . import selectors
 from .calculator import AWARENESS, MEASURE_STATUSES, MEASURES, SOURCES, market_factor_problem
-from .models import MAX_AMOUNT, ReportDownload, Sheet, SheetShare
+from .models import MAX_AMOUNT, Factor, FactorSet, ReportDownload, Sheet, SheetShare
 
 STEP1_FIELDS = [*SOURCES, "market_electricity_kg_per_kwh"]
 STEP3_FIELDS = [
@@ -57,13 +57,15 @@ def sheet_create(*, fiscal_year: int, company=None, session_key: str = "") -> Sh
         raise ApplicationError(_("シートの持ち主がわかりません。"))
     if company is not None and Sheet.objects.filter(company=company, fiscal_year=fiscal_year).exists():
         raise ApplicationError(_("この年度のシートはすでにあります。"), field="fiscal_year")
+    factor_set = selectors.factor_set_for(fiscal_year=fiscal_year)
     try:
         with transaction.atomic():
             return Sheet.objects.create(
                 company=company,
                 session_key="" if company else session_key,
                 fiscal_year=fiscal_year,
-                factor_set=selectors.factor_set_for(fiscal_year=fiscal_year),
+                factor_set=factor_set,
+                factors_used=selectors.factor_snapshot(factor_set),
             )
     except IntegrityError as exc:  # a concurrent request created the same year first
         raise ApplicationError(_("この年度のシートはすでにあります。"), field="fiscal_year") from exc
@@ -136,6 +138,16 @@ def sheet_save_step3(*, sheet: Sheet, data: dict) -> Sheet:
     return _save_and_queue(sheet, [*STEP3_FIELDS, "step3_saved"])
 
 
+def sheet_recompute(*, sheet: Sheet, factor_set: FactorSet) -> Sheet:
+    """Recompute a sheet with a newer set of its fiscal year: only by an explicit action of its owner."""
+    newer = selectors.newer_factor_set(sheet)
+    if newer is None or newer.pk != factor_set.pk:
+        raise ApplicationError(_("この係数セットでは再計算できません。最新の版を選んでください。"), field="factor_set")
+    sheet.factor_set = factor_set
+    sheet.factors_used = selectors.factor_snapshot(factor_set)
+    return _save_and_queue(sheet, ["factor_set", "factors_used"])
+
+
 def sheet_claim(*, sheet: Sheet, company) -> Sheet | None:
     """Attach an anonymous try-out to the company that just signed up (unless it has that year already)."""
     with transaction.atomic():
@@ -146,6 +158,77 @@ def sheet_claim(*, sheet: Sheet, company) -> Sheet | None:
         sheet.session_key = ""
         sheet.save(update_fields=["company", "session_key", "updated_at"])
     return _save_and_queue(sheet, [])
+
+
+# --- factor sets ---------------------------------------------------------------------------------------------------
+
+
+def factor_set_new_version(
+    *,
+    base: FactorSet,
+    user,
+    name: str,
+    source: str,
+    publication: str,
+    url: str,
+    note: str,
+    factors: dict[str, dict],
+) -> FactorSet:
+    """The next version of a fiscal year's set with changed factors; the base and its sheets stay as they are.
+
+    `factors` maps each source to {"t_per_unit", "source_text", "publication", "note"}; units and scopes are kept.
+    """
+    with transaction.atomic():
+        versions = list(
+            FactorSet.objects.select_for_update().filter(fiscal_year=base.fiscal_year).values_list("version", flat=True)
+        )
+        base_rows = {f.source: f for f in base.factors.all()}
+        unknown = set(factors) - set(base_rows)
+        if unknown:
+            raise ApplicationError(_("この係数セットにないエネルギー種別です。"), field=sorted(unknown)[0])
+        for code, row in factors.items():
+            value = row["t_per_unit"]
+            if value is None or value < 0:
+                raise ApplicationError(_("0以上の値を入力してください。"), field=f"{code}-t_per_unit")
+        changed = [code for code, row in factors.items() if row["t_per_unit"] != base_rows[code].t_per_unit]
+        same_texts = (name, source, publication, url, note) == (
+            base.name,
+            base.source,
+            base.publication,
+            base.url,
+            base.note,
+        ) and all(
+            (row["source_text"], row["publication"], row["note"])
+            == (base_rows[c].source_text, base_rows[c].publication, base_rows[c].note)
+            for c, row in factors.items()
+        )
+        if not changed and same_texts:
+            raise ApplicationError(_("変更がありません。新しい版は作成しませんでした。"))
+        created = FactorSet.objects.create(
+            name=name,
+            fiscal_year=base.fiscal_year,
+            version=max(versions, default=0) + 1,
+            previous=base,
+            source=source,
+            publication=publication,
+            url=url,
+            note=note,
+            created_by=user,
+        )
+        Factor.objects.bulk_create(
+            Factor(
+                factor_set=created,
+                source=code,
+                unit=old.unit,
+                scope=old.scope,
+                t_per_unit=factors.get(code, {}).get("t_per_unit", old.t_per_unit),
+                source_text=factors.get(code, {}).get("source_text", old.source_text),
+                publication=factors.get(code, {}).get("publication", old.publication),
+                note=factors.get(code, {}).get("note", old.note),
+            )
+            for code, old in base_rows.items()
+        )
+    return created
 
 
 # --- sharing -----------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from . import selectors, services
 from .calculator import FAMILIES, LEVEL_LABELS
 from .charts import co2_chart
 from .forms import NewSheetForm, ShareForm, Step1Form, Step2Form, Step3Form, current_fiscal_year
-from .models import Sheet, SheetShare
+from .models import FactorSet, Sheet, SheetShare
 
 SESSION_TOKEN = "selfcheck_token"
 
@@ -106,8 +106,11 @@ def sheet_new(request: HttpRequest) -> HttpResponse:
         return redirect("selfcheck:step1", existing.pk)
     try:
         sheet = services.sheet_create(fiscal_year=year, company=user.company)
-    except ApplicationError:
-        sheet = Sheet.objects.get(company=user.company, fiscal_year=year)
+    except ApplicationError as error:
+        sheet = Sheet.objects.filter(company=user.company, fiscal_year=year).first()
+        if sheet is None:  # no factor set for that year: refused, with the reason
+            messages.error(request, error.message)
+            return redirect("selfcheck:index")
     return redirect("selfcheck:step1", sheet.pk)
 
 
@@ -116,7 +119,11 @@ def try_out(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_authenticated and user.company_id:
         return redirect("selfcheck:index")
-    sheet = services.sheet_create(fiscal_year=current_fiscal_year(), session_key=_token(request, create=True))
+    try:
+        sheet = services.sheet_create(fiscal_year=current_fiscal_year(), session_key=_token(request, create=True))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("selfcheck:index")
     return redirect("selfcheck:step1", sheet.pk)
 
 
@@ -205,9 +212,42 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
             "levels": levels,
             "shares": shares,
             "share_form": ShareForm() if sheet.company_id else None,
+            "newer_factor_set": selectors.newer_factor_set(sheet),
             "step": 4,
         },
     )
+
+
+def recompute(request: HttpRequest, pk: int) -> HttpResponse:
+    """Recompute with the newest factor set of the sheet's year: shows old and new totals, changes only on POST."""
+    sheet = _own_sheet(request, pk)
+    newer = selectors.newer_factor_set(sheet)
+    if newer is None:
+        messages.info(request, _("このシートは、この年度の最新の排出係数で計算されています。"))
+        return redirect("selfcheck:result", sheet.pk)
+    if request.method == "POST":
+        try:
+            services.sheet_recompute(
+                sheet=sheet, factor_set=get_object_or_404(FactorSet, pk=request.POST.get("factor_set"))
+            )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("新しい排出係数で再計算しました。"))
+        return redirect("selfcheck:result", sheet.pk)
+    old = selectors.sheet_co2(sheet)
+    new = selectors.sheet_co2_with(sheet, newer)
+    changes = selectors.factor_changes(sheet, newer)
+    return render(
+        request,
+        "selfcheck/recompute.html",
+        {"sheet": sheet, "newer": newer, "old": old, "new": new, "changes": changes, "step": 4},
+    )
+
+
+def factor_sets(request: HttpRequest) -> HttpResponse:
+    """Public list of every factor set and version: each factor with unit, source, publication and fiscal year."""
+    return render(request, "selfcheck/factors.html", {"factor_sets": selectors.factor_sets_public()})
 
 
 @require_POST

@@ -24,6 +24,9 @@ class TrackOut(Schema):
     min_amount_yen: int | None
     max_amount_yen: int | None
     subsidy_yen: int | None
+    eligible: bool | None
+    below_minimum: bool
+    min_investment_yen: int | None
 
 
 class RoundOut(Schema):
@@ -46,7 +49,10 @@ class MeasureOut(Schema):
     subsidy_max_limit: int | None
     subsidy_rate: str
     source_url: str
-    last_checked: str
+    source_title: str
+    source_date: str
+    last_checked: str | None
+    check_state: str
     status: str
     days_left: int | None
     jgrants_id: str | None
@@ -77,7 +83,10 @@ def list_measures(request: HttpRequest, params: Query[FinderQuery]) -> list[dict
             "subsidy_max_limit": c.measure.subsidy_max_limit,
             "subsidy_rate": c.measure.subsidy_rate,
             "source_url": c.measure.source_url,
-            "last_checked": c.measure.last_checked.isoformat(),
+            "source_title": c.measure.source_title,
+            "source_date": c.measure.source_date,
+            "last_checked": c.measure.last_checked.isoformat() if c.measure.last_checked else None,
+            "check_state": c.check_state,
             "status": c.status,
             "days_left": c.days_left,
             "jgrants_id": c.measure.jgrants_id,
@@ -90,6 +99,9 @@ def list_measures(request: HttpRequest, params: Query[FinderQuery]) -> list[dict
                     "min_amount_yen": t.track.min_amount_yen,
                     "max_amount_yen": t.max_amount_yen,
                     "subsidy_yen": t.subsidy_yen,
+                    "eligible": t.eligible,
+                    "below_minimum": t.estimate.below_minimum,
+                    "min_investment_yen": t.estimate.min_investment_yen,
                 }
                 for t in c.tracks
             ],

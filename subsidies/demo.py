@@ -2,9 +2,10 @@
 
 from datetime import timedelta
 
-from django.utils import timezone
+from core.jst import jst_today
 
 from .models import ApplicationRound, Measure
+from .services import round_window
 
 DEMO_ROUNDS = [
     ("ものづくり補助金 グリーン枠", 20),
@@ -13,17 +14,15 @@ DEMO_ROUNDS = [
 
 
 def load_demo(*, stdout) -> None:
-    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    today = jst_today()
     for name, days in DEMO_ROUNDS:
         measure = Measure.objects.filter(name=name).first()
         if measure is None:
             continue
+        start, end = round_window(start=today - timedelta(days=30), end=today + timedelta(days=days))
         ApplicationRound.objects.get_or_create(
             measure=measure,
             name="デモ用の公募回（架空）",
-            defaults={
-                "acceptance_start_datetime": now - timedelta(days=30),
-                "acceptance_end_datetime": now + timedelta(days=days),
-            },
+            defaults={"acceptance_start_datetime": start, "acceptance_end_datetime": end},
         )
     stdout.write("subsidies: demo rounds ready")

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.choices import Industry, Prefecture, Region
 
-from .models import ActionPlan, Activity, Step, text_to_codes
+from .models import ActionPlan, Activity, PlanType, Step, text_to_codes
 
 
 def _blank(label):
@@ -40,6 +40,13 @@ class ActionPlanSearchForm(forms.Form):
 
 
 class ActionPlanForm(forms.Form):
+    plan_type = forms.ChoiceField(
+        label=_("プランの種類"),
+        choices=PlanType.choices,
+        initial=PlanType.CN,
+        required=False,
+        help_text=_("公表しているときの呼び方を選んでください。"),
+    )
     title = forms.CharField(label=_("プラン名"), max_length=255)
     area = forms.CharField(label=_("管轄地域"), max_length=200, required=False)
     summary = forms.CharField(label=_("概要"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
@@ -52,6 +59,7 @@ class ActionPlanForm(forms.Form):
     @classmethod
     def initial_for(cls, plan: ActionPlan) -> dict:
         return {
+            "plan_type": plan.plan_type,
             "title": plan.title,
             "area": plan.area,
             "summary": plan.summary,

@@ -4,8 +4,55 @@ Plain data so that the data migration stays independent of the models' Python co
 """
 
 METI_SME_CN = "https://www.meti.go.jp/policy/energy_environment/global_warming/SME/pamphlet/pamphlet2022fy01.pdf"
+# The first load (0002) stamped this date as "last checked" although nobody had checked anything; 0004 clears it.
 LAST_CHECKED = "2026-11-23"
 M = 1_000_000
+
+# The documents the entries were written from (reference/000–004), with their date as the document gives it.
+SOURCES = {
+    "smrj_2023": (
+        "中小機構「中小機構のカーボンニュートラルに係る取組みについて」",
+        "資料に日付の記載なし（2023年2月までの実績を掲載）",
+    ),
+    "smrj_kyushu": ("中小機構 九州本部「中小機構のカーボンニュートラル支援」", "2025年（資料の著作権表示）"),
+    "tohoku_overview": (
+        "東北経済産業局 カーボンニュートラル推進室の説明資料（「中小企業等向けの主な支援策の全体像」）",
+        "資料に日付の記載なし（令和6年3月の経済産業省資料を引用）",
+    ),
+    "aichi_2026": ("愛知県「令和8年度中小企業脱炭素経営強化促進事業 募集要項」", "令和8年度"),
+}
+MEASURE_SOURCES = {
+    "中小機構 カーボンニュートラル・オンライン相談窓口": "smrj_kyushu",
+    "省エネお助け隊": "tohoku_overview",
+    "省エネ最適化診断": "tohoku_overview",
+    "IT導入補助金": "tohoku_overview",
+    "省エネ補助金（省エネルギー投資促進支援事業費補助金）": "tohoku_overview",
+    "省エネルギー設備投資に係る利子補給金": "tohoku_overview",
+    "CEV補助金（クリーンエネルギー自動車導入促進補助金）": "tohoku_overview",
+    "カーボンニュートラル投資促進税制": "tohoku_overview",
+    "低炭素リース信用保険": "tohoku_overview",
+    "ものづくり補助金 グリーン枠": "smrj_2023",
+    "事業再構築補助金 グリーン成長枠": "smrj_2023",
+    "自動車部品サプライヤー支援事業（ミカタプロジェクト）": "tohoku_overview",
+    "J-クレジット制度": "tohoku_overview",
+    "愛知県 中小企業脱炭素経営強化促進事業（令和8年度）": "aichi_2026",
+}
+# Who may use a track, by head-count. reference/000 gives 中小企業 and 中堅企業 their own track without defining
+# them; a 中堅企業 is a firm that is not an SME, and a firm of 50 people or fewer is an SME in every industry
+# (中小企業基本法: the lowest head-count line is retail's 50), so the 中堅企業 track starts at 51 people.
+TRACK_ELIGIBILITY = {
+    ("事業再構築補助金 グリーン成長枠", "中堅企業"): (
+        51,
+        None,
+        "中小企業に当たらない企業（中堅企業）向けの枠です。従業員50人以下の会社は業種を問わず中小企業に当たるため対象外です。中小企業かどうかは業種・資本金・従業員数で決まるので、公募要領でご確認ください。",
+    ),
+    ("事業再構築補助金 グリーン成長枠", "中小企業"): (
+        None,
+        None,
+        "中小企業向けの枠です。中小企業かどうかは業種・資本金・従業員数で決まるので、公募要領でご確認ください。",
+    ),
+}
+PLAN_TYPE_OF_CHAMBERS = "environment"
 
 MEASURES = [
     {

@@ -104,7 +104,30 @@ class Measure(BaseModel):
     subsidy_max_limit = models.PositiveBigIntegerField(_("補助上限額（円）"), null=True, blank=True)
     subsidy_rate = models.CharField(_("補助率"), max_length=100, blank=True)
     source_url = HttpsURLField(_("公式情報のURL"), max_length=500)
-    last_checked = models.DateField(_("最終確認日"))
+    source_title = models.CharField(
+        _("出典資料"),
+        max_length=255,
+        help_text=_("この掲載内容のもとにした資料の名前（発行元と資料名）。"),
+    )
+    source_date = models.CharField(
+        _("出典資料の日付"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "資料に書かれている日付を、書かれているとおりに（例: 令和7年12月、2022年度）。書かれていなければ空欄。"
+        ),
+    )
+    # Set only by measure_mark_checked (the admin action "確認済みにする"); never typed in or guessed.
+    last_checked = models.DateField(_("最終確認日"), null=True, blank=True, editable=False)
+    last_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("最終確認者"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     jgrants_id = models.CharField(_("JグランツID"), max_length=64, null=True, blank=True, unique=True)
     from_jgrants = models.BooleanField(_("Jグランツから取込"), default=False)
 
@@ -145,6 +168,25 @@ class Measure(BaseModel):
         return JGRANTS_ATTRIBUTION if self.from_jgrants else ""
 
 
+class MeasureCheck(models.Model):
+    """A staff member checked a measure against its official source: who and when (the audit trail)."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="checks", verbose_name=_("支援策"))
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("確認者")
+    )
+    checked_at = models.DateTimeField(_("確認日時"), db_index=True)
+    note = models.CharField(_("メモ"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("確認記録")
+        verbose_name_plural = _("確認記録")
+        ordering = ["-checked_at"]
+
+    def __str__(self) -> str:
+        return f"{self.measure_id} {self.checked_at:%Y-%m-%d}"
+
+
 class Track(BaseModel):
     """A track (枠/類型) of a measure with its subsidy rate; caps depend on the company's head-count."""
 
@@ -154,6 +196,19 @@ class Track(BaseModel):
     rate_numerator = models.PositiveSmallIntegerField(_("補助率（分子）"), null=True, blank=True)
     rate_denominator = models.PositiveSmallIntegerField(_("補助率（分母）"), null=True, blank=True)
     min_amount_yen = models.PositiveBigIntegerField(_("補助下限額（円）"), null=True, blank=True)
+    eligible_min_employees = models.PositiveIntegerField(
+        _("対象となる従業員数（以上）"),
+        null=True,
+        blank=True,
+        help_text=_("公募要領の定義による。空欄なら下限なし。"),
+    )
+    eligible_max_employees = models.PositiveIntegerField(
+        _("対象となる従業員数（以下）"),
+        null=True,
+        blank=True,
+        help_text=_("公募要領の定義による。空欄なら上限なし。"),
+    )
+    eligibility_note = models.CharField(_("対象の説明"), max_length=255, blank=True)
     position = models.PositiveSmallIntegerField(_("表示順"), default=0)
 
     class Meta:
@@ -165,6 +220,12 @@ class Track(BaseModel):
             models.CheckConstraint(
                 condition=Q(rate_denominator__isnull=True) | Q(rate_numerator__lte=F("rate_denominator")),
                 name="subsidies_track_rate_le_one",
+            ),
+            models.CheckConstraint(
+                condition=Q(eligible_max_employees__isnull=True)
+                | Q(eligible_min_employees__isnull=True)
+                | Q(eligible_max_employees__gte=F("eligible_min_employees")),
+                name="subsidies_track_eligible_band_ordered",
             ),
         ]
 
@@ -248,6 +309,13 @@ class Follow(BaseModel):
         ]
 
 
+class PlanType(models.TextChoices):
+    """What the publisher calls its plan: METI's CN action plan, or a chamber's 環境アクションプラン (reference/002)."""
+
+    CN = "cn", _("カーボンニュートラル・アクションプラン")
+    ENVIRONMENT = "environment", _("環境アクションプラン")
+
+
 class ActionPlan(BaseModel):
     """A support institution's published CN (or environment) action plan."""
 
@@ -261,6 +329,7 @@ class ActionPlan(BaseModel):
         related_name="action_plans",
     )
     kind = models.CharField(_("種別"), max_length=20, choices=InstitutionType.choices)
+    plan_type = models.CharField(_("プランの種類"), max_length=20, choices=PlanType.choices, default=PlanType.CN)
     prefecture = models.CharField(_("都道府県"), max_length=20, choices=Prefecture.choices)
     area = models.CharField(_("管轄地域"), max_length=200, blank=True)
     title = models.CharField(_("プラン名"), max_length=255, blank=True)
@@ -270,8 +339,8 @@ class ActionPlan(BaseModel):
     url = HttpsURLField(_("リンク"), blank=True)
 
     class Meta:
-        verbose_name = _("CNアクションプラン")
-        verbose_name_plural = _("CNアクションプラン")
+        verbose_name = _("支援機関のアクションプラン")
+        verbose_name_plural = _("支援機関のアクションプラン")
         ordering = ["prefecture", "institution_name"]
 
     def __str__(self) -> str:

@@ -2,16 +2,16 @@
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import ROUND_DOWN, Decimal
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.choices import Industry, Prefecture, Region, prefectures_in
+from core.choices import Industry, Prefecture, Region, prefecture_order, prefectures_in
 from core.errors import ApplicationError
-from core.jst import jst_date
+from core.jst import jst_date, jst_today
 
+from .amounts import Cap, Estimate, TrackRules, track_estimate
 from .models import EMPLOYEE_LIMIT_MAX, ActionPlan, Activity, ApplicationRound, Follow, Measure, Step, Track
 
 STALE_AFTER = timedelta(days=365)
@@ -68,8 +68,19 @@ def finder_filters_parse(data) -> FinderFilters:
 @dataclass
 class TrackAmount:
     track: Track
-    max_amount_yen: int | None
-    subsidy_yen: int | None
+    estimate: Estimate
+
+    @property
+    def max_amount_yen(self) -> int | None:
+        return self.estimate.max_amount_yen
+
+    @property
+    def subsidy_yen(self) -> int | None:
+        return self.estimate.subsidy_yen
+
+    @property
+    def eligible(self) -> bool | None:
+        return self.estimate.eligible
 
 
 @dataclass
@@ -80,34 +91,48 @@ class MeasureCard:
     next_round: ApplicationRound | None
     status: str  # "open", "upcoming", "closed", "none"
     days_left: int | None
-    stale: bool
+    check_state: str  # "current", "stale" (last check over a year ago) or "unchecked" (never checked by staff)
     tracks: list[TrackAmount] = field(default_factory=list)
 
     @property
     def is_open(self) -> bool:
         return self.status == "open"
 
+    @property
+    def stale(self) -> bool:
+        """Not checked by staff within a year (or never): staff are asked to check, users are told."""
+        return self.check_state != "current"
 
-def cap_for(track: Track, employees: int) -> int | None:
-    """The cap of a track for a head-count, from its prefetched caps."""
-    for cap in track.caps.all():
-        if employees >= cap.min_employees and (cap.max_employees is None or employees <= cap.max_employees):
-            return cap.max_amount_yen
-    return None
+    @property
+    def eligible_tracks(self) -> list[TrackAmount]:
+        return [t for t in self.tracks if t.eligible is not False]
+
+    @property
+    def ineligible_track_names(self) -> list[str]:
+        return [t.track.name for t in self.tracks if t.eligible is False]
 
 
-def subsidy_for(track: Track, *, investment_yen: int, cap: int | None) -> int | None:
-    """The planned investment times the track's rate, rounded down to the yen and limited by the cap."""
-    if not track.rate_denominator:
-        return None
-    amount = (Decimal(investment_yen) * track.rate_numerator / track.rate_denominator).to_integral_value(ROUND_DOWN)
-    return int(min(amount, cap)) if cap is not None else int(amount)
+def track_rules(track: Track) -> TrackRules:
+    """A track's rate, minimum, caps and eligibility as plain data (from its prefetched caps)."""
+    return TrackRules(
+        rate_numerator=track.rate_numerator,
+        rate_denominator=track.rate_denominator,
+        min_amount_yen=track.min_amount_yen,
+        caps=tuple(Cap(c.min_employees, c.max_employees, c.max_amount_yen) for c in track.caps.all()),
+        eligible_min_employees=track.eligible_min_employees,
+        eligible_max_employees=track.eligible_max_employees,
+    )
+
+
+def check_state(last_checked: date | None, *, today: date) -> str:
+    if last_checked is None:
+        return "unchecked"
+    return "stale" if last_checked < today - STALE_AFTER else "current"
 
 
 def days_left(end: datetime, *, now: datetime) -> int:
     """Whole calendar days (Japan time) from today to the closing day: 0 means it closes today."""
-    local_end = jst_date(end)
-    return (local_end - jst_date(now)).days
+    return (jst_date(end) - jst_date(now)).days
 
 
 def measure_card(measure: Measure, *, filters: FinderFilters | None = None, now: datetime | None = None) -> MeasureCard:
@@ -130,14 +155,13 @@ def measure_card(measure: Measure, *, filters: FinderFilters | None = None, now:
         next_round=upcoming,
         status=status,
         days_left=days_left(current.acceptance_end_datetime, now=now) if current else None,
-        stale=measure.last_checked < jst_date(now) - STALE_AFTER,
+        check_state=check_state(measure.last_checked, today=jst_date(now)),
     )
     employees = filters.employees if filters else None
     investment = filters.investment_yen if filters else None
     for track in measure.tracks.all():
-        cap = cap_for(track, employees) if employees is not None else None
-        subsidy = subsidy_for(track, investment_yen=investment, cap=cap) if investment is not None else None
-        card.tracks.append(TrackAmount(track=track, max_amount_yen=cap, subsidy_yen=subsidy))
+        estimate = track_estimate(track_rules(track), employees=employees, investment_yen=investment)
+        card.tracks.append(TrackAmount(track=track, estimate=estimate))
     return card
 
 
@@ -201,8 +225,13 @@ def measure_get(*, pk: int) -> Measure:
 
 
 def measure_stale_list(*, today: date | None = None) -> QuerySet:
-    today = today or timezone.localdate()
-    return Measure.objects.filter(last_checked__lt=today - STALE_AFTER)
+    """Measures no staff member has checked within a year, never-checked ones first."""
+    today = today or jst_today()
+    return (
+        Measure.objects.filter(Q(last_checked__isnull=True) | Q(last_checked__lt=today - STALE_AFTER))
+        .select_related("last_checked_by")
+        .order_by(F("last_checked").asc(nulls_first=True), "name")
+    )
 
 
 def follow_list(*, user) -> QuerySet:
@@ -220,7 +249,9 @@ def action_plan_search(*, region: str = "", prefecture: str = "", activity: str 
         raise ApplicationError(_("都道府県の指定が正しくありません。"), field="prefecture")
     if activity and activity not in Activity.values:
         raise ApplicationError(_("支援内容の指定が正しくありません。"), field="activity")
-    qs = ActionPlan.objects.select_related("institution")
+    qs = ActionPlan.objects.select_related("institution").order_by(
+        prefecture_order("prefecture"), "area", "institution_name"
+    )
     if region:
         qs = qs.filter(prefecture__in=prefectures_in(region))
     if prefecture:

@@ -2,7 +2,7 @@
 
 import html
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -13,12 +13,51 @@ from django.utils.translation import gettext as _
 
 from core.choices import Industry, Prefecture
 from core.errors import ApplicationError
+from core.jst import JST, jst_date, jst_today
 from core.mail import outbox_enqueue
 
-from .models import ActionPlan, ApplicationRound, EmployeeLimit, Follow, Measure, MeasureKind, Step, codes_to_text
+from .models import (
+    ActionPlan,
+    ApplicationRound,
+    EmployeeLimit,
+    Follow,
+    Measure,
+    MeasureCheck,
+    MeasureKind,
+    Step,
+    codes_to_text,
+)
 from .selectors import finder_filters_parse, measure_queryset
 
 CLOSING_NOTICE = timedelta(days=7)
+# A round that closes "on" a day accepts applications until the end of that day in Japan.
+ROUND_CLOSING_TIME = time(23, 59, 59)
+
+
+# Checks ----------------------------------------------------------------------------------------------
+
+
+def measure_mark_checked(*, measure: Measure, user, note: str = "") -> MeasureCheck:
+    """A staff member has checked the measure against its official source: record who and when."""
+    if not (user.is_authenticated and user.is_staff):
+        raise ApplicationError(_("支援策の確認を記録できるのは中小機構の職員だけです。"), code="forbidden")
+    with transaction.atomic():
+        measure = Measure.objects.select_for_update().get(pk=measure.pk)
+        check = MeasureCheck.objects.create(measure=measure, checked_by=user, checked_at=timezone.now(), note=note)
+        measure.last_checked = jst_date(check.checked_at)
+        measure.last_checked_by = user
+        measure.save(update_fields=["last_checked", "last_checked_by", "updated_at"])
+    return check
+
+
+# Rounds ----------------------------------------------------------------------------------------------
+
+
+def round_window(*, start: date, end: date, closing: time = ROUND_CLOSING_TIME) -> tuple[datetime, datetime]:
+    """A round given as days in Japan: it opens at 0:00 JST on `start` and closes at 23:59 JST on `end`."""
+    if end < start:
+        raise ApplicationError(_("受付締切日は受付開始日より後の日付にしてください。"), field="acceptance_end_date")
+    return datetime.combine(start, time(0, 0), JST), datetime.combine(end, closing, JST)
 
 
 # Follows ---------------------------------------------------------------------------------------------
@@ -117,6 +156,8 @@ def action_plan_update(*, user, plan: ActionPlan, data: dict) -> ActionPlan:
     if not action_plan_can_edit(user=user, plan=plan):
         raise ApplicationError(_("この支援機関のアクションプランは編集できません。"), code="forbidden")
     for name, value in data.items():
+        if name == "plan_type" and not value:
+            continue  # not asked: keep what the plan is called
         if name == "activities":
             value = codes_to_text(value)
         setattr(plan, name, value)
@@ -205,7 +246,7 @@ def _when(value: str | None) -> datetime | None:
 
 def jgrants_import(*, items: list[dict], today=None) -> tuple[int, int]:
     """Create or update measures from jGrants API records (keyed by their id); returns (created, updated)."""
-    today = today or timezone.localdate()
+    today = today or jst_today()
     created = updated = 0
     for item in items:
         jid = str(item.get("id") or "").strip()
@@ -228,7 +269,8 @@ def jgrants_import(*, items: list[dict], today=None) -> tuple[int, int]:
             "subsidy_rate": (item.get("subsidy_rate") or "")[:100],
             "source_url": item.get("front_subsidy_detail_page_url")
             or f"https://www.jgrants-portal.go.jp/subsidy/{jid}",
-            "last_checked": today,
+            "source_title": _("Jグランツ掲載情報（ID: %(id)s）") % {"id": jid},
+            "source_date": _("%(date)s取得") % {"date": f"{today.year}年{today.month}月{today.day}日"},
             "from_jgrants": True,
         }
         defaults["description"] = defaults["description"].strip()

@@ -1,8 +1,25 @@
 from selfcheck import services
-from selfcheck.models import Sheet
+from selfcheck.models import Factor, FactorSet, Sheet
 
 
-def filled_sheet(company, *, fiscal_year=2025) -> Sheet:
+def factor_set_for_test_year(fiscal_year: int, **changes) -> FactorSet:
+    """Test data: a set for another fiscal year with the first set's values (or the given changes)."""
+    first = FactorSet.objects.get(fiscal_year=2026, version=1)
+    created = FactorSet.objects.create(
+        name="テスト用の係数セット", fiscal_year=fiscal_year, source="テスト", url="https://example.jp/test"
+    )
+    for factor in first.factors.all():
+        Factor.objects.create(
+            factor_set=created,
+            source=factor.source,
+            unit=factor.unit,
+            scope=factor.scope,
+            t_per_unit=changes.get(factor.source, factor.t_per_unit),
+        )
+    return created
+
+
+def filled_sheet(company, *, fiscal_year=2026) -> Sheet:
     sheet = services.sheet_create(fiscal_year=fiscal_year, company=company)
     services.sheet_save_step1(sheet=sheet, data={"electricity_kwh": 120_000, "lpg_kg": 2_000, "gasoline_l": 3_000})
     services.sheet_save_step2(

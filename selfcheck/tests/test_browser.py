@@ -32,7 +32,7 @@ def test_sme_fills_three_steps_and_institution_downloads_the_pdf(
     login(page, live_server, sme_user)
     page.goto(f"{live_server.url}/selfcheck/")
     axe(page)
-    page.get_by_label("年度").select_option("2025")
+    page.get_by_label("年度").select_option("2026")
     page.get_by_role("button", name="この年度のシートを開く").click()
 
     page.get_by_label("電気（kWh）").fill("120000")
@@ -83,7 +83,7 @@ def test_sme_fills_three_steps_and_institution_downloads_the_pdf(
     axe(staff_page)
     shoot(staff_page, "institution")
     with staff_page.expect_download() as download_info:
-        staff_page.get_by_role("link", name=f"{sme_user.company.name} 2025年度のPDF").click()
+        staff_page.get_by_role("link", name=f"{sme_user.company.name} 2026年度のPDF").click()
     data = Path(download_info.value.path()).read_bytes()
     assert data.startswith(b"%PDF")
     (SHOTS / "downloaded.pdf").write_bytes(data)

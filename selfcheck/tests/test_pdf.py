@@ -40,7 +40,7 @@ def test_report_pdf_is_a4_with_real_japanese_text_and_every_section(sme_user, pr
     for expected in [
         "CNセルフチェックレポート",
         sme_user.company.name,
-        "2025年度",
+        "2026年度",
         "63.6",  # total t-CO2, same figure as the page and the API
         "50.8",
         "ヤメル",
@@ -113,7 +113,7 @@ def test_pdf_is_not_reachable_under_any_public_url(sme_client, sme_user, setting
 
 
 def test_saving_a_sheet_renders_its_pdf_in_the_celery_worker(live_celery_worker, sme_user, private_media):
-    sheet = services.sheet_create(fiscal_year=2025, company=sme_user.company)
+    sheet = services.sheet_create(fiscal_year=2026, company=sme_user.company)
     services.sheet_save_step1(sheet=sheet, data={"electricity_kwh": 50_000})
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -128,7 +128,7 @@ def test_saving_a_sheet_renders_its_pdf_in_the_celery_worker(live_celery_worker,
 
 @pytest.mark.django_db
 def test_pdf_of_a_sheet_without_energy_says_not_entered_and_cannot_judge_sbt(sme_user):
-    sheet = services.sheet_create(fiscal_year=2025, company=sme_user.company)
+    sheet = services.sheet_create(fiscal_year=2026, company=sme_user.company)
     services.sheet_save_step3(
         sheet=sheet,
         data={

@@ -43,7 +43,7 @@ def test_institution_staff_list_shows_company_year_total_level_and_date(client, 
     client.force_login(institution_user)
     page = client.get(reverse("selfcheck:institution")).content.decode()
     assert sheet.company.name in page
-    assert "2025" in page and "63.6" in page and "レベル" in page
+    assert "2026" in page and "63.6" in page and "レベル" in page
     assert format_jst_date(sheet.updated_at) in page
 
 
@@ -72,7 +72,7 @@ def test_csv_export_lists_the_shared_sheets(client, shared, institution_user):
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][0] == "企業名"
-    assert rows[1][:3] == [sheet.company.name, "2025", "63.6"]
+    assert rows[1][:3] == [sheet.company.name, "2026", "63.6"]
     assert rows[1][3].startswith("レベル")
 
 

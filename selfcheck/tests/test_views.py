@@ -7,7 +7,7 @@ from accounts.tests.factories import CompanyFactory
 from selfcheck import services
 from selfcheck.models import Sheet
 
-from .helpers import filled_sheet
+from .helpers import factor_set_for_test_year, filled_sheet
 
 pytestmark = pytest.mark.django_db
 
@@ -15,8 +15,8 @@ STEP1 = {"electricity_kwh": "120000", "lpg_kg": "2000", "gasoline_l": "3000"}
 
 
 def test_sme_fills_three_steps_and_sees_co2_levels_and_next_actions(sme_client, sme_user):
-    response = sme_client.post(reverse("selfcheck:new"), {"fiscal_year": "2025"})
-    sheet = Sheet.objects.get(company=sme_user.company, fiscal_year=2025)
+    response = sme_client.post(reverse("selfcheck:new"), {"fiscal_year": "2026"})
+    sheet = Sheet.objects.get(company=sme_user.company, fiscal_year=2026)
     assert response.url == reverse("selfcheck:step1", args=[sheet.pk])
     response = sme_client.post(reverse("selfcheck:step1", args=[sheet.pk]), STEP1)
     assert response.status_code == 302
@@ -49,7 +49,7 @@ def test_sme_fills_three_steps_and_sees_co2_levels_and_next_actions(sme_client, 
 
 
 def test_monthly_entries_are_summed_into_the_annual_amount(sme_client, sme_user):
-    sheet = services.sheet_create(company=sme_user.company, fiscal_year=2025)
+    sheet = services.sheet_create(company=sme_user.company, fiscal_year=2026)
     months = {f"electricity_kwh_m{m}": "1000" for m in range(1, 13)}
     sme_client.post(reverse("selfcheck:step1", args=[sheet.pk]), {**months, "electricity_kwh_m3": "1500.5"})
     sheet.refresh_from_db()
@@ -58,7 +58,7 @@ def test_monthly_entries_are_summed_into_the_annual_amount(sme_client, sme_user)
 
 
 def test_market_based_scope2_is_shown_when_the_retailer_factor_is_entered(sme_client, sme_user):
-    sheet = services.sheet_create(company=sme_user.company, fiscal_year=2025)
+    sheet = services.sheet_create(company=sme_user.company, fiscal_year=2026)
     sme_client.post(
         reverse("selfcheck:step1", args=[sheet.pk]),
         {"electricity_kwh": "100000", "market_electricity_kg_per_kwh": "0.3"},
@@ -79,7 +79,7 @@ def test_market_based_scope2_is_shown_when_the_retailer_factor_is_entered(sme_cl
     ],
 )
 def test_step1_shows_japanese_field_errors(sme_client, sme_user, data, field, message):
-    sheet = services.sheet_create(company=sme_user.company, fiscal_year=2025)
+    sheet = services.sheet_create(company=sme_user.company, fiscal_year=2026)
     response = sme_client.post(reverse("selfcheck:step1", args=[sheet.pk]), data)
     assert response.status_code == 200
     assert message in str(response.context["form"].errors[field])
@@ -87,7 +87,7 @@ def test_step1_shows_japanese_field_errors(sme_client, sme_user, data, field, me
 
 
 def test_step3_rejects_a_target_year_before_the_base_year(sme_client, sme_user):
-    sheet = services.sheet_create(company=sme_user.company, fiscal_year=2025)
+    sheet = services.sheet_create(company=sme_user.company, fiscal_year=2026)
     response = sme_client.post(
         reverse("selfcheck:step3", args=[sheet.pk]), {"base_year": "2025", "target_year": "2020", "re_intent": "none"}
     )
@@ -95,18 +95,19 @@ def test_step3_rejects_a_target_year_before_the_base_year(sme_client, sme_user):
 
 
 def test_one_sheet_per_company_and_year(sme_client, sme_user):
-    sme_client.post(reverse("selfcheck:new"), {"fiscal_year": "2025"})
-    sme_client.post(reverse("selfcheck:new"), {"fiscal_year": "2025"})
+    sme_client.post(reverse("selfcheck:new"), {"fiscal_year": "2026"})
+    sme_client.post(reverse("selfcheck:new"), {"fiscal_year": "2026"})
     assert Sheet.objects.filter(company=sme_user.company).count() == 1
 
 
 def test_trend_across_years_on_the_index(sme_client, sme_user):
-    filled_sheet(sme_user.company, fiscal_year=2024)
-    sheet = filled_sheet(sme_user.company, fiscal_year=2025)
+    factor_set_for_test_year(2025)
+    filled_sheet(sme_user.company, fiscal_year=2025)
+    sheet = filled_sheet(sme_user.company, fiscal_year=2026)
     sme_client.post(reverse("selfcheck:step1", args=[sheet.pk]), {"electricity_kwh": "60000"})
     page = sme_client.get(reverse("selfcheck:index")).content.decode()
     assert "CO2排出量の推移" in page
-    assert "2024年度" in page and "63.6" in page and "25.4" in page
+    assert "2025年度" in page and "63.6" in page and "25.4" in page
 
 
 def test_anonymous_try_out_is_kept_after_sign_up(client, sme_user):
@@ -160,7 +161,7 @@ def test_two_concurrent_creates_leave_one_sheet_per_year():
     def create():
         try:
             barrier.wait()
-            services.sheet_create(fiscal_year=2025, company=company)
+            services.sheet_create(fiscal_year=2026, company=company)
             outcomes.append("ok")
         except ApplicationError:
             outcomes.append("exists")
@@ -172,7 +173,7 @@ def test_two_concurrent_creates_leave_one_sheet_per_year():
         t.start()
     for t in threads:
         t.join()
-    assert Sheet.objects.filter(company=company, fiscal_year=2025).count() == 1
+    assert Sheet.objects.filter(company=company, fiscal_year=2026).count() == 1
     assert sorted(outcomes) == ["exists", "exists", "exists", "ok"]
 
 
@@ -188,7 +189,7 @@ SBT_STEP3 = {
 
 
 def test_with_no_energy_entered_the_sbt_check_says_it_cannot_judge(sme_client, sme_user):
-    sheet = services.sheet_create(company=sme_user.company, fiscal_year=2025)
+    sheet = services.sheet_create(company=sme_user.company, fiscal_year=2026)
     sme_client.post(reverse("selfcheck:step3", args=[sheet.pk]), SBT_STEP3)
     page = sme_client.get(reverse("selfcheck:result", args=[sheet.pk])).content.decode()
     assert "要件を満たしています" not in page
@@ -200,7 +201,7 @@ def test_with_no_energy_entered_the_sbt_check_says_it_cannot_judge(sme_client, s
 
 
 def test_an_sme_just_below_10000_t_is_eligible_although_the_rounded_total_reads_10000(sme_client, sme_user):
-    sheet = services.sheet_create(company=sme_user.company, fiscal_year=2025)
+    sheet = services.sheet_create(company=sme_user.company, fiscal_year=2026)
     sme_client.post(reverse("selfcheck:step1", args=[sheet.pk]), {"electricity_kwh": "23640570"})
     sme_client.post(reverse("selfcheck:step3", args=[sheet.pk]), SBT_STEP3)
     page = sme_client.get(reverse("selfcheck:result", args=[sheet.pk])).content.decode()
@@ -211,7 +212,7 @@ def test_an_sme_just_below_10000_t_is_eligible_although_the_rounded_total_reads_
 
 
 def test_a_footnote_explains_when_rounded_parts_and_the_total_differ(sme_client, sme_user):
-    sheet = services.sheet_create(company=sme_user.company, fiscal_year=2025)
+    sheet = services.sheet_create(company=sme_user.company, fiscal_year=2026)
     # 150 L gasoline 0.3435 t + 150 L diesel 0.393 t: rows 0.3 + 0.4 = 0.7, total 0.7365 -> 0.7: no footnote
     sme_client.post(reverse("selfcheck:step1", args=[sheet.pk]), {"gasoline_l": "150", "diesel_l": "150"})
     page = sme_client.get(reverse("selfcheck:result", args=[sheet.pk])).content.decode()

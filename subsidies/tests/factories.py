@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 import factory
 from django.utils import timezone
@@ -16,7 +16,8 @@ class MeasureFactory(factory.django.DjangoModelFactory):
     step = "reduce"
     description = "テスト用の支援策です。"
     source_url = "https://example.jp/measure"
-    last_checked = factory.LazyFunction(lambda: date(2026, 11, 1))
+    source_title = "テスト省「テスト用の資料」"
+    source_date = "令和8年4月"
 
 
 class TrackFactory(factory.django.DjangoModelFactory):
