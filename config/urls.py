@@ -19,6 +19,7 @@ urlpatterns = [
     path("seminars/", include("seminars.urls")),
     path("subsidies/", include("subsidies.urls")),
     path("dispatch/", include("dispatch.urls")),
+    path("sharing/", include("sharing.urls")),
 ]
 
 if settings.DEBUG:
