@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "selfcheck",
     "seminars",
     "subsidies",
+    "dispatch",
     "sharing",
 ]
 
