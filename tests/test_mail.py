@@ -222,4 +222,4 @@ def test_celery_bounds_every_task_and_keeps_the_message_of_a_killed_worker(setti
     assert visibility > longest_countdown + app.conf.task_time_limit
     beat = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"core.tasks.outbox_sweep", "core.tasks.outbox_failed_digest"} <= beat
-    assert "selfcheck.tasks.sheets_pdf_requeue_stale" in beat
+    assert {"selfcheck.tasks.sheets_pdf_requeue_stale", "dispatch.tasks.sweep_deliverables"} <= beat

@@ -223,6 +223,12 @@ CELERY_BEAT_SCHEDULE["selfcheck-pdf-requeue-stale"] = {
     "schedule": crontab(minute="*"),
 }
 
+# dispatch: deliverables whose render message was lost (Redis down at save time, a killed worker) are queued again
+CELERY_BEAT_SCHEDULE["dispatch-deliverables-sweep"] = {
+    "task": "dispatch.tasks.sweep_deliverables",
+    "schedule": crontab(minute="*/5"),
+}
+
 # --- consultations ---
 CONSULTATIONS_NOTICE_HOURS = env.int("CONSULTATIONS_NOTICE_HOURS", default=24)
 CONSULTATIONS_HORIZON_WEEKS = env.int("CONSULTATIONS_HORIZON_WEEKS", default=8)
