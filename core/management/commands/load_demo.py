@@ -12,6 +12,7 @@ DEMO_MODULES = [
     "seminars.demo",
     "subsidies.demo",
     "matching.demo",
+    "dispatch.demo",
 ]
 
 
