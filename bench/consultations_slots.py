@@ -99,8 +99,10 @@ while len(rows) < 5000:
                 if len(rows) >= 5000:
                     break
                 s = dt.datetime.combine(day, dt.time(hour), tzinfo=JST)
+                # Round-robin over 500 companies: the 20 bookings of one hour belong to 20 different companies,
+                # as the company exclusion constraint demands.
                 rows.append(Booking(
-                    company=random.choice(companies), window=hq, advisor=a, start=s, end=s + dt.timedelta(hours=1),
+                    company=companies[len(rows) % len(companies)], window=hq, advisor=a, start=s, end=s + dt.timedelta(hours=1),
                     mode="online", topics=["subsidy"], question="bench", meeting_tool="zoom",
                     status=random.choice(["requested", "confirmed", "done", "cancelled"]) if s.date() >= today else "done",
                 ))

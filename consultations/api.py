@@ -9,7 +9,7 @@ from ninja import Router, Schema
 from core.errors import ApplicationError
 
 from .models import ConsultationWindow
-from .services import window_slots
+from .services import slots_for_company, window_slots
 
 router = Router(tags=["consultations"])
 MAX_RANGE_DAYS = 92
@@ -45,7 +45,7 @@ def list_slots(request: HttpRequest, window: str, date_from: dt.date, date_to: d
     found = ConsultationWindow.objects.filter(code=window).first()
     if found is None:
         raise ApplicationError(_("相談窓口が見つかりません。"), field="window")
-    return [
-        {"start": s.start.isoformat(), "end": s.end.isoformat(), "free": s.free}
-        for s in window_slots(window=found, date_from=date_from, date_to=date_to)
-    ]
+    slots = window_slots(window=found, date_from=date_from, date_to=date_to)
+    # A signed-in company is never offered an hour in which it already holds a booking.
+    slots = slots_for_company(slots, company_id=getattr(request.user, "company_id", None))
+    return [{"start": s.start.isoformat(), "end": s.end.isoformat(), "free": s.free} for s in slots]

@@ -6,10 +6,25 @@ from accounts.models import SupportInstitution
 from .models import MeetingTool, Topic
 
 
+class AdvisorChoiceField(forms.TypedChoiceField):
+    """Offers the advisors free at the slot, and accepts any advisor of the window: one who was free when the
+    form was shown and has been booked since is the service's "just taken", not a form error."""
+
+    accepted_ids: frozenset[int] = frozenset()
+
+    def valid_value(self, value) -> bool:
+        try:
+            if int(value) in self.accepted_ids:
+                return True
+        except (TypeError, ValueError):
+            pass
+        return super().valid_value(value)
+
+
 class IntakeForm(forms.Form):
     start = forms.DateTimeField(label=_("日時"), widget=forms.HiddenInput)
     mode = forms.CharField(label=_("相談方法"), widget=forms.HiddenInput)
-    advisor = forms.TypedChoiceField(
+    advisor = AdvisorChoiceField(
         label=_("専門家"),
         coerce=int,
         empty_value=None,
@@ -50,11 +65,12 @@ class IntakeForm(forms.Form):
         help_text=_("商工会議所や金融機関の担当者が同席する場合に選んでください。"),
     )
 
-    def __init__(self, *args, advisors=(), modes=(), **kwargs):
+    def __init__(self, *args, advisors=(), accepted_advisor_ids=(), modes=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["advisor"].choices = [("", _("指名しない（窓口におまかせ）"))] + [
             (a.pk, f"{a.name}（{a.expertise}）") for a in advisors
         ]
+        self.fields["advisor"].accepted_ids = frozenset(accepted_advisor_ids) | {a.pk for a in advisors}
         tools = MeetingTool.choices
         if "in_person" not in modes:
             tools = [c for c in tools if c[0] != MeetingTool.IN_PERSON]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import jpholiday
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Company, SupportInstitution
 from core.errors import ApplicationError
 from core.jst import JST, jst_date
+from core.locking import LockTimeout, is_lock_timeout, lock_rows
 
 from .models import (
     ACTIVE_STATUSES,
@@ -58,6 +59,8 @@ class Slot:
     start: dt.datetime
     end: dt.datetime
     free_advisor_ids: list[int] = field(default_factory=list)
+    # The viewing company already holds a booking overlapping this slot (in any window).
+    own_booking: bool = False
 
     @property
     def free(self) -> bool:
@@ -149,8 +152,63 @@ def window_slots(
     return slots
 
 
+def company_busy(
+    *, company_id: int, date_from: dt.date, date_to: dt.date, exclude_booking_id: int | None = None
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The intervals of a company's active bookings (every window) that touch the given JST days."""
+    range_start = dt.datetime.combine(date_from, dt.time(0), tzinfo=JST)
+    range_end = dt.datetime.combine(date_to, dt.time(0), tzinfo=JST) + dt.timedelta(days=1)
+    qs = Booking.objects.filter(
+        company_id=company_id, status__in=ACTIVE_STATUSES, start__lt=range_end, end__gt=range_start
+    )
+    if exclude_booking_id:
+        qs = qs.exclude(pk=exclude_booking_id)
+    return list(qs.values_list("start", "end"))
+
+
+def slots_for_company(
+    slots: list[Slot], *, company_id: int | None, exclude_booking_id: int | None = None
+) -> list[Slot]:
+    """The same slots as a company sees them: an hour it already holds a booking in is never offered again.
+
+    Kept apart from `window_slots` (which is the same for everybody) and returns new objects, so that shared
+    slot lists are never changed."""
+    if not company_id or not slots:
+        return slots
+    busy = company_busy(
+        company_id=company_id,
+        date_from=jst_date(slots[0].start),
+        date_to=jst_date(slots[-1].end),
+        exclude_booking_id=exclude_booking_id,
+    )
+    if not busy:
+        return slots
+    return [
+        replace(slot, free_advisor_ids=[], own_booking=True)
+        if any(b_start < slot.end and slot.start < b_end for b_start, b_end in busy)
+        else slot
+        for slot in slots
+    ]
+
+
+def nearest_free_slots(
+    *, window: ConsultationWindow, around: dt.datetime, company_id: int | None = None, limit: int = 6
+) -> list[Slot]:
+    """The free slots of a window closest in time to `around`, in order: what to offer when a slot was taken."""
+    earliest, latest = booking_bounds()
+    slots = window_slots(window=window, date_from=jst_date(earliest), date_to=jst_date(latest))
+    slots = [s for s in slots_for_company(slots, company_id=company_id) if s.free]
+    closest = sorted(slots, key=lambda s: abs(s.start - around))[:limit]
+    return sorted(closest, key=lambda s: s.start)
+
+
 def _check_slot(
-    *, window: ConsultationWindow, start: dt.datetime, now: dt.datetime | None = None, exclude_booking_id=None
+    *,
+    window: ConsultationWindow,
+    start: dt.datetime,
+    now: dt.datetime | None = None,
+    exclude_booking_id=None,
+    company_id: int | None = None,
 ) -> Slot:
     """The slot starting at `start`, or a Japanese error that says why it cannot be booked."""
     start = start.astimezone(JST)
@@ -169,6 +227,7 @@ def _check_slot(
     if is_closed_day(day):
         raise ApplicationError(_("祝日・休業日は相談窓口がお休みです。"), field="start")
     slots = window_slots(window=window, date_from=day, date_to=day, now=now, exclude_booking_id=exclude_booking_id)
+    slots = slots_for_company(slots, company_id=company_id, exclude_booking_id=exclude_booking_id)
     if not slots:
         if Closure.objects.filter(Q(window=window) | Q(window__isnull=True), date=day).exists():
             raise ApplicationError(_("この日は相談窓口がお休みです。"), field="start")
@@ -193,6 +252,7 @@ def booking_create(
     sitting_in_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> Booking:
+    """Book one slot for the user's company; a slot lost to another request says 「この枠はたった今埋まりました」."""
     company = user.company
     if company is None:
         raise ApplicationError(_("相談を予約するには企業情報の登録が必要です。"), field=None)
@@ -206,12 +266,12 @@ def booking_create(
         sitting_in = SupportInstitution.objects.filter(pk=sitting_in_id).first()
         if sitting_in is None:
             raise ApplicationError(_("同席する支援機関が見つかりません。"), field="sitting_in")
+    candidates = _candidate_advisor_ids(window=window, advisor_id=advisor_id)
     try:
-        with transaction.atomic():
-            # The company row serialises its own bookings (the cap); the window row serialises the slot.
-            Company.objects.select_for_update().get(pk=company.pk)
-            ConsultationWindow.objects.select_for_update().get(pk=window.pk)
-            slot = _check_slot(window=window, start=start, now=now)
+        with transaction.atomic(durable=True):
+            # What becomes scarcer: the company (its hours and its cap) and the advisors' hours, in every window.
+            lock_rows([(Company, [company.pk]), (Advisor, candidates)])
+            slot = _check_slot(window=window, start=start, now=now, company_id=company.pk)
             advisor = _pick_advisor(window=window, slot=slot, advisor_id=advisor_id)
             current = now or timezone.now()
             future = Booking.objects.filter(company=company, status__in=ACTIVE_STATUSES, start__gt=current).count()
@@ -239,9 +299,26 @@ def booking_create(
             from .notifications import notify_booking
 
             notify_booking(booking=booking, kind="created")
-    except IntegrityError:
-        raise ApplicationError(_(TAKEN_MESSAGE), field="start", code="taken") from None
+    except (IntegrityError, LockTimeout):
+        raise _taken() from None
+    except DatabaseError as exc:
+        if is_lock_timeout(exc):
+            raise _taken() from None
+        raise
     return booking
+
+
+def _taken() -> ApplicationError:
+    return ApplicationError(_(TAKEN_MESSAGE), field="start", code="taken")
+
+
+def _candidate_advisor_ids(*, window: ConsultationWindow, advisor_id: int | None) -> list[int]:
+    """The advisors a booking in this window may take: the chosen one, or every active advisor of the window."""
+    if advisor_id:
+        if not Advisor.objects.filter(pk=advisor_id, windows=window, is_active=True).exists():
+            raise ApplicationError(_("選んだ専門家はこの窓口を担当していません。"), field="advisor")
+        return [advisor_id]
+    return list(Advisor.objects.filter(windows=window, is_active=True).values_list("pk", flat=True))
 
 
 def _validate_intake(*, window, mode, topics, question, meeting_tool) -> None:
@@ -259,13 +336,11 @@ def _validate_intake(*, window, mode, topics, question, meeting_tool) -> None:
 
 def _pick_advisor(*, window, slot: Slot, advisor_id: int | None) -> Advisor:
     if advisor_id:
-        if not Advisor.objects.filter(pk=advisor_id, windows=window, is_active=True).exists():
-            raise ApplicationError(_("選んだ専門家はこの窓口を担当していません。"), field="advisor")
         if advisor_id not in slot.free_advisor_ids:
-            raise ApplicationError(_(TAKEN_MESSAGE), field="start", code="taken")
+            raise _taken()
         return Advisor.objects.get(pk=advisor_id)
     if not slot.free_advisor_ids:
-        raise ApplicationError(_(TAKEN_MESSAGE), field="start", code="taken")
+        raise _taken()
     # Leave it to the desk: the advisor with the fewest bookings is suggested; staff may reassign.
     return Advisor.objects.get(pk=slot.free_advisor_ids[0])
 
@@ -319,15 +394,23 @@ def booking_cancel(*, user, pk: int, token: str, now: dt.datetime | None = None)
 
 
 def booking_reschedule(*, user, pk: int, token: str, start: dt.datetime, now: dt.datetime | None = None) -> Booking:
+    """Move a booking to another slot of its window; the old hour is freed in the same transaction."""
     booking = booking_for_company(user=user, pk=pk)
     check_token(booking=booking, token=token)
+    advisor_id = booking.advisor_id if booking.advisor_chosen else None
+    candidates = _candidate_advisor_ids(window=booking.window, advisor_id=advisor_id)
     try:
-        with transaction.atomic():
-            ConsultationWindow.objects.select_for_update().get(pk=booking.window_id)
-            booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        with transaction.atomic(durable=True):
+            lock_rows([(Company, [booking.company_id]), (Advisor, candidates), (Booking, [booking.pk])])
+            booking = Booking.objects.select_related("window", "advisor", "company", "created_by").get(pk=booking.pk)
             _check_changeable(booking, now)
-            slot = _check_slot(window=booking.window, start=start, now=now, exclude_booking_id=booking.pk)
-            advisor_id = booking.advisor_id if booking.advisor_chosen else None
+            slot = _check_slot(
+                window=booking.window,
+                start=start,
+                now=now,
+                exclude_booking_id=booking.pk,
+                company_id=booking.company_id,
+            )
             advisor = _pick_advisor(window=booking.window, slot=slot, advisor_id=advisor_id)
             booking.start, booking.end, booking.advisor = slot.start, slot.end, advisor
             booking.sequence += 1
@@ -335,8 +418,12 @@ def booking_reschedule(*, user, pk: int, token: str, start: dt.datetime, now: dt
             from .notifications import notify_booking
 
             notify_booking(booking=booking, kind="changed")
-    except IntegrityError:
-        raise ApplicationError(_(TAKEN_MESSAGE), field="start", code="taken") from None
+    except (IntegrityError, LockTimeout):
+        raise _taken() from None
+    except DatabaseError as exc:
+        if is_lock_timeout(exc):
+            raise _taken() from None
+        raise
     return booking
 
 

@@ -21,11 +21,12 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "consultations/index.html", {"windows": selectors.window_list()})
 
 
-def _calendar_days(window: ConsultationWindow, *, exclude_booking_id: int | None = None):
+def _calendar_days(window: ConsultationWindow, *, company_id: int | None = None, exclude_booking_id: int | None = None):
     earliest, latest = services.booking_bounds()
     slots = services.window_slots(
         window=window, date_from=earliest.date(), date_to=latest.date(), exclude_booking_id=exclude_booking_id
     )
+    slots = services.slots_for_company(slots, company_id=company_id, exclude_booking_id=exclude_booking_id)
     days = [(day, list(items)) for day, items in groupby(slots, key=lambda s: jst_date(s.start))]
     weeks = [
         (monday, list(items)) for monday, items in groupby(days, key=lambda d: d[0] - dt.timedelta(days=d[0].weekday()))
@@ -46,7 +47,12 @@ def calendar(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "consultations/calendar.html",
-        {"window": window, "mode": mode, "mode_label": Mode(mode).label, "weeks": _calendar_days(window)},
+        {
+            "window": window,
+            "mode": mode,
+            "mode_label": Mode(mode).label,
+            "weeks": _calendar_days(window, company_id=getattr(request.user, "company_id", None)),
+        },
     )
 
 
@@ -70,22 +76,32 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
             return redirect("consultations:index")
         return redirect("accounts:company")
     window, mode = _window_and_mode(request, code)
+    calendar_url = f"{request.path.rsplit('book/', 1)[0]}?mode={mode}"
     start = _parse_start(request.POST.get("start") or request.GET.get("start"))
     if start is None:
         messages.error(request, _("カレンダーから日時を選んでください。"))
-        return redirect(f"{request.path.rsplit('book/', 1)[0]}?mode={mode}")
+        return redirect(calendar_url)
     try:
-        slot = services._check_slot(window=window, start=start)
+        slot = services._check_slot(window=window, start=start, company_id=request.user.company_id)
     except ApplicationError as exc:
         messages.error(request, exc.message)
-        return redirect(f"{request.path.rsplit('book/', 1)[0]}?mode={mode}")
+        return redirect(calendar_url)
+    context = {"window": window, "mode": mode, "mode_label": Mode(mode).label, "slot": slot}
+    step = request.POST.get("step", "") if request.method == "POST" else ""
     advisors = list(selectors.advisors_by_id(slot.free_advisor_ids).values())
     initial = {"start": slot.start.isoformat(), "mode": mode}
     if mode == Mode.IN_PERSON:
         initial["meeting_tool"] = "in_person"
-    form = IntakeForm(request.POST or None, initial=initial, advisors=advisors, modes=[mode])
-    step = request.POST.get("step", "")
-    context = {"window": window, "mode": mode, "mode_label": Mode(mode).label, "slot": slot, "form": form}
+    form = IntakeForm(
+        request.POST or None,
+        initial=initial,
+        advisors=advisors,
+        accepted_advisor_ids=selectors.window_advisor_ids(window=window),
+        modes=[mode],
+    )
+    context["form"] = form
+    if not slot.free and step != "confirm":
+        return _slot_taken(request, context, form=form if request.method == "POST" else None)
     if request.method == "POST" and step != "edit" and form.is_valid():
         data = form.cleaned_data
         if step == "confirm":
@@ -103,11 +119,22 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
                     sitting_in_id=data["sitting_in"].pk if data["sitting_in"] else None,
                 )
             except ApplicationError as exc:
+                if exc.code == "taken":
+                    mine = selectors.company_booking_at(
+                        company_id=request.user.company_id, window=window, start=slot.start
+                    )
+                    if mine is not None and mine.created_by_id == request.user.pk:
+                        # The same form sent twice (a double click): the first request booked it.
+                        messages.success(request, _("ご予約を受け付けました。確認のメールをお送りしました。"))
+                        return redirect("consultations:booking_detail", pk=mine.pk)
+                    return _slot_taken(request, context, form=form)
                 visible = exc.field in form.fields and not form.fields[exc.field].widget.is_hidden
                 form.add_error(exc.field if visible else None, exc.message)
             else:
                 messages.success(request, _("ご予約を受け付けました。確認のメールをお送りしました。"))
                 return redirect("consultations:booking_detail", pk=booking.pk)
+        elif data["advisor"] and data["advisor"] not in slot.free_advisor_ids:
+            return _slot_taken(request, context, form=form)
         else:
             labels = dict(form.fields["topics"].choices)
             context["review"] = {
@@ -117,6 +144,17 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
             }
             return render(request, "consultations/confirm.html", context)
     return render(request, "consultations/intake.html", context)
+
+
+def _slot_taken(request: HttpRequest, context: dict, *, form: IntakeForm | None = None) -> HttpResponse:
+    """The slot (or the chosen advisor's hour) is gone: say so kindly and offer the nearest free slots."""
+    context = dict(context, form=form)
+    context["taken_message"] = _(services.TAKEN_MESSAGE)
+    context["nearest"] = services.nearest_free_slots(
+        window=context["window"], around=context["slot"].start, company_id=request.user.company_id
+    )
+    context["own_booking"] = context["slot"].own_booking and form is None
+    return render(request, "consultations/slot_taken.html", context)
 
 
 @login_required
@@ -178,6 +216,6 @@ def reschedule(request: HttpRequest, pk: int, token: str) -> HttpResponse:
             "booking": booking,
             "window": booking.window,
             "error": error,
-            "weeks": _calendar_days(booking.window, exclude_booking_id=booking.pk),
+            "weeks": _calendar_days(booking.window, company_id=booking.company_id, exclude_booking_id=booking.pk),
         },
     )

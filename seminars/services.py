@@ -83,7 +83,7 @@ def registration_cancel(*, registration: Registration) -> Registration:
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         if registration.status == RegistrationStatus.CANCELLED:
             raise ApplicationError(_("この申込はすでにキャンセルされています。"))
-        if seminar.starts_at <= timezone.now():
+        if seminar.starts_at is None or seminar.starts_at <= timezone.now():
             raise ApplicationError(_("開始後のセミナーはキャンセルできません。"))
         freed_seat = registration.status == RegistrationStatus.REGISTERED
         registration.status = RegistrationStatus.CANCELLED

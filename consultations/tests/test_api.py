@@ -56,3 +56,17 @@ def test_slots_endpoint_runs_a_constant_number_of_queries(frozen, client, n_advi
 def test_openapi_describes_the_slots_endpoint(client):
     spec = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/consultations/slots" in spec["paths"]
+
+
+def test_slots_endpoint_never_offers_a_signed_in_company_an_hour_it_already_holds(frozen, client, sme_user):
+    make_advisor(name="A", email="a@example.jp")
+    make_advisor(name="B", email="b@example.jp")
+    booking_create(user=sme_user, start=at(2026, 4, 23, 10), **intake())
+    url = "/api/v1/consultations/slots?window=hq&date_from=2026-04-23&date_to=2026-04-23"
+    assert client.get(url).json()[1] == {
+        "start": "2026-04-23T10:00:00+09:00",
+        "end": "2026-04-23T11:00:00+09:00",
+        "free": True,  # advisor B is free for anybody else
+    }
+    client.force_login(sme_user)
+    assert client.get(url).json()[1]["free"] is False

@@ -1,18 +1,15 @@
 import datetime as dt
-import threading
 from smtplib import SMTPException
 from unittest import mock
 
 import pytest
 import time_machine
-from django.db import IntegrityError, connection
+from django.db import IntegrityError
 from django.http import Http404
 
 from accounts.tests.factories import SmeUserFactory, SupportInstitutionFactory
 from consultations.models import Booking, BookingStatus, ConsultationWindow
 from consultations.services import (
-    TAKEN_MESSAGE,
-    booking_bounds,
     booking_cancel,
     booking_create,
     booking_reschedule,
@@ -267,45 +264,6 @@ def test_sitting_in_institution_is_recorded(frozen, advisor, sme_user):
     with pytest.raises(ApplicationError) as exc:
         booking_create(user=sme_user, start=at(2026, 4, 23, 11), sitting_in_id=987654, **intake())
     assert exc.value.field == "sitting_in"
-
-
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_fifty_concurrent_attempts_on_one_slot_give_exactly_one_booking():
-    advisor = make_advisor()
-    users = [SmeUserFactory() for _ in range(50)]
-    earliest, _latest = booking_bounds()
-    hq = ConsultationWindow.objects.get(code="hq")
-    slot = next(
-        s
-        for s in window_slots(window=hq, date_from=earliest.date(), date_to=earliest.date() + dt.timedelta(days=14))
-        if s.free
-    )
-    barrier = threading.Barrier(50)
-    results: list[str] = []
-    lock = threading.Lock()
-
-    def attempt(user):
-        try:
-            barrier.wait()
-            booking_create(user=user, start=slot.start, **intake())
-            outcome = "ok"
-        except ApplicationError as exc:
-            outcome = str(exc)
-        except Exception as exc:  # noqa: BLE001 - reported in the assertion below
-            outcome = f"unexpected {type(exc).__name__}: {exc}"
-        finally:
-            connection.close()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=attempt, args=(u,)) for u in users]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert results.count("ok") == 1, results
-    assert all(r == "ok" or r == TAKEN_MESSAGE for r in results), set(results)
-    assert Booking.objects.filter(advisor=advisor, start=slot.start).count() == 1
 
 
 def test_in_person_booking_at_a_regional_window_uses_its_address(frozen, sme_user, mailoutbox):

@@ -135,3 +135,83 @@ def test_the_two_booking_cap_is_shown_at_the_top_of_the_form(frozen, sme_client,
     html = _post(sme_client, "confirm", start="2026-04-23T12:00:00+09:00").content.decode()
     assert "予約中の相談は2件まで" in html and "Start" not in html
     assert Booking.objects.count() == 2
+
+
+def test_calendar_never_offers_an_hour_in_which_the_company_already_has_a_booking(frozen, sme_client, sme_user):
+    make_advisor(name="A", email="a@example.jp")
+    make_advisor(name="B", email="b@example.jp")
+    booking_create(user=sme_user, start=at(2026, 4, 23, 10), **intake())
+    html = sme_client.get("/consultations/w/hq/?mode=online").content.decode()
+    assert "start=2026-04-23T10%3A00%3A00%2B09%3A00" not in html  # advisor B is still free, but not for this company
+    assert "ご予約済み" in html
+    assert "start=2026-04-23T11%3A00%3A00%2B09%3A00" in html
+    other = SmeUserFactory()
+    sme_client.force_login(other)
+    assert (
+        "start=2026-04-23T10%3A00%3A00%2B09%3A00" in sme_client.get("/consultations/w/hq/?mode=online").content.decode()
+    )
+
+
+def test_the_booking_form_refuses_an_hour_the_company_already_holds_and_offers_the_nearest(
+    frozen, sme_client, sme_user
+):
+    make_advisor(name="A", email="a@example.jp")
+    make_advisor(name="B", email="b@example.jp")
+    booking_create(user=sme_user, start=at(2026, 4, 23, 10), **intake())
+    html = sme_client.get("/consultations/w/hq/book/?mode=online&start=2026-04-23T10:00:00%2B09:00").content.decode()
+    assert "貴社のご予約がすでにあります" in html
+    assert "start=2026-04-23T11%3A00%3A00%2B09%3A00" in html  # the nearest free slot
+    sme_client.force_login(SmeUserFactory(company=sme_user.company))  # a colleague, same company
+    response = _post(sme_client, "confirm")
+    assert "たった今埋まりました" in response.content.decode()
+    assert Booking.objects.count() == 1
+
+
+def test_a_loser_who_chose_an_advisor_reads_just_taken_not_a_form_error(frozen, client, advisor):
+    winner, loser = SmeUserFactory(), SmeUserFactory()
+    client.force_login(loser)
+    form = client.get("/consultations/w/hq/book/?mode=online&start=2026-04-23T10:00:00%2B09:00").content.decode()
+    assert f'value="{advisor.pk}"' in form  # the advisor was free and offered
+    booking_create(user=winner, start=at(2026, 4, 23, 10), advisor_id=advisor.pk, **intake())
+    for step in ("review", "confirm"):
+        html = _post(client, step, advisor=str(advisor.pk)).content.decode()
+        assert "この枠はたった今埋まりました" in html, step
+        assert "正しく選択してください" not in html and "候補にありません" not in html
+        assert "近い日時の空き枠" in html and "2026-04-23T11:00:00+09:00" in html
+        assert "取引先からCO2排出量の報告を求められました" in html  # the answers go along to the next slot
+    assert Booking.objects.count() == 1
+
+
+def test_a_loser_who_chose_another_advisor_of_the_window_still_books(frozen, client, advisor):
+    second = make_advisor(name="B", email="b@example.jp")
+    booking_create(user=SmeUserFactory(), start=at(2026, 4, 23, 10), advisor_id=advisor.pk, **intake())
+    client.force_login(SmeUserFactory())
+    response = _post(client, "confirm", advisor=str(second.pk))
+    assert response.status_code == 302
+    assert Booking.objects.get(advisor=second).start == at(2026, 4, 23, 10)
+
+
+def test_an_advisor_of_another_window_is_still_a_form_error(frozen, sme_client, advisor):
+    stranger = make_advisor(window_code="kyushu", name="九州", email="k@example.jp")
+    html = _post(sme_client, "review", advisor=str(stranger.pk)).content.decode()
+    assert "正しく選択してください" in html
+    assert not Booking.objects.exists()
+
+
+def test_choosing_another_slot_after_a_loss_keeps_the_answers(frozen, sme_client, advisor):
+    booking_create(user=SmeUserFactory(), start=at(2026, 4, 23, 10), **intake())
+    response = sme_client.post(
+        "/consultations/w/hq/book/?mode=online",
+        {
+            "start": "2026-04-23T11:00:00+09:00",
+            "mode": "online",
+            "topics": ["subsidy"],
+            "question": "前の枠で書いた相談内容",
+            "customer_request": "",
+            "meeting_tool": "zoom",
+            "sitting_in": "",
+            "step": "edit",
+        },
+    )
+    html = response.content.decode()
+    assert "相談内容の入力" in html and "前の枠で書いた相談内容" in html and "11:00" in html

@@ -112,3 +112,17 @@ def test_admin_change_pages_render_codes_as_checkboxes(client, django_user_model
     assert 'name="target_area_search" value="aichi"' in body and "checked" in body
     plan = ActionPlan.objects.get(institution_name="名古屋商工会議所")
     assert client.get(f"/admin/subsidies/actionplan/{plan.pk}/change/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_chambers_plans_are_named_as_in_the_source_with_clean_titles_from_hokkaido_to_okinawa(client):
+    body = client.get(reverse("subsidies:plans")).content.decode()
+    assert ActionPlan.objects.filter(kind="chamber", plan_type="environment").count() == 15
+    assert body.count("環境アクションプラン</span>") == 15
+    assert "「「" not in body and "」」" not in body
+    assert "<strong>ともに取り組む「身の丈エコ」</strong>" in body
+    order = ["秋田商工会議所", "東京商工会議所", "大和商工会議所", "名古屋商工会議所", "京都商工会議所"]
+    order += ["明石商工会議所", "備前商工会議所", "広島商工会議所", "山陽商工会議所", "高松商工会議所"]
+    order += ["高知商工会議所", "津久見商工会議所"]
+    positions = [body.index(f"<h3>{name}</h3>") for name in order]
+    assert positions == sorted(positions)
