@@ -25,3 +25,23 @@ def company_save_for_user(*, user: User, data: dict) -> Company:
             company.full_clean()
             company.save()
     return company
+
+
+def staff_groups_sync() -> None:
+    """Create the staff groups and give each exactly the permissions listed in accounts.roles."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+
+    from .roles import GROUP_PERMISSIONS
+
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    by_name = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in Permission.objects.values_list("pk", "content_type__app_label", "codename")
+    }
+    with transaction.atomic():
+        for name, perms in GROUP_PERMISSIONS.items():
+            group, _created = Group.objects.get_or_create(name=name)
+            group.permissions.set([by_name[perm] for perm in perms])
