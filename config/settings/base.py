@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "selfcheck",
     "seminars",
     "subsidies",
+    "dispatch",
+    "sharing",
 ]
 
 MIDDLEWARE = [
