@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import SupportInstitution
 from core.jst import JST
 
 from .models import Family, Programme, Rank
@@ -29,6 +30,13 @@ class ApplyForm(forms.Form):
     )
     share_selfcheck = forms.BooleanField(
         label=_("セルフチェックの結果（全年度）を担当の専門家と窓口に共有する"), required=False
+    )
+    shared_with = forms.ModelChoiceField(
+        label=_("成果物を共有する支援機関（任意）"),
+        queryset=SupportInstitution.objects.order_by("name"),
+        required=False,
+        empty_label=_("共有しない"),
+        help_text=_("選んだ支援機関の職員が、この案件の段階と報告書を見られるようになります。"),
     )
 
 

@@ -236,3 +236,47 @@ def test_visit_in_the_past_of_the_period_keeps_the_day_in_jst(sme_user, desk, ex
         expert_days="0.5",
     )
     assert str(visit).endswith("第1回")
+
+
+def test_the_support_plan_and_final_report_pdfs_say_the_plan_and_the_figures(sme_user, desk, expert):
+    from .test_cases import handson_in_support
+
+    case = handson_in_support(sme_user, desk, expert)
+    plan = Deliverable.objects.get(case=case, kind=Deliverable.Kind.SUPPORT_PLAN)
+    services.deliverable_render(pk=plan.pk)
+    plan.refresh_from_db()
+    text = _text(services.pdf_directory() / plan.path)
+    for expected in ("支援計画書", "2030年度に2022年度比でCO2を50%削減する計画をつくる", "20.0", "350,000円"):
+        assert expected in text, expected
+    services.visit_schedule(case=case, user=expert.user, starts_at=jst(2027, 1, 12), expert_days="1.5")
+    services.case_update_report(case=case, user=expert.user, baseline_t="120.5", after_t="98.0", roadmap="2030年 半減")
+    services.case_transition(case=case, user=expert.user, to=Stage.FINAL_REPORT)
+    final = Deliverable.objects.get(case=case, kind=Deliverable.Kind.FINAL_REPORT)
+    services.deliverable_render(pk=final.pk)
+    final.refresh_from_db()
+    text = _text(services.pdf_directory() / final.path)
+    for expected in ("最終報告書", "120.5", "98.0", "2030年 半減", "26,250円"):
+        assert expected in text, expected
+
+
+def test_an_unfinished_diagnosis_report_says_not_set_instead_of_none(sme_user, desk, expert):
+    case = assigned_diagnosis(sme_user, desk, expert)
+    deliverable = services.deliverable_request(case=case, kind=Deliverable.Kind.DIAGNOSIS_REPORT)
+    services.deliverable_render(pk=deliverable.pk)
+    deliverable.refresh_from_db()
+    text = _text(services.pdf_directory() / deliverable.path)
+    assert "None" not in text and "未設定" in text and "登録された対策はありません" in text
+
+
+def test_a_company_shares_the_case_with_its_chamber_which_then_sees_it(client, sme_user):
+    staff = InstitutionUserFactory()
+    client.force_login(sme_user)
+    client.post(
+        reverse("dispatch:apply"),
+        {"programme": "diagnosis", "wants": "CO2", "sites": "本社", "shared_with": staff.institution.pk},
+    )
+    case = Case.objects.get()
+    assert case.shared_with == staff.institution
+    client.force_login(staff)
+    assert client.get(reverse("dispatch:case", args=[case.pk])).status_code == 200
+    assert f"#{case.pk}" in client.get(reverse("dispatch:my_cases")).content.decode()

@@ -40,7 +40,7 @@ def forward(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0002_staff_groups"),
-        ("selfcheck", "0005_move_shares_to_sharing"),
+        ("selfcheck", "0006_pdf_lease"),
     ]
 
     operations = [
