@@ -19,6 +19,7 @@ urlpatterns = [
     path("seminars/", include("seminars.urls")),
     path("subsidies/", include("subsidies.urls")),
     path("sharing/", include("sharing.urls")),
+    path("advisor/", include("advisors.urls")),
 ]
 
 if settings.DEBUG:

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "seminars",
     "subsidies",
     "sharing",
+    "advisors",
 ]
 
 MIDDLEWARE = [
