@@ -1,9 +1,11 @@
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import HttpsURLField
@@ -194,6 +196,10 @@ class Sheet(BaseModel):
     pdf_attempts = models.PositiveIntegerField(default=0)
     pdf_error = models.TextField(blank=True)
     pdf_rendered_at = models.DateTimeField(null=True, blank=True)
+    # when the current version was asked for (shown as the wait), and until when the queued or running render
+    # owns it: past that, the beat job queues it again (a lost message, a killed worker)
+    pdf_requested_at = models.DateTimeField(null=True, blank=True)
+    pdf_lease_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("セルフチェックシート")
@@ -222,3 +228,15 @@ class Sheet(BaseModel):
 
     def amounts(self) -> dict[str, Decimal | None]:
         return {code: getattr(self, code) for code in SOURCES}
+
+    @property
+    def pdf_pending(self) -> bool:
+        return self.pdf_status in (self.PdfStatus.QUEUED, self.PdfStatus.RENDERING)
+
+    @property
+    def pdf_is_stale(self) -> bool:
+        """Waiting longer than a render may take: the page offers to make it again."""
+        if not self.pdf_pending or self.pdf_requested_at is None:
+            return False
+        lease = timedelta(seconds=settings.SELFCHECK_PDF_LEASE_SECONDS)
+        return timezone.now() - self.pdf_requested_at > lease
