@@ -137,7 +137,7 @@ def access_record_many(*, items: Iterable[tuple[Share, int | None]], action: str
 def disclosure_token(share: Share) -> str:
     if share.kind != ShareKind.CUSTOMER:
         raise ValueError("only customer shares have a link")
-    # No timestamp in the signature: the link is the same every time it is shown; expiry lives in the row.
+    # No timestamp in the token: the expiry lives on the share, and one share has one link however often it is shown.
     return signing.Signer(salt=LINK_SALT).sign_object({"s": share.pk, "n": share.nonce})
 
 
