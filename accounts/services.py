@@ -1,10 +1,17 @@
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.choices import employee_band_for
 from core.errors import ApplicationError
+from core.mail import outbox_forget_address
 
 from .models import Company, User
+from .signals import account_closing
+
+CLOSED_EMAIL_DOMAIN = "deleted.invalid"  # .invalid never resolves (RFC 2606): no mail can reach a closed account
+CLOSED_COMPANY_NAME = "退会した企業"
 
 
 def company_save_for_user(*, user: User, data: dict) -> Company:
@@ -25,3 +32,38 @@ def company_save_for_user(*, user: User, data: dict) -> Company:
             company.full_clean()
             company.save()
     return company
+
+
+def account_close(*, user: User) -> None:
+    """Close an SME or institution account: its data goes, and what statistics keep no longer names anyone.
+
+    The user row stays (with no e-mail, name or password) so that anonymous counts that point at it keep adding
+    up; every app removes or anonymises its own rows through the account_closing signal in the same transaction.
+    """
+    if user.is_staff or user.is_superuser:
+        raise ApplicationError(_("中小機構の職員アカウントは、アカウント管理の担当者が削除します。"))
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if not user.is_active:
+            raise ApplicationError(_("このアカウントはすでに削除されています。"))
+        company = user.company
+        if company is not None and company.users.exclude(pk=user.pk).exists():
+            company = None  # colleagues still use it: only this person leaves
+        address = user.email
+        account_closing.send(sender=User, user=user, company=company)
+        if company is not None:
+            company.name = CLOSED_COMPANY_NAME
+            company.employees = None
+            company.capital_yen = None
+            company.save(update_fields=["name", "employees", "capital_yen", "updated_at"])
+        EmailAddress.objects.filter(user=user).delete()
+        Authenticator.objects.filter(user=user).delete()
+        user.email = f"closed-{user.pk}@{CLOSED_EMAIL_DOMAIN}"
+        user.first_name = ""
+        user.last_name = ""
+        user.set_unusable_password()
+        user.is_active = False
+        user.company = None
+        user.institution = None
+        user.save()
+        outbox_forget_address(address=address)

@@ -65,8 +65,8 @@ def outbox_deliver(*, pk: int) -> bool:
     try:
         with transaction.atomic():
             row = MailOutbox.objects.select_for_update().get(pk=pk)
-            if row.sent_at is not None:
-                return False
+            if row.sent_at is not None or not row.to:
+                return False  # sent already, or every recipient closed their account since
             message = EmailMessage(
                 subject=row.subject,
                 body=row.body,
@@ -87,3 +87,23 @@ def outbox_deliver(*, pk: int) -> bool:
         )
         logger.warning("mail %s not sent yet: %s", pk, exc)
         raise
+
+
+def outbox_forget_address(*, address: str) -> int:
+    """A closed account's address leaves the outbox: removed from every row; rows left with no one to reach lose
+    their text too (and are never sent). Returns how many rows changed."""
+    from django.db import connection
+
+    rows = MailOutbox.objects.all()
+    if connection.features.supports_json_field_contains:
+        rows = rows.filter(to__contains=[address])
+    changed = 0
+    for row in rows.select_for_update():
+        if address not in row.to:
+            continue
+        row.to = [a for a in row.to if a != address]
+        if not row.to:
+            row.subject, row.body, row.attachments = "", "", []
+        row.save(update_fields=["to", "subject", "body", "attachments", "updated_at"])
+        changed += 1
+    return changed

@@ -1,0 +1,8 @@
+"""Signals accounts sends so that each app looks after its own rows (accounts imports no app)."""
+
+from django.dispatch import Signal
+
+# Sent inside account_close's transaction, before the user row is anonymised, with `user` and `company` (the company
+# that closes with this account, or None when other people still use it). Each app removes the person's own data
+# and anonymises what must stay for anonymous statistics (a past consultation, a seminar head-count).
+account_closing = Signal()
