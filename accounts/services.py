@@ -67,3 +67,36 @@ def account_close(*, user: User) -> None:
         user.institution = None
         user.save()
         outbox_forget_address(address=address)
+        # The admin's change history names objects as they were called: rename them there too.
+        _admin_history_rename(user, str(user))
+        if company is not None:
+            _admin_history_rename(company, CLOSED_COMPANY_NAME)
+
+
+def _admin_history_rename(obj, label: str) -> None:
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)).update(
+        object_repr=label[:200]
+    )
+
+
+def staff_groups_sync() -> None:
+    """Create the staff groups and give each exactly the permissions listed in accounts.roles."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+
+    from .roles import GROUP_PERMISSIONS
+
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    by_name = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in Permission.objects.values_list("pk", "content_type__app_label", "codename")
+    }
+    with transaction.atomic():
+        for name, perms in GROUP_PERMISSIONS.items():
+            group, _created = Group.objects.get_or_create(name=name)
+            group.permissions.set([by_name[perm] for perm in perms])

@@ -8,7 +8,20 @@ class ConsultationsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.signals import account_closing
+        from core.versions import bump_on_change
 
-        from . import services
+        from . import models, services
 
         account_closing.connect(services.on_account_closing, dispatch_uid="consultations.account_closing")
+
+        # Everything slot availability is computed from: a change to any of these retires the cached slots.
+        bump_on_change(
+            "consultations",
+            models.ConsultationWindow,
+            models.OpeningRule,
+            models.Closure,
+            models.Advisor,
+            models.AdvisorAvailability,
+            models.AdvisorDayOff,
+            models.Booking,
+        )

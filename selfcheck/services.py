@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import versions as versions_module
 from core.errors import ApplicationError
 
 from . import selectors
@@ -228,6 +229,7 @@ def factor_set_new_version(
             )
             for code, old in base_rows.items()
         )
+        versions_module.bump(selectors.NAMESPACE)  # bulk_create sends no signal: retire the cached factor sets
     return created
 
 

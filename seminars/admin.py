@@ -1,6 +1,7 @@
 from collections import Counter
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -161,6 +162,8 @@ class SeminarAdmin(admin.ModelAdmin):
 
     def summary_view(self, request: HttpRequest) -> TemplateResponse:
         """Seminars and attendees per month, format and audience: the figures SMRJ reports."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         year = request.GET.get("year", "")
         seminars = Seminar.objects.annotate(
             n_registered=Count("registrations", filter=Q(registrations__status=RegistrationStatus.REGISTERED))

@@ -42,6 +42,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.SecurityHeadersMiddleware",
+    "core.versions.RequestTokensMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.JapaneseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -66,9 +66,17 @@ def test_sme_user_cannot_edit_or_create_plans(sme_client):
 
 
 @pytest.mark.django_db
-def test_smrj_staff_may_edit_any_plan(client, staff_user):
+def test_smrj_catalogue_editors_may_edit_any_plan(client, staff_user):
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import CATALOGUE_EDITOR
+    from accounts.services import staff_groups_sync
+
+    staff_groups_sync()
     plan = ActionPlan.objects.get(institution_name="名古屋商工会議所")
     client.force_login(staff_user)
+    assert client.post(reverse("subsidies:plan_edit", args=[plan.pk]), {"title": "職員が更新"}).status_code == 403
+    staff_user.groups.add(Group.objects.get(name=CATALOGUE_EDITOR))
     assert client.post(reverse("subsidies:plan_edit", args=[plan.pk]), {"title": "職員が更新"}).status_code == 302
     plan.refresh_from_db()
     assert plan.title == "職員が更新"
