@@ -37,20 +37,25 @@ def company_save_for_user(*, user: User, data: dict) -> Company:
 def account_close(*, user: User) -> None:
     """Close an SME or institution account: its data goes, and what statistics keep no longer names anyone.
 
-    The user row stays (with no e-mail, name or password) so that anonymous counts that point at it keep adding
-    up; every app removes or anonymises its own rows through the account_closing signal in the same transaction.
+    Three steps, each safe to run again: (1) the account stops working at once (inactive: every session of it
+    ends); (2) every app removes or anonymises its own rows through the account_closing signal, each in its own
+    transactions (cancelling a booking is a durable desk service); (3) the user row keeps no e-mail, name or
+    password, and stays only so that anonymous counts pointing at it keep adding up.
     """
     if user.is_staff or user.is_superuser:
         raise ApplicationError(_("中小機構の職員アカウントは、アカウント管理の担当者が削除します。"))
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
-        if not user.is_active:
+        if user.email.endswith(f"@{CLOSED_EMAIL_DOMAIN}"):
             raise ApplicationError(_("このアカウントはすでに削除されています。"))
-        company = user.company
-        if company is not None and company.users.exclude(pk=user.pk).exists():
-            company = None  # colleagues still use it: only this person leaves
-        address = user.email
-        account_closing.send(sender=User, user=user, company=company)
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    company = user.company
+    if company is not None and company.users.exclude(pk=user.pk).exists():
+        company = None  # colleagues still use it: only this person leaves
+    address = user.email
+    account_closing.send(sender=User, user=user, company=company)
+    with transaction.atomic():
         if company is not None:
             company.name = CLOSED_COMPANY_NAME
             company.employees = None
@@ -62,7 +67,6 @@ def account_close(*, user: User) -> None:
         user.first_name = ""
         user.last_name = ""
         user.set_unusable_password()
-        user.is_active = False
         user.company = None
         user.institution = None
         user.save()

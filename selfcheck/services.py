@@ -356,13 +356,14 @@ def sheet_pdf_retry(*, sheet: Sheet) -> Sheet:
 
 def sheets_forget_company(*, company) -> int:
     """A closing company's sheets go with their shares, download log and PDF files. Returns the sheets deleted."""
-    sheets = Sheet.objects.filter(company=company)
-    for name in sheets.exclude(pdf_path="").values_list("pdf_path", flat=True):
-        # Delete the files once the rows are gone for good, never for a transaction that rolls back.
-        path = pdf_directory() / Path(name).name
-        transaction.on_commit(lambda path=path: path.unlink(missing_ok=True))
-    count = sheets.count()
-    sheets.delete()
+    with transaction.atomic():
+        sheets = Sheet.objects.filter(company=company)
+        for name in sheets.exclude(pdf_path="").values_list("pdf_path", flat=True):
+            # Delete the files once the rows are gone for good, never for a transaction that rolls back.
+            path = pdf_directory() / Path(name).name
+            transaction.on_commit(lambda path=path: path.unlink(missing_ok=True))
+        count = sheets.count()
+        sheets.delete()
     return count
 
 
