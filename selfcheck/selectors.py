@@ -22,7 +22,7 @@ from .calculator import (
     calculate_co2,
     check_sbt_sme,
 )
-from .models import FactorSet, SelfcheckSettings, Sheet, SheetShare
+from .models import FactorSet, SelfcheckSettings, Sheet
 
 NAMESPACE = "selfcheck-factors"  # version token of factor sets, factors and settings (selfcheck.apps wires them)
 # Factor sets change a few times a year, in the admin: other processes may use the previous set for up to this long
@@ -216,15 +216,11 @@ def sheets_of_company(*, company) -> QuerySet[Sheet]:
     return Sheet.objects.filter(company=company).select_related("factor_set").order_by("fiscal_year")
 
 
-def shares_for_institution(*, institution) -> QuerySet[SheetShare]:
+def sheets_of_companies(*, company_ids) -> QuerySet[Sheet]:
+    """Sheets of several companies (a grantee's list), with what their results need in two queries."""
     return (
-        SheetShare.objects.filter(institution=institution, revoked_at__isnull=True)
-        .select_related("sheet", "sheet__company")
-        .order_by("-sheet__fiscal_year", "sheet__company__name")
+        Sheet.objects.filter(company_id__in=list(company_ids))
+        .select_related("company", "factor_set")
+        .prefetch_related("factor_set__factors")
+        .order_by("company__name", "-fiscal_year")
     )
-
-
-def active_share(*, sheet: Sheet, institution) -> SheetShare | None:
-    if institution is None:
-        return None
-    return SheetShare.objects.filter(sheet=sheet, institution=institution, revoked_at__isnull=True).first()
