@@ -15,11 +15,13 @@ from consultations.tests.conftest import NOW, at, intake, make_advisor
 from core.errors import ApplicationError
 from core.models import MailOutbox
 from selfcheck import services as selfcheck_services
-from selfcheck.models import Sheet, SheetShare
+from selfcheck.models import Sheet
 from selfcheck.tests.helpers import filled_sheet
 from seminars.models import Registration, RegistrationStatus
 from seminars.services import registration_create
 from seminars.tests.factories import SeminarFactory
+from sharing.models import Share
+from sharing.services import share_grant
 from subsidies.models import Follow, Measure
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +47,7 @@ def member(frozen):
         start=at(2026, 4, 2, 10), end=at(2026, 4, 2, 11), status=BookingStatus.DONE, private_record="山田様と面談"
     )
     sheet = filled_sheet(company)
-    selfcheck_services.share_grant(sheet=sheet, institution=SupportInstitutionFactory(), user=user)
+    share_grant(company=company, kind="institution", user=user, institution=SupportInstitutionFactory())
     pdf = selfcheck_services.pdf_directory() / f"close-test-{sheet.pk}.pdf"
     pdf.write_bytes(b"%PDF-1.4")
     Sheet.objects.filter(pk=sheet.pk).update(pdf_path=pdf.name)
@@ -89,7 +91,7 @@ def test_closing_removes_the_persons_data_and_keeps_only_anonymous_counts(member
     assert company.industry == "manufacturing"  # the anonymous statistics keep the band and industry
 
     assert not Sheet.objects.filter(pk=member["sheet"].pk).exists()
-    assert not SheetShare.objects.filter(sheet_id=member["sheet"].pk).exists()
+    assert not Share.objects.filter(company=company).exists()
     assert not member["pdf"].exists()
 
     upcoming = Booking.objects.get(pk=member["upcoming"].pk)
