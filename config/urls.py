@@ -23,6 +23,7 @@ urlpatterns = [
     path("matching/", include("matching.urls")),
     path("dispatch/", include("dispatch.urls")),
     path("sharing/", include("sharing.urls")),
+    path("advisor/", include("advisors.urls")),
 ]
 
 if settings.DEBUG:

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "matching",
     "dispatch",
     "sharing",
+    "advisors",
 ]
 
 MIDDLEWARE = [
