@@ -403,3 +403,20 @@ def test_the_weekly_digest_is_scheduled_by_beat_on_monday_morning(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["matching-weekly-digest"]
     assert entry["task"] == matching_weekly_digest.name
     assert entry["schedule"].day_of_week == {1} and entry["schedule"].hour == {8}
+
+
+def test_the_admin_publishes_and_sends_back_needs_through_the_services(client, frozen):
+    desk = make_desk_user()
+    first, second = (NeedFactory(status=NeedStatus.IN_REVIEW, published_at=None, fiscal_year=None) for _ in range(2))
+    client.force_login(desk)
+    client.post("/admin/matching/need/", {"action": "publish", "_selected_action": [first.pk]})
+    client.post(
+        "/admin/matching/need/",
+        {"action": "send_back", "_selected_action": [second.pk], "apply": "1", "note": "社名を概要から外してください"},
+    )
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == NeedStatus.PUBLISHED and first.reviewed_by == desk
+    assert second.status == NeedStatus.RETURNED and second.review_note == "社名を概要から外してください"
+    assert AuditEvent.objects.filter(actor=desk, action=AuditAction.NEED_PUBLISHED, need=first).exists()
+    assert AuditEvent.objects.filter(actor=desk, action=AuditAction.NEED_RETURNED, need=second).exists()
