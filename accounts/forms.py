@@ -1,10 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import InputChecksMixin
+
 from .models import Company
 
 
-class CompanyForm(forms.ModelForm):
+class CompanyForm(InputChecksMixin, forms.ModelForm):
     class Meta:
         model = Company
         fields = [

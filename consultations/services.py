@@ -438,10 +438,13 @@ def booking_set_status(*, booking: Booking, status: str) -> Booking:
     with transaction.atomic():
         booking.status = status
         fields = ["status", "updated_at"]
+        if status in (BookingStatus.CONFIRMED, BookingStatus.CANCELLED):
+            # The calendar entry changes (TENTATIVE → CONFIRMED, or CANCELLED): a higher SEQUENCE replaces it.
+            booking.sequence += 1
+            fields.append("sequence")
         if status == BookingStatus.CANCELLED:
             booking.cancelled_at = timezone.now()
-            booking.sequence += 1
-            fields += ["cancelled_at", "sequence"]
+            fields.append("cancelled_at")
         booking.save(update_fields=fields)
         if status == BookingStatus.CANCELLED:
             from .notifications import notify_booking

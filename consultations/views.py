@@ -14,6 +14,7 @@ from core.jst import jst_date
 from . import selectors, services
 from .forms import IntakeForm
 from .models import ConsultationWindow, Mode
+from .notifications import booking_ics
 from .services import JST
 
 
@@ -57,14 +58,18 @@ def calendar(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _parse_start(value: str | None) -> dt.datetime | None:
-    if not value:
+    """An ISO date-time from the calendar's links, in JST; None for anything else (year 1 and 9999 included)."""
+    if not value or len(value) > 40:
         return None
     try:
         parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=JST)
+        parsed = parsed.astimezone(JST)
+    except (ValueError, OverflowError):
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=JST)
+    if not 2000 <= parsed.year <= 2100:
+        return None
     return parsed
 
 
@@ -169,6 +174,15 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
 def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     booking = services.booking_for_company(user=request.user, pk=pk)
     return render(request, "consultations/booking_detail.html", {"booking": booking, "now": timezone.now()})
+
+
+@login_required
+def booking_calendar_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The booking as an .ics file, as it stands now (status and sequence), for the SME's calendar."""
+    booking = services.booking_for_company(user=request.user, pk=pk)
+    response = HttpResponse(booking_ics(booking), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="consultation-{booking.pk}.ics"'
+    return response
 
 
 @login_required

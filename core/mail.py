@@ -2,6 +2,7 @@
 
 import base64
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -14,6 +15,15 @@ from django.utils import timezone
 from .models import MailOutbox
 
 logger = logging.getLogger(__name__)
+
+
+def one_line(text: str) -> str:
+    """A mail header value on one line: a line break from a company name must not end the header (or stop the
+    mail with BadHeaderError), control characters are dropped."""
+    return " ".join(CONTROL_OR_BREAK.sub(" ", str(text)).split())
+
+
+CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]")
 
 
 @dataclass(frozen=True)
@@ -40,7 +50,7 @@ def outbox_enqueue(
             key=key,
             defaults={
                 "to": recipients,
-                "subject": subject[:255],
+                "subject": one_line(subject)[:255],
                 "body": body,
                 "attachments": [
                     {

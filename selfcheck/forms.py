@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SupportInstitution
+from core.forms import InputChecksMixin
 from core.jst import jst_today
 
 from .calculator import AWARENESS, MEASURE_STATUSES, MEASURES, SOURCE_LABELS, SOURCES, market_factor_problem
@@ -42,11 +43,11 @@ def _amount_field(label, *, hint="") -> forms.DecimalField:
     )
 
 
-class NewSheetForm(forms.Form):
+class NewSheetForm(InputChecksMixin, forms.Form):
     fiscal_year = forms.TypedChoiceField(label=_("年度"), coerce=int, choices=fiscal_year_choices)
 
 
-class Step1Form(forms.Form):
+class Step1Form(InputChecksMixin, forms.Form):
     """Annual amounts per source; twelve optional monthly fields each, summed when any is filled."""
 
     def __init__(self, *args, **kwargs):
@@ -107,7 +108,7 @@ class Step1Form(forms.Form):
         return initial
 
 
-class Step2Form(forms.Form):
+class Step2Form(InputChecksMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for code, _family, label in MEASURES:
@@ -136,7 +137,7 @@ class Step2Form(forms.Form):
         return initial
 
 
-class Step3Form(forms.ModelForm):
+class Step3Form(InputChecksMixin, forms.ModelForm):
     class Meta:
         model = Sheet
         fields = [
@@ -190,7 +191,7 @@ class Step3Form(forms.ModelForm):
         return data
 
 
-class ShareForm(forms.Form):
+class ShareForm(InputChecksMixin, forms.Form):
     institution = forms.ModelChoiceField(
         label=_("共有する支援機関"),
         queryset=SupportInstitution.objects.order_by("prefecture", "name"),
@@ -203,7 +204,7 @@ class ShareForm(forms.Form):
     )
 
 
-class FactorSetVersionForm(forms.Form):
+class FactorSetVersionForm(InputChecksMixin, forms.Form):
     """The admin form that creates the next version of a factor set (prefilled with the base version)."""
 
     name = forms.CharField(label=_("名称"), max_length=200)

@@ -103,8 +103,11 @@ def sheet_save_step1(*, sheet: Sheet, data: dict) -> Sheet:
         months = data.get(f"{code}_monthly")
         if months and any(m not in (None, "") for m in months):
             values = [validate_amount(m, field=f"{code}_m{i + 1}") or Decimal(0) for i, m in enumerate(months)]
+            total = sum(values, Decimal(0))
+            if total > MAX_AMOUNT:
+                raise ApplicationError(_("12か月の合計が大きすぎます。単位を確認してください。"), field=code)
             monthly[code] = [str(v) for v in values]
-            setattr(sheet, code, sum(values, Decimal(0)))
+            setattr(sheet, code, total)
         else:
             setattr(sheet, code, validate_amount(data.get(code), field=code))
     factor = validate_amount(data.get("market_electricity_kg_per_kwh"), field="market_electricity_kg_per_kwh")

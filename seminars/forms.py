@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import Prefecture, Region
+from core.forms import InputChecksMixin
 
 from .models import Audience, SeminarFormat
 
@@ -10,7 +11,7 @@ def _with_blank(choices, label):
     return [("", label)] + list(choices)
 
 
-class SeminarFilterForm(forms.Form):
+class SeminarFilterForm(InputChecksMixin, forms.Form):
     q = forms.CharField(label=_("キーワード"), required=False, max_length=100)
     format = forms.ChoiceField(label=_("形式"), required=False, choices=_with_blank(SeminarFormat.choices, _("すべて")))
     audience = forms.ChoiceField(label=_("対象"), required=False, choices=_with_blank(Audience.choices, _("すべて")))

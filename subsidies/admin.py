@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.choices import Industry, Prefecture, prefecture_order
 from core.errors import ApplicationError
+from core.forms import InputChecksMixin
 from core.jst import format_jst_date, jst_date, jst_today
 
 from .models import (
@@ -37,7 +38,7 @@ class CodesField(forms.MultipleChoiceField):
         return codes_to_text(super().clean(value))
 
 
-class MeasureForm(forms.ModelForm):
+class MeasureForm(InputChecksMixin, forms.ModelForm):
     industry = CodesField(label=_("対象業種（空欄なら全業種）"), choices=Industry.choices, required=False)
     target_area_search = CodesField(label=_("対象地域（空欄なら全国）"), choices=Prefecture.choices, required=False)
 
@@ -46,7 +47,7 @@ class MeasureForm(forms.ModelForm):
         exclude: list[str] = []
 
 
-class ActionPlanForm(forms.ModelForm):
+class ActionPlanForm(InputChecksMixin, forms.ModelForm):
     activities = CodesField(label=_("支援内容"), choices=Activity.choices, required=False)
 
     class Meta:
@@ -60,7 +61,7 @@ class TrackInline(admin.TabularInline):
     show_change_link = True
 
 
-class RoundForm(forms.ModelForm):
+class RoundForm(InputChecksMixin, forms.ModelForm):
     """Rounds are entered as days in Japan; the deadline is 23:59 JST of the closing day unless a time is given."""
 
     acceptance_start_date = forms.DateField(label=_("受付開始日"), widget=forms.DateInput(attrs={"type": "date"}))
