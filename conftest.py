@@ -38,6 +38,10 @@ def _clean_cache_namespace():
     client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
     for key in client.scan_iter(f"{prefix}:*", count=1000):
         client.delete(key)
+    from core import pagecache, versions
+
+    versions.clear_memos()
+    pagecache.clear_all()
     yield
 
 
@@ -48,6 +52,9 @@ def _django_tables(connection) -> list[str]:
     return sorted(connection.introspection.django_table_names(only_existing=True, include_views=False))
 
 
+_restore_connection = None
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _migration_rows_snapshot(django_db_setup, django_db_blocker):
     """Copy every row the data migrations loaded (groups, windows, factor sets, past seminars, the site, ...).
@@ -55,34 +62,52 @@ def _migration_rows_snapshot(django_db_setup, django_db_blocker):
     Transactional tests end with a flush of every table; the copy lets any later test, whatever the order,
     start from the database that `migrate` produced. PostgreSQL only, like the suite.
     """
-    from django.db import connection
+    global _restore_connection
+    from django.db import connections
 
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute(f"DROP SCHEMA IF EXISTS {SNAPSHOT_SCHEMA} CASCADE; CREATE SCHEMA {SNAPSHOT_SCHEMA}")
-        for table in _django_tables(connection):
-            cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")')
-            if cursor.fetchone()[0]:
-                cursor.execute(f'CREATE TABLE {SNAPSHOT_SCHEMA}."{table}" AS TABLE public."{table}"')
+    connection = connections["default"]
+    with django_db_blocker.unblock():
+        # A connection of its own, bound to the test database: threads and contexts of earlier tests cannot
+        # hand the restore a connection that still points at the server's default database.
+        _restore_connection = connection.__class__(dict(connection.settings_dict), alias=connection.alias)
+        with _restore_connection.cursor() as cursor:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {SNAPSHOT_SCHEMA} CASCADE; CREATE SCHEMA {SNAPSHOT_SCHEMA}")
+            for table in _django_tables(_restore_connection):
+                cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")')
+                if cursor.fetchone()[0]:
+                    cursor.execute(f'CREATE TABLE {SNAPSHOT_SCHEMA}."{table}" AS TABLE public."{table}"')
     yield
     # Threads of the concurrency and worker tests may leave a connection open; it would keep the test
     # database from being dropped at the end of the session.
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid()"
-        )
+    with django_db_blocker.unblock():
+        with _restore_connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+        _restore_connection.close()
 
 
 def _restore_migration_rows() -> None:
     """Empty every table and put back the snapshot; sequences only grow, so restored ids never collide."""
-    from django.db import connection, transaction
-
-    tables = _django_tables(connection)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
-        cursor.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s", [SNAPSHOT_SCHEMA])
-        for (table,) in cursor.fetchall():
-            cursor.execute(f'INSERT INTO public."{table}" SELECT * FROM {SNAPSHOT_SCHEMA}."{table}"')
+    conn = _restore_connection
+    tables = _django_tables(conn)
+    assert tables, "no tables found in the test database"
+    conn.set_autocommit(False)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
+            cursor.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", [SNAPSHOT_SCHEMA]
+            )
+            for (table,) in cursor.fetchall():
+                cursor.execute(f'INSERT INTO public."{table}" SELECT * FROM {SNAPSHOT_SCHEMA}."{table}"')
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    finally:
+        conn.set_autocommit(True)
 
 
 def _flushes_database(item) -> bool:
@@ -99,9 +124,8 @@ def _flushes_database(item) -> bool:
 def pytest_runtest_teardown(item, nextitem):
     """After a transactional test's flush (its last teardown step), restore what the migrations loaded."""
     yield
-    # After the session's last test the session fixtures are gone too (the test database is dropped and the
-    # connection points at the server's default database again): there is nothing left to restore.
-    if _flushes_database(item) and nextitem is not None:
+    # With no next test the session fixtures, the test database included, are already gone.
+    if nextitem is not None and _flushes_database(item):
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():

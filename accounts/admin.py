@@ -79,6 +79,43 @@ class UserAdmin(BaseUserAdmin):
         (_("日時"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2", "institution")}),)
+    # What the account group (アカウント管理) sees: no staff flag, no superuser flag, no groups or permissions.
+    manager_fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("氏名"), {"fields": ("last_name", "first_name")}),
+        (_("所属"), {"fields": ("company", "institution")}),
+        (_("状態"), {"fields": ("is_active",)}),
+        (_("日時"), {"fields": ("last_login", "date_joined")}),
+    )
+
+    # Least privilege: only a superuser sees or changes staff accounts (their passwords included), the superuser
+    # flag, groups and permissions. Everyone else with user permissions manages SME and institution users only;
+    # a staff account is not even in their queryset, so its change and password pages answer 404.
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(is_staff=False, is_superuser=False)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None or request.user.is_superuser:
+            return super().get_fieldsets(request, obj)
+        return self.manager_fieldsets
+
+    def get_list_filter(self, request):
+        if request.user.is_superuser:
+            return self.list_filter
+        return ["is_active", ("institution", admin.RelatedOnlyFieldListFilter)]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and (obj.is_staff or obj.is_superuser) and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and (obj.is_staff or obj.is_superuser) and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
 
     @admin.display(description=_("種別"))
     def kind(self, obj: User) -> str:

@@ -1,4 +1,9 @@
-"""Names of the SMRJ staff groups created by the data migration (the admin shows them as they are)."""
+"""The SMRJ staff groups and exactly what each may do in the admin (least privilege, one place).
+
+`staff_groups_sync` (run after every `migrate`, and after a test flush) creates the groups and sets each one's
+permissions to exactly this list, so a permission added by hand in the admin does not survive a deploy.
+Superusers are the only ones who manage staff accounts, groups, permissions, the mail outbox and the audit trail.
+"""
 
 CONSULTATION_DESK = "相談デスク"
 SEMINAR_DESK = "セミナーデスク"
@@ -7,3 +12,67 @@ SELFCHECK_DESK = "セルフチェック管理"
 ACCOUNT_ADMIN = "アカウント管理"
 
 ALL_GROUPS = [CONSULTATION_DESK, SEMINAR_DESK, CATALOGUE_EDITOR, SELFCHECK_DESK, ACCOUNT_ADMIN]
+
+
+def _crud(app: str, *models: str, verbs=("view", "add", "change", "delete")) -> list[str]:
+    return [f"{app}.{verb}_{model}" for model in models for verb in verbs]
+
+
+_SEE_ORGANISATIONS = ["accounts.view_company", "accounts.view_supportinstitution"]
+
+GROUP_PERMISSIONS: dict[str, list[str]] = {
+    CONSULTATION_DESK: [
+        *_SEE_ORGANISATIONS,
+        "accounts.view_user",
+        *_crud(
+            "consultations",
+            "consultationwindow",
+            "openingrule",
+            "advisor",
+            "advisoravailability",
+            "advisordayoff",
+            "closure",
+        ),
+        # Bookings change only through the desk services (status, move, meeting); no add, no delete.
+        "consultations.view_booking",
+        "consultations.change_booking",
+        # advisors' logins are created by inviting them; their follow-ups are read here
+        "advisors.view_advisoraccount",
+        "advisors.add_advisoraccount",
+        "advisors.view_followup",
+        "advisors.view_recommendation",
+    ],
+    SEMINAR_DESK: [
+        *_SEE_ORGANISATIONS,
+        "accounts.view_user",
+        *_crud("seminars", "seminar", "session", "cohost", "material"),
+        "seminars.view_registration",
+        "seminars.change_registration",
+    ],
+    SELFCHECK_DESK: [
+        *_SEE_ORGANISATIONS,
+        *_crud("selfcheck", "factorset", "factor", verbs=("view", "add", "change")),
+        "selfcheck.view_selfchecksettings",
+        "selfcheck.change_selfchecksettings",
+        "selfcheck.view_sheet",
+        # consent and access log of shared results: read-only (the company owns its consent)
+        "sharing.view_share",
+        "sharing.view_shareaccess",
+    ],
+    CATALOGUE_EDITOR: [
+        "accounts.view_supportinstitution",
+        *_crud("subsidies", "measure", "track", "trackcap", "applicationround", "actionplan"),
+        "subsidies.view_follow",
+        # The check log is written only by the "確認済みにする" action (who and when); editors read it.
+        "subsidies.view_measurecheck",
+    ],
+    ACCOUNT_ADMIN: [
+        *_SEE_ORGANISATIONS,
+        "accounts.add_supportinstitution",
+        "accounts.change_supportinstitution",
+        "accounts.change_company",
+        # SME and institution users only: the user admin hides staff accounts from non-superusers.
+        "accounts.view_user",
+        "accounts.change_user",
+    ],
+}

@@ -1,19 +1,17 @@
-import datetime as dt
-from collections import Counter
-
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.charts import bar_chart_svg
-from core.choices import EmployeeBand, Industry, RevenueBand
+from core.choices import Industry
 from core.csvexport import csv_response
 from core.errors import ApplicationError
 from core.jst import format_jst
 
+from .forms import DeskMeetingForm, DeskMoveForm, DeskStatusForm, StatisticsRangeForm
 from .models import (
     Advisor,
     AdvisorAvailability,
@@ -25,7 +23,8 @@ from .models import (
     OpeningRule,
     Topic,
 )
-from .services import JST, booking_set_status
+from .selectors import booking_statistics
+from .services import booking_set_status
 
 
 class OpeningRuleInline(admin.TabularInline):
@@ -77,6 +76,8 @@ class TopicFilter(admin.SimpleListFilter):
 
 
 class IndustryFilter(admin.SimpleListFilter):
+    """The company's industry when it booked (the snapshot the statistics count)."""
+
     title = _("業種")
     parameter_name = "industry"
 
@@ -85,7 +86,7 @@ class IndustryFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(company__industry=self.value())
+            return queryset.filter(company_industry=self.value())
         return queryset
 
 
@@ -109,16 +110,19 @@ CSV_COLUMNS = [
 def _status_action(status: str, label):
     def action(modeladmin, request, queryset):
         done = 0
-        for booking in queryset.select_related("window", "advisor", "company", "created_by"):
+        for booking in queryset.order_by("start"):
             try:
                 booking_set_status(booking=booking, status=status)
                 done += 1
             except ApplicationError as exc:
-                modeladmin.message_user(request, f"#{booking.pk}: {exc.message}", messages.WARNING)
+                modeladmin.message_user(
+                    request, f"#{booking.pk}（{format_jst(booking.start)}）: {exc.message}", messages.WARNING
+                )
         modeladmin.message_user(request, _("%(n)s件を更新しました。") % {"n": done})
 
     action.__name__ = f"mark_{status}"
     action.short_description = label
+    action.allowed_permissions = ("change",)
     return action
 
 
@@ -129,26 +133,29 @@ class BookingAdmin(admin.ModelAdmin):
     search_fields = ["company__name", "question"]
     date_hierarchy = "start"
     list_select_related = ["company", "window", "advisor"]
-    autocomplete_fields = []
-    readonly_fields = ["company", "created_by", "start", "end", "topics", "question", "customer_request", "sequence"]
+    # Status, time, advisor, window and how the meeting is held change only through the desk services (the
+    # "予約の変更" page and the list's actions), which own the rules, the locks and the mails.
     fields = [
         "company",
         "created_by",
+        "status",
         "window",
         "advisor",
-        "start",
-        "end",
+        "start_jst",
+        "end_jst",
         "mode",
         "meeting_tool",
-        "status",
         "meeting_url",
-        "topics",
+        "topics_display",
         "question",
         "customer_request",
+        "snapshot_display",
         "sitting_in",
         "private_record",
+        "cancelled_at_jst",
         "sequence",
     ]
+    readonly_fields = [f for f in fields if f not in ("sitting_in", "private_record")]
     actions = [
         _status_action(BookingStatus.CONFIRMED, _("確定にする")),
         _status_action(BookingStatus.DONE, _("実施済みにする")),
@@ -161,23 +168,24 @@ class BookingAdmin(admin.ModelAdmin):
     def start_jst(self, obj):
         return format_jst(obj.start)
 
+    @admin.display(description=_("終了"))
+    def end_jst(self, obj):
+        return format_jst(obj.end)
+
+    @admin.display(description=_("キャンセル日時"))
+    def cancelled_at_jst(self, obj):
+        return format_jst(obj.cancelled_at) or "—"
+
     @admin.display(description=_("相談分野"))
     def topics_display(self, obj):
         return "、".join(obj.topic_labels())
 
+    @admin.display(description=_("予約時の企業区分（統計用）"))
+    def snapshot_display(self, obj):
+        return " / ".join(str(label) for label in obj.snapshot_labels())
+
     def has_add_permission(self, request):
         return False
-
-    def save_model(self, request, obj, form, change):
-        """A new advisor or meeting URL is news for the SME, the advisor and the desk (an updated .ics)."""
-        notify = change and obj.is_active and bool({"advisor", "meeting_url", "mode"} & set(form.changed_data))
-        if notify:
-            obj.sequence += 1
-        super().save_model(request, obj, form, change)
-        if notify:
-            from .notifications import notify_booking
-
-            notify_booking(booking=obj, kind="changed")
 
     @admin.action(description=_("CSVで書き出す"))
     def export_csv(self, request, queryset):
@@ -187,12 +195,11 @@ class BookingAdmin(admin.ModelAdmin):
         return [
             path("statistics/", self.admin_site.admin_view(self.statistics_view), name="consultations_statistics"),
             path("export/", self.admin_site.admin_view(self.export_all_view), name="consultations_export"),
+            path("<int:pk>/desk/", self.admin_site.admin_view(self.desk_view), name="consultations_booking_desk"),
         ] + super().get_urls()
 
     def export_all_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         cl = self.get_changelist_instance(request)
         return bookings_csv(cl.get_queryset(request))
@@ -201,31 +208,58 @@ class BookingAdmin(admin.ModelAdmin):
         extra_context = {**(extra_context or {}), "statistics_url": reverse("admin:consultations_statistics")}
         return super().changelist_view(request, extra_context)
 
+    def desk_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The desk's changes to one booking, each through its service (outside the change form's transaction)."""
+        booking = get_object_or_404(Booking.objects.select_related("company", "window", "advisor"), pk=pk)
+        if not self.has_change_permission(request, booking):
+            raise PermissionDenied
+        forms = {
+            "status": DeskStatusForm(booking=booking, prefix="status"),
+            "move": DeskMoveForm(booking=booking, prefix="move"),
+            "meeting": DeskMeetingForm(booking=booking, prefix="meeting"),
+        }
+        which = request.POST.get("which") if request.method == "POST" else None
+        if which in forms:
+            form = type(forms[which])(request.POST, booking=booking, prefix=which)
+            forms[which] = form
+            if form.is_valid():
+                try:
+                    message = form.apply(booking)
+                except ApplicationError as exc:
+                    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                else:
+                    self.message_user(request, message, messages.SUCCESS)
+                    return redirect("admin:consultations_booking_change", booking.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("予約の変更：%(company)s %(start)s")
+            % {"company": booking.company.name, "start": format_jst(booking.start)},
+            "opts": self.model._meta,
+            "original": booking,
+            "booking": booking,
+            "start_jst": format_jst(booking.start),
+            "end_jst": format_jst(booking.end, "%H:%M"),
+            "forms": forms,
+            "has_errors": any(f.is_bound and f.errors for f in forms.values()),
+        }
+        return TemplateResponse(request, "admin/consultations/booking/desk.html", context)
+
     def statistics_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
-        today = timezone.localdate()
-        date_from = _parse_date(request.GET.get("date_from")) or today.replace(month=1, day=1) - dt.timedelta(days=365)
-        date_to = _parse_date(request.GET.get("date_to")) or today
-        stats = booking_statistics(date_from=date_from, date_to=date_to)
+        form = StatisticsRangeForm(request.GET or None)
+        stats = []
+        if form.is_valid():
+            date_from, date_to = form.range()
+            stats = booking_statistics(date_from=date_from, date_to=date_to)
         context = {
             **self.admin_site.each_context(request),
             "title": _("相談の統計"),
-            "date_from": date_from,
-            "date_to": date_to,
+            "form": form,
             "stats": stats,
             "opts": self.model._meta,
         }
-        return TemplateResponse(request, "consultations/admin/statistics.html", context)
-
-
-def _parse_date(value):
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+        return TemplateResponse(request, "consultations/admin/statistics.html", context, status=200)
 
 
 def bookings_csv(queryset) -> HttpResponse:
@@ -237,9 +271,7 @@ def bookings_csv(queryset) -> HttpResponse:
             b.advisor.name,
             b.get_status_display(),
             b.company.name,
-            b.company.get_industry_display(),
-            b.company.get_revenue_band_display(),
-            b.company.get_employee_band_display(),
+            *[str(label) for label in b.snapshot_labels()],
             "、".join(b.topic_labels()),
             b.get_mode_display(),
             b.sitting_in.name if b.sitting_in else "",
@@ -248,34 +280,3 @@ def bookings_csv(queryset) -> HttpResponse:
         for b in queryset.select_related("window", "advisor", "company", "sitting_in").order_by("start")
     )
     return csv_response(filename="consultations.csv", header=[label for _, label in CSV_COLUMNS], rows=rows)
-
-
-def booking_statistics(*, date_from: dt.date, date_to: dt.date) -> list[dict]:
-    """Held or planned consultations (not cancelled) by category, industry, revenue and employee band."""
-    start = dt.datetime.combine(date_from, dt.time(0), tzinfo=JST)
-    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(0), tzinfo=JST)
-    rows = list(
-        Booking.objects.filter(start__gte=start, start__lt=end)
-        .exclude(status=BookingStatus.CANCELLED)
-        .values_list("topics", "company__industry", "company__revenue_band", "company__employee_band")
-    )
-    by_topic = Counter(t for topics, *_ in rows for t in topics)
-    dims = [
-        (_("相談分野別（複数選択あり）"), Topic.choices, by_topic, _("件")),
-        (_("業種別"), Industry.choices, Counter(r[1] for r in rows), _("件")),
-        (_("売上高別"), RevenueBand.choices, Counter(r[2] for r in rows), _("件")),
-        (_("従業員数別"), EmployeeBand.choices, Counter(r[3] for r in rows), _("件")),
-    ]
-    total = len(rows)
-    result = []
-    for title, choices, counter, unit in dims:
-        items = [(str(label), counter.get(value, 0)) for value, label in choices]
-        result.append(
-            {
-                "title": title,
-                "chart": bar_chart_svg(items, title=str(title), unit=str(unit)),
-                "rows": [(label, n, round(100 * n / total, 1) if total else 0) for label, n in items],
-                "total": total,
-            }
-        )
-    return result

@@ -1,10 +1,13 @@
+import datetime as dt
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SupportInstitution
 from core.forms import InputChecksMixin
+from core.jst import JST, format_jst, jst_today, to_jst
 
-from .models import MeetingTool, Topic
+from .models import Advisor, BookingStatus, ConsultationWindow, MeetingTool, Mode, Topic
 
 
 class AdvisorChoiceField(forms.TypedChoiceField):
@@ -66,6 +69,16 @@ class IntakeForm(InputChecksMixin, forms.Form):
         help_text=_("商工会議所や金融機関の担当者が同席する場合に選んでください。"),
     )
 
+    share_selfcheck = forms.BooleanField(
+        label=_("セルフチェックの結果を担当専門家に共有する"),
+        required=False,
+        initial=False,
+        help_text=_(
+            "担当の専門家が、相談の30日後まで全年度の結果（CO2排出量・推移・中小企業版SBTの確認）を見られます。"
+            "「セルフチェックの共有」からいつでも取り消せます。"
+        ),
+    )
+
     def __init__(self, *args, advisors=(), accepted_advisor_ids=(), modes=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["advisor"].choices = [("", _("指名しない（窓口におまかせ）"))] + [
@@ -78,3 +91,115 @@ class IntakeForm(InputChecksMixin, forms.Form):
         elif "online" not in modes:
             tools = [c for c in tools if c[0] == MeetingTool.IN_PERSON]
         self.fields["meeting_tool"].choices = tools
+
+
+# --- the desk (admin) ---------------------------------------------------------------------------------------------
+
+
+class DeskStatusForm(forms.Form):
+    """Move a booking along the status workflow; confirming may set the meeting URL the confirmation mail gives."""
+
+    status = forms.ChoiceField(label=_("新しい状態"))
+    meeting_url = forms.URLField(
+        label=_("会議URL"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("確定するときに入力すると、確定のお知らせメールに載せます。"),
+    )
+
+    def __init__(self, *args, booking, **kwargs):
+        from .services import booking_next_statuses
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [(s, BookingStatus(s).label) for s in booking_next_statuses(booking)]
+        self.fields["meeting_url"].initial = booking.meeting_url
+        self.available = bool(self.fields["status"].choices)
+
+    def apply(self, booking) -> str:
+        from .services import booking_set_status
+
+        status = self.cleaned_data["status"]
+        url = self.cleaned_data["meeting_url"] if status == BookingStatus.CONFIRMED else None
+        booking = booking_set_status(booking=booking, status=status, meeting_url=url)
+        return _("%(start)sの予約を「%(status)s」にしました。") % {
+            "start": format_jst(booking.start),
+            "status": booking.get_status_display(),
+        }
+
+
+class DeskMoveForm(forms.Form):
+    """Another window, advisor or time (Japan time) for an open booking."""
+
+    window = forms.ModelChoiceField(label=_("窓口"), queryset=ConsultationWindow.objects.all(), empty_label=None)
+    advisor = forms.ModelChoiceField(
+        label=_("専門家"), queryset=Advisor.objects.filter(is_active=True), empty_label=None
+    )
+    date = forms.DateField(label=_("日付"), widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(label=_("開始時刻（日本時間）"), widget=forms.TimeInput(attrs={"type": "time"}))
+
+    def __init__(self, *args, booking, **kwargs):
+        super().__init__(*args, **kwargs)
+        start = to_jst(booking.start)
+        self.initial.update(
+            {"window": booking.window_id, "advisor": booking.advisor_id, "date": start.date(), "time": start.time()}
+        )
+
+    def apply(self, booking) -> str:
+        from .services import booking_move
+
+        data = self.cleaned_data
+        start = dt.datetime.combine(data["date"], data["time"], tzinfo=JST)
+        booking = booking_move(booking=booking, window=data["window"], advisor=data["advisor"], start=start)
+        return _("予約を %(start)s（%(window)s・%(advisor)s）にしました。") % {
+            "start": format_jst(booking.start),
+            "window": booking.window.name,
+            "advisor": booking.advisor.name,
+        }
+
+
+class DeskMeetingForm(forms.Form):
+    mode = forms.ChoiceField(label=_("相談方法"), choices=Mode.choices)
+    meeting_tool = forms.ChoiceField(label=_("会議ツール"), choices=MeetingTool.choices)
+    meeting_url = forms.URLField(label=_("会議URL"), required=False, assume_scheme="https")
+
+    def __init__(self, *args, booking, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.update(
+            {"mode": booking.mode, "meeting_tool": booking.meeting_tool, "meeting_url": booking.meeting_url}
+        )
+
+    def apply(self, booking) -> str:
+        from .services import booking_set_meeting
+
+        booking = booking_set_meeting(booking=booking, **self.cleaned_data)
+        return _("%(start)sの予約の相談方法・会議URLを保存しました。") % {"start": format_jst(booking.start)}
+
+
+class StatisticsRangeForm(forms.Form):
+    """The statistics period: the last twelve months unless chosen; a reversed range is an error, not an empty page."""
+
+    date_from = forms.DateField(label=_("開始日"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("終了日"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, data=None, **kwargs):
+        today = jst_today()
+        default_from = (today - dt.timedelta(days=365)) + dt.timedelta(days=1)
+        self.defaults = {"date_from": default_from, "date_to": today}
+        if data is not None:
+            data = data.copy()
+            for name, value in self.defaults.items():
+                if not data.get(name):
+                    data[name] = value.isoformat()
+        else:
+            data = {name: value.isoformat() for name, value in self.defaults.items()}
+        super().__init__(data, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            self.add_error("date_to", _("終了日は開始日以降の日付にしてください（開始日と終了日が逆です）。"))
+        return cleaned
+
+    def range(self) -> tuple[dt.date, dt.date]:
+        return self.cleaned_data["date_from"], self.cleaned_data["date_to"]

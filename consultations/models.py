@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company, SupportInstitution
+from core.choices import EmployeeBand, Industry, RevenueBand
 from core.fields import HttpsURLField
 from core.jst import format_jst
 from core.models import BaseModel
@@ -212,6 +213,14 @@ class Booking(BaseModel):
     token = models.CharField(_("変更用トークン"), max_length=64, default=_new_token, editable=False)
     sequence = models.PositiveIntegerField(_("変更回数"), default=0)
     cancelled_at = models.DateTimeField(_("キャンセル日時"), null=True, blank=True)
+    # The company as it was when it booked: statistics count these, so a later profile edit rewrites no history.
+    company_industry = models.CharField(_("予約時の業種"), max_length=20, choices=Industry.choices, editable=False)
+    company_revenue_band = models.CharField(
+        _("予約時の売上高"), max_length=20, choices=RevenueBand.choices, editable=False
+    )
+    company_employee_band = models.CharField(
+        _("予約時の従業員数"), max_length=20, choices=EmployeeBand.choices, editable=False
+    )
 
     class Meta:
         verbose_name = _("相談予約")
@@ -230,9 +239,25 @@ class Booking(BaseModel):
     def __str__(self) -> str:
         return f"{self.company} {format_jst(self.start)}"
 
+    def save(self, *args, **kwargs) -> None:
+        if self._state.adding and not self.company_industry:
+            company = self.company
+            self.company_industry = company.industry
+            self.company_revenue_band = company.revenue_band
+            self.company_employee_band = company.employee_band
+        super().save(*args, **kwargs)
+
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    def snapshot_labels(self) -> list[str]:
+        """Industry, revenue band and employee band of the company when it booked."""
+        return [
+            self.get_company_industry_display(),
+            self.get_company_revenue_band_display(),
+            self.get_company_employee_band_display(),
+        ]
 
     def topic_labels(self) -> list[str]:
         labels = dict(Topic.choices)

@@ -13,7 +13,9 @@ from .models import Booking, BookingStatus, Mode
 
 SUBJECTS = {
     "created": "【CN相談】ご予約を受け付けました",
+    "confirmed": "【CN相談】ご予約が確定しました",
     "changed": "【CN相談】ご予約の日時を変更しました",
+    "updated": "【CN相談】ご予約の内容を変更しました",
     "cancelled": "【CN相談】ご予約をキャンセルしました",
     "reminder": "【CN相談】明日のご相談のお知らせ",
 }
@@ -66,7 +68,9 @@ def notify_booking(*, booking: Booking, kind: str) -> bool:
         cancelled = kind == "cancelled"
         suffix = {
             "created": "created",
+            "confirmed": "confirmed",
             "changed": f"changed:{booking.sequence}",
+            "updated": f"updated:{booking.sequence}",
             "cancelled": "cancelled",
             "reminder": f"reminder:{booking.start:%Y%m%dT%H%M}",
         }[kind]

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Company, SupportInstitution
 from core.errors import ApplicationError
-from core.jst import JST, jst_date
+from core.jst import JST, format_jst, jst_date
 from core.locking import LockTimeout, is_lock_timeout, lock_rows
 
 from .models import (
@@ -89,8 +89,24 @@ def window_slots(
     now: dt.datetime | None = None,
     exclude_booking_id: int | None = None,
 ) -> list[Slot]:
-    """Every bookable slot of a window between two dates with its free advisors, in five queries."""
+    """Every bookable slot of a window between two dates with its free advisors, fresh from the database.
+
+    Writes (booking, rescheduling) check against this; pages and the API read `selectors.window_slots`, the same
+    figures cached under the consultations version token."""
     earliest, latest = booking_bounds(now)
+    grid = slot_grid(window=window, date_from=date_from, date_to=date_to, exclude_booking_id=exclude_booking_id)
+    return [slot for slot in grid if earliest <= slot.start <= latest]
+
+
+def slot_grid(
+    *,
+    window: ConsultationWindow,
+    date_from: dt.date,
+    date_to: dt.date,
+    exclude_booking_id: int | None = None,
+) -> list[Slot]:
+    """Every slot of a window's opening rules between two dates (whatever the time now), in order, with its free
+    advisors, in five queries. It depends only on rows whose changes bump the consultations version token."""
     rules_by_day: dict[int, list[OpeningRule]] = defaultdict(list)
     for rule in OpeningRule.objects.filter(window=window):
         rules_by_day[rule.weekday].append(rule)
@@ -134,21 +150,21 @@ def window_slots(
                 step = dt.timedelta(minutes=rule.slot_minutes)
                 while start + step <= rule_end:
                     end = start + step
-                    if earliest <= start <= latest:
-                        free = [
-                            advisor_id
-                            for advisor_id, a_start, a_end in available.get(day.weekday(), [])
-                            if a_start <= start.time()
-                            and end.time() <= a_end
-                            and (end.time() != dt.time(0))
-                            and (advisor_id, day) not in days_off
-                            and not any(
-                                b_start < end and start < b_end for b_start, b_end in busy.get((advisor_id, day), ())
-                            )
-                        ]
-                        slots.append(Slot(start=start, end=end, free_advisor_ids=sorted(set(free))))
+                    free = [
+                        advisor_id
+                        for advisor_id, a_start, a_end in available.get(day.weekday(), [])
+                        if a_start <= start.time()
+                        and end.time() <= a_end
+                        and (end.time() != dt.time(0))
+                        and (advisor_id, day) not in days_off
+                        and not any(
+                            b_start < end and start < b_end for b_start, b_end in busy.get((advisor_id, day), ())
+                        )
+                    ]
+                    slots.append(Slot(start=start, end=end, free_advisor_ids=sorted(set(free))))
                     start = end
         day += dt.timedelta(days=1)
+    slots.sort(key=lambda slot: slot.start)
     return slots
 
 
@@ -427,29 +443,141 @@ def booking_reschedule(*, user, pk: int, token: str, start: dt.datetime, now: dt
     return booking
 
 
-def booking_set_status(*, booking: Booking, status: str) -> Booking:
-    """The desk's status workflow: requested → confirmed → done / cancelled / no-show."""
-    allowed = {
-        BookingStatus.REQUESTED: {BookingStatus.CONFIRMED, BookingStatus.CANCELLED},
-        BookingStatus.CONFIRMED: {BookingStatus.DONE, BookingStatus.CANCELLED, BookingStatus.NO_SHOW},
-    }
-    if status not in allowed.get(booking.status, set()):
-        raise ApplicationError(_("この状態には変更できません。"), field="status")
-    with transaction.atomic():
+# --- desk changes (called from the admin's actions and its desk view, never from save_model) ----------------------
+
+STATUS_TRANSITIONS: dict[str, set[str]] = {
+    BookingStatus.REQUESTED: {BookingStatus.CONFIRMED, BookingStatus.CANCELLED},
+    BookingStatus.CONFIRMED: {BookingStatus.DONE, BookingStatus.CANCELLED, BookingStatus.NO_SHOW},
+}
+
+
+def booking_next_statuses(booking: Booking) -> list[str]:
+    """The statuses the desk may move this booking to, in the order of BookingStatus."""
+    allowed = STATUS_TRANSITIONS.get(booking.status, set())
+    return [value for value in BookingStatus.values if value in allowed]
+
+
+def booking_set_status(
+    *, booking: Booking, status: str, meeting_url: str | None = None, now: dt.datetime | None = None
+) -> Booking:
+    """The desk's status workflow: requested → confirmed → done / no-show, cancelled from either open state.
+
+    Confirming (optionally with the meeting URL) mails a confirmation; cancelling stamps the time and mails the
+    cancellation; the outbox keys make each mail go once."""
+    with transaction.atomic(durable=True):
+        booking = Booking.objects.select_for_update().select_related("window", "advisor", "company").get(pk=booking.pk)
+        if status not in STATUS_TRANSITIONS.get(booking.status, set()):
+            raise ApplicationError(
+                _("「%(current)s」の予約は「%(target)s」にできません。")
+                % {"current": booking.get_status_display(), "target": BookingStatus(status).label},
+                field="status",
+            )
+        current = now or timezone.now()
+        if status in (BookingStatus.DONE, BookingStatus.NO_SHOW) and booking.start > current:
+            raise ApplicationError(_("開始前の予約は実施済み・無断欠席にできません。"), field="status")
         booking.status = status
         fields = ["status", "updated_at"]
+        kind = None
         if status in (BookingStatus.CONFIRMED, BookingStatus.CANCELLED):
             # The calendar entry changes (TENTATIVE → CONFIRMED, or CANCELLED): a higher SEQUENCE replaces it.
             booking.sequence += 1
             fields.append("sequence")
-        if status == BookingStatus.CANCELLED:
-            booking.cancelled_at = timezone.now()
+        if status == BookingStatus.CONFIRMED:
+            if meeting_url is not None and meeting_url != booking.meeting_url:
+                booking.meeting_url = meeting_url
+                fields.append("meeting_url")
+            kind = "confirmed"
+        elif status == BookingStatus.CANCELLED:
+            booking.cancelled_at = current
             fields.append("cancelled_at")
+            kind = "cancelled"
         booking.save(update_fields=fields)
-        if status == BookingStatus.CANCELLED:
+        if kind:
             from .notifications import notify_booking
 
-            notify_booking(booking=booking, kind="cancelled")
+            notify_booking(booking=booking, kind=kind)
+    return booking
+
+
+def booking_set_meeting(*, booking: Booking, mode: str, meeting_tool: str, meeting_url: str) -> Booking:
+    """How an open booking is held (online or in person, the tool, the meeting URL); the SME hears of a change."""
+    with transaction.atomic(durable=True):
+        booking = Booking.objects.select_for_update().select_related("window", "advisor", "company").get(pk=booking.pk)
+        if booking.status not in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED):
+            raise ApplicationError(_("終了・キャンセル済みの予約は変更できません。"), field=None)
+        if mode not in booking.window.modes:
+            raise ApplicationError(_("この窓口では選べない相談方法です。"), field="mode")
+        if meeting_tool not in MeetingTool.values:
+            raise ApplicationError(_("会議ツールを選んでください。"), field="meeting_tool")
+        if (mode == Mode.IN_PERSON) != (meeting_tool == MeetingTool.IN_PERSON):
+            raise ApplicationError(_("相談方法と会議ツールの組み合わせが正しくありません。"), field="meeting_tool")
+        if mode == Mode.IN_PERSON and meeting_url:
+            raise ApplicationError(_("来所の相談には会議URLは要りません。"), field="meeting_url")
+        changed = (booking.mode, booking.meeting_tool, booking.meeting_url) != (mode, meeting_tool, meeting_url)
+        if not changed:
+            return booking
+        booking.mode, booking.meeting_tool, booking.meeting_url = mode, meeting_tool, meeting_url
+        booking.sequence += 1
+        booking.save(update_fields=["mode", "meeting_tool", "meeting_url", "sequence", "updated_at"])
+        from .notifications import notify_booking
+
+        notify_booking(booking=booking, kind="updated")
+    return booking
+
+
+def booking_move(
+    *,
+    booking: Booking,
+    window: ConsultationWindow,
+    advisor: Advisor,
+    start: dt.datetime,
+    now: dt.datetime | None = None,
+) -> Booking:
+    """The desk moves an open booking to another window, advisor or time (same length), if that advisor is free.
+
+    The desk may go outside the published slots (it arranges the time with the SME), but never double-books an
+    advisor: the advisor row is locked, overlapping active bookings are looked for, and the database constraint
+    behind it turns a race into the same error."""
+    current = now or timezone.now()
+    try:
+        with transaction.atomic(durable=True):
+            # The advisor becomes scarcer; the booking row serialises desk and SME changes of this booking.
+            lock_rows([(Advisor, [advisor.pk]), (Booking, [booking.pk])])
+            booking = Booking.objects.get(pk=booking.pk)
+            if booking.status not in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED):
+                raise ApplicationError(_("終了・キャンセル済みの予約は変更できません。"), field=None)
+            if booking.mode not in window.modes:
+                raise ApplicationError(_("この窓口では、この予約の相談方法を受け付けていません。"), field="window")
+            advisor = Advisor.objects.get(pk=advisor.pk)
+            if not advisor.is_active or not advisor.windows.filter(pk=window.pk).exists():
+                raise ApplicationError(_("この専門家はこの窓口を担当していません。"), field="advisor")
+            if start <= current:
+                raise ApplicationError(_("過去の日時には移せません。"), field="start")
+            end = start + (booking.end - booking.start)
+            moved_in_time = start != booking.start
+            if (window.pk, advisor.pk, start) == (booking.window_id, booking.advisor_id, booking.start):
+                return booking
+            clash = (
+                Booking.objects.filter(advisor=advisor, status__in=ACTIVE_STATUSES, start__lt=end, end__gt=start)
+                .exclude(pk=booking.pk)
+                .first()
+            )
+            if clash is not None:
+                raise ApplicationError(
+                    _("%(advisor)sさんは%(start)sから別の相談（予約番号%(pk)s）が入っています。")
+                    % {"advisor": advisor.name, "start": format_jst(clash.start), "pk": clash.pk},
+                    field="advisor",
+                )
+            if AdvisorDayOff.objects.filter(advisor=advisor, date=start.astimezone(JST).date()).exists():
+                raise ApplicationError(_("この専門家はその日お休みです。"), field="advisor")
+            booking.window, booking.advisor, booking.start, booking.end = window, advisor, start, end
+            booking.sequence += 1
+            booking.save(update_fields=["window", "advisor", "start", "end", "sequence", "updated_at"])
+            from .notifications import notify_booking
+
+            notify_booking(booking=booking, kind="changed" if moved_in_time else "updated")
+    except IntegrityError:
+        raise ApplicationError(_("この専門家はその時間に別の相談が入っています。"), field="advisor") from None
     return booking
 
 
@@ -470,3 +598,22 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
         if notify_booking(booking=booking, kind="reminder"):
             sent += 1
     return sent
+
+
+def bookings_forget_company(*, company: Company, now: dt.datetime | None = None) -> None:
+    """A closing company's bookings still to come are cancelled (the hour is freed, the desk and advisor told);
+    what it wrote in every booking is blanked, while the topics stay for anonymous statistics."""
+    now = now or timezone.now()
+    upcoming = Booking.objects.filter(
+        company=company, status__in=[BookingStatus.REQUESTED, BookingStatus.CONFIRMED], start__gt=now
+    ).select_related("advisor", "window", "company", "created_by")
+    for booking in upcoming:
+        booking_set_status(booking=booking, status=BookingStatus.CANCELLED)
+    Booking.objects.filter(company=company).update(
+        question="", customer_request="", meeting_url="", private_record="", updated_at=timezone.now()
+    )
+
+
+def on_account_closing(sender, *, user, company, **kwargs) -> None:
+    if company is not None:
+        bookings_forget_company(company=company)

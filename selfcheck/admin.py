@@ -11,13 +11,13 @@ from core.errors import ApplicationError
 
 from . import selectors, services
 from .forms import FactorSetVersionForm
-from .models import Factor, FactorSet, ReportDownload, SelfcheckSettings, Sheet, SheetShare
+from .models import Factor, FactorSet, SelfcheckSettings, Sheet
 
 
 class FactorInline(admin.TabularInline):
     model = Factor
     extra = 0
-    fields = ["source", "t_per_unit", "unit", "scope", "source_text", "publication", "note"]
+    fields = ["source", "t_per_unit", "unit", "scope", "gj_per_unit", "kg_per_m3", "source_text", "publication", "note"]
 
     def has_add_permission(self, request, obj=None):
         return super().has_add_permission(request, obj) and not (obj and selectors.factor_set_in_use(obj))
@@ -127,27 +127,3 @@ class SheetAdmin(admin.ModelAdmin):
         "pdf_error",
         "pdf_rendered_at",
     ]
-
-
-@admin.register(SheetShare)
-class SheetShareAdmin(admin.ModelAdmin):
-    list_display = ["sheet", "institution", "created_at", "revoked_at"]
-    list_select_related = ["sheet__company", "institution"]
-    list_filter = ["institution"]
-
-
-@admin.register(ReportDownload)
-class ReportDownloadAdmin(admin.ModelAdmin):
-    list_display = ["downloaded_at", "user", "institution", "sheet"]
-    list_select_related = ["user", "institution", "sheet__company"]
-    list_filter = ["institution"]
-    date_hierarchy = "downloaded_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

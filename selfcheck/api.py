@@ -1,15 +1,16 @@
 """Public JSON API of the self-check: the CO2 estimate and the SBT-for-SMEs check."""
 
+import json
 from decimal import Decimal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field, StrictBool
 
 from core.errors import ApplicationError
 
-from . import selectors
-from .calculator import SbtInput, calculate_co2, check_sbt_sme, market_factor_problem
+from . import selectors, services
+from .calculator import ConversionMissing, SbtInput, calculate_co2, check_sbt_sme, market_factor_problem
 from .forms import current_fiscal_year
 from .models import MAX_AMOUNT
 
@@ -34,6 +35,19 @@ class EstimateIn(Schema):
     heavy_oil_a_l: Decimal | None = Field(
         default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="A重油（L）"
     )
+    city_gas_m3: Decimal | None = Field(
+        default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="都市ガス（m³、請求書の単位。熱量が必要）"
+    )
+    city_gas_mj_per_m3: Decimal | None = Field(
+        default=None, gt=0, le=1000, allow_inf_nan=False, description="都市ガスの熱量（MJ/m³、検針票・請求書に記載）"
+    )
+    lpg_m3: Decimal | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_AMOUNT,
+        allow_inf_nan=False,
+        description="LPG（m³、請求書の単位。係数セットにm³→kg換算値があるときだけ計算）",
+    )
     heat_gj: Decimal | None = Field(
         default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="購入した熱（GJ）"
     )
@@ -55,6 +69,7 @@ class EstimateIn(Schema):
 
 class SourceOut(Schema):
     source: str
+    entry: str = Field(description="入力項目（city_gas_m3 など、入力した単位）")
     label: str
     amount: float
     unit: str
@@ -120,15 +135,34 @@ class SbtOut(Schema):
     assets_limit_yen: int
 
 
+def json_response(data: dict) -> HttpResponse:
+    """Our own output, already in the declared schema's shape (a test validates it against the schema), rendered
+    without validating it again: that validation cost more than the calculation."""
+    return HttpResponse(json.dumps(data, ensure_ascii=False), content_type="application/json; charset=utf-8")
+
+
 @router.post("/estimate", response=EstimateOut, summary="年間のエネルギー使用量からCO2排出量を計算する")
-def estimate(request: HttpRequest, payload: EstimateIn) -> dict:
+def estimate(request: HttpRequest, payload: EstimateIn) -> HttpResponse:
     fiscal_year = payload.fiscal_year if payload.fiscal_year is not None else current_fiscal_year()
-    factor_set = selectors.factor_set_for(fiscal_year=fiscal_year)
+    factor_set, factors = selectors.factors_cached(fiscal_year=fiscal_year)
     market = payload.market_electricity_kg_per_kwh
     if market is not None and (problem := market_factor_problem(market)):
         raise ApplicationError(problem, field="market_electricity_kg_per_kwh")
-    amounts = payload.model_dump(exclude={"fiscal_year", "market_electricity_kg_per_kwh"})
-    result = calculate_co2(amounts, selectors.factor_data(factor_set), market_electricity_kg_per_kwh=market)
+    amounts = payload.model_dump(exclude={"fiscal_year", "market_electricity_kg_per_kwh", "city_gas_mj_per_m3"})
+    services.check_one_unit_per_source(amounts, {})
+    try:
+        result = calculate_co2(
+            amounts, factors, market_electricity_kg_per_kwh=market, city_gas_mj_per_m3=payload.city_gas_mj_per_m3
+        )
+    except ConversionMissing as error:
+        field = (
+            "city_gas_mj_per_m3" if error.entry == "city_gas_m3" and payload.city_gas_mj_per_m3 is None else error.entry
+        )
+        raise ApplicationError(error.message, field=field) from error
+    return json_response(estimate_data(result, factor_set))
+
+
+def estimate_data(result, factor_set) -> dict:
     return {
         "scope1_t": _float(result.scope1_t),
         "scope2_t": _float(result.scope2_t),
@@ -140,6 +174,7 @@ def estimate(request: HttpRequest, payload: EstimateIn) -> dict:
         "by_source": [
             {
                 "source": row.source,
+                "entry": row.entry,
                 "label": row.label,
                 "amount": float(row.amount),
                 "unit": row.unit,
@@ -165,7 +200,7 @@ def _float(value: Decimal | None) -> float | None:
 
 @router.post("/sbt-sme", response=SbtOut, summary="中小企業版SBTの要件を満たすか判定する")
 def sbt_sme(request: HttpRequest, payload: SbtIn) -> dict:
-    result = check_sbt_sme(SbtInput(**payload.model_dump()), jpy_per_eur=selectors.jpy_per_eur())
+    result = check_sbt_sme(SbtInput(**payload.model_dump()), jpy_per_eur=selectors.jpy_per_eur_cached())
     return {
         "eligible": result.eligible,
         "mandatory_passed": result.mandatory_passed,

@@ -1,6 +1,7 @@
-from collections import Counter, defaultdict
+from collections import Counter
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -10,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from core.charts import bar_chart_svg
 from core.csvexport import csv_response
 from core.errors import ApplicationError
-from core.jst import format_jst
+from core.jst import format_jst, format_jst_date
 
-from . import services
+from . import selectors, services
 from .models import Audience, CoHost, Material, Registration, RegistrationStatus, Seminar, SeminarFormat, Session
 
 
@@ -49,15 +50,15 @@ def export_attendees_csv(modeladmin, request: HttpRequest, queryset) -> HttpResp
         Registration.objects.filter(seminar__in=queryset)
         .exclude(status=RegistrationStatus.CANCELLED)
         .select_related("seminar", "user")
-        .order_by("seminar__starts_at", "status", "created_at")
+        .order_by("seminar__held_on", "seminar__starts_at", "status", "created_at")
     )
     return csv_response(
         filename="seminar-attendees.csv",
         header=["セミナー", "開催日", "氏名", "メールアドレス", "所属", "状態", "出席", "申込日時"],
         rows=(
             [
-                r.seminar.title,
-                format_jst(r.seminar.starts_at),
+                r.seminar.display_title,
+                format_jst(r.seminar.starts_at) if r.seminar.starts_at else format_jst_date(r.seminar.held_on),
                 r.user.get_full_name(),
                 r.user.email,
                 r.organisation,
@@ -92,6 +93,7 @@ announce_materials.short_description = _("資料公開のお知らせメール�
 class SeminarAdmin(admin.ModelAdmin):
     list_display = [
         "title",
+        "held_on",
         "starts_at",
         "format",
         "prefecture",
@@ -99,6 +101,7 @@ class SeminarAdmin(admin.ModelAdmin):
         "registered",
         "waitlisted",
         "final_headcount",
+        "headcount_unit",
     ]
     list_filter = [
         "format",
@@ -110,16 +113,27 @@ class SeminarAdmin(admin.ModelAdmin):
         "is_published",
     ]
     search_fields = ["title", "summary", "cohosts__name", "sessions__title"]
-    date_hierarchy = "starts_at"
+    date_hierarchy = "held_on"
     list_editable = ["final_headcount"]
     inlines = [SessionInline, CoHostInline, MaterialInline, RegistrationInline]
     actions = [export_attendees_csv, announce_materials]
     fieldsets = (
-        (None, {"fields": ("title", "summary", "format", "starts_at", "ends_at", "is_published")}),
+        (None, {"fields": ("title", "summary", "format", "held_on", "starts_at", "ends_at", "is_published")}),
         (_("会場・配信"), {"fields": ("venue", "prefecture", "streaming_url")}),
-        (_("対象"), {"fields": ("for_sme", "for_institution", "for_financial", "for_consultant")}),
+        (_("対象"), {"fields": ("for_sme", "for_institution", "for_financial", "for_consultant", "audience_note")}),
         (_("申込"), {"fields": ("accepts_registration", "capacity", "registration_close_hours")}),
-        (_("実績"), {"fields": ("final_headcount", "headcount_note", "materials_announced_at")}),
+        (
+            _("実績"),
+            {
+                "fields": (
+                    "final_headcount",
+                    "headcount_unit",
+                    "headcount_at_least",
+                    "headcount_note",
+                    "materials_announced_at",
+                )
+            },
+        ),
     )
     readonly_fields = ["materials_announced_at"]
 
@@ -148,47 +162,35 @@ class SeminarAdmin(admin.ModelAdmin):
 
     def summary_view(self, request: HttpRequest) -> TemplateResponse:
         """Seminars and attendees per month, format and audience: the figures SMRJ reports."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         year = request.GET.get("year", "")
         seminars = Seminar.objects.annotate(
             n_registered=Count("registrations", filter=Q(registrations__status=RegistrationStatus.REGISTERED))
         )
         if year.isdigit():
-            seminars = seminars.filter(starts_at__year=int(year))
-        by_month: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        by_format: Counter = Counter()
-        by_format_people: Counter = Counter()
-        by_audience: Counter = Counter()
-        total_people = 0
-        for s in seminars:
-            people = s.final_headcount if s.final_headcount is not None else s.n_registered
-            month = format_jst(s.starts_at, "%Y-%m")
-            by_month[month][0] += 1
-            by_month[month][1] += people
-            by_format[s.format] += 1
-            by_format_people[s.format] += people
-            for audience in s.audiences:
-                by_audience[audience] += 1
-            total_people += people
-        months = sorted(by_month.items())
-        format_rows = [
-            (str(SeminarFormat(f).label), by_format[f], by_format_people[f]) for f in SeminarFormat if by_format[f]
-        ]
+            seminars = seminars.filter(held_on__year=int(year))
+        seminars = list(seminars.prefetch_related("cohosts"))
+        by_month = sorted(selectors.attendance_by(seminars, lambda s: s.held_on.strftime("%Y-%m")).items())
+        by_format = selectors.attendance_by(seminars, lambda s: s.format)
+        total = selectors.attendance_by(seminars, lambda s: "all").get("all", selectors.Attendance())
+        by_audience: Counter = Counter(a for s in seminars for a in s.audiences)
+        format_rows = [(str(SeminarFormat(f).label), by_format[f]) for f in SeminarFormat if f in by_format]
         audience_rows = [(str(Audience(a).label), by_audience[a]) for a in Audience if by_audience[a]]
         context = {
             **self.admin_site.each_context(request),
             "title": _("セミナー実績の集計"),
             "year": year,
-            "years": sorted({d.year for d in Seminar.objects.dates("starts_at", "year")}, reverse=True),
-            "months": [(m, v[0], v[1]) for m, v in months],
+            "years": sorted({d.year for d in Seminar.objects.dates("held_on", "year")}, reverse=True),
+            "months": by_month,
             "format_rows": format_rows,
             "audience_rows": audience_rows,
-            "total_seminars": sum(v[0] for _, v in months),
-            "total_people": total_people,
+            "total": total,
             "month_chart": bar_chart_svg(
-                [(m, v[1]) for m, v in months], title=str(_("月別の参加者数")), unit="名", colour="#1a5fb4"
+                [(m, a.people) for m, a in by_month], title=str(_("月別の参加者数（人）")), unit="名", colour="#1a5fb4"
             ),
             "format_chart": bar_chart_svg(
-                [(r[0], r[1]) for r in format_rows], title=str(_("形式別の開催数")), unit="回"
+                [(label, a.seminars) for label, a in format_rows], title=str(_("形式別の開催数")), unit="回"
             ),
             "audience_chart": bar_chart_svg(audience_rows, title=str(_("対象別の開催数")), unit="回"),
         }

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -17,15 +17,17 @@ class SeminarOut(Schema):
     id: int
     title: str
     format: str
-    starts_at: datetime
-    ends_at: datetime
+    held_on: date
+    starts_at: datetime | None
+    ends_at: datetime | None
     venue: str
     prefecture: str
     audiences: list[str]
     cohosts: list[str]
     capacity: int | None
     seats_left: int | None
-    registration_closes_at: datetime
+    registration_closes_at: datetime | None
+    headcount: str
     url: str
 
 
@@ -48,17 +50,19 @@ def list_seminars(
     return [
         {
             "id": s.pk,
-            "title": s.title,
+            "title": s.display_title,
             "format": s.format,
-            "starts_at": to_jst(s.starts_at),
-            "ends_at": to_jst(s.ends_at),
+            "held_on": s.held_on,
+            "starts_at": to_jst(s.starts_at) if s.starts_at else None,
+            "ends_at": to_jst(s.ends_at) if s.ends_at else None,
             "venue": s.venue,
             "prefecture": s.prefecture,
             "audiences": [str(a) for a in s.audiences],
             "cohosts": [c.name for c in s.cohosts.all()],
             "capacity": s.capacity,
             "seats_left": selectors.seats_left(s),
-            "registration_closes_at": to_jst(s.registration_closes_at),
+            "registration_closes_at": to_jst(s.registration_closes_at) if s.registration_closes_at else None,
+            "headcount": s.headcount_text if s.is_past else "",
             "url": request.build_absolute_uri(reverse("seminars:detail", args=[s.pk])),
         }
         for s in seminars

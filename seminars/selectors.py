@@ -1,12 +1,17 @@
-from datetime import date
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from core.choices import prefectures_in
+from core.jst import jst_date
 
-from .models import CoHost, Registration, RegistrationStatus, Seminar, Session
+from .models import CoHost, HeadcountUnit, Registration, RegistrationStatus, Seminar, Session
+
+NAMESPACE = "seminars"  # version token of what the seminar list shows (seminars.apps wires the models)
 
 AUDIENCE_FIELDS = {
     "sme": "for_sme",
@@ -38,10 +43,16 @@ def seminar_list(
     )
     if upcoming is None:
         upcoming = not archive
+    # A seminar recorded by day only (no times) is past once its day in Japan is over.
+    today = jst_date(now)
     if upcoming:
-        seminars = seminars.filter(ends_at__gte=now).order_by("starts_at")
+        seminars = seminars.filter(Q(ends_at__gte=now) | Q(ends_at__isnull=True, held_on__gte=today)).order_by(
+            "held_on", "starts_at"
+        )
     else:
-        seminars = seminars.filter(ends_at__lt=now).order_by("-starts_at")
+        seminars = seminars.filter(Q(ends_at__lt=now) | Q(ends_at__isnull=True, held_on__lt=today)).order_by(
+            "-held_on", "-starts_at"
+        )
     if q:
         # icontains is a substring match, so 省エネ is found inside 省エネルギー or 省エネ診断.
         seminars = seminars.filter(
@@ -61,8 +72,14 @@ def seminar_list(
     elif region:
         seminars = seminars.filter(prefecture__in=prefectures_in(region))
     if month:
-        seminars = seminars.filter(starts_at__year=month.year, starts_at__month=month.month)
+        seminars = seminars.filter(held_on__year=month.year, held_on__month=month.month)
     return seminars
+
+
+def seminar_list_changes_at(*, now: datetime | None = None) -> datetime | None:
+    """When the lists next change with time alone: the next published seminar to end moves to the archive."""
+    now = now or timezone.now()
+    return Seminar.objects.filter(is_published=True, ends_at__gte=now).aggregate(at=Min("ends_at"))["at"]
 
 
 def seminar_detail(*, pk: int) -> Seminar:
@@ -87,7 +104,7 @@ def registrations_of_user(*, user: User) -> QuerySet[Registration]:
         Registration.objects.filter(user=user)
         .exclude(status=RegistrationStatus.CANCELLED)
         .select_related("seminar")
-        .order_by("seminar__starts_at")
+        .order_by("seminar__held_on", "seminar__starts_at")
     )
 
 
@@ -95,3 +112,44 @@ def seats_left(seminar: Seminar) -> int | None:
     if seminar.capacity is None:
         return None
     return max(seminar.capacity - seminar.registered_count, 0)
+
+
+@dataclass
+class Attendance:
+    """Attendance of some seminars, kept apart by unit: people add up; companies and sites do not add to them."""
+
+    seminars: int = 0
+    people: int = 0
+    people_at_least: bool = False  # some counts were recorded as "…以上"
+    companies: int = 0
+    other_notes: list[str] = field(default_factory=list)  # e.g. 「61支店」: recorded, but not a head-count
+    unrecorded: int = 0
+
+    @property
+    def people_text(self) -> str:
+        return f"{self.people:,}名" + ("以上" if self.people_at_least else "")
+
+    def add(self, seminar: Seminar, *, registered: int) -> None:
+        self.seminars += 1
+        if seminar.final_headcount is not None:
+            if seminar.headcount_unit == HeadcountUnit.PEOPLE:
+                self.people += seminar.final_headcount
+                self.people_at_least = self.people_at_least or seminar.headcount_at_least
+            elif seminar.headcount_unit == HeadcountUnit.COMPANIES:
+                self.companies += seminar.final_headcount
+            else:
+                self.other_notes.append(seminar.headcount_text)
+        elif seminar.accepts_registration:
+            self.people += registered
+        elif seminar.headcount_note:
+            self.other_notes.append(seminar.headcount_note)
+        else:
+            self.unrecorded += 1
+
+
+def attendance_by(seminars, key) -> dict:
+    """Attendance per key(seminar) (month, format, …); each seminar needs `n_registered` annotated."""
+    tally: dict = defaultdict(Attendance)
+    for seminar in seminars:
+        tally[key(seminar)].add(seminar, registered=seminar.n_registered)
+    return dict(tally)

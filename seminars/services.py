@@ -83,7 +83,7 @@ def registration_cancel(*, registration: Registration) -> Registration:
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         if registration.status == RegistrationStatus.CANCELLED:
             raise ApplicationError(_("この申込はすでにキャンセルされています。"))
-        if seminar.starts_at <= timezone.now():
+        if seminar.starts_at is None or seminar.starts_at <= timezone.now():
             raise ApplicationError(_("開始後のセミナーはキャンセルできません。"))
         freed_seat = registration.status == RegistrationStatus.REGISTERED
         registration.status = RegistrationStatus.CANCELLED
@@ -215,3 +215,20 @@ def _mail(registration: Registration, kind: str):
         body=render_to_string(f"seminars/email/{kind}.txt", context),
         attachments=attachments,
     )
+
+
+def registrations_forget_user(*, user: User) -> None:
+    """A closing account gives up its seats still to come (the waitlist moves up); past rows keep only the count."""
+    now = timezone.now()
+    upcoming = (
+        Registration.objects.filter(user=user, seminar__starts_at__gt=now)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .order_by("pk")
+    )
+    for registration in upcoming:
+        registration_cancel(registration=registration)
+    Registration.objects.filter(user=user).update(organisation="")
+
+
+def on_account_closing(sender, *, user: User, company, **kwargs) -> None:
+    registrations_forget_user(user=user)

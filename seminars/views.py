@@ -3,18 +3,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
 from core.ics import calendar_bytes
+from core.pagecache import anonymous_page
 
 from . import selectors, services
 from .forms import SeminarFilterForm
 from .models import Material, Registration, RegistrationStatus, Seminar
 
 
+@anonymous_page(namespaces=(selectors.NAMESPACE,))
 def index(request: HttpRequest) -> HttpResponse:
     form = SeminarFilterForm(request.GET or None)
     archive = request.GET.get("view") == "archive"
@@ -25,11 +26,13 @@ def index(request: HttpRequest) -> HttpResponse:
         seminar.seats_left = selectors.seats_left(seminar)
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
+    response = render(
         request,
         "seminars/index.html",
         {"form": form, "page": page, "archive": archive, "query": query.urlencode()},
     )
+    response.cache_until = selectors.seminar_list_changes_at()
+    return response
 
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -111,20 +114,19 @@ def token_leave(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def my(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
     registrations = list(selectors.registrations_of_user(user=request.user))
     return render(
         request,
         "seminars/my.html",
         {
-            "upcoming": [r for r in registrations if r.seminar.ends_at >= now],
-            "past": [r for r in registrations if r.seminar.ends_at < now][::-1],
+            "upcoming": [r for r in registrations if not r.seminar.is_past],
+            "past": [r for r in registrations if r.seminar.is_past][::-1],
         },
     )
 
 
 def ics(request: HttpRequest, pk: int) -> HttpResponse:
-    seminar = get_object_or_404(Seminar, pk=pk, is_published=True)
+    seminar = get_object_or_404(Seminar, pk=pk, is_published=True, starts_at__isnull=False)
     registration = selectors.registration_of(seminar=seminar, user=request.user)
     with_link = registration is not None and registration.status == RegistrationStatus.REGISTERED
     response = HttpResponse(services.seminar_ics(seminar, with_link=with_link), content_type="text/calendar")
@@ -133,7 +135,7 @@ def ics(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def feed(request: HttpRequest) -> HttpResponse:
-    seminars = selectors.seminar_list(upcoming=True)[:200]
+    seminars = selectors.seminar_list(upcoming=True).filter(starts_at__isnull=False)[:200]
     body = calendar_bytes([services.calendar_event(s) for s in seminars], name=_("CN支援ポータル セミナー"))
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")
 

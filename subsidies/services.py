@@ -144,15 +144,16 @@ def round_notices_send(*, now: datetime | None = None) -> int:
 
 
 def action_plan_can_edit(*, user, plan: ActionPlan) -> bool:
-    if not user.is_authenticated:
+    """An institution's own staff edit its plan; SMRJ staff only with the catalogue permission (as in the admin)."""
+    if not user.is_authenticated or not user.is_active:
         return False
     if user.is_staff:
-        return True
+        return user.has_perm("subsidies.change_actionplan")
     return user.institution_id is not None and plan.institution_id == user.institution_id
 
 
 def action_plan_update(*, user, plan: ActionPlan, data: dict) -> ActionPlan:
-    """Save an institution's plan; only its own staff (or SMRJ staff) may."""
+    """Save an institution's plan; only its own staff (or SMRJ catalogue editors) may."""
     if not action_plan_can_edit(user=user, plan=plan):
         raise ApplicationError(_("この支援機関のアクションプランは編集できません。"), code="forbidden")
     for name, value in data.items():
@@ -297,3 +298,15 @@ def jgrants_import(*, items: list[dict], today=None) -> tuple[int, int]:
                     defaults={"name": _("Jグランツ掲載の公募"), "acceptance_end_datetime": end},
                 )
     return created, updated
+
+
+# Closing an account -----------------------------------------------------------------------------------------
+
+
+def follows_forget_user(*, user) -> int:
+    """A closed account follows nothing and gets no notices."""
+    return Follow.objects.filter(user=user).delete()[0]
+
+
+def on_account_closing(sender, *, user, company, **kwargs) -> None:
+    follows_forget_user(user=user)

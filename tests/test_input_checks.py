@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.models import Company
-from core.mail import one_line, outbox_enqueue
+from core.mail import outbox_enqueue
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,6 @@ def test_a_mail_subject_stays_on_one_line_whatever_a_name_holds(mailoutbox):
         key="t:1", to=["a@example.jp"], subject="【CN相談】 #1 テスト\r\nBcc: x@example.jp\x00", body="本文"
     )
     assert row.subject == "【CN相談】 #1 テスト Bcc: x@example.jp"
-    assert one_line("a\u2028b\tc") == "a b c"
 
 
 def test_twelve_monthly_values_of_ten_to_the_twelve_are_refused_next_to_the_field_not_a_500(client, sme_user):

@@ -11,7 +11,6 @@ from consultations.models import Booking, BookingStatus
 from consultations.services import booking_create
 from consultations.tests.conftest import at, intake, make_advisor
 from core.choices import Industry
-from core.models import MailOutbox
 
 pytestmark = pytest.mark.django_db
 
@@ -45,30 +44,6 @@ def test_desk_filters_bookings_by_category_and_industry(desk_client, bookings):
     html = desk_client.get("/admin/consultations/booking/?topic=pr").content.decode()
     assert f"/admin/consultations/booking/{a.pk}/change/" in html
     assert f"/admin/consultations/booking/{b.pk}/change/" not in html
-
-
-def test_desk_sets_meeting_url_private_record_and_advisor(desk_client, bookings):
-    a, _b = bookings
-    other = make_advisor(name="C", email="c@example.jp")
-    url = f"/admin/consultations/booking/{a.pk}/change/"
-    response = desk_client.post(
-        url,
-        {
-            "window": a.window_id,
-            "advisor": other.pk,
-            "mode": "online",
-            "meeting_tool": "zoom",
-            "status": "requested",
-            "meeting_url": "https://zoom.example.jp/j/123",
-            "sitting_in": "",
-            "private_record": "省エネ診断を案内した",
-        },
-    )
-    assert response.status_code == 302, response.content.decode()[:2000]
-    a.refresh_from_db()
-    assert a.meeting_url == "https://zoom.example.jp/j/123" and a.private_record and a.advisor == other
-    mail = MailOutbox.objects.get(key=f"consultations.booking:{a.pk}:changed:1")
-    assert "https://zoom.example.jp/j/123" in mail.body and "C" in mail.body
 
 
 def test_private_record_never_reaches_the_sme(frozen, advisor, client):

@@ -66,9 +66,17 @@ def test_sme_user_cannot_edit_or_create_plans(sme_client):
 
 
 @pytest.mark.django_db
-def test_smrj_staff_may_edit_any_plan(client, staff_user):
+def test_smrj_catalogue_editors_may_edit_any_plan(client, staff_user):
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import CATALOGUE_EDITOR
+    from accounts.services import staff_groups_sync
+
+    staff_groups_sync()
     plan = ActionPlan.objects.get(institution_name="名古屋商工会議所")
     client.force_login(staff_user)
+    assert client.post(reverse("subsidies:plan_edit", args=[plan.pk]), {"title": "職員が更新"}).status_code == 403
+    staff_user.groups.add(Group.objects.get(name=CATALOGUE_EDITOR))
     assert client.post(reverse("subsidies:plan_edit", args=[plan.pk]), {"title": "職員が更新"}).status_code == 302
     plan.refresh_from_db()
     assert plan.title == "職員が更新"
@@ -112,3 +120,17 @@ def test_admin_change_pages_render_codes_as_checkboxes(client, django_user_model
     assert 'name="target_area_search" value="aichi"' in body and "checked" in body
     plan = ActionPlan.objects.get(institution_name="名古屋商工会議所")
     assert client.get(f"/admin/subsidies/actionplan/{plan.pk}/change/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_chambers_plans_are_named_as_in_the_source_with_clean_titles_from_hokkaido_to_okinawa(client):
+    body = client.get(reverse("subsidies:plans")).content.decode()
+    assert ActionPlan.objects.filter(kind="chamber", plan_type="environment").count() == 15
+    assert body.count("環境アクションプラン</span>") == 15
+    assert "「「" not in body and "」」" not in body
+    assert "<strong>ともに取り組む「身の丈エコ」</strong>" in body
+    order = ["秋田商工会議所", "東京商工会議所", "大和商工会議所", "名古屋商工会議所", "京都商工会議所"]
+    order += ["明石商工会議所", "備前商工会議所", "広島商工会議所", "山陽商工会議所", "高松商工会議所"]
+    order += ["高知商工会議所", "津久見商工会議所"]
+    positions = [body.index(f"<h3>{name}</h3>") for name in order]
+    assert positions == sorted(positions)
