@@ -154,6 +154,9 @@ def sheet_save_step1(*, sheet: Sheet, data: dict) -> Sheet:
             if summary.annualised:
                 annualised.append(code)
             monthly[code] = {str(m): str(v) for m, v in months.items()}
+        if annual is not None and annual > MAX_AMOUNT:
+            # Twelve plausible months can still sum (or annualise) past what a year's amount may be.
+            raise ApplicationError(_("12か月の合計が大きすぎます。単位を確認してください。"), field=code)
         amounts[code] = annual
     check_one_unit_per_source(amounts, monthly)
     heat_value = validate_amount(data.get("city_gas_mj_per_m3"), field="city_gas_mj_per_m3")

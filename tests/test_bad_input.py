@@ -5,6 +5,7 @@ A page answers with a message (status below 500); the API answers in JSON, a 400
 that was refused is stored (the database is scanned for the characters and the years afterwards).
 """
 
+import datetime as dt
 import re
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urljoin, urlsplit
@@ -15,7 +16,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from accounts.tests.factories import InstitutionUserFactory, SmeUserFactory
+from accounts.tests.factories import InstitutionUserFactory, SmeUserFactory, StaffUserFactory
 from consultations.services import booking_create
 from consultations.tests.conftest import NOW, at, intake, make_advisor
 
@@ -33,7 +34,17 @@ SHORT = ["\x00", "0001-01-01T00:00:00+09:00", "9" * 40]
 # Parameters that views read from the query string outside their GET forms.
 QUERY_NAMES = ["q", "start", "mode", "page", "view", "next", "date_from", "date_to", "year", "region", "activity"]
 # Pages that need a query string to show their form.
-BASE_QUERY = {"book": "?mode=online&start=2026-04-23T11%3A00%3A00%2B09%3A00"}
+BASE_QUERY = {
+    "book": {"mode": "online", "start": "2026-04-23T11:00:00+09:00"},
+    "list_slots": {"window": "hq", "date_from": "2026-04-23", "date_to": "2026-04-30"},
+}
+# Pages the sweep must reach (a 200 for one of the users), or it would pass by testing only redirects.
+MUST_REACH = {
+    "api/v1/consultations/slots", "api/v1/seminars", "api/v1/subsidies", "consultations/w/<slug:code>/book/",
+    "consultations/bookings/<int:pk>/reschedule/<str:token>/", "selfcheck/sheets/<int:pk>/step1/", "me/company/",
+    "subsidies/", "subsidies/plans/", "subsidies/plans/<int:pk>/edit/", "dispatch/cases/<int:pk>/", "sharing/",
+    "sharing/d/<str:token>/", "advisor/", "advisor/bookings/<int:pk>/", "seminars/<int:pk>/",
+}  # fmt: skip
 BIG_BODY = b"x=" + b"a" * (10 * 1024 * 1024)
 
 
@@ -118,49 +129,84 @@ def frozen():
         yield traveller
 
 
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+
+
 @pytest.fixture
 def world(frozen):
-    """One of everything, so that the URLs with a primary key or a token reach a real object."""
-    from selfcheck.services import share_grant
+    """One of everything through the apps' own services, so that the URLs with a primary key or a token reach a
+    real object, and one user of each kind to see them."""
+    from accounts.tests.factories import UserFactory, enrol_second_factor
+    from advisors.models import AdvisorAccount
+    from dispatch import services as dispatch
+    from dispatch.models import Expert, Programme, Stage
     from selfcheck.tests.helpers import filled_sheet
-    from seminars.services import registration_create
+    from seminars.models import Material
+    from seminars.services import registration_create, token_for
     from seminars.tests.factories import SeminarFactory
+    from sharing import services as sharing
+    from sharing.models import ShareKind
     from subsidies.services import action_plan_create, follow_create
     from subsidies.tests.factories import MeasureFactory, RoundFactory
 
     sme = SmeUserFactory()
     staff = InstitutionUserFactory()
-    make_advisor()
+    advisor = make_advisor()
+    advisor_user = UserFactory(email="advisor@example.jp")
+    enrol_second_factor(advisor_user)
+    account = AdvisorAccount.objects.create(advisor=advisor, user=advisor_user)
+    expert_user = UserFactory(email="expert@example.jp")
+    expert = Expert.objects.create(user=expert_user, name="派遣 太郎", qualifications="エネルギー管理士")
     booking = booking_create(user=sme, start=at(2026, 4, 23, 10), **intake())
     sheet = filled_sheet(sme.company)
-    share = share_grant(sheet=sheet, institution=staff.institution, user=sme)
+    share = sharing.share_grant(
+        company=sme.company, kind=ShareKind.INSTITUTION, user=sme, institution=staff.institution, fiscal_year=2026
+    )
+    customer = sharing.share_grant(
+        company=sme.company, kind=ShareKind.CUSTOMER, user=sme, recipient="取引先", fiscal_year=2026, days=30
+    )
     seminar = SeminarFactory()
     registration = registration_create(seminar_id=seminar.pk, user=sme)
+    material = Material.objects.create(seminar=seminar, title="資料", file="seminars/materials/sweep.pdf")
     measure = MeasureFactory()
     RoundFactory(measure=measure)
     follow = follow_create(user=sme, measure=measure)
     plan = action_plan_create(user=staff, data={"title": "行動計画", "activities": ["information"]})
-    from seminars.models import Material
-    from seminars.services import token_for
+    case = dispatch.case_apply(user=sme, programme=Programme.DIAGNOSIS, wants="CO2を知りたい", sites="本社工場")
+    desk = StaffUserFactory(email="desk@example.jp", is_superuser=True)
+    dispatch.case_transition(case=case, user=desk, to=Stage.ACCEPTED)
+    dispatch.case_transition(
+        case=case, user=desk, to=Stage.EXPERT_ASSIGNED, expert=expert, period_start=dt.date(2026, 5, 1),
+        period_end=dt.date(2026, 8, 31),
+    )  # fmt: skip
+    from advisors.services import invitation_token
 
-    material = Material.objects.create(seminar=seminar, title="資料", file="seminars/materials/sweep.pdf")
     return {
-        "users": {"sme": sme, "institution": staff},
+        "users": {"sme": sme, "institution": staff, "advisor": advisor_user, "expert": expert_user},
+        # The nearest prefix of the path before the parameter picks the object.
         "pk": {
             "consultations/bookings/": booking.pk,
+            "advisor/bookings/": booking.pk,
             "selfcheck/sheets/": sheet.pk,
-            "shares/": share.pk,
+            "sharing/": share.pk,
             "seminars/registrations/": registration.pk,
             "seminars/materials/": material.pk,
             "seminars/": seminar.pk,
             "subsidies/follows/": follow.pk,
             "subsidies/plans/": plan.pk,
             "subsidies/": measure.pk,
+            "dispatch/cases/": case.pk,
         },
         "token": {
             "consultations/": booking.token,
             "seminars/r/": token_for(registration, "cancel"),
+            "sharing/d/": sharing.disclosure_token(customer),
+            "advisor/welcome/": invitation_token(account),
+            "advisor/calendar/": account.calendar_token,
         },
+        "slug": {"consultations/": "hq", "dispatch/": "diagnosis_report"},
     }
 
 
@@ -170,18 +216,13 @@ def concrete(route: str, world) -> str:
 
     def fill(match):
         before = path[: match.start()]
-        converter, name = match.group(1) or "str", match.group(2)
-        table = world["pk"] if converter == "int" or name in ("pk", "share_pk") else world["token"]
-        if name == "share_pk":
-            return str(world["pk"]["shares/"])
-        if name == "code":
-            return "hq"
+        converter = match.group(1) or "str"
+        table = world["pk"] if converter == "int" else world["slug"] if converter == "slug" else world["token"]
         best = max((k for k in table if k in before), key=len, default=None)
         return str(table[best]) if best else "1"
 
     path = re.sub(r"<(?:(\w+):)?(\w+)>", fill, path)
-    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", "x", path)
-    return path
+    return re.sub(r"\(\?P<(\w+)>[^)]*\)", "x", path)
 
 
 def api_params(client, path: str) -> list[str]:
@@ -234,10 +275,11 @@ ROUTES = url_patterns()
 @pytest.mark.parametrize("route,name", ROUTES, ids=[f"{name or route}" for route, name in ROUTES])
 def test_bad_input_on_every_url_gets_a_message_never_a_500_and_nothing_is_saved(route, name, world):
     path = concrete(route, world)
-    page = path + BASE_QUERY.get(name, "")
+    base = BASE_QUERY.get(name, {})
+    page = path + ("?" + urlencode(base) if base else "")
     api = path.startswith("/api/")
     swept = False  # the whole sweep once, with the first role that sees the page; the others get the short one
-    for role in ("sme", "institution", "anonymous"):
+    for role in ("sme", "institution", "advisor", "expert", "anonymous"):
         client = Client()
         if role != "anonymous":
             client.force_login(world["users"][role])
@@ -254,14 +296,14 @@ def test_bad_input_on_every_url_gets_a_message_never_a_500_and_nothing_is_saved(
         names = set(api_params(client, path)) if api else set(QUERY_NAMES)
         names |= {n for f in forms if f["method"] == "get" for n in f["f"]}
         for value in SHORT if swept else BAD:
-            response = client.get(path + "?" + urlencode(dict.fromkeys(sorted(names or {"q"}), value)))
+            response = client.get(path + "?" + urlencode({**base, **dict.fromkeys(sorted(names or {"q"}), value)}))
             check_response(response, api=api, what=f"{role} GET {path} all={value!r}")
         if swept:
             continue
         swept = True
         for name_ in sorted(names):
             for value in ALONE:
-                response = client.get(path + "?" + urlencode({name_: value}))
+                response = client.get(path + "?" + urlencode({**base, name_: value}))
                 check_response(response, api=api, what=f"{role} GET {path} {name_}={value!r}")
         for form in forms:
             if form["method"] != "post":
@@ -281,6 +323,7 @@ def test_bad_input_on_every_url_gets_a_message_never_a_500_and_nothing_is_saved(
                 for value in ALONE:
                     response = client.post(action, {**fields, field: value})
                     check_response(response, api=False, what=f"{role} POST {action} {field}={value!r}")
+    assert swept or route not in MUST_REACH, f"no user reached {path}: the sweep would test nothing there"
     assert scan_database() == []
 
 

@@ -73,6 +73,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.site",
             ],
+            # `ldate`: dates written as the page's language writes them.
+            "builtins": ["core.templatetags.localdates"],
         },
     },
 ]

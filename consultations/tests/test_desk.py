@@ -151,7 +151,8 @@ def test_reassigning_the_advisor_is_an_update_not_a_change_of_time(desk_client, 
     assert response.status_code == 302
     booking.refresh_from_db()
     assert booking.advisor == other
-    mail = MailOutbox.objects.get(key=f"consultations.booking:{booking.pk}:updated:1")
+    # SEQUENCE 1 was the confirmation (TENTATIVE → CONFIRMED in the calendar file), 2 is the meeting URL.
+    mail = MailOutbox.objects.get(key=f"consultations.booking:{booking.pk}:updated:2")
     assert mail.subject == "【CN相談】ご予約の内容を変更しました" and "専門家C" in mail.body
 
 
@@ -161,7 +162,8 @@ def test_setting_the_meeting_url_later_mails_an_update(desk_client, booking):
         desk_client, booking, "meeting", mode="online", meeting_tool="zoom", meeting_url="https://zoom.example.jp/j/1"
     )
     assert response.status_code == 302
-    mail = MailOutbox.objects.get(key=f"consultations.booking:{booking.pk}:updated:1")
+    # SEQUENCE 1 was the confirmation (TENTATIVE → CONFIRMED in the calendar file), 2 is the meeting URL.
+    mail = MailOutbox.objects.get(key=f"consultations.booking:{booking.pk}:updated:2")
     assert "https://zoom.example.jp/j/1" in mail.body and "日時は変わりません" in mail.body
     # Saving the same again is no news.
     _desk(
