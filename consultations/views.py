@@ -3,6 +3,7 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from core.errors import ApplicationError
 from core.jst import jst_date
 from core.pagecache import anonymous_page
+from core.resume import resume_forget, resume_remember
 
 from . import selectors, services
 from .forms import IntakeForm
@@ -91,13 +93,25 @@ def _parse_start(value: str | None) -> dt.datetime | None:
     return parsed
 
 
-@login_required
 def book(request: HttpRequest, code: str) -> HttpResponse:
-    if request.user.company_id is None:
-        if request.user.is_institution_staff:
+    if not request.user.is_authenticated or request.user.company_id is None:
+        if request.user.is_authenticated and request.user.is_institution_staff:
             messages.error(request, _("相談の予約は企業のアカウントで行ってください。"))
             return redirect("consultations:index")
+        # Keep the chosen slot through sign-up or log-in, e-mail verification and the company form.
+        if request.method == "GET":
+            resume_remember(request, request.get_full_path())
+        if not request.user.is_authenticated:
+            messages.info(
+                request,
+                _(
+                    "ご予約にはログインが必要です。はじめての方は新規登録をお願いします。選んだ日時は、このあと予約画面でそのまま使えます。"
+                ),
+            )
+            return redirect_to_login(request.get_full_path())
+        messages.info(request, _("はじめに企業情報をご登録ください。登録が終わると、選んだ日時の予約画面に進みます。"))
         return redirect("accounts:company")
+    resume_forget(request)
     window, mode = _window_and_mode(request, code)
     calendar_url = f"{request.path.rsplit('book/', 1)[0]}?mode={mode}"
     start = _parse_start(request.POST.get("start") or request.GET.get("start"))
