@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "dispatch",
     "sharing",
     "advisors",
+    "institutions",
 ]
 
 MIDDLEWARE = [
