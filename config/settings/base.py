@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "subsidies",
     "dispatch",
     "sharing",
+    "advisors",
 ]
 
 MIDDLEWARE = [
