@@ -54,3 +54,27 @@ class StaffAdminSite(admin.AdminSite):
 
     def password_change(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         return redirect("account_change_password")
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [path("audit/", self.admin_view(self.audit_view), name="audit")] + super().get_urls()
+
+    def audit_view(self, request: HttpRequest) -> HttpResponse:
+        """Every recorded desk change, newest first, filterable by model, person, kind and period: superusers only."""
+        from django.template.response import TemplateResponse
+
+        from .audit import audit_entries
+        from .forms import AuditFilterForm
+
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        form = AuditFilterForm(request.GET or None)
+        entries = audit_entries(**form.filters()) if form.is_valid() or not request.GET else []
+        context = {
+            **self.each_context(request),
+            "title": _("変更履歴（監査ログ）"),
+            "form": form,
+            "entries": entries,
+        }
+        return TemplateResponse(request, "admin/audit.html", context)

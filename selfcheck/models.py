@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from core.fields import HttpsURLField
 from core.jst import format_jst
@@ -51,6 +52,7 @@ class FactorSet(BaseModel):
         related_name="+",
         verbose_name=_("登録した人"),
     )
+    history = HistoricalRecords(verbose_name=_("排出係数セットの変更履歴"))
 
     class Meta:
         verbose_name = _("排出係数セット")
@@ -82,6 +84,7 @@ class Factor(BaseModel):
         _("公表資料（この係数）"), max_length=300, blank=True, help_text=_("空欄ならセットの公表資料")
     )
     note = models.CharField(_("算出方法・照合"), max_length=500, blank=True)
+    history = HistoricalRecords(verbose_name=_("排出係数の変更履歴"))
 
     class Meta:
         verbose_name = _("排出係数")
@@ -107,6 +110,8 @@ class SelfcheckSettings(BaseModel):
         validators=[MinValueValidator(Decimal(1))],
         help_text=_("中小企業版SBTの売上高・総資産の基準（ユーロ）を円に換算するレート"),
     )
+
+    history = HistoricalRecords(verbose_name=_("セルフチェック設定の変更履歴"))
 
     class Meta:
         verbose_name = _("セルフチェック設定")
@@ -195,6 +200,11 @@ class Sheet(BaseModel):
     pdf_attempts = models.PositiveIntegerField(default=0)
     pdf_error = models.TextField(blank=True)
     pdf_rendered_at = models.DateTimeField(null=True, blank=True)
+    # The answers and the results; the PDF bookkeeping of the render task is not an audit event (see save()).
+    history = HistoricalRecords(
+        verbose_name=_("セルフチェックシートの変更履歴"),
+        excluded_fields=["pdf_path", "pdf_rendered_version", "pdf_attempts", "pdf_error", "pdf_rendered_at"],
+    )
 
     class Meta:
         verbose_name = _("セルフチェックシート")
@@ -220,6 +230,15 @@ class Sheet(BaseModel):
     def __str__(self) -> str:
         owner = self.company.name if self.company_id else _("お試し")
         return f"{owner} {self.fiscal_year}年度"
+
+    def save(self, *args, **kwargs) -> None:
+        update_fields = set(kwargs.get("update_fields") or ())
+        if update_fields and all(name.startswith("pdf_") for name in update_fields):
+            self.skip_history_when_saving = True
+        try:
+            super().save(*args, **kwargs)
+        finally:
+            self.__dict__.pop("skip_history_when_saving", None)
 
     def amounts(self) -> dict[str, Decimal | None]:
         return {code: getattr(self, code) for code in SOURCES}
