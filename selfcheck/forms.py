@@ -265,6 +265,7 @@ class FactorSetVersionForm(forms.Form):
             }
             for row in self.rows
         }
+        return data
 
 
 class DeskAmountsForm(forms.Form):

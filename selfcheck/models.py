@@ -186,7 +186,7 @@ class Sheet(BaseModel):
     )
     sbt_parent_under_standard_sbt = models.BooleanField(_("通常版SBTの対象となる親会社の子会社である"), default=False)
     sbt_flag_sector = models.BooleanField(_("森林・土地・農業（FLAG）セクターに属する"), default=False)
-    step3_saved = models.BooleanField(default=False)
+    step3_saved = models.BooleanField(_("ステップ3を保存済み"), default=False)
 
     # results kept for lists (recomputed on every save by the service)
     total_t = models.DecimalField(_("CO2排出量（t-CO2）"), max_digits=16, decimal_places=1, null=True, blank=True)
@@ -195,11 +195,11 @@ class Sheet(BaseModel):
     # PDF report
     pdf_status = models.CharField(_("PDFの状態"), max_length=20, choices=PdfStatus.choices, default=PdfStatus.NONE)
     pdf_path = models.CharField(_("PDFファイル"), max_length=300, blank=True)
-    pdf_version = models.PositiveIntegerField(default=0)
-    pdf_rendered_version = models.PositiveIntegerField(default=0)
-    pdf_attempts = models.PositiveIntegerField(default=0)
-    pdf_error = models.TextField(blank=True)
-    pdf_rendered_at = models.DateTimeField(null=True, blank=True)
+    pdf_version = models.PositiveIntegerField(_("PDFの版"), default=0)
+    pdf_rendered_version = models.PositiveIntegerField(_("作成済みPDFの版"), default=0)
+    pdf_attempts = models.PositiveIntegerField(_("PDF作成の試行回数"), default=0)
+    pdf_error = models.TextField(_("PDF作成のエラー"), blank=True)
+    pdf_rendered_at = models.DateTimeField(_("PDF作成日時"), null=True, blank=True)
     # The answers and the results; the PDF bookkeeping of the render task is not an audit event (see save()).
     history = HistoricalRecords(
         verbose_name=_("セルフチェックシートの変更履歴"),
