@@ -43,7 +43,7 @@ format: $(VENV)/.installed
 
 bench: install
 	@bash scripts/services.sh
-	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 private_media

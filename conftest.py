@@ -38,6 +38,10 @@ def _clean_cache_namespace():
     client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
     for key in client.scan_iter(f"{prefix}:*", count=1000):
         client.delete(key)
+    from core import pagecache, versions
+
+    versions.clear_memos()
+    pagecache.clear_all()
     yield
 
 

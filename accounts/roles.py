@@ -50,8 +50,9 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "selfcheck.view_selfchecksettings",
         "selfcheck.change_selfchecksettings",
         "selfcheck.view_sheet",
-        "selfcheck.view_sheetshare",
-        "selfcheck.view_reportdownload",
+        # consent and access log of shared results: read-only (the company owns its consent)
+        "sharing.view_share",
+        "sharing.view_shareaccess",
     ],
     CATALOGUE_EDITOR: [
         "accounts.view_supportinstitution",

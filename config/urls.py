@@ -18,6 +18,8 @@ urlpatterns = [
     path("selfcheck/", include("selfcheck.urls")),
     path("seminars/", include("seminars.urls")),
     path("subsidies/", include("subsidies.urls")),
+    path("dispatch/", include("dispatch.urls")),
+    path("sharing/", include("sharing.urls")),
 ]
 
 if settings.DEBUG:

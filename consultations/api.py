@@ -2,14 +2,15 @@
 
 import datetime as dt
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from core.errors import ApplicationError
 
+from . import selectors
 from .models import ConsultationWindow
-from .services import slots_for_company, window_slots
+from .services import slots_for_company
 
 router = Router(tags=["consultations"])
 MAX_RANGE_DAYS = 92
@@ -42,10 +43,15 @@ def list_slots(request: HttpRequest, window: str, date_from: dt.date, date_to: d
         raise ApplicationError(_("date_from は date_to 以前の日付にしてください。"), field="date_from")
     if (date_to - date_from).days + 1 > MAX_RANGE_DAYS:
         raise ApplicationError(_("期間は%(n)s日以内で指定してください。") % {"n": MAX_RANGE_DAYS}, field="date_to")
-    found = ConsultationWindow.objects.filter(code=window).first()
+    found = selectors.window_get(code=window)
     if found is None:
         raise ApplicationError(_("相談窓口が見つかりません。"), field="window")
-    slots = window_slots(window=found, date_from=date_from, date_to=date_to)
+    company_id = getattr(request.user, "company_id", None)
+    if not company_id:
+        # The same for everybody: rendered once per version token and visible range, in SlotOut's shape.
+        body = selectors.slots_json(window=found, date_from=date_from, date_to=date_to)
+        return HttpResponse(body, content_type="application/json; charset=utf-8")
     # A signed-in company is never offered an hour in which it already holds a booking.
-    slots = slots_for_company(slots, company_id=getattr(request.user, "company_id", None))
+    slots = selectors.window_slots(window=found, date_from=date_from, date_to=date_to)
+    slots = slots_for_company(slots, company_id=company_id)
     return [{"start": s.start.isoformat(), "end": s.end.isoformat(), "free": s.free} for s in slots]

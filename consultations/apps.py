@@ -5,3 +5,20 @@ from django.utils.translation import gettext_lazy as _
 class ConsultationsConfig(AppConfig):
     name = "consultations"
     verbose_name = _("CN相談")
+
+    def ready(self) -> None:
+        from core.versions import bump_on_change
+
+        from . import models
+
+        # Everything slot availability is computed from: a change to any of these retires the cached slots.
+        bump_on_change(
+            "consultations",
+            models.ConsultationWindow,
+            models.OpeningRule,
+            models.Closure,
+            models.Advisor,
+            models.AdvisorAvailability,
+            models.AdvisorDayOff,
+            models.Booking,
+        )

@@ -89,8 +89,24 @@ def window_slots(
     now: dt.datetime | None = None,
     exclude_booking_id: int | None = None,
 ) -> list[Slot]:
-    """Every bookable slot of a window between two dates with its free advisors, in five queries."""
+    """Every bookable slot of a window between two dates with its free advisors, fresh from the database.
+
+    Writes (booking, rescheduling) check against this; pages and the API read `selectors.window_slots`, the same
+    figures cached under the consultations version token."""
     earliest, latest = booking_bounds(now)
+    grid = slot_grid(window=window, date_from=date_from, date_to=date_to, exclude_booking_id=exclude_booking_id)
+    return [slot for slot in grid if earliest <= slot.start <= latest]
+
+
+def slot_grid(
+    *,
+    window: ConsultationWindow,
+    date_from: dt.date,
+    date_to: dt.date,
+    exclude_booking_id: int | None = None,
+) -> list[Slot]:
+    """Every slot of a window's opening rules between two dates (whatever the time now), in order, with its free
+    advisors, in five queries. It depends only on rows whose changes bump the consultations version token."""
     rules_by_day: dict[int, list[OpeningRule]] = defaultdict(list)
     for rule in OpeningRule.objects.filter(window=window):
         rules_by_day[rule.weekday].append(rule)
@@ -134,21 +150,21 @@ def window_slots(
                 step = dt.timedelta(minutes=rule.slot_minutes)
                 while start + step <= rule_end:
                     end = start + step
-                    if earliest <= start <= latest:
-                        free = [
-                            advisor_id
-                            for advisor_id, a_start, a_end in available.get(day.weekday(), [])
-                            if a_start <= start.time()
-                            and end.time() <= a_end
-                            and (end.time() != dt.time(0))
-                            and (advisor_id, day) not in days_off
-                            and not any(
-                                b_start < end and start < b_end for b_start, b_end in busy.get((advisor_id, day), ())
-                            )
-                        ]
-                        slots.append(Slot(start=start, end=end, free_advisor_ids=sorted(set(free))))
+                    free = [
+                        advisor_id
+                        for advisor_id, a_start, a_end in available.get(day.weekday(), [])
+                        if a_start <= start.time()
+                        and end.time() <= a_end
+                        and (end.time() != dt.time(0))
+                        and (advisor_id, day) not in days_off
+                        and not any(
+                            b_start < end and start < b_end for b_start, b_end in busy.get((advisor_id, day), ())
+                        )
+                    ]
+                    slots.append(Slot(start=start, end=end, free_advisor_ids=sorted(set(free))))
                     start = end
         day += dt.timedelta(days=1)
+    slots.sort(key=lambda slot: slot.start)
     return slots
 
 

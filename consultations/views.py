@@ -5,11 +5,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 from core.jst import jst_date
+from core.pagecache import anonymous_page
 
 from . import selectors, services
 from .forms import IntakeForm
@@ -26,12 +29,15 @@ def _calendar_days(window: ConsultationWindow, *, company_id: int | None = None,
     slots = services.window_slots(
         window=window, date_from=earliest.date(), date_to=latest.date(), exclude_booking_id=exclude_booking_id
     )
-    slots = services.slots_for_company(slots, company_id=company_id, exclude_booking_id=exclude_booking_id)
+    return _weeks(services.slots_for_company(slots, company_id=company_id, exclude_booking_id=exclude_booking_id))
+
+
+def _weeks(slots) -> list:
+    """Slots grouped by JST day, days grouped by week (starting on Monday)."""
     days = [(day, list(items)) for day, items in groupby(slots, key=lambda s: jst_date(s.start))]
-    weeks = [
+    return [
         (monday, list(items)) for monday, items in groupby(days, key=lambda d: d[0] - dt.timedelta(days=d[0].weekday()))
     ]
-    return weeks
 
 
 def _window_and_mode(request: HttpRequest, code: str) -> tuple[ConsultationWindow, str]:
@@ -42,18 +48,30 @@ def _window_and_mode(request: HttpRequest, code: str) -> tuple[ConsultationWindo
     return window, mode
 
 
+@anonymous_page(namespaces=(selectors.NAMESPACE,))
 def calendar(request: HttpRequest, code: str) -> HttpResponse:
-    window, mode = _window_and_mode(request, code)
-    return render(
-        request,
-        "consultations/calendar.html",
-        {
-            "window": window,
-            "mode": mode,
-            "mode_label": Mode(mode).label,
-            "weeks": _calendar_days(window, company_id=getattr(request.user, "company_id", None)),
-        },
-    )
+    window = selectors.window_get(code=code)
+    if window is None:
+        raise Http404
+    mode = request.GET.get("mode") or window.modes[0]
+    if mode not in window.modes:
+        mode = window.modes[0]
+    shared, changes_at = selectors.calendar_slots(window=window)
+    slots = services.slots_for_company(shared, company_id=getattr(request.user, "company_id", None))
+    context = {"window": window, "mode": mode, "mode_label": Mode(mode).label, "weeks": _weeks(slots)}
+
+    def weeks_html() -> str:
+        return render_to_string("consultations/_weeks.html", context, request)
+
+    if slots is shared:  # what everybody sees: rendered once per version and visible range
+        context["weeks_html"] = selectors.calendar_fragment(
+            window=window, mode=mode, language=get_language(), render=weeks_html
+        )
+    else:  # marked with this company's own bookings
+        context["weeks_html"] = weeks_html()
+    response = render(request, "consultations/calendar.html", context)
+    response.cache_until = changes_at
+    return response
 
 
 def _parse_start(value: str | None) -> dt.datetime | None:
@@ -131,6 +149,10 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
                 visible = exc.field in form.fields and not form.fields[exc.field].widget.is_hidden
                 form.add_error(exc.field if visible else None, exc.message)
             else:
+                if data.get("share_selfcheck"):
+                    from sharing.services import share_grant
+
+                    share_grant(company=booking.company, kind="advisor", booking=booking, user=request.user)
                 messages.success(request, _("ご予約を受け付けました。確認のメールをお送りしました。"))
                 return redirect("consultations:booking_detail", pk=booking.pk)
         elif data["advisor"] and data["advisor"] not in slot.free_advisor_ids:

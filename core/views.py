@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from .pagecache import anonymous_page
+
 AREAS = [
     {
         "key": "consultations",
@@ -39,6 +41,7 @@ AREAS = [
 ]
 
 
+@anonymous_page()  # no data on it: one render per process, language and path
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {"areas": AREAS})
 

@@ -12,7 +12,7 @@ from core.errors import ApplicationError
 
 from . import selectors, services
 from .forms import DeskAmountsForm, FactorSetVersionForm
-from .models import Factor, FactorSet, ReportDownload, SelfcheckSettings, Sheet, SheetShare
+from .models import Factor, FactorSet, SelfcheckSettings, Sheet
 
 
 class FactorInline(admin.TabularInline):
@@ -167,27 +167,3 @@ class SheetAdmin(AuditedAdmin):
             "form": form,
         }
         return TemplateResponse(request, "admin/selfcheck/sheet/amounts.html", context)
-
-
-@admin.register(SheetShare)
-class SheetShareAdmin(admin.ModelAdmin):
-    list_display = ["sheet", "institution", "created_at", "revoked_at"]
-    list_select_related = ["sheet__company", "institution"]
-    list_filter = ["institution"]
-
-
-@admin.register(ReportDownload)
-class ReportDownloadAdmin(admin.ModelAdmin):
-    list_display = ["downloaded_at", "user", "institution", "sheet"]
-    list_select_related = ["user", "institution", "sheet__company"]
-    list_filter = ["institution"]
-    date_hierarchy = "downloaded_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

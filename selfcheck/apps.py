@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class SelfcheckConfig(AppConfig):
     name = "selfcheck"
     verbose_name = _("セルフチェック")
+
+    def ready(self) -> None:
+        from core.versions import bump_on_change
+
+        from . import models
+
+        # The factor sets and settings the estimate API keeps per process (selectors.factors_cached).
+        bump_on_change("selfcheck-factors", models.FactorSet, models.Factor, models.SelfcheckSettings)

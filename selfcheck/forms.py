@@ -2,7 +2,6 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import SupportInstitution
 from core.jst import jst_today
 
 from .calculator import AWARENESS, MEASURE_STATUSES, MEASURES, SOURCE_LABELS, SOURCES, market_factor_problem
@@ -188,19 +187,6 @@ class Step3Form(forms.ModelForm):
         if base and target and target <= base:
             self.add_error("target_year", _("目標年度は基準年度より後にしてください。"))
         return data
-
-
-class ShareForm(forms.Form):
-    institution = forms.ModelChoiceField(
-        label=_("共有する支援機関"),
-        queryset=SupportInstitution.objects.order_by("prefecture", "name"),
-        help_text=_("選んだ機関の担当者が、このシートの結果とPDFを見られるようになります。いつでも取り消せます。"),
-    )
-    consent = forms.BooleanField(
-        label=_("この支援機関にシートの内容を共有することに同意します"),
-        required=True,
-        error_messages={"required": _("共有するには同意が必要です。")},
-    )
 
 
 class FactorSetVersionForm(forms.Form):

@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.fields import HttpsURLField
-from core.jst import format_jst
 from core.models import BaseModel
 
 from .calculator import SOURCES
@@ -242,58 +241,3 @@ class Sheet(BaseModel):
 
     def amounts(self) -> dict[str, Decimal | None]:
         return {code: getattr(self, code) for code in SOURCES}
-
-
-class SheetShare(BaseModel):
-    """Explicit, revocable consent of an SME to let one support institution see one sheet."""
-
-    sheet = models.ForeignKey(Sheet, on_delete=models.CASCADE, related_name="shares", verbose_name=_("シート"))
-    institution = models.ForeignKey(
-        "accounts.SupportInstitution",
-        on_delete=models.CASCADE,
-        related_name="selfcheck_shares",
-        verbose_name=_("支援機関"),
-    )
-    granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("同意した人")
-    )
-    revoked_at = models.DateTimeField(_("取り消し日時"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("支援機関への共有")
-        verbose_name_plural = _("支援機関への共有")
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["sheet", "institution"], condition=Q(revoked_at__isnull=True), name="one_active_share"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.sheet} → {self.institution}"
-
-
-class ReportDownload(models.Model):
-    """Who downloaded which report PDF, and when (shown to SMRJ staff in the admin)."""
-
-    sheet = models.ForeignKey(Sheet, on_delete=models.CASCADE, related_name="downloads", verbose_name=_("シート"))
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("ユーザー")
-    )
-    institution = models.ForeignKey(
-        "accounts.SupportInstitution",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("支援機関"),
-    )
-    downloaded_at = models.DateTimeField(_("ダウンロード日時"), auto_now_add=True, db_index=True)
-
-    class Meta:
-        verbose_name = _("PDFダウンロード記録")
-        verbose_name_plural = _("PDFダウンロード記録")
-        ordering = ["-downloaded_at"]
-
-    def __str__(self) -> str:
-        return f"{self.user} {self.sheet} {format_jst(self.downloaded_at)}"

@@ -9,11 +9,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import versions as versions_module
 from core.errors import ApplicationError
 
 from . import selectors
 from .calculator import AWARENESS, MEASURE_STATUSES, MEASURES, SOURCES, market_factor_problem
-from .models import MAX_AMOUNT, Factor, FactorSet, ReportDownload, Sheet, SheetShare
+from .models import MAX_AMOUNT, Factor, FactorSet, Sheet
 
 STEP1_FIELDS = [*SOURCES, "market_electricity_kg_per_kwh"]
 STEP3_FIELDS = [
@@ -228,33 +229,8 @@ def factor_set_new_version(
             )
             for code, old in base_rows.items()
         )
+        versions_module.bump(selectors.NAMESPACE)  # bulk_create sends no signal: retire the cached factor sets
     return created
-
-
-# --- sharing -----------------------------------------------------------------------------------------------------
-
-
-def share_grant(*, sheet: Sheet, institution, user) -> SheetShare:
-    """The SME's explicit consent to show this sheet and its PDF to one institution."""
-    if not sheet.company_id:
-        raise ApplicationError(_("共有するには会員登録が必要です。"))
-    with transaction.atomic():
-        Sheet.objects.select_for_update().get(pk=sheet.pk)
-        existing = SheetShare.objects.filter(sheet=sheet, institution=institution, revoked_at__isnull=True).first()
-        if existing:
-            return existing
-        return SheetShare.objects.create(sheet=sheet, institution=institution, granted_by=user)
-
-
-def share_revoke(*, share: SheetShare) -> SheetShare:
-    if share.revoked_at is None:
-        share.revoked_at = timezone.now()
-        share.save(update_fields=["revoked_at", "updated_at"])
-    return share
-
-
-def download_log(*, sheet: Sheet, user) -> ReportDownload:
-    return ReportDownload.objects.create(sheet=sheet, user=user, institution=getattr(user, "institution", None))
 
 
 # --- PDF ---------------------------------------------------------------------------------------------------------

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class SeminarsConfig(AppConfig):
     name = "seminars"
     verbose_name = _("セミナー")
+
+    def ready(self) -> None:
+        from core.versions import bump_on_change
+
+        from . import models
+
+        # What the cached seminar list shows (seats left counts registrations).
+        bump_on_change("seminars", models.Seminar, models.CoHost, models.Session, models.Material, models.Registration)

@@ -1,8 +1,8 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -10,6 +10,8 @@ from core.choices import prefectures_in
 from core.jst import jst_date
 
 from .models import CoHost, HeadcountUnit, Registration, RegistrationStatus, Seminar, Session
+
+NAMESPACE = "seminars"  # version token of what the seminar list shows (seminars.apps wires the models)
 
 AUDIENCE_FIELDS = {
     "sme": "for_sme",
@@ -72,6 +74,12 @@ def seminar_list(
     if month:
         seminars = seminars.filter(held_on__year=month.year, held_on__month=month.month)
     return seminars
+
+
+def seminar_list_changes_at(*, now: datetime | None = None) -> datetime | None:
+    """When the lists next change with time alone: the next published seminar to end moves to the archive."""
+    now = now or timezone.now()
+    return Seminar.objects.filter(is_published=True, ends_at__gte=now).aggregate(at=Min("ends_at"))["at"]
 
 
 def seminar_detail(*, pk: int) -> Seminar:

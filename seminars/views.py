@@ -8,12 +8,14 @@ from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
 from core.ics import calendar_bytes
+from core.pagecache import anonymous_page
 
 from . import selectors, services
 from .forms import SeminarFilterForm
 from .models import Material, Registration, RegistrationStatus, Seminar
 
 
+@anonymous_page(namespaces=(selectors.NAMESPACE,))
 def index(request: HttpRequest) -> HttpResponse:
     form = SeminarFilterForm(request.GET or None)
     archive = request.GET.get("view") == "archive"
@@ -24,11 +26,13 @@ def index(request: HttpRequest) -> HttpResponse:
         seminar.seats_left = selectors.seats_left(seminar)
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
+    response = render(
         request,
         "seminars/index.html",
         {"form": form, "page": page, "archive": archive, "query": query.urlencode()},
     )
+    response.cache_until = selectors.seminar_list_changes_at()
+    return response
 
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:

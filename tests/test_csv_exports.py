@@ -63,14 +63,16 @@ def test_booking_csv_neutralises_a_formula_company_name(client):
 
 @pytest.mark.django_db
 def test_institution_csv_neutralises_a_formula_company_name(client):
-    from selfcheck import services
     from selfcheck.tests.helpers import filled_sheet
+    from sharing.models import ShareKind
+    from sharing.services import share_grant
 
     owner = SmeUserFactory(company=CompanyFactory(name=PAYLOAD))
     member = InstitutionUserFactory()
-    services.share_grant(sheet=filled_sheet(owner.company), institution=member.institution, user=owner)
+    filled_sheet(owner.company)
+    share_grant(company=owner.company, kind=ShareKind.INSTITUTION, user=owner, institution=member.institution)
     client.force_login(member)
-    rows = _rows(client.get(reverse("selfcheck:institution_csv")))
+    rows = _rows(client.get(reverse("sharing:received_csv")))
     assert rows[1][0] == "'" + PAYLOAD
 
 

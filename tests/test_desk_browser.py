@@ -14,9 +14,9 @@ def test_desk_pages_pass_axe_after_signing_in_with_the_authenticator(live_server
     from consultations.services import booking_create
     from consultations.tests.conftest import intake, make_advisor
     from core.jst import JST, jst_now
+    from selfcheck.tests.helpers import filled_sheet
     from seminars import services as seminar_services
     from seminars.tests.factories import SeminarFactory
-    from selfcheck.tests.helpers import filled_sheet
 
     make_advisor()
     # A bookable Tuesday two weeks ahead, 09:00 JST (the hour that showed as 00:00 when times were UTC).

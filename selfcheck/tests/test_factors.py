@@ -252,7 +252,7 @@ def test_selfcheck_desk_group_may_edit_factors_and_the_exchange_rate():
     # (its factor rows are restored by the conftest in today's schema; only the permissions are granted here)
     migration = importlib.import_module("selfcheck.migrations.0002_default_factors")
     with mock.patch.object(migration, "load_default_factors", lambda apps: None):
-        migration.load(MigrationLoader(connection).project_state().apps, None)
+        migration.load(MigrationLoader(connection).project_state(("selfcheck", "0002_default_factors")).apps, None)
     codenames = set(Group.objects.get(name=SELFCHECK_DESK).permissions.values_list("codename", flat=True))
     assert {"change_factor", "change_factorset", "change_selfchecksettings", "view_reportdownload"} <= codenames
 

@@ -1,0 +1,205 @@
+"""Version tokens of cached data, kept in the shared cache (Redis), so that every process sees a change at once.
+
+A cached value is stored under the token that was current when its data was read. Any change to the data
+replaces the token with a new random one, so entries made before the change are never read again (they simply
+expire). Tokens never repeat, which keeps the per-process memos keyed by them safe even when the cache is emptied.
+
+`bump` replaces the token at once (so the changing transaction itself reads fresh data) and again after commit:
+a reader that filled the cache from a snapshot taken before the commit did so under the first new token, which the
+second bump retires. Models are wired in with `bump_on_change` (post_save, post_delete, m2m_changed), so writes
+made through any service, the admin or a shell invalidate the caches; queryset `update()` and `bulk_create()`
+send no signals and must call `bump` themselves.
+
+When the cache cannot be reached, `current` returns None and callers compute from the database, uncached.
+Within one request (RequestTokensMiddleware) each namespace's token is read once and then remembered, so a page
+that reads several cached values pays one round trip; the request's own bumps update what it remembers.
+"""
+
+import logging
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
+from contextvars import ContextVar
+
+import redis
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Model
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+logger = logging.getLogger(__name__)
+PREFIX = "version:"
+_request_tokens: ContextVar[dict[str, str] | None] = ContextVar("version_tokens", default=None)
+
+
+class RequestTokensMiddleware:
+    """Read each version token at most once per request."""
+
+    def __init__(self, get_response: Callable) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        reset = _request_tokens.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _request_tokens.reset(reset)
+
+
+def _key(namespace: str) -> str:
+    return PREFIX + namespace
+
+
+_clients: dict[str, redis.Redis] = {}
+
+
+def _redis() -> redis.Redis | None:
+    """A plain client on the default cache's Redis (tokens are short strings: no pickling, one client per process),
+    or None when the cache is not Redis (`make run` without REDIS_URL keeps them in its local memory cache)."""
+    conf = settings.CACHES["default"]
+    if conf["BACKEND"] != "django.core.cache.backends.redis.RedisCache":
+        return None
+    location = conf["LOCATION"] if isinstance(conf["LOCATION"], str) else conf["LOCATION"][0]
+    location = location.split(",")[0]
+    client = _clients.get(location)
+    if client is None:
+        client = _clients[location] = redis.Redis.from_url(location, socket_connect_timeout=0.5, socket_timeout=0.5)
+    return client
+
+
+def _read(keys: list[str]) -> dict[str, str | bytes]:
+    """Tokens are opaque: only their equality matters, so Redis bytes are used as they come."""
+    client = _redis()
+    if client is None:
+        found = cache.get_many(keys)
+        for key in [k for k in keys if k not in found]:
+            cache.add(key, uuid.uuid4().hex, timeout=None)
+            found[key] = cache.get(key)
+        return found
+    names = [cache.make_and_validate_key(k) for k in keys]
+    values = client.mget(names)
+    for i, value in enumerate(values):
+        if value is None:
+            client.set(names[i], uuid.uuid4().hex, nx=True)
+            values[i] = client.get(names[i])
+    return dict(zip(keys, values, strict=True))
+
+
+def _write(tokens: dict[str, str]) -> None:
+    client = _redis()
+    if client is None:
+        cache.set_many(tokens, timeout=None)
+    else:
+        client.mset({cache.make_and_validate_key(k): v for k, v in tokens.items()})
+
+
+_recent: dict[str, tuple[str | bytes, float]] = {}  # namespace -> (token, monotonic time read), this process
+
+
+def current(*namespaces: str, max_age: float = 0.0) -> tuple[str | bytes, ...] | None:
+    """The current tokens of these namespaces (one round trip), or None when the cache is unreachable.
+
+    With `max_age`, a token this process read less than that many seconds ago is used without asking Redis: other
+    processes' changes then show within `max_age` (this process's own changes at once). Slots use 0: exact."""
+    scope = _request_tokens.get()
+    if scope is not None and all(n in scope for n in namespaces):
+        return tuple(scope[n] for n in namespaces)
+    if max_age:
+        now = time.monotonic()
+        recent = [_recent.get(n) for n in namespaces]
+        if all(r is not None and now - r[1] < max_age for r in recent):
+            return tuple(r[0] for r in recent)
+    try:
+        found = _read([_key(n) for n in namespaces])
+        tokens = tuple(found[_key(n)] for n in namespaces)
+    except Exception:  # an unreachable cache must not take the page down: compute uncached instead
+        logger.warning("version tokens unavailable; serving uncached", exc_info=True)
+        return None
+    if scope is not None:
+        scope.update(zip(namespaces, tokens, strict=True))
+    read_at = time.monotonic()
+    _recent.update({n: (t, read_at) for n, t in zip(namespaces, tokens, strict=True)})
+    return tokens
+
+
+def _replace(namespaces: Iterable[str]) -> None:
+    tokens = {n: uuid.uuid4().hex for n in namespaces}
+    scope = _request_tokens.get()
+    for namespace in tokens:
+        _recent.pop(namespace, None)
+        if scope is not None:
+            scope.pop(namespace, None)
+    try:
+        _write({_key(n): token for n, token in tokens.items()})
+    except Exception:
+        logger.warning("could not bump cache versions %s", list(tokens), exc_info=True)
+        return
+    if scope is not None:
+        scope.update(tokens)
+    read_at = time.monotonic()
+    _recent.update({n: (t, read_at) for n, t in tokens.items()})
+
+
+def bump(*namespaces: str) -> None:
+    """Retire every cached value of these namespaces: now, and once more when the transaction commits."""
+    _replace(namespaces)
+    transaction.on_commit(lambda: _replace(namespaces), robust=True)
+
+
+def bump_on_change(namespace: str, *models: type[Model]) -> None:
+    """Bump `namespace` whenever a row of one of these models (or a many-to-many link of theirs) changes."""
+
+    def receiver(sender, **kwargs) -> None:
+        if kwargs.get("action", "post_").startswith("post_"):
+            bump(namespace)
+
+    receiver.__name__ = f"bump_{namespace}"
+    for model in models:
+        uid = f"versions:{namespace}:{model._meta.label}"
+        post_save.connect(receiver, sender=model, weak=False, dispatch_uid=uid + ":save")
+        post_delete.connect(receiver, sender=model, weak=False, dispatch_uid=uid + ":delete")
+        for m2m in model._meta.local_many_to_many:
+            m2m_changed.connect(receiver, sender=m2m.remote_field.through, weak=False, dispatch_uid=uid + m2m.name)
+
+
+_memos: list["Memo"] = []
+
+
+def clear_memos() -> None:
+    """Empty every per-process memo and remembered token (tests; a new token would do it too)."""
+    _recent.clear()
+    for memo in _memos:
+        memo.clear()
+
+
+class Memo:
+    """A small per-process memo of values computed under one version token; a new token empties it."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self.token: Hashable = None
+        self.entries: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()  # runserver and threaded servers share one memo
+        _memos.append(self)
+
+    def get_or_compute(self, token: Hashable, key: Hashable, compute: Callable):
+        with self.lock:
+            if token != self.token:
+                self.token, self.entries = token, OrderedDict()
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+        value = compute()
+        with self.lock:
+            if token == self.token:
+                self.entries[key] = value
+                if len(self.entries) > self.size:
+                    self.entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self.lock:
+            self.token, self.entries = None, OrderedDict()
