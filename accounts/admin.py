@@ -3,12 +3,13 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_site import DeskTabularInline
 from core.audit import AuditedAdmin
 
 from .models import Company, SupportInstitution, User
 
 
-class CompanyUserInline(admin.TabularInline):
+class CompanyUserInline(DeskTabularInline):
     model = User
     fields = ["email", "last_name", "first_name", "is_active", "last_login"]
     readonly_fields = fields

@@ -6,6 +6,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_site import DeskTabularInline
 from core.audit import AuditedAdmin
 from core.choices import Industry
 from core.csvexport import csv_response
@@ -28,7 +29,7 @@ from .selectors import booking_statistics
 from .services import booking_set_status
 
 
-class OpeningRuleInline(admin.TabularInline):
+class OpeningRuleInline(DeskTabularInline):
     model = OpeningRule
     extra = 0
 
@@ -39,12 +40,12 @@ class ConsultationWindowAdmin(AuditedAdmin):
     inlines = [OpeningRuleInline]
 
 
-class AvailabilityInline(admin.TabularInline):
+class AvailabilityInline(DeskTabularInline):
     model = AdvisorAvailability
     extra = 0
 
 
-class DayOffInline(admin.TabularInline):
+class DayOffInline(DeskTabularInline):
     model = AdvisorDayOff
     extra = 0
 

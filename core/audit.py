@@ -18,6 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import registered_models
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from .admin_site import LabelledWidgetsMixin
 from .jst import JST, format_jst
 
 HISTORY_TYPES = {"+": _("作成"), "~": _("変更"), "-": _("削除")}
@@ -127,7 +128,7 @@ class AuditContextHelper(HistoricalRecordContextHelper):
         )
 
 
-class AuditedAdmin(SimpleHistoryAdmin):
+class AuditedAdmin(LabelledWidgetsMixin, SimpleHistoryAdmin):
     """A model admin whose "履歴" page lists every change with who, when and before → after (never a revert)."""
 
     def get_historical_record_context_helper(self, request, historical_record):

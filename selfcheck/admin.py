@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_site import DeskTabularInline
 from core.audit import AuditedAdmin
 from core.errors import ApplicationError
 
@@ -15,7 +16,7 @@ from .forms import DeskAmountsForm, FactorSetVersionForm
 from .models import Factor, FactorSet, SelfcheckSettings, Sheet
 
 
-class FactorInline(admin.TabularInline):
+class FactorInline(DeskTabularInline):
     model = Factor
     extra = 0
     fields = ["source", "t_per_unit", "unit", "scope", "source_text", "publication", "note"]

@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_site import DeskTabularInline
 from core.audit import AuditedAdmin
 from core.charts import bar_chart_svg
 from core.csvexport import csv_response
@@ -20,22 +21,22 @@ from .forms import CapacityForm
 from .models import Audience, CoHost, Material, Registration, RegistrationStatus, Seminar, SeminarFormat, Session
 
 
-class SessionInline(admin.TabularInline):
+class SessionInline(DeskTabularInline):
     model = Session
     extra = 1
 
 
-class CoHostInline(admin.TabularInline):
+class CoHostInline(DeskTabularInline):
     model = CoHost
     extra = 1
 
 
-class MaterialInline(admin.TabularInline):
+class MaterialInline(DeskTabularInline):
     model = Material
     extra = 0
 
 
-class RegistrationInline(admin.TabularInline):
+class RegistrationInline(DeskTabularInline):
     model = Registration
     fields = ["user", "organisation", "status", "waitlisted_at", "attended"]
     # Seats, the waitlist and attendance change through the services (the capacity page, the registration actions).

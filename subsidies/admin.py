@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_site import DeskTabularInline
 from core.audit import AuditedAdmin
 from core.choices import Industry, Prefecture, prefecture_order
 from core.errors import ApplicationError
@@ -55,7 +56,7 @@ class ActionPlanForm(forms.ModelForm):
         exclude: list[str] = []
 
 
-class TrackInline(admin.TabularInline):
+class TrackInline(DeskTabularInline):
     model = Track
     extra = 0
     show_change_link = True
@@ -102,14 +103,14 @@ class RoundForm(forms.ModelForm):
         return data
 
 
-class RoundInline(admin.TabularInline):
+class RoundInline(DeskTabularInline):
     model = ApplicationRound
     form = RoundForm
     extra = 0
     fields = ["name", "acceptance_start_date", "acceptance_end_date", "acceptance_end_time"]
 
 
-class CheckInline(admin.TabularInline):
+class CheckInline(DeskTabularInline):
     model = MeasureCheck
     extra = 0
     can_delete = False
@@ -121,7 +122,7 @@ class CheckInline(admin.TabularInline):
         return False
 
 
-class CapInline(admin.TabularInline):
+class CapInline(DeskTabularInline):
     model = TrackCap
     extra = 0
 

@@ -37,7 +37,7 @@ def test_desk_pages_pass_axe_after_signing_in_with_the_authenticator(live_server
     page.locator("main button[type=submit]").click()
     page.wait_for_url("**/accounts/2fa/authenticate/")
     page.fill("#id_code", totp_code())
-    page.locator("main button[type=submit]").click()
+    page.get_by_role("button", name="ログイン").click()
     page.wait_for_url(live_server.url + "/admin/")
     axe(page)
 
