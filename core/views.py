@@ -1,9 +1,14 @@
+import logging
+import sys
+
 import redis
 from django.conf import settings
-from django.db import connections
+from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -78,3 +83,33 @@ def coming_soon(request: HttpRequest, *, area: str) -> HttpResponse:
     """Placeholder page of an area that is not open yet."""
     info = next(item for item in AREAS if item["key"] == area)
     return render(request, "core/coming.html", {"area": info})
+
+
+logger = logging.getLogger(__name__)
+
+# The database refusing or dropping connections (or timing out, or a deadlock victim) is temporary.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After: a Japanese page, or JSON under /api/; renders without touching the database."""
+    retry_after = settings.DATABASE_UNAVAILABLE_RETRY_AFTER
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse(
+            {"detail": str(_("データベースに接続できません。しばらくしてからもう一度お試しください。")), "field": None},
+            status=503,
+        )
+    else:
+        html = loader.render_to_string("503.html", {"retry_after": retry_after})
+        response = HttpResponse(html, status=503)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a database outage answers 503 (try again soon) instead of a generic system error."""
+    error = sys.exc_info()[1]
+    if isinstance(error, DATABASE_UNAVAILABLE):
+        logger.warning("database unavailable for %s: %s", request.path, error)
+        return database_unavailable(request)
+    return defaults.server_error(request)

@@ -93,30 +93,34 @@ def _case_for(request: HttpRequest, pk: int):
     return case, role
 
 
-@login_required
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case, role = _case_for(request, pk)
-    flow = services.FLOWS[case.programme]
+def _case_context(case, role: str | None, **forms) -> dict:
+    """What the case page shows to a role; the expert and the desk also get their forms (blank or with errors)."""
     reached = {e.to_stage for e in case.events.all()}
     context = {
         "case": case,
         "role": role,
-        "flow": [(s, Stage(s).label, s in reached, s == case.stage) for s in flow],
+        "flow": [(s, Stage(s).label, s in reached, s == case.stage) for s in services.FLOWS[case.programme]],
         "costs": services.case_costs(case),
         "moves": [(to, Stage(to).label) for to in services.allowed_moves(case=case, role=role)],
         "selfcheck": selectors.shared_selfcheck(case) if role in ("expert", "desk", "company") else [],
     }
     if role in ("expert", "desk"):
-        context["visit_form"] = VisitForm(prefix="visit")
-        context["report_form"] = ReportForm(
+        context["visit_form"] = forms.get("visit_form") or VisitForm(prefix="visit")
+        context["report_form"] = forms.get("report_form") or ReportForm(
             prefix="report",
             initial={
                 name: getattr(case, name)
                 for name in ("findings", "baseline_t", "after_t", "target_year", "target_reduction_pct", "roadmap")
             },
         )
-        context["measure_form"] = MeasureForm(prefix="measure")
-    return render(request, "dispatch/case.html", context)
+        context["measure_form"] = forms.get("measure_form") or MeasureForm(prefix="measure")
+    return context
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case, role = _case_for(request, pk)
+    return render(request, "dispatch/case.html", _case_context(case, role))
 
 
 @login_required
@@ -145,19 +149,7 @@ def _workspace_post(request: HttpRequest, pk: int, handler) -> HttpResponse:
     form, error = handler(case)
     if error is None:
         return redirect("dispatch:case", pk=case.pk)
-    context = {
-        "case": case,
-        "role": role,
-        "flow": [(s, Stage(s).label, False, s == case.stage) for s in services.FLOWS[case.programme]],
-        "costs": services.case_costs(case),
-        "moves": [(to, Stage(to).label) for to in services.allowed_moves(case=case, role=role)],
-        "selfcheck": selectors.shared_selfcheck(case),
-        "visit_form": VisitForm(prefix="visit"),
-        "report_form": ReportForm(prefix="report"),
-        "measure_form": MeasureForm(prefix="measure"),
-    }
-    context[error] = form
-    return render(request, "dispatch/case.html", context, status=400)
+    return render(request, "dispatch/case.html", _case_context(case, role, **{error: form}), status=400)
 
 
 @login_required

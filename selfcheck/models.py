@@ -1,9 +1,11 @@
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -199,10 +201,22 @@ class Sheet(BaseModel):
     pdf_attempts = models.PositiveIntegerField(_("PDF作成の試行回数"), default=0)
     pdf_error = models.TextField(_("PDF作成のエラー"), blank=True)
     pdf_rendered_at = models.DateTimeField(_("PDF作成日時"), null=True, blank=True)
+    # when the current version was asked for (shown as the wait), and until when the queued or running render
+    # owns it: past that, the beat job queues it again (a lost message, a killed worker)
+    pdf_requested_at = models.DateTimeField(_("PDF作成の依頼日時"), null=True, blank=True)
+    pdf_lease_until = models.DateTimeField(_("PDF作成の担当期限"), null=True, blank=True)
     # The answers and the results; the PDF bookkeeping of the render task is not an audit event (see save()).
     history = HistoricalRecords(
         verbose_name=_("セルフチェックシートの変更履歴"),
-        excluded_fields=["pdf_path", "pdf_rendered_version", "pdf_attempts", "pdf_error", "pdf_rendered_at"],
+        excluded_fields=[
+            "pdf_path",
+            "pdf_rendered_version",
+            "pdf_attempts",
+            "pdf_error",
+            "pdf_rendered_at",
+            "pdf_requested_at",
+            "pdf_lease_until",
+        ],
     )
 
     class Meta:
@@ -241,3 +255,15 @@ class Sheet(BaseModel):
 
     def amounts(self) -> dict[str, Decimal | None]:
         return {code: getattr(self, code) for code in SOURCES}
+
+    @property
+    def pdf_pending(self) -> bool:
+        return self.pdf_status in (self.PdfStatus.QUEUED, self.PdfStatus.RENDERING)
+
+    @property
+    def pdf_is_stale(self) -> bool:
+        """Waiting longer than a render may take: the page offers to make it again."""
+        if not self.pdf_pending or self.pdf_requested_at is None:
+            return False
+        lease = timedelta(seconds=settings.SELFCHECK_PDF_LEASE_SECONDS)
+        return timezone.now() - self.pdf_requested_at > lease

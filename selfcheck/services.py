@@ -1,5 +1,6 @@
 """Writes of the self-check: sheets, shares, PDF rendering, download log."""
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from core import versions as versions_module
 from core.errors import ApplicationError
+from core.queue import enqueue, enqueue_on_commit
 
 from . import selectors
 from .calculator import AWARENESS, MEASURE_STATUSES, MEASURES, SOURCES, market_factor_problem
@@ -82,19 +84,26 @@ def _save_and_queue(sheet: Sheet, fields: list[str]) -> Sheet:
     _refresh_results(sheet)
     update = [*fields, "total_t", "level", "updated_at"]
     if sheet.company_id:
+        now = timezone.now()
         sheet.pdf_version += 1
         sheet.pdf_status = Sheet.PdfStatus.QUEUED
         sheet.pdf_attempts = 0
         sheet.pdf_error = ""
-        update += ["pdf_version", "pdf_status", "pdf_attempts", "pdf_error"]
+        sheet.pdf_requested_at = now
+        sheet.pdf_lease_until = now + _pdf_lease()
+        update += ["pdf_version", "pdf_status", "pdf_attempts", "pdf_error", "pdf_requested_at", "pdf_lease_until"]
     with transaction.atomic():
         sheet.save(update_fields=update)
         if sheet.company_id:
             from .tasks import render_sheet_pdf
 
-            pk = sheet.pk
-            transaction.on_commit(lambda: render_sheet_pdf.delay(pk))
+            # Redis being down must not turn a saved sheet into an error page: the beat job re-queues it.
+            enqueue_on_commit(render_sheet_pdf, sheet.pk)
     return sheet
+
+
+def _pdf_lease() -> timedelta:
+    return timedelta(seconds=settings.SELFCHECK_PDF_LEASE_SECONDS)
 
 
 def sheet_save_step1(*, sheet: Sheet, data: dict) -> Sheet:
@@ -290,9 +299,16 @@ def sheet_render_pdf(*, pk: int) -> Sheet | None:
             return None
         if sheet.pdf_status == Sheet.PdfStatus.READY and sheet.pdf_rendered_version == sheet.pdf_version:
             return sheet
+        if sheet.pdf_attempts >= settings.SELFCHECK_PDF_MAX_ATTEMPTS:
+            # a render that kills its worker every time (memory, a hung font) stops here and says so
+            sheet.pdf_status = Sheet.PdfStatus.FAILED
+            sheet.pdf_error = sheet.pdf_error or "too many attempts"
+            sheet.save(update_fields=["pdf_status", "pdf_error"])
+            return sheet
         sheet.pdf_status = Sheet.PdfStatus.RENDERING
         sheet.pdf_attempts += 1
-        sheet.save(update_fields=["pdf_status", "pdf_attempts"])
+        sheet.pdf_lease_until = timezone.now() + _pdf_lease()
+        sheet.save(update_fields=["pdf_status", "pdf_attempts", "pdf_lease_until"])
         version = sheet.pdf_version
     sheet = selectors.sheet_get(pk=pk)
     try:
@@ -321,5 +337,30 @@ def sheet_render_pdf(*, pk: int) -> Sheet | None:
 
 
 def sheet_pdf_retry(*, sheet: Sheet) -> Sheet:
-    """Queue the render again (the 'retry' button of a failed report)."""
+    """Queue the render again (the button of a failed report, or 「作り直す」 once a render is overdue)."""
     return _save_and_queue(sheet, [])
+
+
+def sheets_pdf_requeue_stale(*, limit: int = 200) -> int:
+    """Queue again the PDFs queued or rendering past their lease (message lost with Redis, worker killed)."""
+    from .tasks import render_sheet_pdf
+
+    now = timezone.now()
+    with transaction.atomic():
+        stale = list(
+            Sheet.objects.select_for_update(skip_locked=True)
+            .filter(
+                company__isnull=False,
+                pdf_status__in=[Sheet.PdfStatus.QUEUED, Sheet.PdfStatus.RENDERING],
+                pdf_lease_until__lte=now,
+            )
+            .order_by("pdf_lease_until")
+            .values_list("pk", flat=True)[:limit]
+        )
+        Sheet.objects.filter(pk__in=stale).update(pdf_status=Sheet.PdfStatus.QUEUED, pdf_lease_until=now + _pdf_lease())
+    queued = 0
+    for pk in stale:
+        if not enqueue(render_sheet_pdf, pk):
+            break  # broker down: the new leases expire and the next run tries again
+        queued += 1
+    return queued

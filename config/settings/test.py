@@ -15,9 +15,10 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_DEFAULT_QUEUE = "test-" + DATABASES["default"]["TEST"]["NAME"]
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.cache.FallbackRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "test-" + DATABASES["default"]["TEST"]["NAME"],
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
     }
 }
 

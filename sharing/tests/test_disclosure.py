@@ -148,3 +148,12 @@ def test_a_year_with_nothing_entered_is_left_out_not_shown_as_zero(client, sme_u
     )
     page = client.get(reverse("sharing:disclosure", args=[services.disclosure_token(share)])).content.decode()
     assert '<th scope="row">2026年度</th>' in page and '<th scope="row">2025年度</th>' not in page
+
+
+def test_a_share_has_one_link_whenever_it_is_shown(link):
+    from django.utils import timezone
+
+    share, _url = link
+    first = services.disclosure_token(share)
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=61), tick=False):
+        assert services.disclosure_token(share) == first
