@@ -141,8 +141,13 @@ class User(AbstractUser):
         return self.institution_id is not None
 
     @property
+    def is_advisor(self) -> bool:
+        """An advisor's login (advisors.AdvisorAccount); such a user has no company."""
+        return hasattr(self, "advisor_account")
+
+    @property
     def is_sme(self) -> bool:
-        return not self.is_staff and self.institution_id is None
+        return not self.is_staff and self.institution_id is None and not self.is_advisor
 
     @property
     def needs_company_profile(self) -> bool:

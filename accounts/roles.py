@@ -36,6 +36,11 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         # Bookings change only through the desk services (status, move, meeting); no add, no delete.
         "consultations.view_booking",
         "consultations.change_booking",
+        # advisors' logins are created by inviting them; their follow-ups are read here
+        "advisors.view_advisoraccount",
+        "advisors.add_advisoraccount",
+        "advisors.view_followup",
+        "advisors.view_recommendation",
     ],
     SEMINAR_DESK: [
         *_SEE_ORGANISATIONS,

@@ -21,7 +21,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def company_edit(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if user.is_institution_staff:
+    if user.is_institution_staff or user.is_advisor:
         raise PermissionDenied
     form = CompanyForm(request.POST or None, instance=user.company)
     if request.method == "POST" and form.is_valid():

@@ -22,6 +22,7 @@ urlpatterns = [
     path("subsidies/", include("subsidies.urls")),
     path("dispatch/", include("dispatch.urls")),
     path("sharing/", include("sharing.urls")),
+    path("advisor/", include("advisors.urls")),
 ]
 
 if settings.DEBUG:

@@ -19,7 +19,7 @@ from .models import Factor, FactorSet, SelfcheckSettings, Sheet
 class FactorInline(DeskTabularInline):
     model = Factor
     extra = 0
-    fields = ["source", "t_per_unit", "unit", "scope", "source_text", "publication", "note"]
+    fields = ["source", "t_per_unit", "unit", "scope", "gj_per_unit", "kg_per_m3", "source_text", "publication", "note"]
 
     def has_add_permission(self, request, obj=None):
         return super().has_add_permission(request, obj) and not (obj and selectors.factor_set_in_use(obj))

@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 from core.fields import HttpsURLField
 from core.models import BaseModel
 
-from .calculator import SOURCES
+from .calculator import ENTRIES, SOURCES
 
 MAX_AMOUNT = Decimal("1000000000000")  # 10^12 of any unit: above this an entry is a typo, not a bill
 
@@ -85,6 +85,22 @@ class Factor(BaseModel):
         _("公表資料（この係数）"), max_length=300, blank=True, help_text=_("空欄ならセットの公表資料")
     )
     note = models.CharField(_("算出方法・照合"), max_length=500, blank=True)
+    gj_per_unit = models.DecimalField(
+        _("標準の熱量（GJ/係数の単位）"),
+        max_digits=10,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("都市ガスのみ：請求書のm³を熱量で換算するときの基準（GJ/千Nm3）。出典を備考に書いてください。"),
+    )
+    kg_per_m3 = models.DecimalField(
+        _("m³あたりのkg"),
+        max_digits=10,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("LPGのみ：請求書のm³をkgに換算する値。出典を備考に書いてください。空欄ならm³では計算しません。"),
+    )
     history = HistoricalRecords(verbose_name=_("排出係数の変更履歴"))
 
     class Meta:
@@ -94,6 +110,12 @@ class Factor(BaseModel):
         constraints = [
             models.UniqueConstraint(fields=["factor_set", "source"], name="factor_once_per_set"),
             models.CheckConstraint(condition=Q(t_per_unit__gte=0), name="factor_non_negative"),
+            models.CheckConstraint(
+                condition=Q(gj_per_unit__isnull=True) | Q(gj_per_unit__gt=0), name="factor_heat_value_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(kg_per_m3__isnull=True) | Q(kg_per_m3__gt=0), name="factor_kg_per_m3_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -159,7 +181,14 @@ class Sheet(BaseModel):
     diesel_l = models.DecimalField(_("軽油（L）"), max_digits=16, decimal_places=3, null=True, blank=True)
     heavy_oil_a_l = models.DecimalField(_("A重油（L）"), max_digits=16, decimal_places=3, null=True, blank=True)
     heat_gj = models.DecimalField(_("購入した熱（GJ）"), max_digits=16, decimal_places=3, null=True, blank=True)
+    city_gas_m3 = models.DecimalField(_("都市ガス（m³）"), max_digits=16, decimal_places=3, null=True, blank=True)
+    city_gas_mj_per_m3 = models.DecimalField(
+        _("都市ガスの熱量（MJ/m³）"), max_digits=8, decimal_places=3, null=True, blank=True
+    )
+    lpg_m3 = models.DecimalField(_("LPG（m³）"), max_digits=16, decimal_places=3, null=True, blank=True)
+    # {entry code: {"4": "1200", "5": "1100", ...}}: calendar month number -> amount; a missing month is not entered
     monthly = models.JSONField(_("月別の使用量"), default=dict, blank=True)
+    annualised = models.JSONField(_("年換算した項目"), default=list, blank=True)
     market_electricity_kg_per_kwh = models.DecimalField(
         _("電力会社の排出係数（kg-CO2/kWh）"), max_digits=9, decimal_places=6, null=True, blank=True
     )
@@ -223,22 +252,34 @@ class Sheet(BaseModel):
         verbose_name = _("セルフチェックシート")
         verbose_name_plural = _("セルフチェックシート")
         ordering = ["-fiscal_year", "-updated_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["company", "fiscal_year"], condition=Q(company__isnull=False), name="one_sheet_per_company_year"
-            ),
-            models.CheckConstraint(condition=Q(company__isnull=False) | ~Q(session_key=""), name="sheet_has_owner"),
-            models.CheckConstraint(
-                condition=Q(market_electricity_kg_per_kwh__isnull=True)
-                | Q(market_electricity_kg_per_kwh__gte=0, market_electricity_kg_per_kwh__lte=2),
-                name="sheet_market_factor_kg_range",
-            ),
-        ] + [
-            models.CheckConstraint(
-                condition=Q(**{f"{code}__gte": 0}) | Q(**{f"{code}__isnull": True}), name=f"sheet_{code}_non_negative"
-            )
-            for code in SOURCES
-        ]
+        constraints = (
+            [
+                models.UniqueConstraint(
+                    fields=["company", "fiscal_year"],
+                    condition=Q(company__isnull=False),
+                    name="one_sheet_per_company_year",
+                ),
+                models.CheckConstraint(condition=Q(company__isnull=False) | ~Q(session_key=""), name="sheet_has_owner"),
+                models.CheckConstraint(
+                    condition=Q(market_electricity_kg_per_kwh__isnull=True)
+                    | Q(market_electricity_kg_per_kwh__gte=0, market_electricity_kg_per_kwh__lte=2),
+                    name="sheet_market_factor_kg_range",
+                ),
+            ]
+            + [
+                models.CheckConstraint(
+                    condition=Q(**{f"{code}__gte": 0}) | Q(**{f"{code}__isnull": True}),
+                    name=f"sheet_{code}_non_negative",
+                )
+                for code in ENTRIES
+            ]
+            + [
+                models.CheckConstraint(
+                    condition=Q(city_gas_mj_per_m3__isnull=True) | Q(city_gas_mj_per_m3__gt=0),
+                    name="sheet_city_gas_heat_value_positive",
+                )
+            ]
+        )
 
     def __str__(self) -> str:
         owner = self.company.name if self.company_id else _("お試し")
@@ -254,7 +295,15 @@ class Sheet(BaseModel):
             self.__dict__.pop("skip_history_when_saving", None)
 
     def amounts(self) -> dict[str, Decimal | None]:
-        return {code: getattr(self, code) for code in SOURCES}
+        """The annual amount of each entry (ENTRIES), in the unit it was entered in; None is "not entered"."""
+        return {code: getattr(self, code) for code in ENTRIES}
+
+    def months_entered(self) -> dict[str, int]:
+        return {code: len(values) for code, values in (self.monthly or {}).items() if values}
+
+    def incomplete_months(self) -> dict[str, int]:
+        """Entries given for fewer than 12 months with no annual figure: left out of the totals, not guessed."""
+        return {code: n for code, n in self.months_entered().items() if n < 12 and getattr(self, code, None) is None}
 
     @property
     def pdf_pending(self) -> bool:

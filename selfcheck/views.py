@@ -14,7 +14,7 @@ from core.charts import bar_chart_svg
 from core.errors import ApplicationError
 
 from . import selectors, services
-from .calculator import FAMILIES, LEVEL_LABELS
+from .calculator import ENTRY_LABELS, FAMILIES, LEVEL_LABELS, ConversionMissing
 from .charts import co2_chart
 from .forms import NewSheetForm, Step1Form, Step2Form, Step3Form, current_fiscal_year
 from .models import FactorSet, Sheet
@@ -131,7 +131,12 @@ def _apply_error(form, error: ApplicationError) -> None:
 
 def step1(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _own_sheet(request, pk)
-    form = Step1Form(request.POST or None, initial=Step1Form.initial_for(sheet))
+    lpg_m3 = selectors.sheet_factor_data(sheet).get("lpg_kg")
+    form = Step1Form(
+        request.POST or None,
+        initial=Step1Form.initial_for(sheet),
+        lpg_m3_available=bool(lpg_m3 and lpg_m3.kg_per_m3),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.sheet_save_step1(sheet=sheet, data=form.to_data())
@@ -139,6 +144,15 @@ def step1(request: HttpRequest, pk: int) -> HttpResponse:
             _apply_error(form, error)
         else:
             messages.success(request, _("ステップ1を保存しました。"))
+            for code, months in sheet.incomplete_months().items():
+                messages.warning(
+                    request,
+                    _(
+                        "%(label)s：12か月中%(n)sか月分の入力です。年間の使用量としては計算に含めていません"
+                        "（残りの月を入力するか、年換算を選んでください）。"
+                    )
+                    % {"label": ENTRY_LABELS[code], "n": months},
+                )
             return redirect("selfcheck:step2", sheet.pk)
     report = selectors.sheet_report(sheet)
     return render(
@@ -235,7 +249,11 @@ def recompute(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("新しい排出係数で再計算しました。"))
         return redirect("selfcheck:result", sheet.pk)
     old = selectors.sheet_co2(sheet)
-    new = selectors.sheet_co2_with(sheet, newer)
+    try:
+        new = selectors.sheet_co2_with(sheet, newer)
+    except ConversionMissing as error:
+        messages.error(request, error.message)
+        return redirect("selfcheck:result", sheet.pk)
     changes = selectors.factor_changes(sheet, newer)
     return render(
         request,

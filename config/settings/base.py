@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "subsidies",
     "dispatch",
     "sharing",
+    "advisors",
 ]
 
 MIDDLEWARE = [
