@@ -63,6 +63,8 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_supportinstitution",
         *_crud("subsidies", "measure", "track", "trackcap", "applicationround", "actionplan"),
         "subsidies.view_follow",
+        # The check log is written only by the "確認済みにする" action (who and when); editors read it.
+        "subsidies.view_measurecheck",
     ],
     ACCOUNT_ADMIN: [
         *_SEE_ORGANISATIONS,

@@ -135,7 +135,7 @@ class Seminar(BaseModel):
         label = str(self.get_format_display())
         cohosts = [c.name for c in self.cohosts.all()] if self.pk else []
         if cohosts:
-            return _("%(cohost)s 共催の%(format)s開催") % {"cohost": "・".join(cohosts), "format": label}
+            return _("%(cohost)sとの共催（%(format)s）") % {"cohost": "・".join(cohosts), "format": label}
         return _("%(format)s（%(day)s）") % {"format": label, "day": format_jst_date(self.held_on, "%Y年%-m月%-d日")}
 
     @property

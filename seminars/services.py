@@ -249,3 +249,20 @@ def _mail(registration: Registration, kind: str):
         body=render_to_string(f"seminars/email/{kind}.txt", context),
         attachments=attachments,
     )
+
+
+def registrations_forget_user(*, user: User) -> None:
+    """A closing account gives up its seats still to come (the waitlist moves up); past rows keep only the count."""
+    now = timezone.now()
+    upcoming = (
+        Registration.objects.filter(user=user, seminar__starts_at__gt=now)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .order_by("pk")
+    )
+    for registration in upcoming:
+        registration_cancel(registration=registration)
+    Registration.objects.filter(user=user).update(organisation="")
+
+
+def on_account_closing(sender, *, user: User, company, **kwargs) -> None:
+    registrations_forget_user(user=user)
