@@ -196,3 +196,31 @@ def audit_entries(
             )
         )
     return entries
+
+
+def audit_forget(*, user_id: int, company_id: int | None = None) -> int:
+    """Delete the audit rows that keep a closed account's personal data (its e-mail and name, its company's name,
+    an SME's questions): every history row of the user or company itself, and of the rows that point at them.
+    The change log of the desk's own work on other objects stays. Returns how many rows went."""
+    from django.contrib.auth import get_user_model
+
+    targets = {get_user_model(): user_id}
+    if company_id is not None:
+        from django.apps import apps
+
+        targets[apps.get_model("accounts", "Company")] = company_id
+    removed = 0
+    for model in audited_models():
+        history = model.history.model
+        for target, pk in targets.items():
+            lookups = [model._meta.pk.attname] if model is target else []
+            lookups += [
+                f.attname
+                for f in model._meta.concrete_fields
+                if f.is_relation
+                and f.related_model is target
+                and f.attname in {h.attname for h in history._meta.fields}
+            ]
+            for attname in lookups:
+                removed += history.objects.filter(**{attname: pk}).delete()[0]
+    return removed

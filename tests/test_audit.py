@@ -123,3 +123,23 @@ def test_account_changes_are_audited_without_password_hashes(client):
     client.force_login(SuperUserFactory())
     page = client.get("/admin/audit/", {"model": "accounts.User"}).content.decode()
     assert "緑川 → 緑山" in page
+
+
+def test_closing_an_account_leaves_no_copy_of_its_data_in_the_audit_trail(frozen):
+    from accounts.services import account_close
+    from consultations.models import Booking
+    from core.audit import audited_models
+
+    make_advisor()
+    sme = SmeUserFactory(last_name="緑川")
+    booking_create(user=sme, start=at(2026, 4, 23, 10), **intake(question="取引先からCO2排出量を聞かれた"))
+    sme.last_name = "緑山"
+    sme.save()
+    email, company, name = sme.email, sme.company, sme.company.name
+    assert sme.history.count() >= 2 and Booking.history.filter(company_id=company.pk).exists()
+    account_close(user=sme)
+    for model in audited_models():
+        for record in model.history.all():
+            text = " ".join(str(getattr(record, f.attname)) for f in record._meta.concrete_fields)
+            assert email not in text and name not in text, model
+            assert "緑川" not in text and "取引先からCO2" not in text, model
