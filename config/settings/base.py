@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "selfcheck",
     "seminars",
     "subsidies",
+    "matching",
     "dispatch",
     "sharing",
     "advisors",
@@ -247,6 +248,16 @@ CELERY_BEAT_SCHEDULE["consultations-reminders"] = {
     "schedule": crontab(hour=CONSULTATIONS_REMINDER_HOUR, minute=0),
 }
 # --- end consultations ---
+
+# --- matching ---
+MATCHING_ATTACHMENT_MAX_BYTES = env.int("MATCHING_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+MATCHING_ATTACHMENTS_PER_PROPOSAL = env.int("MATCHING_ATTACHMENTS_PER_PROPOSAL", default=5)
+# The weekly digest of new needs for followed themes: Monday 8:00 JST, once per user and week (outbox key).
+CELERY_BEAT_SCHEDULE["matching-weekly-digest"] = {
+    "task": "matching.tasks.matching_weekly_digest",
+    "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
+}
+# --- end matching ---
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="CN支援ポータル <no-reply@cn-portal.example.jp>")
