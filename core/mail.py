@@ -316,3 +316,31 @@ def outbox_failed_digest(*, now=None) -> MailOutbox | None:
         subject=_("【CN支援ポータル】送信できなかったメール %(count)s件") % {"count": len(recent)},
         body="\n".join(lines) + "\n",
     )
+
+
+def outbox_forget_address(*, address: str) -> int:
+    """A closed account's address leaves the outbox: it is taken off every row, and a row left with no one to reach
+    loses its text (a row not yet sent is closed as failed, so it never goes). Returns how many rows changed."""
+    from django.db import connection
+
+    rows = MailOutbox.objects.all()
+    if connection.features.supports_json_field_contains:
+        rows = rows.filter(to__contains=[address])
+    changed = 0
+    with transaction.atomic():
+        for row in rows.select_for_update():
+            if address not in row.to:
+                continue
+            row.to = [a for a in row.to if a != address]
+            fields = ["to", "updated_at"]
+            if not row.to:
+                row.subject, row.body, row.attachments = "", "", []
+                fields += ["subject", "body", "attachments"]
+                if row.state != State.SENT:
+                    row.state, row.failed_at = State.FAILED, timezone.now()
+                    row.last_error = "recipient account closed"
+                    row.lease_until = row.next_attempt_at = None
+                    fields += ["state", "failed_at", "last_error", "lease_until", "next_attempt_at"]
+            row.save(update_fields=fields)
+            changed += 1
+    return changed

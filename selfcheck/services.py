@@ -429,6 +429,27 @@ def sheet_pdf_retry(*, sheet: Sheet) -> Sheet:
     return _save_and_queue(sheet, [])
 
 
+# --- closing an account ------------------------------------------------------------------------------------------
+
+
+def sheets_forget_company(*, company) -> int:
+    """A closing company's sheets go with their shares, download log and PDF files. Returns the sheets deleted."""
+    with transaction.atomic():
+        sheets = Sheet.objects.filter(company=company)
+        for name in sheets.exclude(pdf_path="").values_list("pdf_path", flat=True):
+            # Delete the files once the rows are gone for good, never for a transaction that rolls back.
+            path = pdf_directory() / Path(name).name
+            transaction.on_commit(lambda path=path: path.unlink(missing_ok=True))
+        count = sheets.count()
+        sheets.delete()
+    return count
+
+
+def on_account_closing(sender, *, user, company, **kwargs) -> None:
+    if company is not None:
+        sheets_forget_company(company=company)
+
+
 def sheets_pdf_requeue_stale(*, limit: int = 200) -> int:
     """Queue again the PDFs queued or rendering past their lease (message lost with Redis, worker killed)."""
     from .tasks import render_sheet_pdf

@@ -160,3 +160,14 @@ def share_from_token(token: str, *, now: dt.datetime | None = None) -> Share:
             _("このリンクは有効期限が切れています。共有元の企業にお問い合わせください。"), code="expired"
         )
     return share
+
+
+def shares_forget_company(*, company) -> int:
+    """A closing company's shares of every kind end and go, with the record of who looked at them."""
+    with transaction.atomic():
+        return Share.objects.filter(company=company).delete()[0]
+
+
+def on_account_closing(sender, *, user, company, **kwargs) -> None:
+    if company is not None:
+        shares_forget_company(company=company)
