@@ -75,6 +75,10 @@ def account_close(*, user: User) -> None:
         outbox_forget_address(address=address)
         # The admin's change history names objects as they were called: rename them there too.
         _admin_history_rename(user, str(user))
+        # The audit trail keeps copies of rows (e-mail, names, questions): those of this account go as well.
+        from core.audit import audit_forget
+
+        audit_forget(user_id=user.pk, company_id=company.pk if company is not None else None)
         if company is not None:
             _admin_history_rename(company, CLOSED_COMPANY_NAME)
 
