@@ -44,6 +44,8 @@ def account_close(*, user: User) -> None:
     """
     if user.is_staff or user.is_superuser:
         raise ApplicationError(_("中小機構の職員アカウントは、アカウント管理の担当者が削除します。"))
+    if hasattr(user, "advisor_account"):
+        raise ApplicationError(_("専門家のアカウントは中小機構が管理しています。削除は相談デスクにご連絡ください。"))
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         if user.email.endswith(f"@{CLOSED_EMAIL_DOMAIN}"):

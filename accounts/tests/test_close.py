@@ -128,6 +128,18 @@ def test_staff_accounts_are_not_closed_from_the_portal(staff_user):
     assert staff_user.is_active
 
 
+def test_an_advisors_login_is_not_closed_from_the_portal(frozen):
+    from accounts.tests.factories import UserFactory
+    from advisors.models import AdvisorAccount
+
+    user = UserFactory()
+    AdvisorAccount.objects.create(advisor=make_advisor(), user=user)
+    with pytest.raises(ApplicationError):
+        account_close(user=user)
+    user.refresh_from_db()
+    assert user.is_active
+
+
 def test_close_page_needs_the_password_and_a_tick_then_logs_out(client, member):
     user = member["user"]
     client.force_login(user)
