@@ -45,7 +45,9 @@ def test_the_institution_asks_the_company_confirms_with_a_booking_and_the_instit
 
 def test_the_company_can_decline_and_nothing_changes(client, institution_user, member):
     user, membership = member
-    item = ConsultationRequest.objects.create(institution=institution_user.institution, company=user.company, message="x")
+    item = ConsultationRequest.objects.create(
+        institution=institution_user.institution, company=user.company, message="x"
+    )
     booking = book(user=user, advisor=make_advisor(), start=_future())
     client.force_login(user)
     client.post(f"/institutions/requests/{item.pk}/answer/", {"answer": "decline"})
@@ -60,7 +62,9 @@ def test_only_members_can_be_asked_and_only_the_company_answers_with_its_own_boo
     client.force_login(InstitutionUserFactory())
     client.post("/institutions/requests/", {"membership": membership.pk, "message": "x"})
     assert not ConsultationRequest.objects.exists()
-    item = ConsultationRequest.objects.create(institution=institution_user.institution, company=user.company, message="x")
+    item = ConsultationRequest.objects.create(
+        institution=institution_user.institution, company=user.company, message="x"
+    )
     foreign = book(user=outsider, advisor=make_advisor(), start=_future())
     client.force_login(outsider)
     client.post(f"/institutions/requests/{item.pk}/answer/", {"answer": "confirm", "booking": foreign.pk})
@@ -74,7 +78,9 @@ def test_only_members_can_be_asked_and_only_the_company_answers_with_its_own_boo
 
 def test_a_company_that_left_cannot_confirm(client, institution_user, member):
     user, membership = member
-    item = ConsultationRequest.objects.create(institution=institution_user.institution, company=user.company, message="x")
+    item = ConsultationRequest.objects.create(
+        institution=institution_user.institution, company=user.company, message="x"
+    )
     booking = book(user=user, advisor=make_advisor(), start=_future())
     client.force_login(user)
     client.post(f"/institutions/memberships/{membership.pk}/leave/")
