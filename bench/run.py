@@ -337,8 +337,8 @@ def part_pdf(table: Table, sheet_pk: int, args) -> None:
     log(f"rendering the report PDF {args.pdf_renders} times in one process")
     pdf = pdf_figures(sheet_pk, args.pdf_renders)
     n = args.pdf_renders
-    table.add(f"PDF report median ({n} renders)", f"{pdf['median_ms']:.0f} ms", "", None, "≤ 500 ms",
-              pdf["median_ms"] <= 500)  # fmt: skip
+    table.add(f"PDF report median ({n} renders)", f"{pdf['median_ms']:.0f} ms",
+              f"CPU {pdf['cpu_median_ms']:.0f} ms", None, "≤ 500 ms", pdf["median_ms"] <= 500)  # fmt: skip
     table.add("PDF report p95", f"{pdf['p95_ms']:.0f} ms", "", None, "≤ 1000 ms", pdf["p95_ms"] <= 1000)
     table.add("PDF report size", f"{pdf['size_kib']:.0f} KiB", "", None, "≤ 150 KiB", pdf["size_kib"] <= 150)
     table.add(f"worker RSS after {n} renders", f"{pdf['rss_mb']:.0f} MB", "", None, "≤ 300 MB", pdf["rss_mb"] <= 300)

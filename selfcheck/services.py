@@ -268,6 +268,11 @@ def pdf_directory() -> Path:
     return path
 
 
+# The subset Japanese font of the report (scripts/make_pdf_font.py), and the font list of its chart's SVG text.
+PDF_FONT = Path(settings.BASE_DIR) / "static" / "fonts" / "NotoSansCJKjp-PdfSubset-Regular.otf"
+PDF_FONT_FAMILY = "Noto Sans CJK JP Subset, Noto Sans CJK JP, sans-serif"
+
+
 def sheet_pdf_bytes(sheet: Sheet) -> bytes:
     from weasyprint import HTML
 
@@ -279,9 +284,10 @@ def sheet_pdf_bytes(sheet: Sheet) -> bytes:
         {
             "sheet": sheet,
             **report,
-            "chart": co2_chart(report["co2"]),
+            "chart": co2_chart(report["co2"], font_family=PDF_FONT_FAMILY),
             **step_context(sheet),
             "generated_at": timezone.now(),
+            "pdf_font_url": PDF_FONT.as_uri(),
         },
     )
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
