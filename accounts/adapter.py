@@ -5,8 +5,10 @@ from django.urls import reverse
 
 class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request: HttpRequest) -> str:
-        """An SME that has not described its company yet goes to the company form first."""
+        """An SME that has not described its company yet goes to the company form first; an advisor to the workspace."""
         user = request.user
         if getattr(user, "needs_company_profile", False):
             return reverse("accounts:company")
+        if getattr(user, "is_advisor", False):
+            return reverse("advisors:home")
         return super().get_login_redirect_url(request)

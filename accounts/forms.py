@@ -32,3 +32,28 @@ class CompanyForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("prefecture", "industry", "employee_band", "revenue_band"):
             self.fields[name].choices = [("", _("選択してください"))] + list(self.fields[name].choices)[1:]
+
+
+class AccountCloseForm(forms.Form):
+    """Closing is for good: the person types their password and ticks that they understand."""
+
+    password = forms.CharField(
+        label=_("パスワード"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("確認のため、現在のパスワードを入力してください。")},
+    )
+    understood = forms.BooleanField(
+        label=_("削除したデータは元に戻せないことを理解しました"),
+        error_messages={"required": _("削除してよいか確認のため、チェックを入れてください。")},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("パスワードが正しくありません。"))
+        return password

@@ -36,6 +36,11 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         # Bookings change only through the desk services (status, move, meeting); no add, no delete.
         "consultations.view_booking",
         "consultations.change_booking",
+        # advisors' logins are created by inviting them; their follow-ups are read here
+        "advisors.view_advisoraccount",
+        "advisors.add_advisoraccount",
+        "advisors.view_followup",
+        "advisors.view_recommendation",
     ],
     SEMINAR_DESK: [
         *_SEE_ORGANISATIONS,
@@ -50,13 +55,16 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "selfcheck.view_selfchecksettings",
         "selfcheck.change_selfchecksettings",
         "selfcheck.view_sheet",
-        "selfcheck.view_sheetshare",
-        "selfcheck.view_reportdownload",
+        # consent and access log of shared results: read-only (the company owns its consent)
+        "sharing.view_share",
+        "sharing.view_shareaccess",
     ],
     CATALOGUE_EDITOR: [
         "accounts.view_supportinstitution",
         *_crud("subsidies", "measure", "track", "trackcap", "applicationround", "actionplan"),
         "subsidies.view_follow",
+        # The check log is written only by the "確認済みにする" action (who and when); editors read it.
+        "subsidies.view_measurecheck",
     ],
     ACCOUNT_ADMIN: [
         *_SEE_ORGANISATIONS,

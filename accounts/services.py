@@ -1,10 +1,17 @@
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.choices import employee_band_for
 from core.errors import ApplicationError
+from core.mail import outbox_forget_address
 
 from .models import Company, User
+from .signals import account_closing
+
+CLOSED_EMAIL_DOMAIN = "deleted.invalid"  # .invalid never resolves (RFC 2606): no mail can reach a closed account
+CLOSED_COMPANY_NAME = "退会した企業"
 
 
 def company_save_for_user(*, user: User, data: dict) -> Company:
@@ -25,6 +32,64 @@ def company_save_for_user(*, user: User, data: dict) -> Company:
             company.full_clean()
             company.save()
     return company
+
+
+def account_close(*, user: User) -> None:
+    """Close an SME or institution account: its data goes, and what statistics keep no longer names anyone.
+
+    Three steps, each safe to run again: (1) the account stops working at once (inactive: every session of it
+    ends); (2) every app removes or anonymises its own rows through the account_closing signal, each in its own
+    transactions (cancelling a booking is a durable desk service); (3) the user row keeps no e-mail, name or
+    password, and stays only so that anonymous counts pointing at it keep adding up.
+    """
+    if user.is_staff or user.is_superuser:
+        raise ApplicationError(_("中小機構の職員アカウントは、アカウント管理の担当者が削除します。"))
+    if hasattr(user, "advisor_account"):
+        raise ApplicationError(_("専門家のアカウントは中小機構が管理しています。削除は相談デスクにご連絡ください。"))
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.email.endswith(f"@{CLOSED_EMAIL_DOMAIN}"):
+            raise ApplicationError(_("このアカウントはすでに削除されています。"))
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    company = user.company
+    if company is not None and company.users.exclude(pk=user.pk).exists():
+        company = None  # colleagues still use it: only this person leaves
+    address = user.email
+    account_closing.send(sender=User, user=user, company=company)
+    with transaction.atomic():
+        if company is not None:
+            company.name = CLOSED_COMPANY_NAME
+            company.employees = None
+            company.capital_yen = None
+            company.save(update_fields=["name", "employees", "capital_yen", "updated_at"])
+        EmailAddress.objects.filter(user=user).delete()
+        Authenticator.objects.filter(user=user).delete()
+        user.email = f"closed-{user.pk}@{CLOSED_EMAIL_DOMAIN}"
+        user.first_name = ""
+        user.last_name = ""
+        user.set_unusable_password()
+        user.company = None
+        user.institution = None
+        user.save()
+        outbox_forget_address(address=address)
+        # The admin's change history names objects as they were called: rename them there too.
+        _admin_history_rename(user, str(user))
+        # The audit trail keeps copies of rows (e-mail, names, questions): those of this account go as well.
+        from core.audit import audit_forget
+
+        audit_forget(user_id=user.pk, company_id=company.pk if company is not None else None)
+        if company is not None:
+            _admin_history_rename(company, CLOSED_COMPANY_NAME)
+
+
+def _admin_history_rename(obj, label: str) -> None:
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)).update(
+        object_repr=label[:200]
+    )
 
 
 def staff_groups_sync() -> None:

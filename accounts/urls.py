@@ -7,4 +7,5 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("company/", views.company_edit, name="company"),
+    path("close/", views.close, name="close"),
 ]

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -7,8 +8,8 @@ from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 
-from .forms import CompanyForm
-from .services import company_save_for_user
+from .forms import AccountCloseForm, CompanyForm
+from .services import account_close, company_save_for_user
 
 
 @login_required
@@ -21,7 +22,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def company_edit(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if user.is_institution_staff:
+    if user.is_institution_staff or user.is_advisor:
         raise PermissionDenied
     form = CompanyForm(request.POST or None, instance=user.company)
     if request.method == "POST" and form.is_valid():
@@ -33,3 +34,31 @@ def company_edit(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("企業情報を保存しました。"))
             return redirect("accounts:dashboard")
     return render(request, "accounts/company_form.html", {"form": form, "is_new": user.company_id is None})
+
+
+@login_required
+def close(request: HttpRequest) -> HttpResponse:
+    """Say what closing the account removes and keeps, then close it once the password is confirmed."""
+    user = request.user
+    form = AccountCloseForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_close(user=user)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            logout(request)
+            messages.success(request, _("アカウントを削除しました。ご利用ありがとうございました。"))
+            return redirect("home")
+    sole_user = user.company_id is not None and not user.company.users.exclude(pk=user.pk).exists()
+    return render(
+        request,
+        "accounts/close.html",
+        {
+            "form": form,
+            "sole_user": sole_user,
+            "is_staff": user.is_staff,
+            "is_advisor": hasattr(user, "advisor_account"),
+        },
+        status=400 if form.errors else 200,
+    )

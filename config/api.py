@@ -8,6 +8,8 @@ from ninja.errors import HttpError, ValidationError
 from consultations.api import router as consultations_router
 from core.choices import Prefecture, Region, prefectures_in
 from core.errors import ApplicationError
+from core.views import DATABASE_UNAVAILABLE, database_unavailable
+from matching.api import router as matching_router
 from selfcheck.api import router as selfcheck_router
 from seminars.api import EXTRA_PATHS as seminars_extra_paths
 from seminars.api import router as seminars_router
@@ -69,6 +71,15 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc.message), "field": None}, status=exc.status_code)
 
 
+def database_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """PostgreSQL unreachable: JSON 503 with Retry-After, like the pages."""
+    return database_unavailable(request)
+
+
+for _error in DATABASE_UNAVAILABLE:
+    api.add_exception_handler(_error, database_error)
+
+
 meta = Router(tags=["meta"])
 
 
@@ -83,3 +94,4 @@ api.add_router("/consultations", consultations_router)
 api.add_router("/selfcheck", selfcheck_router)
 api.add_router("/seminars", seminars_router)
 api.add_router("/subsidies", subsidies_router)
+api.add_router("/matching", matching_router)

@@ -7,6 +7,8 @@ from .api import api
 # admin.site is core.admin_site.StaffAdminSite: it signs in through allauth (rate limits, e-mail verification,
 # a second factor), never through Django's own login form.
 
+handler500 = "core.views.server_error"
+
 urlpatterns = [
     path("", include("core.urls")),
     path("admin/", admin.site.urls),
@@ -18,6 +20,10 @@ urlpatterns = [
     path("selfcheck/", include("selfcheck.urls")),
     path("seminars/", include("seminars.urls")),
     path("subsidies/", include("subsidies.urls")),
+    path("matching/", include("matching.urls")),
+    path("dispatch/", include("dispatch.urls")),
+    path("sharing/", include("sharing.urls")),
+    path("advisor/", include("advisors.urls")),
 ]
 
 if settings.DEBUG:

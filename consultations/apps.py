@@ -7,9 +7,12 @@ class ConsultationsConfig(AppConfig):
     verbose_name = _("CN相談")
 
     def ready(self) -> None:
+        from accounts.signals import account_closing
         from core.versions import bump_on_change
 
-        from . import models
+        from . import models, services
+
+        account_closing.connect(services.on_account_closing, dispatch_uid="consultations.account_closing")
 
         # Everything slot availability is computed from: a change to any of these retires the cached slots.
         bump_on_change(

@@ -68,6 +68,16 @@ class IntakeForm(forms.Form):
         help_text=_("商工会議所や金融機関の担当者が同席する場合に選んでください。"),
     )
 
+    share_selfcheck = forms.BooleanField(
+        label=_("セルフチェックの結果を担当専門家に共有する"),
+        required=False,
+        initial=False,
+        help_text=_(
+            "担当の専門家が、相談の30日後まで全年度の結果（CO2排出量・推移・中小企業版SBTの確認）を見られます。"
+            "「セルフチェックの共有」からいつでも取り消せます。"
+        ),
+    )
+
     def __init__(self, *args, advisors=(), accepted_advisor_ids=(), modes=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["advisor"].choices = [("", _("指名しない（窓口におまかせ）"))] + [

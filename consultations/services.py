@@ -595,3 +595,22 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
         if notify_booking(booking=booking, kind="reminder"):
             sent += 1
     return sent
+
+
+def bookings_forget_company(*, company: Company, now: dt.datetime | None = None) -> None:
+    """A closing company's bookings still to come are cancelled (the hour is freed, the desk and advisor told);
+    what it wrote in every booking is blanked, while the topics stay for anonymous statistics."""
+    now = now or timezone.now()
+    upcoming = Booking.objects.filter(
+        company=company, status__in=[BookingStatus.REQUESTED, BookingStatus.CONFIRMED], start__gt=now
+    ).select_related("advisor", "window", "company", "created_by")
+    for booking in upcoming:
+        booking_set_status(booking=booking, status=BookingStatus.CANCELLED)
+    Booking.objects.filter(company=company).update(
+        question="", customer_request="", meeting_url="", private_record="", updated_at=timezone.now()
+    )
+
+
+def on_account_closing(sender, *, user, company, **kwargs) -> None:
+    if company is not None:
+        bookings_forget_company(company=company)

@@ -149,6 +149,10 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
                 visible = exc.field in form.fields and not form.fields[exc.field].widget.is_hidden
                 form.add_error(exc.field if visible else None, exc.message)
             else:
+                if data.get("share_selfcheck"):
+                    from sharing.services import share_grant
+
+                    share_grant(company=booking.company, kind="advisor", booking=booking, user=request.user)
                 messages.success(request, _("ご予約を受け付けました。確認のメールをお送りしました。"))
                 return redirect("consultations:booking_detail", pk=booking.pk)
         elif data["advisor"] and data["advisor"] not in slot.free_advisor_ids:

@@ -1,8 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.sites.admin import SiteAdmin
 from django.contrib.sites.models import Site
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from .mail import outbox_resend
 from .models import MailOutbox
 
 
@@ -35,16 +37,48 @@ class TechnicalSiteAdmin(SuperuserOnlyAdmin, SiteAdmin):
 
 @admin.register(MailOutbox)
 class MailOutboxAdmin(SuperuserOnlyAdmin):
-    list_display = ["key", "subject", "recipients", "created_at", "sent_at", "attempts"]
-    list_filter = [("sent_at", admin.EmptyFieldListFilter), "created_at"]
+    list_display = ["key", "subject", "recipients", "state", "created_at", "sent_at", "attempts", "next_attempt_at"]
+    list_filter = ["state", ("sent_at", admin.EmptyFieldListFilter), "created_at"]
     search_fields = ["key", "subject", "to"]
-    readonly_fields = ["key", "to", "subject", "body", "sent_at", "attempts", "last_error", "created_at"]
-    exclude = ["attachments"]
+    readonly_fields = [
+        "key",
+        "to",
+        "subject",
+        "body",
+        "state",
+        "sent_at",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "give_up_at",
+        "failed_at",
+        "created_at",
+    ]
+    exclude = ["attachments", "lease_token", "lease_until"]
     date_hierarchy = "created_at"
+    actions = ["send_again"]
 
     @admin.display(description=_("宛先"))
     def recipients(self, obj: MailOutbox) -> str:
         return ", ".join(obj.to)
+
+    @admin.action(description=_("選択した送信失敗メールを再送する"))
+    def send_again(self, request, queryset) -> None:
+        count = outbox_resend(rows=queryset)
+        skipped = queryset.count() - count
+        if count:
+            self.message_user(
+                request,
+                ngettext("%(count)d件のメールを再送します。", "%(count)d件のメールを再送します。", count)
+                % {"count": count},
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                _("送信失敗ではないメール%(count)d件は対象外です。") % {"count": skipped},
+                messages.WARNING,
+            )
 
     def has_add_permission(self, request, *args) -> bool:
         return False

@@ -1,32 +1,34 @@
-from datetime import timedelta
-from smtplib import SMTPException
-
 from celery import shared_task
-from django.utils import timezone
+from django.conf import settings
 
-from .mail import outbox_deliver
-from .models import MailOutbox
-
-MAX_ATTEMPTS = 12
+from . import mail
 
 
 @shared_task(
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=30,
-    retry_backoff_max=3600,
-    max_retries=MAX_ATTEMPTS,
+    bind=True,
     acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,  # the row's window (OUTBOX_RETRY_WINDOW_HOURS) decides when to stop, not a count
+    soft_time_limit=settings.OUTBOX_SEND_SOFT_TIME_LIMIT,
+    time_limit=settings.OUTBOX_SEND_TIME_LIMIT,
 )
-def outbox_send(pk: int) -> bool:
-    return outbox_deliver(pk=pk)
+def outbox_send(self, pk: int, token: str | None = None) -> bool:
+    """One chain of attempts for one outbox row; the retry carries the row's lease token."""
+    try:
+        return mail.outbox_deliver(pk=pk, token=token)
+    except mail.MailDeferred as deferred:
+        if self.request.is_eager:  # run in-process (tests, development): the row waits for the sweep
+            return False
+        raise self.retry(args=[pk, deferred.token], countdown=deferred.countdown, exc=deferred.error) from None
 
 
 @shared_task
 def outbox_sweep() -> int:
-    """Re-queue mail that is still unsent after ten minutes (a lost broker message or a long SMTP outage)."""
-    cutoff = timezone.now() - timedelta(minutes=10)
-    pending = MailOutbox.objects.filter(sent_at__isnull=True, created_at__lt=cutoff, attempts__lt=MAX_ATTEMPTS)
-    pks = list(pending.values_list("pk", flat=True)[:500])
-    for pk in pks:
-        outbox_send.delay(pk)
-    return len(pks)
+    """Re-queue mail whose lease expired (lost message, dead worker, broker down when it was enqueued)."""
+    return mail.outbox_sweep()
+
+
+@shared_task
+def outbox_failed_digest() -> bool:
+    """The desk's daily list of mails that could not be sent."""
+    return mail.outbox_failed_digest() is not None

@@ -1,9 +1,14 @@
+import logging
+import sys
+
 import redis
 from django.conf import settings
-from django.db import connections
+from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -39,6 +44,91 @@ AREAS = [
         "step": _("減らす"),
     },
 ]
+
+
+# The documents the 知る pages take their facts from (reference/000–004), named next to each fact on the page.
+KNOW_SOURCES = {
+    "tohoku": {
+        "name": _("東北経済産業局 カーボンニュートラル推進室の説明資料"),
+        "date": _("日付の記載なし（令和6年3月の経済産業省資料を引用）"),
+        "note": _(
+            "国の目標、GX、カーボンプライシング、中小企業の現状。資料の中で政府の「GX推進戦略」などを引用しています。"
+        ),
+    },
+    "aichi": {
+        "name": _("愛知県「令和8年度中小企業脱炭素経営強化促進事業 募集要項」"),
+        "date": _("令和8年度"),
+        "note": _("SBTの説明と、中小企業版SBTの対象となる条件。"),
+    },
+    "smrj": {
+        "name": _("中小機構「中小機構のカーボンニュートラルに係る取組みについて」"),
+        "date": _("日付の記載なし（2023年2月までの実績を掲載）"),
+        "note": _("RE Action、J-Net21、E-SODAN、CN相談窓口。"),
+    },
+    "smrj_kyushu": {
+        "name": _("中小機構 九州本部「中小機構のカーボンニュートラル支援」"),
+        "date": _("2025年（資料の著作権表示）"),
+        "note": _("知る・測る・減らすの3段階、相談窓口の回数と時間、J-Net21、九州本部の連絡先。"),
+    },
+    "meti_plan": {
+        "name": _("経済産業省「中小企業支援機関によるカーボンニュートラル・アクションプラン」"),
+        "date": _("令和7年12月"),
+        "note": _("支援機関のアクションプランと問い合わせ先。"),
+    },
+}
+
+EXTERNAL_LINKS = [
+    {
+        "name": _("中小機構（独立行政法人 中小企業基盤整備機構）"),
+        "url": "https://www.smrj.go.jp/",
+        "text": _("中小企業の経営を支える国の機関です。カーボンニュートラルの相談窓口や専門家の派遣を行っています。"),
+        "source": "smrj_kyushu",
+    },
+    {
+        "name": _("中小機構「カーボンニュートラルに関する支援」"),
+        "url": "https://www.smrj.go.jp/sme/sdgs/favgos000001to2v.html",
+        "text": _("中小機構のカーボンニュートラル支援の案内ページです。"),
+        "source": "tohoku",
+    },
+    {
+        "name": _("J-Net21 カーボンニュートラル特設ページ"),
+        "url": "https://j-net21.smrj.go.jp/special/chusho_sdgs/carbonneutral/index.html",
+        "text": _(
+            "中小機構のポータルサイトJ-Net21の特設ページです。施策の情報、取り組みの手順、セルフチェックシートなどを載せています。"
+        ),
+        "source": "smrj",
+    },
+    {
+        "name": _("E-SODAN（イーソダン）"),
+        "url": "https://e-sodan.smrj.go.jp/",
+        "text": _("中小機構の、SDGsにも対応したAIチャットボットによる経営相談サービスです。"),
+        "source": "smrj",
+    },
+    {
+        "name": _("ミラサポplus"),
+        "url": "https://mirasapo-plus.go.jp/",
+        "text": _("中小企業・小規模事業者が補助金や給付金を申請したり、事業の支援を探したりするための国のサイトです。"),
+        "source": "tohoku",
+    },
+]
+
+
+def know(request: HttpRequest) -> HttpResponse:
+    """知る: the policy context an SME needs, each fact with the document it comes from."""
+    links = [{**link, "source_doc": KNOW_SOURCES[link["source"]]} for link in EXTERNAL_LINKS]
+    return render(request, "core/know.html", {"sources": KNOW_SOURCES, "links": links})
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/privacy.html")
+
+
+def terms(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/terms.html")
+
+
+def contact(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/contact.html", {"sources": KNOW_SOURCES, "desk_email": settings.DESK_EMAIL})
 
 
 @anonymous_page()  # no data on it: one render per process, language and path
@@ -78,3 +168,33 @@ def coming_soon(request: HttpRequest, *, area: str) -> HttpResponse:
     """Placeholder page of an area that is not open yet."""
     info = next(item for item in AREAS if item["key"] == area)
     return render(request, "core/coming.html", {"area": info})
+
+
+logger = logging.getLogger(__name__)
+
+# The database refusing or dropping connections (or timing out, or a deadlock victim) is temporary.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After: a Japanese page, or JSON under /api/; renders without touching the database."""
+    retry_after = settings.DATABASE_UNAVAILABLE_RETRY_AFTER
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse(
+            {"detail": str(_("データベースに接続できません。しばらくしてからもう一度お試しください。")), "field": None},
+            status=503,
+        )
+    else:
+        html = loader.render_to_string("503.html", {"retry_after": retry_after})
+        response = HttpResponse(html, status=503)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a database outage answers 503 (try again soon) instead of a generic system error."""
+    error = sys.exc_info()[1]
+    if isinstance(error, DATABASE_UNAVAILABLE):
+        logger.warning("database unavailable for %s: %s", request.path, error)
+        return database_unavailable(request)
+    return defaults.server_error(request)

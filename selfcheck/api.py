@@ -9,8 +9,8 @@ from pydantic import ConfigDict, Field, StrictBool
 
 from core.errors import ApplicationError
 
-from . import selectors
-from .calculator import SbtInput, calculate_co2, check_sbt_sme, market_factor_problem
+from . import selectors, services
+from .calculator import ConversionMissing, SbtInput, calculate_co2, check_sbt_sme, market_factor_problem
 from .forms import current_fiscal_year
 from .models import MAX_AMOUNT
 
@@ -35,6 +35,19 @@ class EstimateIn(Schema):
     heavy_oil_a_l: Decimal | None = Field(
         default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="A重油（L）"
     )
+    city_gas_m3: Decimal | None = Field(
+        default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="都市ガス（m³、請求書の単位。熱量が必要）"
+    )
+    city_gas_mj_per_m3: Decimal | None = Field(
+        default=None, gt=0, le=1000, allow_inf_nan=False, description="都市ガスの熱量（MJ/m³、検針票・請求書に記載）"
+    )
+    lpg_m3: Decimal | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_AMOUNT,
+        allow_inf_nan=False,
+        description="LPG（m³、請求書の単位。係数セットにm³→kg換算値があるときだけ計算）",
+    )
     heat_gj: Decimal | None = Field(
         default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="購入した熱（GJ）"
     )
@@ -56,6 +69,7 @@ class EstimateIn(Schema):
 
 class SourceOut(Schema):
     source: str
+    entry: str = Field(description="入力項目（city_gas_m3 など、入力した単位）")
     label: str
     amount: float
     unit: str
@@ -134,8 +148,17 @@ def estimate(request: HttpRequest, payload: EstimateIn) -> HttpResponse:
     market = payload.market_electricity_kg_per_kwh
     if market is not None and (problem := market_factor_problem(market)):
         raise ApplicationError(problem, field="market_electricity_kg_per_kwh")
-    amounts = payload.model_dump(exclude={"fiscal_year", "market_electricity_kg_per_kwh"})
-    result = calculate_co2(amounts, factors, market_electricity_kg_per_kwh=market)
+    amounts = payload.model_dump(exclude={"fiscal_year", "market_electricity_kg_per_kwh", "city_gas_mj_per_m3"})
+    services.check_one_unit_per_source(amounts, {})
+    try:
+        result = calculate_co2(
+            amounts, factors, market_electricity_kg_per_kwh=market, city_gas_mj_per_m3=payload.city_gas_mj_per_m3
+        )
+    except ConversionMissing as error:
+        field = (
+            "city_gas_mj_per_m3" if error.entry == "city_gas_m3" and payload.city_gas_mj_per_m3 is None else error.entry
+        )
+        raise ApplicationError(error.message, field=field) from error
     return json_response(estimate_data(result, factor_set))
 
 
@@ -151,6 +174,7 @@ def estimate_data(result, factor_set) -> dict:
         "by_source": [
             {
                 "source": row.source,
+                "entry": row.entry,
                 "label": row.label,
                 "amount": float(row.amount),
                 "unit": row.unit,

@@ -7,9 +7,12 @@ class SelfcheckConfig(AppConfig):
     verbose_name = _("セルフチェック")
 
     def ready(self) -> None:
+        from accounts.signals import account_closing
         from core.versions import bump_on_change
 
-        from . import models
+        from . import models, services
+
+        account_closing.connect(services.on_account_closing, dispatch_uid="selfcheck.account_closing")
 
         # The factor sets and settings the estimate API keeps per process (selectors.factors_cached).
         bump_on_change("selfcheck-factors", models.FactorSet, models.Factor, models.SelfcheckSettings)

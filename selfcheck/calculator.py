@@ -1,8 +1,8 @@
 """Pure calculations of the self-check: CO2 by source and scope, the SBT-for-SMEs check, levels and next actions.
 
 Dataclasses in, dataclasses out, Decimal arithmetic, no database. The emission factors are passed in (they are
-data kept in the database); only the unit conversion between what an SME reads on its bills and the unit of the
-official factor (kWh, thousand Nm3, t, kL, GJ) is fixed here, because it is arithmetic, not policy.
+data kept in the database, with the bill-unit conversions they need); only the arithmetic between the unit an SME
+reads on its bills and the unit of the official factor (kWh, thousand Nm3, t, kL, GJ) is fixed here.
 """
 
 import functools
@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 TENTH = Decimal("0.1")
 THOUSAND = Decimal(1000)
+TWELVE = Decimal(12)
 
-# source code -> (input unit shown to the SME, divisor to reach the unit of the official factor)
+# source code -> (unit of the canonical amount, divisor to reach the unit of the official factor)
 SOURCES: dict[str, tuple[str, Decimal]] = {
     "electricity_kwh": ("kWh", Decimal(1)),
     "city_gas_nm3": ("Nm3", THOUSAND),
@@ -37,6 +38,24 @@ SOURCE_LABELS = {
     "heat_gj": _("購入した熱（蒸気・温水・冷水）"),
 }
 
+# What the SME enters, in the unit of its bills: entry code -> (source it measures, unit shown). City gas and LPG
+# bills give m3; city gas m3 is converted through the heat value printed on the bill and the set's standard heat
+# value (GJ per thousand Nm3), LPG m3 through the set's kg per m3. Each source is entered in one unit only.
+ENTRIES: dict[str, tuple[str, str]] = {
+    "electricity_kwh": ("electricity_kwh", "kWh"),
+    "city_gas_m3": ("city_gas_nm3", "m³"),
+    "city_gas_nm3": ("city_gas_nm3", "Nm³"),
+    "lpg_m3": ("lpg_kg", "m³"),
+    "lpg_kg": ("lpg_kg", "kg"),
+    "gasoline_l": ("gasoline_l", "L"),
+    "kerosene_l": ("kerosene_l", "L"),
+    "diesel_l": ("diesel_l", "L"),
+    "heavy_oil_a_l": ("heavy_oil_a_l", "L"),
+    "heat_gj": ("heat_gj", "GJ"),
+}
+ENTRY_LABELS = {code: SOURCE_LABELS[source] for code, (source, _unit) in ENTRIES.items()}
+FISCAL_MONTHS = (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)
+
 
 def round_t(value: Decimal) -> Decimal:
     """t-CO2 as shown everywhere (page, API, PDF): 0.1 t, half up."""
@@ -49,6 +68,76 @@ class FactorData:
     unit: str  # unit of the official factor, e.g. "kL"
     t_per_unit: Decimal
     scope: int
+    gj_per_unit: Decimal | None = None  # city gas: standard heat value, GJ per thousand Nm3
+    kg_per_m3: Decimal | None = None  # LPG: kg per m3 as billed
+
+
+class ConversionMissing(ValueError):
+    """An entry in m3 cannot be converted: the heat value or the set's conversion is missing."""
+
+    def __init__(self, entry: str, message: str) -> None:
+        super().__init__(message)
+        self.entry = entry
+        self.message = message
+
+
+def conversion_problem(entry: str, factors: dict[str, FactorData], *, city_gas_mj_per_m3: Decimal | None) -> str | None:
+    """Why an entry in m3 cannot be converted to the unit of its factor (a message), or None."""
+    if entry == "city_gas_m3":
+        if city_gas_mj_per_m3 is None:
+            return str(_("都市ガスをm³で入力するときは、検針票・請求書に記載の熱量（MJ/m³）も入力してください。"))
+        if factors["city_gas_nm3"].gj_per_unit is None:
+            return str(_("この係数セットには都市ガスの標準の熱量が登録されていないため、m³では計算できません。"))
+    if entry == "lpg_m3" and factors["lpg_kg"].kg_per_m3 is None:
+        return str(
+            _(
+                "この係数セットにはLPガスのm³からkgへの換算値が登録されていないため、m³では計算できません。"
+                "kgで入力してください（LPガス販売店に年間の使用量をkgで尋ねることもできます）。"
+            )
+        )
+    return None
+
+
+def to_factor_unit(
+    entry: str, amount: Decimal, factors: dict[str, FactorData], *, city_gas_mj_per_m3: Decimal | None = None
+) -> Decimal:
+    """An entered amount in the unit of its source's official factor (kWh, thousand Nm3, t, kL, GJ)."""
+    problem = conversion_problem(entry, factors, city_gas_mj_per_m3=city_gas_mj_per_m3)
+    if problem:
+        raise ConversionMissing(entry, problem)
+    if entry == "city_gas_m3":
+        gigajoules = amount * Decimal(city_gas_mj_per_m3) / THOUSAND
+        return gigajoules / factors["city_gas_nm3"].gj_per_unit
+    if entry == "lpg_m3":
+        return amount * factors["lpg_kg"].kg_per_m3 / THOUSAND
+    source = ENTRIES[entry][0]
+    return amount / SOURCES[source][1]
+
+
+@dataclass(frozen=True)
+class MonthlySummary:
+    months_entered: int
+    months_total: Decimal | None  # sum of the months entered
+    annual: Decimal | None  # the year's amount: only when all twelve months are there, or annualised on request
+    annualised: bool
+
+    @property
+    def complete(self) -> bool:
+        return self.months_entered == 12
+
+
+def summarise_months(months: dict[int, Decimal | None], *, annualise: bool = False) -> MonthlySummary:
+    """April–March months: the sum is the year only when all 12 are entered; fewer give no annual figure unless
+    an annualisation (sum x 12 / n) is asked for explicitly, and then it is flagged as such."""
+    values = [Decimal(months[m]) for m in FISCAL_MONTHS if months.get(m) is not None]
+    if not values:
+        return MonthlySummary(0, None, None, False)
+    total = sum(values, Decimal(0))
+    if len(values) == 12:
+        return MonthlySummary(12, total, total, False)
+    if annualise:
+        return MonthlySummary(len(values), total, total * TWELVE / len(values), True)
+    return MonthlySummary(len(values), total, None, False)
 
 
 @dataclass(frozen=True)
@@ -60,6 +149,11 @@ class SourceResult:
     scope: int
     t_co2: Decimal  # rounded to 0.1 t
     t_co2_exact: Decimal
+    entry: str = ""
+    factor_amount: Decimal | None = None  # in the factor's unit, after a bill-unit conversion
+    factor_unit: str = ""
+    months: int | None = None  # entered monthly: how many of the 12 months
+    annualised: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,6 +172,10 @@ class Co2Result:
     @property
     def entered(self) -> bool:
         return self.total_t is not None
+
+    @property
+    def annualised(self) -> bool:
+        return any(row.annualised for row in self.by_source)
 
 
 # A retailer publishes its factor in kg-CO2/kWh (e.g. 0.421). The plausible range is kept wide (no retailer's
@@ -132,23 +230,31 @@ def calculate_co2(
     factors: dict[str, FactorData],
     *,
     market_electricity_kg_per_kwh: Decimal | None = None,
+    city_gas_mj_per_m3: Decimal | None = None,
+    months: dict[str, int] | None = None,
+    annualised: frozenset[str] | set[str] = frozenset(),
 ) -> Co2Result:
     """CO2 of one year's energy use; scope 2 location-based with the set's factor, market-based when given.
 
-    An amount of None is "not entered" and contributes nothing; 0 is an entered zero. A scope with no entered
-    amount is None, and so is the total when nothing at all was entered.
+    `amounts` maps entry codes (ENTRIES) to annual amounts in the entry's unit. None is "not entered" and
+    contributes nothing; 0 is an entered zero. A scope with no entered amount is None, and so is the total when
+    nothing at all was entered. An entry in m3 that cannot be converted raises ConversionMissing.
     """
     rows: list[SourceResult] = []
     exact: dict[int, Decimal | None] = {1: None, 2: None}
+    electricity: Decimal | None = None
     language = get_language()
-    for source, (unit, divisor) in SOURCES.items():
-        amount = amounts.get(source)
+    for entry, (source, unit) in ENTRIES.items():
+        amount = amounts.get(entry)
         if amount is None:
             continue
         amount = Decimal(amount)
         factor = factors[source]
-        t = amount / divisor * factor.t_per_unit
+        quantity = to_factor_unit(entry, amount, factors, city_gas_mj_per_m3=city_gas_mj_per_m3)
+        t = quantity * factor.t_per_unit
         exact[factor.scope] = (exact[factor.scope] or Decimal(0)) + t
+        if source == "electricity_kwh":
+            electricity = quantity
         rows.append(
             SourceResult(
                 source=source,
@@ -158,15 +264,18 @@ def calculate_co2(
                 scope=factor.scope,
                 t_co2=round_t(t),
                 t_co2_exact=t,
+                entry=entry,
+                factor_amount=quantity if entry in ("city_gas_m3", "lpg_m3") else None,
+                factor_unit=factor.unit,
+                months=(months or {}).get(entry),
+                annualised=entry in annualised,
             )
         )
     if not rows:
         return Co2Result(by_source=[], scope1_t=None, scope2_t=None, total_t=None)
     total_exact = (exact[1] or Decimal(0)) + (exact[2] or Decimal(0))
     market_exact: Decimal | None = None
-    electricity = amounts.get("electricity_kwh")
     if market_electricity_kg_per_kwh is not None and electricity is not None:
-        electricity = Decimal(electricity)
         location_electricity = electricity * factors["electricity_kwh"].t_per_unit
         market_electricity = electricity * Decimal(market_electricity_kg_per_kwh) / THOUSAND
         market_exact = (exact[2] or Decimal(0)) - location_electricity + market_electricity

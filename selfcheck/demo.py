@@ -40,6 +40,8 @@ def load_demo(*, stdout) -> None:
             },
             awareness={"customer_asked": True, "peer_cases": True},
         )
-        if staff and staff.institution:
-            services.share_grant(sheet=sheet, institution=staff.institution, user=sme)
+    if staff and staff.institution:
+        from sharing.services import share_grant
+
+        share_grant(company=sme.company, kind="institution", institution=staff.institution, user=sme)
     stdout.write(f"  セルフチェック: デモ企業の{'・'.join(made)}年度のシート")

@@ -1,14 +1,22 @@
+from decimal import Decimal
+
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import SupportInstitution
 from core.jst import jst_today
 
-from .calculator import AWARENESS, MEASURE_STATUSES, MEASURES, SOURCE_LABELS, SOURCES, market_factor_problem
+from .calculator import (
+    AWARENESS,
+    ENTRIES,
+    ENTRY_LABELS,
+    FISCAL_MONTHS,
+    MEASURE_STATUSES,
+    MEASURES,
+    SOURCE_LABELS,
+    market_factor_problem,
+)
 from .models import MAX_AMOUNT, Sheet
-
-MONTHS = range(1, 13)
 
 
 def current_fiscal_year() -> int:
@@ -46,15 +54,71 @@ class NewSheetForm(forms.Form):
     fiscal_year = forms.TypedChoiceField(label=_("年度"), coerce=int, choices=fiscal_year_choices)
 
 
-class Step1Form(forms.Form):
-    """Annual amounts per source; twelve optional monthly fields each, summed when any is filled."""
+# Where each figure is on the bill (short help per energy source).
+BILL_HELP = {
+    "electricity_kwh": _(
+        "電力会社の「電気ご使用量のお知らせ」（検針票）や請求書の「ご使用量」（kWh）。"
+        "ウェブの会員ページで月ごとの使用量を確認できることもあります。"
+    ),
+    "city_gas_m3": _("ガス会社の「ガスご使用量のお知らせ」（検針票）や請求書の「ご使用量」（m³）。"),
+    "city_gas_nm3": _("大口の契約などで、請求書の使用量がNm³（標準状態の体積）で書かれている場合だけ使います。"),
+    "lpg_m3": _("LPガス販売店の検針票・請求書の「ご使用量」（m³）。"),
+    "lpg_kg": _("ボンベを重さで購入している場合の、納品書・請求書の数量（kg）。"),
+    "gasoline_l": _("給油カードの利用明細や、ガソリンスタンドの請求書の給油量（L）。社用車の分を合計します。"),
+    "kerosene_l": _("燃料店の納品書・請求書の数量（L）。"),
+    "diesel_l": _("給油カードの利用明細や、燃料店の納品書・請求書の数量（L）。"),
+    "heavy_oil_a_l": _("燃料店の納品書・請求書の数量（L）。ボイラーや炉で使う分です。"),
+    "heat_gj": _("地域冷暖房など熱供給事業者の請求書の使用量（GJ）。"),
+}
+LPG_M3_UNAVAILABLE = _(
+    "請求書がm³の場合：この年度の係数セットにはLPガスのm³からkgへの換算値がまだ登録されていないため、"
+    "m³では計算できません。LPガス販売店に年間の使用量をkgで尋ねて入力してください。"
+)
 
-    def __init__(self, *args, **kwargs):
+
+def _month_label(month: int) -> str:
+    return _("%(m)s月") % {"m": month}
+
+
+class Step1Form(forms.Form):
+    """Annual amounts per energy source in the units of the bills, or April–March monthly amounts.
+
+    Twelve months make the annual amount; with fewer, the annual amount stays empty unless one is entered or
+    "annualise" is ticked (the result then says it was annualised from n months).
+    """
+
+    def __init__(self, *args, lpg_m3_available: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        for code, (unit, _divisor) in SOURCES.items():
+        self.entries = [code for code in ENTRIES if code != "lpg_m3" or lpg_m3_available]
+        self.lpg_m3_available = lpg_m3_available
+        for code in self.entries:
+            unit = ENTRIES[code][1]
+            hint = BILL_HELP[code]
+            if code == "lpg_kg" and not lpg_m3_available:
+                hint = f"{hint} {LPG_M3_UNAVAILABLE}"
             self.fields[code] = _amount_field(
-                f"{SOURCE_LABELS[code]}（{unit}）", hint=_("1年間の合計。月別に入力した場合は自動で合計します。")
+                _("%(label)s：1年間の使用量（%(unit)s）") % {"label": ENTRY_LABELS[code], "unit": unit}, hint=hint
             )
+            for month in FISCAL_MONTHS:
+                self.fields[f"{code}_m{month}"] = _amount_field(
+                    _("%(label)s %(month)s（%(unit)s）")
+                    % {"label": ENTRY_LABELS[code], "month": _month_label(month), "unit": unit}
+                )
+            self.fields[f"{code}_annualise"] = forms.BooleanField(
+                label=_("12か月に満たない場合、入力した月の平均から1年分に換算する（年換算）"), required=False
+            )
+        self.fields["city_gas_mj_per_m3"] = forms.DecimalField(
+            label=_("都市ガスの熱量（MJ/m³）"),
+            required=False,
+            max_digits=8,
+            decimal_places=3,
+            help_text=_(
+                "都市ガスをm³で入力するときに必要です。検針票・請求書やガス会社のウェブサイトに記載されている、"
+                "供給しているガスの熱量（MJ/m³）を入力してください。"
+            ),
+            error_messages={"invalid": _("数値を入力してください。")},
+            widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any", "min": "0"}),
+        )
         self.fields["market_electricity_kg_per_kwh"] = forms.DecimalField(
             label=_("電力会社の排出係数（kg-CO2/kWh）"),
             required=False,
@@ -71,9 +135,6 @@ class Step1Form(forms.Form):
             },
             widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any", "min": "0"}),
         )
-        for code, (unit, _divisor) in SOURCES.items():
-            for month in MONTHS:
-                self.fields[f"{code}_m{month}"] = _amount_field(f"{SOURCE_LABELS[code]} {month}月（{unit}）")
 
     def clean_market_electricity_kg_per_kwh(self):
         value = self.cleaned_data.get("market_electricity_kg_per_kwh")
@@ -82,28 +143,54 @@ class Step1Form(forms.Form):
         return value
 
     def annual_fields(self):
-        return [self[code] for code in [*SOURCES, "market_electricity_kg_per_kwh"]]
+        fields = []
+        for code in self.entries:
+            fields.append(self[code])
+            if code == "city_gas_m3":
+                fields.append(self["city_gas_mj_per_m3"])
+        return [*fields, self["market_electricity_kg_per_kwh"]]
+
+    def _months_of(self, code: str) -> int:
+        if self.is_bound:
+            return sum(1 for m in FISCAL_MONTHS if (self.data.get(self.add_prefix(f"{code}_m{m}")) or "").strip())
+        return sum(1 for m in FISCAL_MONTHS if self.initial.get(f"{code}_m{m}") not in (None, ""))
 
     def monthly_groups(self):
         return [
-            {"code": code, "label": SOURCE_LABELS[code], "fields": [self[f"{code}_m{m}"] for m in MONTHS]}
-            for code in SOURCES
+            {
+                "code": code,
+                "label": ENTRY_LABELS[code],
+                "unit": ENTRIES[code][1],
+                "months": self._months_of(code),
+                "fields": [self[f"{code}_m{m}"] for m in FISCAL_MONTHS],
+                "annualise": self[f"{code}_annualise"],
+            }
+            for code in self.entries
         ]
 
     def to_data(self) -> dict:
-        data = {code: self.cleaned_data.get(code) for code in [*SOURCES, "market_electricity_kg_per_kwh"]}
-        for code in SOURCES:
-            months = [self.cleaned_data.get(f"{code}_m{m}") for m in MONTHS]
-            if any(m is not None for m in months):
+        names = [*self.entries, "city_gas_mj_per_m3", "market_electricity_kg_per_kwh"]
+        data = {name: self.cleaned_data.get(name) for name in names}
+        for code in self.entries:
+            months = {m: self.cleaned_data.get(f"{code}_m{m}") for m in FISCAL_MONTHS}
+            if any(v is not None for v in months.values()):
                 data[f"{code}_monthly"] = months
+            data[f"{code}_annualise"] = self.cleaned_data.get(f"{code}_annualise", False)
         return data
 
     @classmethod
     def initial_for(cls, sheet: Sheet) -> dict:
-        initial = {code: getattr(sheet, code) for code in [*SOURCES, "market_electricity_kg_per_kwh"]}
-        for code, months in (sheet.monthly or {}).items():
-            for index, value in enumerate(months):
-                initial[f"{code}_m{index + 1}"] = value
+        annualised = set(sheet.annualised or ())
+        monthly = sheet.monthly or {}
+        initial = {
+            name: getattr(sheet, name) for name in [*ENTRIES, "city_gas_mj_per_m3", "market_electricity_kg_per_kwh"]
+        }
+        for code in ENTRIES:
+            if code in annualised or (code in monthly and len(monthly[code]) == 12):
+                initial[code] = None  # the annual figure comes from the months: do not ask for it twice
+            initial[f"{code}_annualise"] = code in annualised
+            for month, value in monthly.get(code, {}).items():
+                initial[f"{code}_m{month}"] = value
         return initial
 
 
@@ -190,17 +277,11 @@ class Step3Form(forms.ModelForm):
         return data
 
 
-class ShareForm(forms.Form):
-    institution = forms.ModelChoiceField(
-        label=_("共有する支援機関"),
-        queryset=SupportInstitution.objects.order_by("prefecture", "name"),
-        help_text=_("選んだ機関の担当者が、このシートの結果とPDFを見られるようになります。いつでも取り消せます。"),
-    )
-    consent = forms.BooleanField(
-        label=_("この支援機関にシートの内容を共有することに同意します"),
-        required=True,
-        error_messages={"required": _("共有するには同意が必要です。")},
-    )
+# source -> (Factor field converting the bill's m3, label)
+CONVERSION_FIELDS = {
+    "city_gas_nm3": ("gj_per_unit", _("標準の熱量（GJ/千Nm3、請求書のm³の換算に使用）")),
+    "lpg_kg": ("kg_per_m3", _("m³あたりのkg（請求書のm³の換算に使用。出典を備考に）")),
+}
 
 
 class FactorSetVersionForm(forms.Form):
@@ -241,6 +322,16 @@ class FactorSetVersionForm(forms.Form):
             self.fields[f"{row.source}-note"] = forms.CharField(
                 label=_("算出方法・照合"), max_length=500, required=False
             )
+            if row.source in CONVERSION_FIELDS:
+                name, label = CONVERSION_FIELDS[row.source]
+                self.fields[f"{row.source}-{name}"] = forms.DecimalField(
+                    label=label, required=False, min_value=Decimal("0.0001"), max_digits=10, decimal_places=4
+                )
+                self.initial[f"{row.source}-{name}"] = getattr(row, name)
+
+    def _names(self, source: str) -> list[str]:
+        extra = [CONVERSION_FIELDS[source][0]] if source in CONVERSION_FIELDS else []
+        return ["t_per_unit", "source_text", "publication", "note", *extra]
 
     def factor_rows(self):
         return [
@@ -249,9 +340,10 @@ class FactorSetVersionForm(forms.Form):
                 "label": SOURCE_LABELS.get(row.source, row.source),
                 "unit": row.unit,
                 "scope": row.scope,
-                "fields": [
-                    self[f"{row.source}-{name}"] for name in ("t_per_unit", "source_text", "publication", "note")
-                ],
+                "fields": [self[f"{row.source}-{name}"] for name in self._names(row.source)[:4]],
+                "conversion": self[f"{row.source}-{CONVERSION_FIELDS[row.source][0]}"]
+                if row.source in CONVERSION_FIELDS
+                else None,
             }
             for row in self.rows
         ]
@@ -259,10 +351,38 @@ class FactorSetVersionForm(forms.Form):
     def to_data(self) -> dict:
         data = {name: self.cleaned_data[name] for name in ("name", "source", "publication", "url", "note")}
         data["factors"] = {
-            row.source: {
-                name: self.cleaned_data[f"{row.source}-{name}"]
-                for name in ("t_per_unit", "source_text", "publication", "note")
-            }
+            row.source: {name: self.cleaned_data[f"{row.source}-{name}"] for name in self._names(row.source)}
             for row in self.rows
         }
+        return data
+
+
+class DeskAmountsForm(forms.Form):
+    """The desk corrects a sheet's annual amounts (at the company's request); the service recomputes everything."""
+
+    def __init__(self, *args, sheet, **kwargs):
+        from .calculator import SOURCE_LABELS, SOURCES
+        from .models import Sheet
+
+        super().__init__(*args, **kwargs)
+        for code, (unit, _divisor) in SOURCES.items():
+            self.fields[code] = forms.DecimalField(
+                label=f"{SOURCE_LABELS[code]}（{unit}）", required=False, min_value=0, decimal_places=3
+            )
+            self.initial[code] = getattr(sheet, code)
+        self.fields["market_electricity_kg_per_kwh"] = forms.DecimalField(
+            label=Sheet._meta.get_field("market_electricity_kg_per_kwh").verbose_name,
+            required=False,
+            min_value=0,
+        )
+        self.initial["market_electricity_kg_per_kwh"] = sheet.market_electricity_kg_per_kwh
+
+    def service_data(self, sheet) -> dict:
+        """What sheet_save_step1 takes; the monthly split of an amount the desk did not touch is kept."""
+        from .calculator import SOURCES
+
+        data = dict(self.cleaned_data)
+        for code in SOURCES:
+            if code in sheet.monthly and data.get(code) == getattr(sheet, code):
+                data[f"{code}_monthly"] = sheet.monthly[code]
         return data

@@ -1,16 +1,18 @@
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from core.fields import HttpsURLField
-from core.jst import format_jst
 from core.models import BaseModel
 
-from .calculator import SOURCES
+from .calculator import ENTRIES, SOURCES
 
 MAX_AMOUNT = Decimal("1000000000000")  # 10^12 of any unit: above this an entry is a typo, not a bill
 
@@ -51,6 +53,7 @@ class FactorSet(BaseModel):
         related_name="+",
         verbose_name=_("登録した人"),
     )
+    history = HistoricalRecords(verbose_name=_("排出係数セットの変更履歴"))
 
     class Meta:
         verbose_name = _("排出係数セット")
@@ -82,6 +85,23 @@ class Factor(BaseModel):
         _("公表資料（この係数）"), max_length=300, blank=True, help_text=_("空欄ならセットの公表資料")
     )
     note = models.CharField(_("算出方法・照合"), max_length=500, blank=True)
+    gj_per_unit = models.DecimalField(
+        _("標準の熱量（GJ/係数の単位）"),
+        max_digits=10,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("都市ガスのみ：請求書のm³を熱量で換算するときの基準（GJ/千Nm3）。出典を備考に書いてください。"),
+    )
+    kg_per_m3 = models.DecimalField(
+        _("m³あたりのkg"),
+        max_digits=10,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("LPGのみ：請求書のm³をkgに換算する値。出典を備考に書いてください。空欄ならm³では計算しません。"),
+    )
+    history = HistoricalRecords(verbose_name=_("排出係数の変更履歴"))
 
     class Meta:
         verbose_name = _("排出係数")
@@ -90,6 +110,12 @@ class Factor(BaseModel):
         constraints = [
             models.UniqueConstraint(fields=["factor_set", "source"], name="factor_once_per_set"),
             models.CheckConstraint(condition=Q(t_per_unit__gte=0), name="factor_non_negative"),
+            models.CheckConstraint(
+                condition=Q(gj_per_unit__isnull=True) | Q(gj_per_unit__gt=0), name="factor_heat_value_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(kg_per_m3__isnull=True) | Q(kg_per_m3__gt=0), name="factor_kg_per_m3_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -107,6 +133,8 @@ class SelfcheckSettings(BaseModel):
         validators=[MinValueValidator(Decimal(1))],
         help_text=_("中小企業版SBTの売上高・総資産の基準（ユーロ）を円に換算するレート"),
     )
+
+    history = HistoricalRecords(verbose_name=_("セルフチェック設定の変更履歴"))
 
     class Meta:
         verbose_name = _("セルフチェック設定")
@@ -153,7 +181,14 @@ class Sheet(BaseModel):
     diesel_l = models.DecimalField(_("軽油（L）"), max_digits=16, decimal_places=3, null=True, blank=True)
     heavy_oil_a_l = models.DecimalField(_("A重油（L）"), max_digits=16, decimal_places=3, null=True, blank=True)
     heat_gj = models.DecimalField(_("購入した熱（GJ）"), max_digits=16, decimal_places=3, null=True, blank=True)
+    city_gas_m3 = models.DecimalField(_("都市ガス（m³）"), max_digits=16, decimal_places=3, null=True, blank=True)
+    city_gas_mj_per_m3 = models.DecimalField(
+        _("都市ガスの熱量（MJ/m³）"), max_digits=8, decimal_places=3, null=True, blank=True
+    )
+    lpg_m3 = models.DecimalField(_("LPG（m³）"), max_digits=16, decimal_places=3, null=True, blank=True)
+    # {entry code: {"4": "1200", "5": "1100", ...}}: calendar month number -> amount; a missing month is not entered
     monthly = models.JSONField(_("月別の使用量"), default=dict, blank=True)
+    annualised = models.JSONField(_("年換算した項目"), default=list, blank=True)
     market_electricity_kg_per_kwh = models.DecimalField(
         _("電力会社の排出係数（kg-CO2/kWh）"), max_digits=9, decimal_places=6, null=True, blank=True
     )
@@ -181,7 +216,7 @@ class Sheet(BaseModel):
     )
     sbt_parent_under_standard_sbt = models.BooleanField(_("通常版SBTの対象となる親会社の子会社である"), default=False)
     sbt_flag_sector = models.BooleanField(_("森林・土地・農業（FLAG）セクターに属する"), default=False)
-    step3_saved = models.BooleanField(default=False)
+    step3_saved = models.BooleanField(_("ステップ3を保存済み"), default=False)
 
     # results kept for lists (recomputed on every save by the service)
     total_t = models.DecimalField(_("CO2排出量（t-CO2）"), max_digits=16, decimal_places=1, null=True, blank=True)
@@ -190,91 +225,94 @@ class Sheet(BaseModel):
     # PDF report
     pdf_status = models.CharField(_("PDFの状態"), max_length=20, choices=PdfStatus.choices, default=PdfStatus.NONE)
     pdf_path = models.CharField(_("PDFファイル"), max_length=300, blank=True)
-    pdf_version = models.PositiveIntegerField(default=0)
-    pdf_rendered_version = models.PositiveIntegerField(default=0)
-    pdf_attempts = models.PositiveIntegerField(default=0)
-    pdf_error = models.TextField(blank=True)
-    pdf_rendered_at = models.DateTimeField(null=True, blank=True)
+    pdf_version = models.PositiveIntegerField(_("PDFの版"), default=0)
+    pdf_rendered_version = models.PositiveIntegerField(_("作成済みPDFの版"), default=0)
+    pdf_attempts = models.PositiveIntegerField(_("PDF作成の試行回数"), default=0)
+    pdf_error = models.TextField(_("PDF作成のエラー"), blank=True)
+    pdf_rendered_at = models.DateTimeField(_("PDF作成日時"), null=True, blank=True)
+    # when the current version was asked for (shown as the wait), and until when the queued or running render
+    # owns it: past that, the beat job queues it again (a lost message, a killed worker)
+    pdf_requested_at = models.DateTimeField(_("PDF作成の依頼日時"), null=True, blank=True)
+    pdf_lease_until = models.DateTimeField(_("PDF作成の担当期限"), null=True, blank=True)
+    # The answers and the results; the PDF bookkeeping of the render task is not an audit event (see save()).
+    history = HistoricalRecords(
+        verbose_name=_("セルフチェックシートの変更履歴"),
+        excluded_fields=[
+            "pdf_path",
+            "pdf_rendered_version",
+            "pdf_attempts",
+            "pdf_error",
+            "pdf_rendered_at",
+            "pdf_requested_at",
+            "pdf_lease_until",
+        ],
+    )
 
     class Meta:
         verbose_name = _("セルフチェックシート")
         verbose_name_plural = _("セルフチェックシート")
         ordering = ["-fiscal_year", "-updated_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["company", "fiscal_year"], condition=Q(company__isnull=False), name="one_sheet_per_company_year"
-            ),
-            models.CheckConstraint(condition=Q(company__isnull=False) | ~Q(session_key=""), name="sheet_has_owner"),
-            models.CheckConstraint(
-                condition=Q(market_electricity_kg_per_kwh__isnull=True)
-                | Q(market_electricity_kg_per_kwh__gte=0, market_electricity_kg_per_kwh__lte=2),
-                name="sheet_market_factor_kg_range",
-            ),
-        ] + [
-            models.CheckConstraint(
-                condition=Q(**{f"{code}__gte": 0}) | Q(**{f"{code}__isnull": True}), name=f"sheet_{code}_non_negative"
-            )
-            for code in SOURCES
-        ]
+        constraints = (
+            [
+                models.UniqueConstraint(
+                    fields=["company", "fiscal_year"],
+                    condition=Q(company__isnull=False),
+                    name="one_sheet_per_company_year",
+                ),
+                models.CheckConstraint(condition=Q(company__isnull=False) | ~Q(session_key=""), name="sheet_has_owner"),
+                models.CheckConstraint(
+                    condition=Q(market_electricity_kg_per_kwh__isnull=True)
+                    | Q(market_electricity_kg_per_kwh__gte=0, market_electricity_kg_per_kwh__lte=2),
+                    name="sheet_market_factor_kg_range",
+                ),
+            ]
+            + [
+                models.CheckConstraint(
+                    condition=Q(**{f"{code}__gte": 0}) | Q(**{f"{code}__isnull": True}),
+                    name=f"sheet_{code}_non_negative",
+                )
+                for code in ENTRIES
+            ]
+            + [
+                models.CheckConstraint(
+                    condition=Q(city_gas_mj_per_m3__isnull=True) | Q(city_gas_mj_per_m3__gt=0),
+                    name="sheet_city_gas_heat_value_positive",
+                )
+            ]
+        )
 
     def __str__(self) -> str:
         owner = self.company.name if self.company_id else _("お試し")
         return f"{owner} {self.fiscal_year}年度"
 
+    def save(self, *args, **kwargs) -> None:
+        update_fields = set(kwargs.get("update_fields") or ())
+        if update_fields and all(name.startswith("pdf_") for name in update_fields):
+            self.skip_history_when_saving = True
+        try:
+            super().save(*args, **kwargs)
+        finally:
+            self.__dict__.pop("skip_history_when_saving", None)
+
     def amounts(self) -> dict[str, Decimal | None]:
-        return {code: getattr(self, code) for code in SOURCES}
+        """The annual amount of each entry (ENTRIES), in the unit it was entered in; None is "not entered"."""
+        return {code: getattr(self, code) for code in ENTRIES}
 
+    def months_entered(self) -> dict[str, int]:
+        return {code: len(values) for code, values in (self.monthly or {}).items() if values}
 
-class SheetShare(BaseModel):
-    """Explicit, revocable consent of an SME to let one support institution see one sheet."""
+    def incomplete_months(self) -> dict[str, int]:
+        """Entries given for fewer than 12 months with no annual figure: left out of the totals, not guessed."""
+        return {code: n for code, n in self.months_entered().items() if n < 12 and getattr(self, code, None) is None}
 
-    sheet = models.ForeignKey(Sheet, on_delete=models.CASCADE, related_name="shares", verbose_name=_("シート"))
-    institution = models.ForeignKey(
-        "accounts.SupportInstitution",
-        on_delete=models.CASCADE,
-        related_name="selfcheck_shares",
-        verbose_name=_("支援機関"),
-    )
-    granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("同意した人")
-    )
-    revoked_at = models.DateTimeField(_("取り消し日時"), null=True, blank=True)
+    @property
+    def pdf_pending(self) -> bool:
+        return self.pdf_status in (self.PdfStatus.QUEUED, self.PdfStatus.RENDERING)
 
-    class Meta:
-        verbose_name = _("支援機関への共有")
-        verbose_name_plural = _("支援機関への共有")
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["sheet", "institution"], condition=Q(revoked_at__isnull=True), name="one_active_share"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.sheet} → {self.institution}"
-
-
-class ReportDownload(models.Model):
-    """Who downloaded which report PDF, and when (shown to SMRJ staff in the admin)."""
-
-    sheet = models.ForeignKey(Sheet, on_delete=models.CASCADE, related_name="downloads", verbose_name=_("シート"))
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("ユーザー")
-    )
-    institution = models.ForeignKey(
-        "accounts.SupportInstitution",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("支援機関"),
-    )
-    downloaded_at = models.DateTimeField(_("ダウンロード日時"), auto_now_add=True, db_index=True)
-
-    class Meta:
-        verbose_name = _("PDFダウンロード記録")
-        verbose_name_plural = _("PDFダウンロード記録")
-        ordering = ["-downloaded_at"]
-
-    def __str__(self) -> str:
-        return f"{self.user} {self.sheet} {format_jst(self.downloaded_at)}"
+    @property
+    def pdf_is_stale(self) -> bool:
+        """Waiting longer than a render may take: the page offers to make it again."""
+        if not self.pdf_pending or self.pdf_requested_at is None:
+            return False
+        lease = timedelta(seconds=settings.SELFCHECK_PDF_LEASE_SECONDS)
+        return timezone.now() - self.pdf_requested_at > lease

@@ -22,7 +22,7 @@ from .calculator import (
     calculate_co2,
     check_sbt_sme,
 )
-from .models import FactorSet, SelfcheckSettings, Sheet, SheetShare
+from .models import FactorSet, SelfcheckSettings, Sheet
 
 NAMESPACE = "selfcheck-factors"  # version token of factor sets, factors and settings (selfcheck.apps wires them)
 # Factor sets change a few times a year, in the admin: other processes may use the previous set for up to this long
@@ -94,23 +94,41 @@ def factor_sets_public() -> QuerySet[FactorSet]:
 
 def factor_data(factor_set: FactorSet) -> dict[str, FactorData]:
     return {
-        f.source: FactorData(source=f.source, unit=f.unit, t_per_unit=f.t_per_unit, scope=f.scope)
+        f.source: FactorData(
+            source=f.source,
+            unit=f.unit,
+            t_per_unit=f.t_per_unit,
+            scope=f.scope,
+            gj_per_unit=f.gj_per_unit,
+            kg_per_m3=f.kg_per_m3,
+        )
         for f in factor_set.factors.all()
     }
 
 
 def factor_snapshot(factor_set: FactorSet) -> dict[str, dict]:
     """The values a sheet freezes when it is computed with a set."""
-    return {
-        f.source: {"t_per_unit": str(f.t_per_unit), "unit": f.unit, "scope": f.scope} for f in factor_set.factors.all()
-    }
+    snapshot = {}
+    for f in factor_set.factors.all():
+        row = {"t_per_unit": str(f.t_per_unit), "unit": f.unit, "scope": f.scope}
+        if f.gj_per_unit is not None:
+            row["gj_per_unit"] = str(f.gj_per_unit)
+        if f.kg_per_m3 is not None:
+            row["kg_per_m3"] = str(f.kg_per_m3)
+        snapshot[f.source] = row
+    return snapshot
 
 
 def sheet_factor_data(sheet: Sheet) -> dict[str, FactorData]:
     """The factors the sheet was computed with (its frozen copy, never the set's current rows)."""
     return {
         source: FactorData(
-            source=source, unit=row["unit"], t_per_unit=Decimal(row["t_per_unit"]), scope=int(row["scope"])
+            source=source,
+            unit=row["unit"],
+            t_per_unit=Decimal(row["t_per_unit"]),
+            scope=int(row["scope"]),
+            gj_per_unit=Decimal(row["gj_per_unit"]) if row.get("gj_per_unit") else None,
+            kg_per_m3=Decimal(row["kg_per_m3"]) if row.get("kg_per_m3") else None,
         )
         for source, row in sheet.factors_used.items()
     }
@@ -133,20 +151,21 @@ def jpy_per_eur() -> Decimal:
 
 
 def sheet_co2(sheet: Sheet) -> Co2Result:
-    return calculate_co2(
-        sheet.amounts(),
-        sheet_factor_data(sheet),
-        market_electricity_kg_per_kwh=sheet.market_electricity_kg_per_kwh,
-    )
+    return calculate_co2(sheet.amounts(), sheet_factor_data(sheet), **_sheet_options(sheet))
+
+
+def _sheet_options(sheet: Sheet) -> dict:
+    return {
+        "market_electricity_kg_per_kwh": sheet.market_electricity_kg_per_kwh,
+        "city_gas_mj_per_m3": sheet.city_gas_mj_per_m3,
+        "months": sheet.months_entered(),
+        "annualised": frozenset(sheet.annualised or ()),
+    }
 
 
 def sheet_co2_with(sheet: Sheet, factor_set: FactorSet) -> Co2Result:
     """What the sheet would show with another set (the preview before an explicit recompute)."""
-    return calculate_co2(
-        sheet.amounts(),
-        factor_data(factor_set),
-        market_electricity_kg_per_kwh=sheet.market_electricity_kg_per_kwh,
-    )
+    return calculate_co2(sheet.amounts(), factor_data(factor_set), **_sheet_options(sheet))
 
 
 def factor_changes(sheet: Sheet, factor_set: FactorSet) -> list[dict]:
@@ -216,15 +235,11 @@ def sheets_of_company(*, company) -> QuerySet[Sheet]:
     return Sheet.objects.filter(company=company).select_related("factor_set").order_by("fiscal_year")
 
 
-def shares_for_institution(*, institution) -> QuerySet[SheetShare]:
+def sheets_of_companies(*, company_ids) -> QuerySet[Sheet]:
+    """Sheets of several companies (a grantee's list), with what their results need in two queries."""
     return (
-        SheetShare.objects.filter(institution=institution, revoked_at__isnull=True)
-        .select_related("sheet", "sheet__company")
-        .order_by("-sheet__fiscal_year", "sheet__company__name")
+        Sheet.objects.filter(company_id__in=list(company_ids))
+        .select_related("company", "factor_set")
+        .prefetch_related("factor_set__factors")
+        .order_by("company__name", "-fiscal_year")
     )
-
-
-def active_share(*, sheet: Sheet, institution) -> SheetShare | None:
-    if institution is None:
-        return None
-    return SheetShare.objects.filter(sheet=sheet, institution=institution, revoked_at__isnull=True).first()

@@ -1,5 +1,6 @@
 """Writes of the self-check: sheets, shares, PDF rendering, download log."""
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,12 +12,23 @@ from django.utils.translation import gettext as _
 
 from core import versions as versions_module
 from core.errors import ApplicationError
+from core.queue import enqueue, enqueue_on_commit
 
 from . import selectors
-from .calculator import AWARENESS, MEASURE_STATUSES, MEASURES, SOURCES, market_factor_problem
-from .models import MAX_AMOUNT, Factor, FactorSet, ReportDownload, Sheet, SheetShare
+from .calculator import (
+    AWARENESS,
+    ENTRIES,
+    FISCAL_MONTHS,
+    MEASURE_STATUSES,
+    MEASURES,
+    SOURCE_LABELS,
+    ConversionMissing,
+    conversion_problem,
+    market_factor_problem,
+    summarise_months,
+)
+from .models import MAX_AMOUNT, Factor, FactorSet, Sheet
 
-STEP1_FIELDS = [*SOURCES, "market_electricity_kg_per_kwh"]
 STEP3_FIELDS = [
     "base_year",
     "base_emissions_t",
@@ -82,38 +94,111 @@ def _save_and_queue(sheet: Sheet, fields: list[str]) -> Sheet:
     _refresh_results(sheet)
     update = [*fields, "total_t", "level", "updated_at"]
     if sheet.company_id:
+        now = timezone.now()
         sheet.pdf_version += 1
         sheet.pdf_status = Sheet.PdfStatus.QUEUED
         sheet.pdf_attempts = 0
         sheet.pdf_error = ""
-        update += ["pdf_version", "pdf_status", "pdf_attempts", "pdf_error"]
+        sheet.pdf_requested_at = now
+        sheet.pdf_lease_until = now + _pdf_lease()
+        update += ["pdf_version", "pdf_status", "pdf_attempts", "pdf_error", "pdf_requested_at", "pdf_lease_until"]
     with transaction.atomic():
         sheet.save(update_fields=update)
         if sheet.company_id:
             from .tasks import render_sheet_pdf
 
-            pk = sheet.pk
-            transaction.on_commit(lambda: render_sheet_pdf.delay(pk))
+            # Redis being down must not turn a saved sheet into an error page: the beat job re-queues it.
+            enqueue_on_commit(render_sheet_pdf, sheet.pk)
     return sheet
 
 
+def _pdf_lease() -> timedelta:
+    return timedelta(seconds=settings.SELFCHECK_PDF_LEASE_SECONDS)
+
+
+HEAT_VALUE_MIN, HEAT_VALUE_MAX = Decimal(10), Decimal(100)  # MJ/m3: a plausibility range, not a factor
+
+
 def sheet_save_step1(*, sheet: Sheet, data: dict) -> Sheet:
-    """Annual amounts (or twelve monthly amounts, summed) and the retailer's factor."""
-    monthly = {}
-    for code in SOURCES:
-        months = data.get(f"{code}_monthly")
-        if months and any(m not in (None, "") for m in months):
-            values = [validate_amount(m, field=f"{code}_m{i + 1}") or Decimal(0) for i, m in enumerate(months)]
-            monthly[code] = [str(v) for v in values]
-            setattr(sheet, code, sum(values, Decimal(0)))
-        else:
-            setattr(sheet, code, validate_amount(data.get(code), field=code))
+    """Annual amounts, or April–March monthly amounts, in the units of the bills, and the retailer's factor.
+
+    `data` holds, per entry code (calculator.ENTRIES): the annual amount under the code, the months as
+    {month number: amount} under "<code>_monthly", and "<code>_annualise" to annualise a part year on request.
+    Twelve months make the annual amount; fewer give none (the entry stays "not entered") unless an annual amount
+    is given or annualisation is asked for, which is then recorded and labelled wherever the figure is shown.
+    """
+    amounts: dict[str, Decimal | None] = {}
+    monthly: dict[str, dict[str, str]] = {}
+    annualised: list[str] = []
+    for code in ENTRIES:
+        annual = validate_amount(data.get(code), field=code)
+        raw_months = data.get(f"{code}_monthly") or {}
+        months = {}
+        for month in FISCAL_MONTHS:
+            value = validate_amount(raw_months.get(month), field=f"{code}_m{month}")
+            if value is not None:
+                months[month] = value
+        if months:
+            summary = summarise_months(months, annualise=bool(data.get(f"{code}_annualise")) and annual is None)
+            if summary.complete and annual is not None and annual != summary.annual:
+                raise ApplicationError(
+                    _(
+                        "12か月分の合計（%(sum)s）と年間の値（%(annual)s）が違います。"
+                        "どちらかを直すか、年間の欄を空にしてください。"
+                    )
+                    % {"sum": _number(summary.annual), "annual": _number(annual)},
+                    field=code,
+                )
+            if summary.complete or summary.annualised:
+                annual = summary.annual
+            if summary.annualised:
+                annualised.append(code)
+            monthly[code] = {str(m): str(v) for m, v in months.items()}
+        amounts[code] = annual
+    check_one_unit_per_source(amounts, monthly)
+    heat_value = validate_amount(data.get("city_gas_mj_per_m3"), field="city_gas_mj_per_m3")
+    if heat_value is not None and not HEAT_VALUE_MIN <= heat_value <= HEAT_VALUE_MAX:
+        raise ApplicationError(
+            _("検針票・請求書に記載の熱量を、MJ/m³で入力してください（10〜100の範囲）。"), field="city_gas_mj_per_m3"
+        )
+    factors = selectors.sheet_factor_data(sheet)
+    for code in ("city_gas_m3", "lpg_m3"):
+        if amounts[code] is not None or code in monthly:
+            problem = conversion_problem(code, factors, city_gas_mj_per_m3=heat_value)
+            if problem:
+                raise ApplicationError(problem, field="city_gas_mj_per_m3" if code == "city_gas_m3" else code)
     factor = validate_amount(data.get("market_electricity_kg_per_kwh"), field="market_electricity_kg_per_kwh")
     if factor is not None and (problem := market_factor_problem(factor)):
         raise ApplicationError(problem, field="market_electricity_kg_per_kwh")
+    for code, amount in amounts.items():
+        setattr(sheet, code, amount)
+    sheet.city_gas_mj_per_m3 = heat_value
     sheet.market_electricity_kg_per_kwh = factor
     sheet.monthly = monthly
-    return _save_and_queue(sheet, [*SOURCES, "monthly", "market_electricity_kg_per_kwh"])
+    sheet.annualised = annualised
+    return _save_and_queue(
+        sheet, [*ENTRIES, "city_gas_mj_per_m3", "monthly", "annualised", "market_electricity_kg_per_kwh"]
+    )
+
+
+def _number(value: Decimal) -> str:
+    return f"{value.normalize():,f}"
+
+
+def check_one_unit_per_source(amounts: dict, monthly: dict) -> None:
+    """City gas in m3 or Nm3, LPG in m3 or kg: one unit per source, or the same use would be counted twice."""
+    by_source: dict[str, list[str]] = {}
+    for code, (source, _unit) in ENTRIES.items():
+        if amounts[code] is not None or code in monthly:
+            by_source.setdefault(source, []).append(code)
+    for source, codes in by_source.items():
+        if len(codes) > 1:
+            units = "・".join(ENTRIES[c][1] for c in codes)
+            raise ApplicationError(
+                _("%(label)sは、%(units)sのどちらか一方の単位で入力してください。")
+                % {"label": SOURCE_LABELS[source], "units": units},
+                field=codes[-1],
+            )
 
 
 def sheet_save_step2(*, sheet: Sheet, measures: dict[str, str], awareness: dict[str, bool]) -> Sheet:
@@ -144,6 +229,10 @@ def sheet_recompute(*, sheet: Sheet, factor_set: FactorSet) -> Sheet:
     newer = selectors.newer_factor_set(sheet)
     if newer is None or newer.pk != factor_set.pk:
         raise ApplicationError(_("この係数セットでは再計算できません。最新の版を選んでください。"), field="factor_set")
+    try:
+        selectors.sheet_co2_with(sheet, factor_set)
+    except ConversionMissing as error:
+        raise ApplicationError(error.message, field="factor_set") from error
     sheet.factor_set = factor_set
     sheet.factors_used = selectors.factor_snapshot(factor_set)
     return _save_and_queue(sheet, ["factor_set", "factors_used"])
@@ -192,6 +281,12 @@ def factor_set_new_version(
             if value is None or value < 0:
                 raise ApplicationError(_("0以上の値を入力してください。"), field=f"{code}-t_per_unit")
         changed = [code for code, row in factors.items() if row["t_per_unit"] != base_rows[code].t_per_unit]
+        changed += [
+            code
+            for code, row in factors.items()
+            for key in ("gj_per_unit", "kg_per_m3")
+            if key in row and row[key] != getattr(base_rows[code], key)
+        ]
         same_texts = (name, source, publication, url, note) == (
             base.name,
             base.source,
@@ -226,37 +321,13 @@ def factor_set_new_version(
                 source_text=factors.get(code, {}).get("source_text", old.source_text),
                 publication=factors.get(code, {}).get("publication", old.publication),
                 note=factors.get(code, {}).get("note", old.note),
+                gj_per_unit=factors.get(code, {}).get("gj_per_unit", old.gj_per_unit),
+                kg_per_m3=factors.get(code, {}).get("kg_per_m3", old.kg_per_m3),
             )
             for code, old in base_rows.items()
         )
         versions_module.bump(selectors.NAMESPACE)  # bulk_create sends no signal: retire the cached factor sets
     return created
-
-
-# --- sharing -----------------------------------------------------------------------------------------------------
-
-
-def share_grant(*, sheet: Sheet, institution, user) -> SheetShare:
-    """The SME's explicit consent to show this sheet and its PDF to one institution."""
-    if not sheet.company_id:
-        raise ApplicationError(_("共有するには会員登録が必要です。"))
-    with transaction.atomic():
-        Sheet.objects.select_for_update().get(pk=sheet.pk)
-        existing = SheetShare.objects.filter(sheet=sheet, institution=institution, revoked_at__isnull=True).first()
-        if existing:
-            return existing
-        return SheetShare.objects.create(sheet=sheet, institution=institution, granted_by=user)
-
-
-def share_revoke(*, share: SheetShare) -> SheetShare:
-    if share.revoked_at is None:
-        share.revoked_at = timezone.now()
-        share.save(update_fields=["revoked_at", "updated_at"])
-    return share
-
-
-def download_log(*, sheet: Sheet, user) -> ReportDownload:
-    return ReportDownload.objects.create(sheet=sheet, user=user, institution=getattr(user, "institution", None))
 
 
 # --- PDF ---------------------------------------------------------------------------------------------------------
@@ -322,9 +393,16 @@ def sheet_render_pdf(*, pk: int) -> Sheet | None:
             return None
         if sheet.pdf_status == Sheet.PdfStatus.READY and sheet.pdf_rendered_version == sheet.pdf_version:
             return sheet
+        if sheet.pdf_attempts >= settings.SELFCHECK_PDF_MAX_ATTEMPTS:
+            # a render that kills its worker every time (memory, a hung font) stops here and says so
+            sheet.pdf_status = Sheet.PdfStatus.FAILED
+            sheet.pdf_error = sheet.pdf_error or "too many attempts"
+            sheet.save(update_fields=["pdf_status", "pdf_error"])
+            return sheet
         sheet.pdf_status = Sheet.PdfStatus.RENDERING
         sheet.pdf_attempts += 1
-        sheet.save(update_fields=["pdf_status", "pdf_attempts"])
+        sheet.pdf_lease_until = timezone.now() + _pdf_lease()
+        sheet.save(update_fields=["pdf_status", "pdf_attempts", "pdf_lease_until"])
         version = sheet.pdf_version
     sheet = selectors.sheet_get(pk=pk)
     try:
@@ -353,5 +431,51 @@ def sheet_render_pdf(*, pk: int) -> Sheet | None:
 
 
 def sheet_pdf_retry(*, sheet: Sheet) -> Sheet:
-    """Queue the render again (the 'retry' button of a failed report)."""
+    """Queue the render again (the button of a failed report, or 「作り直す」 once a render is overdue)."""
     return _save_and_queue(sheet, [])
+
+
+# --- closing an account ------------------------------------------------------------------------------------------
+
+
+def sheets_forget_company(*, company) -> int:
+    """A closing company's sheets go with their shares, download log and PDF files. Returns the sheets deleted."""
+    with transaction.atomic():
+        sheets = Sheet.objects.filter(company=company)
+        for name in sheets.exclude(pdf_path="").values_list("pdf_path", flat=True):
+            # Delete the files once the rows are gone for good, never for a transaction that rolls back.
+            path = pdf_directory() / Path(name).name
+            transaction.on_commit(lambda path=path: path.unlink(missing_ok=True))
+        count = sheets.count()
+        sheets.delete()
+    return count
+
+
+def on_account_closing(sender, *, user, company, **kwargs) -> None:
+    if company is not None:
+        sheets_forget_company(company=company)
+
+
+def sheets_pdf_requeue_stale(*, limit: int = 200) -> int:
+    """Queue again the PDFs queued or rendering past their lease (message lost with Redis, worker killed)."""
+    from .tasks import render_sheet_pdf
+
+    now = timezone.now()
+    with transaction.atomic():
+        stale = list(
+            Sheet.objects.select_for_update(skip_locked=True)
+            .filter(
+                company__isnull=False,
+                pdf_status__in=[Sheet.PdfStatus.QUEUED, Sheet.PdfStatus.RENDERING],
+                pdf_lease_until__lte=now,
+            )
+            .order_by("pdf_lease_until")
+            .values_list("pk", flat=True)[:limit]
+        )
+        Sheet.objects.filter(pk__in=stale).update(pdf_status=Sheet.PdfStatus.QUEUED, pdf_lease_until=now + _pdf_lease())
+    queued = 0
+    for pk in stale:
+        if not enqueue(render_sheet_pdf, pk):
+            break  # broker down: the new leases expire and the next run tries again
+        queued += 1
+    return queued

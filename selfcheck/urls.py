@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -16,8 +17,6 @@ urlpatterns = [
     path("factors/", views.factor_sets, name="factors"),
     path("sheets/<int:pk>/report.pdf", views.pdf_download, name="pdf"),
     path("sheets/<int:pk>/report/retry/", views.pdf_retry, name="pdf_retry"),
-    path("sheets/<int:pk>/shares/", views.share_create, name="share"),
-    path("sheets/<int:pk>/shares/<int:share_pk>/revoke/", views.share_revoke, name="share_revoke"),
-    path("institution/", views.institution_list, name="institution"),
-    path("institution/shared.csv", views.institution_csv, name="institution_csv"),
+    # Institution staff's shared list moved to the sharing app; old bookmarks still arrive.
+    path("institution/", RedirectView.as_view(pattern_name="sharing:received"), name="institution"),
 ]

@@ -11,15 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.charts import bar_chart_svg
-from core.csvexport import csv_response
 from core.errors import ApplicationError
-from core.jst import format_jst_date
 
 from . import selectors, services
-from .calculator import FAMILIES, LEVEL_LABELS
+from .calculator import ENTRY_LABELS, FAMILIES, LEVEL_LABELS, ConversionMissing
 from .charts import co2_chart
-from .forms import NewSheetForm, ShareForm, Step1Form, Step2Form, Step3Form, current_fiscal_year
-from .models import FactorSet, Sheet, SheetShare
+from .forms import NewSheetForm, Step1Form, Step2Form, Step3Form, current_fiscal_year
+from .models import FactorSet, Sheet
 
 SESSION_TOKEN = "selfcheck_token"
 
@@ -133,7 +131,12 @@ def _apply_error(form, error: ApplicationError) -> None:
 
 def step1(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _own_sheet(request, pk)
-    form = Step1Form(request.POST or None, initial=Step1Form.initial_for(sheet))
+    lpg_m3 = selectors.sheet_factor_data(sheet).get("lpg_kg")
+    form = Step1Form(
+        request.POST or None,
+        initial=Step1Form.initial_for(sheet),
+        lpg_m3_available=bool(lpg_m3 and lpg_m3.kg_per_m3),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.sheet_save_step1(sheet=sheet, data=form.to_data())
@@ -141,6 +144,15 @@ def step1(request: HttpRequest, pk: int) -> HttpResponse:
             _apply_error(form, error)
         else:
             messages.success(request, _("ステップ1を保存しました。"))
+            for code, months in sheet.incomplete_months().items():
+                messages.warning(
+                    request,
+                    _(
+                        "%(label)s：12か月中%(n)sか月分の入力です。年間の使用量としては計算に含めていません"
+                        "（残りの月を入力するか、年換算を選んでください）。"
+                    )
+                    % {"label": ENTRY_LABELS[code], "n": months},
+                )
             return redirect("selfcheck:step2", sheet.pk)
     report = selectors.sheet_report(sheet)
     return render(
@@ -198,9 +210,11 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
         (_("ステップ2 取り組み"), assessment.step2, LEVEL_LABELS[assessment.step2]),
         (_("ステップ3 計画策定"), assessment.step3, LEVEL_LABELS[assessment.step3]),
     ]
-    shares = (
-        list(sheet.shares.filter(revoked_at__isnull=True).select_related("institution")) if sheet.company_id else []
-    )
+    sharing_context = {}
+    if sheet.company_id:
+        from sharing.views import sheet_sharing_context
+
+        sharing_context = sheet_sharing_context(request, sheet)
     return render(
         request,
         "selfcheck/result.html",
@@ -210,8 +224,7 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
             "chart": co2_chart(report["co2"]),
             "actions": actions,
             "levels": levels,
-            "shares": shares,
-            "share_form": ShareForm() if sheet.company_id else None,
+            **sharing_context,
             "newer_factor_set": selectors.newer_factor_set(sheet),
             "step": 4,
         },
@@ -236,7 +249,11 @@ def recompute(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("新しい排出係数で再計算しました。"))
         return redirect("selfcheck:result", sheet.pk)
     old = selectors.sheet_co2(sheet)
-    new = selectors.sheet_co2_with(sheet, newer)
+    try:
+        new = selectors.sheet_co2_with(sheet, newer)
+    except ConversionMissing as error:
+        messages.error(request, error.message)
+        return redirect("selfcheck:result", sheet.pk)
     changes = selectors.factor_changes(sheet, newer)
     return render(
         request,
@@ -260,40 +277,16 @@ def pdf_retry(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("selfcheck:result", sheet.pk)
 
 
-@require_POST
-def share_create(request: HttpRequest, pk: int) -> HttpResponse:
-    sheet = _own_sheet(request, pk)
-    form = ShareForm(request.POST)
-    if form.is_valid():
-        try:
-            share = services.share_grant(sheet=sheet, institution=form.cleaned_data["institution"], user=request.user)
-        except ApplicationError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("%(name)s に共有しました。") % {"name": share.institution.name})
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-    return redirect(reverse("selfcheck:result", args=[sheet.pk]) + "#share")
-
-
-@require_POST
-def share_revoke(request: HttpRequest, pk: int, share_pk: int) -> HttpResponse:
-    sheet = _own_sheet(request, pk)
-    share = get_object_or_404(SheetShare, pk=share_pk, sheet=sheet)
-    services.share_revoke(share=share)
-    messages.success(request, _("%(name)s への共有を取り消しました。") % {"name": share.institution.name})
-    return redirect(reverse("selfcheck:result", args=[sheet.pk]) + "#share")
-
-
 @login_required
 def pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
-    """The report PDF: for the SME that owns the sheet, or staff of an institution it is shared with (logged)."""
+    """The report PDF: for the SME that owns the sheet, or a grantee of an active share (every download logged)."""
+    from sharing import selectors as sharing_selectors
+    from sharing import services as sharing_services
+
     sheet = get_object_or_404(Sheet.objects.select_related("company"), pk=pk)
     user = request.user
     is_owner = sheet.company_id is not None and user.company_id == sheet.company_id
-    shared = selectors.active_share(sheet=sheet, institution=user.institution) if user.institution_id else None
+    shared = None if is_owner else sharing_selectors.share_for_sheet(user=user, sheet=sheet)
     if not (is_owner or shared):
         raise Http404
     if not sheet.pdf_path:
@@ -302,54 +295,8 @@ def pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
     if not path.exists():
         raise Http404
     if shared:
-        services.download_log(sheet=sheet, user=user)
+        sharing_services.access_record(share=shared, action="pdf", user=user, fiscal_year=sheet.fiscal_year)
     filename = f"selfcheck-{sheet.fiscal_year}-{sheet.pk}.pdf"
     response = FileResponse(path.open("rb"), content_type="application/pdf", as_attachment=True, filename=filename)
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def _institution_of(request: HttpRequest):
-    user = request.user
-    if not user.is_authenticated or not user.institution_id:
-        raise PermissionDenied
-    return user.institution
-
-
-def institution_list(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return redirect(f"{reverse('account_login')}?next={request.path}")
-    institution = _institution_of(request)
-    shares = list(selectors.shares_for_institution(institution=institution))
-    return render(
-        request,
-        "selfcheck/institution_list.html",
-        {"institution": institution, "shares": shares, "overall_labels": _overall_labels()},
-    )
-
-
-def _overall_labels() -> dict[int, str]:
-    from .calculator import OVERALL_LABELS
-
-    return {k: str(v) for k, v in OVERALL_LABELS.items()}
-
-
-def institution_csv(request: HttpRequest) -> HttpResponse:
-    institution = _institution_of(request)
-    labels = _overall_labels()
-    rows = (
-        [
-            share.sheet.company.name,
-            share.sheet.fiscal_year,
-            "" if share.sheet.total_t is None else f"{share.sheet.total_t:.1f}",
-            labels.get(share.sheet.level, ""),
-            format_jst_date(share.sheet.updated_at),
-            format_jst_date(share.created_at),
-        ]
-        for share in selectors.shares_for_institution(institution=institution)
-    )
-    return csv_response(
-        filename="selfcheck-shared.csv",
-        header=[_("企業名"), _("年度"), _("CO2排出量（t-CO2）"), _("総合レベル"), _("更新日"), _("共有日")],
-        rows=rows,
-    )

@@ -7,9 +7,12 @@ class SeminarsConfig(AppConfig):
     verbose_name = _("セミナー")
 
     def ready(self) -> None:
+        from accounts.signals import account_closing
         from core.versions import bump_on_change
 
-        from . import models
+        from . import models, services
+
+        account_closing.connect(services.on_account_closing, dispatch_uid="seminars.account_closing")
 
         # What the cached seminar list shows (seats left counts registrations).
         bump_on_change("seminars", models.Seminar, models.CoHost, models.Session, models.Material, models.Registration)

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_site import DeskTabularInline
+from core.audit import AuditedAdmin
 from core.choices import Industry, Prefecture, prefecture_order
 from core.errors import ApplicationError
 from core.jst import format_jst_date, jst_date, jst_today
@@ -54,7 +56,7 @@ class ActionPlanForm(forms.ModelForm):
         exclude: list[str] = []
 
 
-class TrackInline(admin.TabularInline):
+class TrackInline(DeskTabularInline):
     model = Track
     extra = 0
     show_change_link = True
@@ -101,14 +103,14 @@ class RoundForm(forms.ModelForm):
         return data
 
 
-class RoundInline(admin.TabularInline):
+class RoundInline(DeskTabularInline):
     model = ApplicationRound
     form = RoundForm
     extra = 0
     fields = ["name", "acceptance_start_date", "acceptance_end_date", "acceptance_end_time"]
 
 
-class CheckInline(admin.TabularInline):
+class CheckInline(DeskTabularInline):
     model = MeasureCheck
     extra = 0
     can_delete = False
@@ -120,7 +122,7 @@ class CheckInline(admin.TabularInline):
         return False
 
 
-class CapInline(admin.TabularInline):
+class CapInline(DeskTabularInline):
     model = TrackCap
     extra = 0
 
@@ -183,7 +185,7 @@ def mark_checked(modeladmin, request, queryset):
 
 
 @admin.register(Measure)
-class MeasureAdmin(admin.ModelAdmin):
+class MeasureAdmin(AuditedAdmin):
     form = MeasureForm
     list_display = [
         "name",
@@ -221,14 +223,14 @@ class MeasureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Track)
-class TrackAdmin(admin.ModelAdmin):
+class TrackAdmin(AuditedAdmin):
     list_display = ["name", "measure", "subsidy_rate"]
     list_select_related = ["measure"]
     inlines = [CapInline]
 
 
 @admin.register(ApplicationRound)
-class ApplicationRoundAdmin(admin.ModelAdmin):
+class ApplicationRoundAdmin(AuditedAdmin):
     form = RoundForm
     fields = ["measure", "name", "acceptance_start_date", "acceptance_end_date", "acceptance_end_time"]
     list_display = ["measure", "name", "acceptance_start_datetime", "acceptance_end_datetime"]
@@ -244,7 +246,7 @@ class FollowAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActionPlan)
-class ActionPlanAdmin(admin.ModelAdmin):
+class ActionPlanAdmin(AuditedAdmin):
     form = ActionPlanForm
     list_display = ["institution_name", "plan_type", "kind", "prefecture", "plan_date", "institution"]
     list_filter = ["plan_type", "kind", "prefecture"]

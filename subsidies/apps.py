@@ -9,7 +9,9 @@ class SubsidiesConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from . import ordering
+        from accounts.signals import account_closing
+
+        from . import ordering, services
         from .models import ApplicationRound
 
         def round_changed(sender, instance, **kwargs) -> None:
@@ -18,3 +20,4 @@ class SubsidiesConfig(AppConfig):
 
         post_save.connect(round_changed, sender=ApplicationRound, weak=False, dispatch_uid="subsidies_round_saved")
         post_delete.connect(round_changed, sender=ApplicationRound, weak=False, dispatch_uid="subsidies_round_deleted")
+        account_closing.connect(services.on_account_closing, dispatch_uid="subsidies.account_closing")

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from core.choices import Industry, InstitutionType, Prefecture
 from core.fields import HttpsURLField
@@ -142,6 +143,10 @@ class Measure(BaseModel):
     order_deadline = models.DateTimeField(null=True, blank=True, editable=False)
     order_valid_from = models.DateTimeField(null=True, blank=True, editable=False)
     order_valid_until = models.DateTimeField(null=True, blank=True, editable=False)
+    history = HistoricalRecords(
+        verbose_name=_("支援策の変更履歴"),
+        excluded_fields=["order_rank", "order_deadline", "order_valid_from", "order_valid_until"],  # derived
+    )
 
     class Meta:
         verbose_name = _("支援策")
@@ -229,6 +234,7 @@ class Track(BaseModel):
     )
     eligibility_note = models.CharField(_("対象の説明"), max_length=255, blank=True)
     position = models.PositiveSmallIntegerField(_("表示順"), default=0)
+    history = HistoricalRecords(verbose_name=_("枠・類型の変更履歴"))
 
     class Meta:
         verbose_name = _("枠・類型")
@@ -282,6 +288,7 @@ class ApplicationRound(BaseModel):
     name = models.CharField(_("回"), max_length=100)
     acceptance_start_datetime = models.DateTimeField(_("受付開始"))
     acceptance_end_datetime = models.DateTimeField(_("受付締切"))
+    history = HistoricalRecords(verbose_name=_("公募回の変更履歴"))
 
     class Meta:
         verbose_name = _("公募回")
@@ -304,8 +311,12 @@ class ApplicationRound(BaseModel):
 class Follow(BaseModel):
     """A user follows one measure, or a saved finder filter (querystring of step/prefecture/industry/employees/q)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subsidy_follows")
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, null=True, blank=True, related_name="follows")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("ユーザー"), on_delete=models.CASCADE, related_name="subsidy_follows"
+    )
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("支援策"), on_delete=models.CASCADE, null=True, blank=True, related_name="follows"
+    )
     filter_query = models.CharField(_("条件"), max_length=500, blank=True)
 
     class Meta:
@@ -356,6 +367,7 @@ class ActionPlan(BaseModel):
     activities = models.CharField(_("支援内容"), max_length=255, blank=True)
     plan_date = models.DateField(_("策定・更新時期"), null=True, blank=True)
     url = HttpsURLField(_("リンク"), blank=True)
+    history = HistoricalRecords(verbose_name=_("CNアクションプランの変更履歴"))
 
     class Meta:
         verbose_name = _("支援機関のアクションプラン")

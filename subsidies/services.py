@@ -298,3 +298,15 @@ def jgrants_import(*, items: list[dict], today=None) -> tuple[int, int]:
                     defaults={"name": _("Jグランツ掲載の公募"), "acceptance_end_datetime": end},
                 )
     return created, updated
+
+
+# Closing an account -----------------------------------------------------------------------------------------
+
+
+def follows_forget_user(*, user) -> int:
+    """A closed account follows nothing and gets no notices."""
+    return Follow.objects.filter(user=user).delete()[0]
+
+
+def on_account_closing(sender, *, user, company, **kwargs) -> None:
+    follows_forget_user(user=user)

@@ -16,9 +16,9 @@ from consultations.services import booking_bounds, booking_create, reminders_sen
 from consultations.tests.conftest import intake, make_advisor
 from core.jst import JST
 from core.models import MailOutbox
-from selfcheck import services as selfcheck_services
 from selfcheck.tests.helpers import filled_sheet
 from seminars.tests.factories import SeminarFactory
+from sharing.services import share_grant
 from subsidies.selectors import days_left
 
 pytestmark = pytest.mark.django_db
@@ -41,10 +41,16 @@ def private_media(settings, tmp_path):
 
 def test_institution_page_and_csv_give_the_jst_day_of_update_and_share(clock, client, sme_user, institution_user):
     sheet = filled_sheet(sme_user.company)
-    selfcheck_services.share_grant(sheet=sheet, institution=institution_user.institution, user=sme_user)
+    share_grant(
+        company=sme_user.company,
+        kind="institution",
+        institution=institution_user.institution,
+        user=sme_user,
+        fiscal_year=sheet.fiscal_year,
+    )
     client.force_login(institution_user)
-    assert "2026-04-20" in client.get(reverse("selfcheck:institution")).content.decode()
-    body = client.get(reverse("selfcheck:institution_csv")).content.decode("utf-8-sig")
+    assert "2026-04-20" in client.get(reverse("sharing:received")).content.decode()
+    body = client.get(reverse("sharing:received_csv")).content.decode("utf-8-sig")
     row = list(csv.reader(io.StringIO(body)))[1]
     assert row[-2:] == ["2026-04-20", "2026-04-20"]
 

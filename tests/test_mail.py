@@ -1,13 +1,25 @@
 import smtplib
+from datetime import timedelta
 from email import message_from_bytes
 from email.header import decode_header, make_header
+from unittest import mock
 
 import pytest
+import time_machine
 from django.core import mail
+from django.utils import timezone
 
-from core.mail import Attachment, outbox_deliver, outbox_enqueue
+from core.mail import (
+    Attachment,
+    MailDeferred,
+    message_id,
+    outbox_deliver,
+    outbox_enqueue,
+    outbox_failed_digest,
+    outbox_message,
+    outbox_sweep,
+)
 from core.models import MailOutbox
-from core.tasks import outbox_send
 
 
 @pytest.mark.django_db
@@ -51,17 +63,134 @@ class BrokenSMTPBackend:
 
 
 @pytest.mark.django_db
-def test_a_failing_smtp_server_keeps_the_mail_for_a_retry(settings):
+def test_a_failing_smtp_server_keeps_the_mail_and_its_chain_for_a_retry(settings):
     row = outbox_enqueue(key="test:3:retry", to=["c@example.jp"], subject="件名", body="本文")
     settings.EMAIL_BACKEND = "tests.test_mail.BrokenSMTPBackend"
-    result = outbox_send.apply(args=[row.pk])
-    assert isinstance(result.result, smtplib.SMTPException) or result.state in ("RETRY", "FAILURE")
+    with pytest.raises(MailDeferred) as deferred:
+        outbox_deliver(pk=row.pk, token=row.lease_token)
+    assert deferred.value.countdown == settings.OUTBOX_RETRY_BASE_SECONDS
+    assert deferred.value.token == row.lease_token  # the retry belongs to the same chain
     row.refresh_from_db()
-    assert row.sent_at is None and row.attempts >= 1 and "SMTPServerDisconnected" in row.last_error
+    assert row.state == MailOutbox.State.PENDING and row.sent_at is None and row.attempts == 1
+    assert "SMTPServerDisconnected" in row.last_error and row.next_attempt_at is not None
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert outbox_send.apply(args=[row.pk]).result is True
+    assert outbox_deliver(pk=row.pk, token=deferred.value.token) is True
     row.refresh_from_db()
-    assert row.sent_at is not None and len(mail.outbox) == 1
+    assert row.state == MailOutbox.State.SENT and row.sent_at is not None and len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_every_delivery_of_a_row_carries_the_same_message_id():
+    first = outbox_enqueue(key="test:5:a", to=["e@example.jp"], subject="件名", body="本文")
+    other = outbox_enqueue(key="test:5:b", to=["e@example.jp"], subject="件名", body="本文")
+    ids = {outbox_message(first).message()["Message-ID"] for _ in range(3)}
+    assert len(ids) == 1 and ids != {outbox_message(other).message()["Message-ID"]}
+    outbox_deliver(pk=first.pk, token=first.lease_token)
+    assert mail.outbox[0].message()["Message-ID"] == ids.pop() == message_id(first)
+    assert message_id(first).endswith("@cn-portal.example.jp>")
+
+
+@pytest.mark.django_db
+def test_a_message_of_another_chain_does_nothing_while_the_lease_holds(settings):
+    row = outbox_enqueue(key="test:6:dup", to=["f@example.jp"], subject="件名", body="本文")
+    settings.EMAIL_BACKEND = "tests.test_mail.BrokenSMTPBackend"
+    with pytest.raises(MailDeferred):
+        outbox_deliver(pk=row.pk, token=row.lease_token)
+    # a second message for the row (a duplicate, or an old chain's late copy) arrives while the retry waits
+    assert outbox_deliver(pk=row.pk, token="0123456789abcdef") is False
+    row.refresh_from_db()
+    assert row.attempts == 1 and row.state == MailOutbox.State.PENDING
+
+
+@pytest.mark.django_db
+def test_the_sweep_queues_again_only_rows_whose_lease_expired(settings):
+    rows = [outbox_enqueue(key=f"test:7:{i}", to=["g@example.jp"], subject="件名", body="本文") for i in range(3)]
+    sent = outbox_enqueue(key="test:7:sent", to=["g@example.jp"], subject="件名", body="本文")
+    outbox_deliver(pk=sent.pk, token=sent.lease_token)
+    assert outbox_sweep() == 0  # each row's first message still has its lease
+    with time_machine.travel(timezone.now() + timedelta(seconds=settings.OUTBOX_QUEUE_LEASE_SECONDS + 1)):
+        assert outbox_sweep() == 3
+        assert outbox_sweep() == 0  # the sweep's own new leases hold: one chain per row
+        tokens = dict(MailOutbox.objects.filter(pk__in=[r.pk for r in rows]).values_list("pk", "lease_token"))
+    assert all(tokens[r.pk] != r.lease_token for r in rows)
+    assert outbox_deliver(pk=rows[0].pk, token=rows[0].lease_token) is False  # the first chain lost its row
+    assert outbox_deliver(pk=rows[0].pk, token=tokens[rows[0].pk]) is True
+
+
+@pytest.mark.django_db
+def test_retries_back_off_for_three_days_then_the_row_is_failed(settings):
+    settings.EMAIL_BACKEND = "tests.test_mail.BrokenSMTPBackend"
+    start = timezone.now()
+    row = outbox_enqueue(key="test:8:window", to=["h@example.jp"], subject="件名", body="本文")
+    token, now, countdowns = row.lease_token, start, []
+    while True:
+        with time_machine.travel(now, tick=False):
+            try:
+                outbox_deliver(pk=row.pk, token=token)
+                break
+            except MailDeferred as deferred:
+                countdowns.append(deferred.countdown)
+                token = deferred.token
+                now += timedelta(seconds=deferred.countdown)
+    row.refresh_from_db()
+    hours = (now - start).total_seconds() / 3600
+    print(f"\nback-off: {len(countdowns) + 1} attempts over {hours:.1f} h, first waits {countdowns[:8]} s, then 3600 s")
+    assert countdowns[:7] == [60, 120, 240, 480, 960, 1920, 3600] and max(countdowns) == 3600
+    assert hours >= 72 and row.state == MailOutbox.State.FAILED and row.failed_at is not None
+    assert row.attempts == len(countdowns) + 1 and "SMTPServerDisconnected" in row.last_error
+
+
+@pytest.mark.django_db
+def test_a_mail_that_cannot_be_built_is_failed_and_shown_to_the_desk(admin_client, settings):
+    # a row written before subjects were folded to one line: BadHeaderError when the mail is built
+    row = MailOutbox.objects.create(
+        key="test:9:header", to=["i@example.jp"], subject="ご予約 株式会社A\r\nBcc: x@example.jp", body="本文"
+    )
+    assert outbox_deliver(pk=row.pk) is False
+    row.refresh_from_db()
+    assert row.state == MailOutbox.State.FAILED and "BadHeaderError" in row.last_error and not mail.outbox
+
+    listing = admin_client.get("/admin/core/mailoutbox/?state__exact=failed").content.decode()
+    assert "test:9:header" in listing and "送信失敗" in listing
+
+    digest = outbox_failed_digest()
+    assert digest is not None and outbox_failed_digest() is None  # once a day
+    assert digest.to == [settings.DESK_EMAIL] and "1件" in digest.subject
+    assert f"#{row.pk}" in digest.body and "BadHeaderError" in digest.body
+    assert "/admin/core/mailoutbox/?state__exact=failed" in digest.body
+
+
+@pytest.mark.django_db
+def test_a_company_name_with_a_line_break_still_gets_its_mail():
+    row = outbox_enqueue(key="test:10:crlf", to=["j@example.jp"], subject="ご予約 #1 株式会社A\r\n工業", body="本文")
+    assert outbox_deliver(pk=row.pk) is True
+    assert mail.outbox[0].subject == "ご予約 #1 株式会社A 工業"
+
+
+@pytest.mark.django_db
+def test_send_again_gives_a_failed_mail_a_new_window_and_sends_it(admin_client, django_capture_on_commit_callbacks):
+    row = MailOutbox.objects.create(
+        key="test:11:again",
+        to=["k@example.jp"],
+        subject="件名",
+        body="本文",
+        state=MailOutbox.State.FAILED,
+        attempts=80,
+        failed_at=timezone.now(),
+    )
+    kept = outbox_enqueue(key="test:11:pending", to=["k@example.jp"], subject="件名", body="本文")
+    with mock.patch("core.queue.enqueue") as queued, django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/core/mailoutbox/",
+            {"action": "send_again", "_selected_action": [row.pk, kept.pk]},
+            follow=True,
+        )
+    assert "1件のメールを再送します" in response.content.decode()
+    row.refresh_from_db()
+    assert row.state == MailOutbox.State.PENDING and row.attempts == 0 and row.failed_at is None
+    assert row.give_up_at > timezone.now() + timedelta(hours=71)
+    assert [c.args[1:] for c in queued.call_args_list] == [(row.pk, row.lease_token)]
+    assert outbox_deliver(pk=row.pk, token=row.lease_token) is True
 
 
 def test_a_live_worker_on_the_real_broker_sends_enqueued_mail(live_celery_worker, django_capture_on_commit_callbacks):
@@ -76,3 +205,21 @@ def test_a_live_worker_on_the_real_broker_sends_enqueued_mail(live_celery_worker
         time.sleep(0.1)
     assert row.sent_at is not None
     assert [m.to for m in mail.outbox] == [["d@example.jp"]]
+
+
+def test_celery_bounds_every_task_and_keeps_the_message_of_a_killed_worker(settings):
+    from config.celery import app
+    from core.tasks import outbox_send
+    from selfcheck.tasks import render_sheet_pdf
+
+    assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
+    assert app.conf.task_soft_time_limit < app.conf.task_time_limit
+    assert outbox_send.acks_late and outbox_send.reject_on_worker_lost and outbox_send.max_retries is None
+    assert settings.EMAIL_TIMEOUT < outbox_send.soft_time_limit < outbox_send.time_limit
+    assert outbox_send.time_limit < settings.OUTBOX_SEND_LEASE_SECONDS  # a lease outlives the longest send
+    longest_countdown = max(settings.OUTBOX_RETRY_MAX_SECONDS, render_sheet_pdf.retry_backoff_max)
+    visibility = app.conf.broker_transport_options["visibility_timeout"]
+    assert visibility > longest_countdown + app.conf.task_time_limit
+    beat = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"core.tasks.outbox_sweep", "core.tasks.outbox_failed_digest"} <= beat
+    assert {"selfcheck.tasks.sheets_pdf_requeue_stale", "dispatch.tasks.sweep_deliverables"} <= beat

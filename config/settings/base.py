@@ -30,12 +30,17 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "ninja",
+    "simple_history",
     "core",
     "accounts",
     "consultations",
     "selfcheck",
     "seminars",
     "subsidies",
+    "matching",
+    "dispatch",
+    "sharing",
+    "advisors",
 ]
 
 MIDDLEWARE = [
@@ -48,6 +53,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The audit trail records who made each change (django-simple-history reads the request's user).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -74,6 +81,8 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/cnportal")}
+# While PostgreSQL is unreachable, pages answer 503 with this Retry-After (core.views.server_error).
+DATABASE_UNAVAILABLE_RETRY_AFTER = 30
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -117,6 +126,9 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "CN支援ポータル"
 SITE_ID = 1
 
+# Audit trail (django-simple-history): history pages never offer "revert", which would write past the services.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -136,27 +148,64 @@ STORAGES = {
 }
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# The cache holds the log-in rate limits. While Redis is unreachable, core.cache falls back to a per-process
+# memory cache (limits still apply, counted per web process) instead of failing the request.
+CACHE_FALLBACK_SECONDS = 15
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.cache.FallbackRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "cnportal",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
     }
 }
 
-# Celery: Redis as broker; tasks take primary keys and own their retries.
+# Celery: Redis as broker; tasks take primary keys and own their retries. State lives in PostgreSQL (outbox rows,
+# sheet PDF status with a lease), so a lost message is re-queued by a beat sweep, never lost.
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
+# A worker process killed mid-task (OOM, kill -9 of a pool process) puts its message back on the queue.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-# Above the longest countdown a task is scheduled with, so that Redis does not redeliver it early.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 24 * 3600}
+# Every task is bounded: the soft limit raises inside the task (it records the failure), the hard one kills it.
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 300
+# Publishing from a web request gives up quickly when Redis is down; the caller logs it and a sweep re-queues.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TASK_ALWAYS_EAGER = False
+
+# --- mail outbox (core.mail) ---
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=20)
+# A failing mail is retried with exponential back-off (1 min, 2 min, ... at most 1 h apart) for 3 days, then it is
+# marked failed, shown in the admin and in the desk's daily digest.
+OUTBOX_RETRY_BASE_SECONDS = 60
+OUTBOX_RETRY_MAX_SECONDS = 3600
+OUTBOX_RETRY_WINDOW_HOURS = 72
+# How long a queued message may wait for a worker, and how long one send may take, before the sweep takes over.
+OUTBOX_QUEUE_LEASE_SECONDS = 600
+OUTBOX_SEND_SOFT_TIME_LIMIT = 60
+OUTBOX_SEND_TIME_LIMIT = 90
+OUTBOX_SEND_LEASE_SECONDS = 120
+OUTBOX_DIGEST_HOUR = 9
+
+# Above the longest countdown (OUTBOX_RETRY_MAX_SECONDS) plus the longest task, so that Redis never redelivers a
+# waiting message early. A message lost with a killed worker comes back after this time, but the beat sweeps
+# re-queue its work long before (leases of minutes), and the late copy finds its lease taken and does nothing.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": OUTBOX_RETRY_MAX_SECONDS + 3600,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 10,
+}
 CELERY_BEAT_SCHEDULE = {
     "mail-outbox-sweep": {
         "task": "core.tasks.outbox_sweep",
-        "schedule": crontab(minute="*/5"),
+        "schedule": crontab(minute="*"),
+    },
+    "mail-outbox-failed-digest": {
+        "task": "core.tasks.outbox_failed_digest",
+        "schedule": crontab(minute=0, hour=OUTBOX_DIGEST_HOUR),
     },
     # seminars
     "seminar-reminders": {
@@ -170,6 +219,24 @@ CELERY_BEAT_SCHEDULE["subsidies-round-notices"] = {
     "schedule": crontab(minute=15, hour="*/3"),
 }
 
+# --- selfcheck PDFs ---
+SELFCHECK_PDF_SOFT_TIME_LIMIT = 90
+SELFCHECK_PDF_TIME_LIMIT = 120
+# A sheet queued or rendering for longer than this (above the hard time limit) is queued again by the beat job
+# below, and its page offers 「作り直す」.
+SELFCHECK_PDF_LEASE_SECONDS = 180
+SELFCHECK_PDF_MAX_ATTEMPTS = 6
+CELERY_BEAT_SCHEDULE["selfcheck-pdf-requeue-stale"] = {
+    "task": "selfcheck.tasks.sheets_pdf_requeue_stale",
+    "schedule": crontab(minute="*"),
+}
+
+# dispatch: deliverables whose render message was lost (Redis down at save time, a killed worker) are queued again
+CELERY_BEAT_SCHEDULE["dispatch-deliverables-sweep"] = {
+    "task": "dispatch.tasks.sweep_deliverables",
+    "schedule": crontab(minute="*/5"),
+}
+
 # --- consultations ---
 CONSULTATIONS_NOTICE_HOURS = env.int("CONSULTATIONS_NOTICE_HOURS", default=24)
 CONSULTATIONS_HORIZON_WEEKS = env.int("CONSULTATIONS_HORIZON_WEEKS", default=8)
@@ -181,6 +248,16 @@ CELERY_BEAT_SCHEDULE["consultations-reminders"] = {
     "schedule": crontab(hour=CONSULTATIONS_REMINDER_HOUR, minute=0),
 }
 # --- end consultations ---
+
+# --- matching ---
+MATCHING_ATTACHMENT_MAX_BYTES = env.int("MATCHING_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+MATCHING_ATTACHMENTS_PER_PROPOSAL = env.int("MATCHING_ATTACHMENTS_PER_PROPOSAL", default=5)
+# The weekly digest of new needs for followed themes: Monday 8:00 JST, once per user and week (outbox key).
+CELERY_BEAT_SCHEDULE["matching-weekly-digest"] = {
+    "task": "matching.tasks.matching_weekly_digest",
+    "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
+}
+# --- end matching ---
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="CN支援ポータル <no-reply@cn-portal.example.jp>")

@@ -12,7 +12,7 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 if env("REDIS_URL", default=""):
     REDIS_URL = env("REDIS_URL")
     CELERY_BROKER_URL = REDIS_URL
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "core.cache.FallbackRedisCache", "LOCATION": REDIS_URL}}
     CELERY_TASK_ALWAYS_EAGER = False
 else:
     REDIS_URL = ""

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import template
 
-from ..calculator import SOURCE_LABELS, SOURCES
+from ..calculator import ENTRY_LABELS, SOURCE_LABELS, SOURCES
 
 register = template.Library()
 
@@ -42,3 +42,9 @@ def factor_rows(factor_set) -> list:
             factor.label = SOURCE_LABELS[code]
             rows.append(factor)
     return rows
+
+
+@register.filter
+def incomplete_rows(sheet) -> list[dict]:
+    """Entries with fewer than 12 months and no annual figure (left out of the totals), with their labels."""
+    return [{"label": ENTRY_LABELS[code], "months": n} for code, n in sheet.incomplete_months().items()]

@@ -22,6 +22,7 @@ def test_estimate_returns_scopes_sources_and_the_factor_set(client):
     assert [row["source"] for row in data["by_source"]] == ["electricity_kwh", "lpg_kg", "gasoline_l"]
     assert data["by_source"][1] == {
         "source": "lpg_kg",
+        "entry": "lpg_kg",
         "label": "LPG（プロパンガス）",
         "amount": 500.5,
         "unit": "kg",

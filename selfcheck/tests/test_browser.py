@@ -35,9 +35,9 @@ def test_sme_fills_three_steps_and_institution_downloads_the_pdf(
     page.get_by_label("年度").select_option("2026")
     page.get_by_role("button", name="この年度のシートを開く").click()
 
-    page.get_by_label("電気（kWh）").fill("120000")
-    page.get_by_label("LPG（プロパンガス）（kg）").fill("2000")
-    page.get_by_label("ガソリン（L）").fill("3000")
+    page.get_by_label("電気：1年間の使用量（kWh）").fill("120000")
+    page.get_by_label("LPG（プロパンガス）：1年間の使用量（kg）").fill("2000")
+    page.get_by_label("ガソリン：1年間の使用量（L）").fill("3000")
     axe(page)
     shoot(page, "step1")
     page.get_by_role("button", name="保存して次へ").click()
@@ -96,16 +96,19 @@ def test_anonymous_visitor_tries_the_calculation_without_an_account(page, axe, l
     axe(page)
     shoot(page, "index-anonymous")
     page.get_by_role("button", name="セルフチェックを始める").click()
-    page.get_by_label("都市ガス（Nm3）").fill("8000")
-    page.get_by_text("月別に入力する（任意）").click()
-    page.get_by_label("電気 1月（kWh）").fill("10000")
-    page.get_by_label("電気 2月（kWh）").fill("12000")
+    page.get_by_label("都市ガス：1年間の使用量（m³）").fill("8000")
+    page.get_by_label("都市ガスの熱量（MJ/m³）").fill("45")
+    page.get_by_text("月別に入力する（4月〜翌年3月、任意）").click()
+    page.get_by_label("電気 4月（kWh）").fill("10000")
+    page.get_by_label("電気 5月（kWh）").fill("12000")
+    page.locator("#id_electricity_kwh_annualise").check()
     axe(page)
     page.get_by_role("button", name="保存して次へ").click()
     page.get_by_role("link", name="結果").click()
     content = page.content()
-    assert "16.4" in content  # 8 thousand Nm3 x 2.05
-    assert "9.3" in content  # 22,000 kWh x 0.000423
+    assert "18.5" in content  # 8,000 m3 x 45 MJ/m3 = 360 GJ = 9 thousand Nm3 (40.0 GJ each) x 2.05 = 18.45
+    assert "55.8" in content  # April + May = 22,000 kWh, annualised x 6 = 132,000 kWh x 0.000423
+    assert "年換算" in content
     assert "会員登録する" in content
     axe(page)
     shoot(page, "result-anonymous")

@@ -6,7 +6,9 @@ import pytest
 
 from selfcheck.calculator import (
     DONE,
+    FISCAL_MONTHS,
     NOT_YET,
+    ConversionMissing,
     FactorData,
     SbtInput,
     SheetAnswers,
@@ -14,6 +16,7 @@ from selfcheck.calculator import (
     calculate_co2,
     check_sbt_sme,
     market_factor_problem,
+    summarise_months,
 )
 
 FACTORS = {
@@ -237,3 +240,55 @@ def test_rounded_parts_that_do_not_add_up_to_the_total_are_flagged():
     assert result.total_t == Decimal("0.3")
     assert result.parts_differ is True
     assert calculate_co2({"electricity_kwh": Decimal(1000)}, FACTORS).parts_differ is False
+
+
+# --- issue 14: April–March months, no annual total claimed from a part year; bill units -----------------------
+
+
+def test_fewer_than_twelve_months_give_no_annual_total_unless_annualised_on_request():
+    three = {4: Decimal(1000), 5: Decimal(1100), 6: Decimal(900)}
+    summary = summarise_months(three)
+    assert (summary.months_entered, summary.months_total, summary.annual) == (3, Decimal(3000), None)
+    annualised = summarise_months(three, annualise=True)
+    assert annualised.annual == Decimal(12000) and annualised.annualised
+    full = summarise_months({m: Decimal(100) for m in FISCAL_MONTHS})
+    assert full.complete and full.annual == Decimal(1200) and not full.annualised
+
+
+def test_the_fiscal_year_runs_from_april_to_march():
+    assert FISCAL_MONTHS[0] == 4 and FISCAL_MONTHS[-1] == 3 and sorted(FISCAL_MONTHS) == list(range(1, 13))
+
+
+def test_an_annualised_row_says_so():
+    result = calculate_co2(
+        {"electricity_kwh": Decimal(12000)}, FACTORS, months={"electricity_kwh": 6}, annualised={"electricity_kwh"}
+    )
+    assert result.by_source[0].annualised and result.by_source[0].months == 6
+    assert result.annualised
+
+
+HEAT = {**FACTORS, "city_gas_nm3": FactorData("city_gas_nm3", "千Nm3", Decimal("2.05"), 1, gj_per_unit=Decimal(40))}
+
+
+def test_city_gas_in_bill_m3_is_converted_through_the_bills_heat_value():
+    # 1,000 m3 x 45 MJ/m3 = 45 GJ; 45 / 40.0 GJ per thousand Nm3 = 1.125 thousand Nm3; x 2.05 = 2.30625 t
+    result = calculate_co2({"city_gas_m3": Decimal(1000)}, HEAT, city_gas_mj_per_m3=Decimal(45))
+    row = result.by_source[0]
+    assert row.unit == "m³" and row.factor_amount == Decimal("1.125") and row.factor_unit == "千Nm3"
+    assert row.t_co2_exact == Decimal("2.30625") and result.total_t == Decimal("2.3")
+
+
+def test_city_gas_in_m3_without_the_heat_value_is_refused_not_guessed():
+    with pytest.raises(ConversionMissing) as error:
+        calculate_co2({"city_gas_m3": Decimal(1000)}, HEAT)
+    assert "熱量" in error.value.message
+
+
+def test_lpg_in_m3_needs_the_sets_conversion_and_uses_it_when_there():
+    with pytest.raises(ConversionMissing) as error:
+        calculate_co2({"lpg_m3": Decimal(100)}, FACTORS)
+    assert "kgで入力してください" in error.value.message
+    # test value of a set's conversion (not an official figure): 2 kg per m3
+    factors = {**FACTORS, "lpg_kg": FactorData("lpg_kg", "t", Decimal(3), 1, kg_per_m3=Decimal(2))}
+    result = calculate_co2({"lpg_m3": Decimal(1000)}, factors)
+    assert result.by_source[0].factor_amount == Decimal(2) and result.total_t == Decimal("6.0")

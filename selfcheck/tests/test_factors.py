@@ -118,6 +118,10 @@ def new_version_post(factor_set: FactorSet, **values) -> dict:
         data[f"{f.source}-source_text"] = f.source_text
         data[f"{f.source}-publication"] = f.publication
         data[f"{f.source}-note"] = f.note
+        if f.source == "city_gas_nm3":
+            data[f"{f.source}-gj_per_unit"] = str(f.gj_per_unit)
+        if f.source == "lpg_kg":
+            data[f"{f.source}-kg_per_m3"] = "" if f.kg_per_m3 is None else str(f.kg_per_m3)
     return data
 
 
@@ -135,6 +139,7 @@ def test_changing_a_factor_in_the_admin_makes_a_new_version_and_never_rewrites_p
     newer = FactorSet.objects.get(fiscal_year=2026, version=2)
     assert newer.previous == old
     assert newer.factors.get(source="electricity_kwh").t_per_unit == Decimal("0.0005")
+    assert newer.factors.get(source="city_gas_nm3").gj_per_unit == Decimal("40.0")
     assert old.factors.get(source="electricity_kwh").t_per_unit == Decimal("0.000423")
     # the old sheet: page, stored total (list, CSV) and PDF figures all stay at 63.6
     sheet.refresh_from_db()
@@ -252,7 +257,7 @@ def test_selfcheck_desk_group_may_edit_factors_and_the_exchange_rate():
     # (its factor rows are restored by the conftest in today's schema; only the permissions are granted here)
     migration = importlib.import_module("selfcheck.migrations.0002_default_factors")
     with mock.patch.object(migration, "load_default_factors", lambda apps: None):
-        migration.load(MigrationLoader(connection).project_state().apps, None)
+        migration.load(MigrationLoader(connection).project_state(("selfcheck", "0002_default_factors")).apps, None)
     codenames = set(Group.objects.get(name=SELFCHECK_DESK).permissions.values_list("codename", flat=True))
     assert {"change_factor", "change_factorset", "change_selfchecksettings", "view_reportdownload"} <= codenames
 

@@ -1,9 +1,13 @@
 import io
 import time
+from datetime import timedelta
 from unittest import mock
 
 import pytest
+import time_machine
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from selfcheck import services
@@ -80,9 +84,11 @@ def test_a_failed_render_keeps_the_previous_file_and_is_retried(sme_user, privat
     assert not (private_media / "selfcheck" / first).exists()
 
 
-def test_render_task_retries_on_failure():
+def test_render_task_retries_on_failure_and_is_bounded_in_time():
     assert render_sheet_pdf.autoretry_for == (Exception,)
     assert render_sheet_pdf.max_retries >= 3
+    assert render_sheet_pdf.acks_late and render_sheet_pdf.reject_on_worker_lost
+    assert render_sheet_pdf.soft_time_limit < render_sheet_pdf.time_limit < settings.SELFCHECK_PDF_LEASE_SECONDS
 
 
 @pytest.mark.django_db
@@ -147,3 +153,54 @@ def test_pdf_of_a_sheet_without_energy_says_not_entered_and_cannot_judge_sbt(sme
     assert "判定できません" in compact
     assert "要件を満たしています" not in compact and "要件を満たす" not in compact.replace("要件を満たすかどうか", "")
     assert "0.0t-CO2" not in compact
+
+
+@pytest.mark.django_db
+def test_a_pdf_waiting_past_its_lease_shows_the_wait_and_offers_to_make_it_again(sme_client, sme_user, settings):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        sheet = filled_sheet(sme_user.company)
+        page = sme_client.get(reverse("selfcheck:result", args=[sheet.pk])).content.decode()
+    assert "作成を依頼してから0分経過しています" in page and "作り直す" not in page
+    late = start + timedelta(seconds=settings.SELFCHECK_PDF_LEASE_SECONDS + 60)
+    with time_machine.travel(late, tick=False):
+        page = sme_client.get(reverse("selfcheck:result", args=[sheet.pk])).content.decode()
+        assert "作成を依頼してから4分経過しています" in page and "作り直す" in page
+        sme_client.post(reverse("selfcheck:pdf_retry", args=[sheet.pk]))
+    sheet.refresh_from_db()
+    assert sheet.pdf_status == Sheet.PdfStatus.QUEUED and sheet.pdf_requested_at == late
+
+
+@pytest.mark.django_db
+def test_the_beat_job_queues_again_only_pdfs_past_their_lease(sme_user, settings):
+    from accounts.tests.factories import CompanyFactory
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        stuck_queued = filled_sheet(sme_user.company)
+        stuck_rendering = filled_sheet(CompanyFactory())
+        Sheet.objects.filter(pk=stuck_rendering.pk).update(pdf_status=Sheet.PdfStatus.RENDERING)
+        done = filled_sheet(CompanyFactory())
+        services.sheet_render_pdf(pk=done.pk)
+    with time_machine.travel(start + timedelta(seconds=30), tick=False):
+        fresh = filled_sheet(CompanyFactory())
+    with (
+        time_machine.travel(start + timedelta(seconds=settings.SELFCHECK_PDF_LEASE_SECONDS + 1), tick=False),
+        mock.patch("selfcheck.services.enqueue", return_value=True) as queued,
+    ):
+        assert services.sheets_pdf_requeue_stale() == 2
+        assert services.sheets_pdf_requeue_stale() == 0  # the new lease holds
+    assert sorted(c.args[1] for c in queued.call_args_list) == sorted([stuck_queued.pk, stuck_rendering.pk])
+    assert Sheet.objects.get(pk=stuck_rendering.pk).pdf_status == Sheet.PdfStatus.QUEUED
+    assert Sheet.objects.get(pk=fresh.pk).pdf_status == Sheet.PdfStatus.QUEUED
+
+
+@pytest.mark.django_db
+def test_a_render_that_keeps_killing_its_worker_stops_as_failed(sme_user, settings):
+    sheet = filled_sheet(sme_user.company)
+    Sheet.objects.filter(pk=sheet.pk).update(
+        pdf_status=Sheet.PdfStatus.RENDERING, pdf_attempts=settings.SELFCHECK_PDF_MAX_ATTEMPTS
+    )
+    services.sheet_render_pdf(pk=sheet.pk)
+    sheet.refresh_from_db()
+    assert sheet.pdf_status == Sheet.PdfStatus.FAILED and sheet.pdf_error

@@ -54,7 +54,7 @@ def test_monthly_entries_are_summed_into_the_annual_amount(sme_client, sme_user)
     sme_client.post(reverse("selfcheck:step1", args=[sheet.pk]), {**months, "electricity_kwh_m3": "1500.5"})
     sheet.refresh_from_db()
     assert sheet.electricity_kwh == Decimal("12500.5")
-    assert sheet.monthly["electricity_kwh"][2] == "1500.5"
+    assert sheet.monthly["electricity_kwh"]["3"] == "1500.5"
 
 
 def test_market_based_scope2_is_shown_when_the_retailer_factor_is_entered(sme_client, sme_user):

@@ -5,7 +5,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 # Order matters: later areas refer to the demo users and companies.
-DEMO_MODULES = ["accounts.demo", "consultations.demo", "selfcheck.demo", "seminars.demo", "subsidies.demo"]
+DEMO_MODULES = [
+    "accounts.demo",
+    "consultations.demo",
+    "selfcheck.demo",
+    "seminars.demo",
+    "subsidies.demo",
+    "matching.demo",
+    "dispatch.demo",
+]
 
 
 class Command(BaseCommand):

@@ -36,7 +36,7 @@ def drop_trigram_indexes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('subsidies', '0004_honest_catalogue'),
+        ('subsidies', '0005_history'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

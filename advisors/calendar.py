@@ -1,0 +1,52 @@
+"""The advisor's private iCalendar feed: times in Asia/Tokyo with its VTIMEZONE, status and sequence per booking."""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event, Timezone
+
+from core.ics import PRODID
+from core.jst import to_jst
+
+from . import selectors
+from .models import AdvisorAccount
+
+STATUS = {
+    "requested": "TENTATIVE",
+    "confirmed": "CONFIRMED",
+    "done": "CONFIRMED",
+    "cancelled": "CANCELLED",
+    "no_show": "CONFIRMED",
+}
+
+
+def advisor_feed(*, account: AdvisorAccount) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", _("CN相談（%(name)s）") % {"name": account.advisor.name})
+    cal.add("x-wr-timezone", "Asia/Tokyo")
+    cal.add_component(Timezone.from_tzid("Asia/Tokyo"))  # even an empty feed names its zone
+    stamp = timezone.now()
+    base = settings.SITE_URL.rstrip("/")
+    for booking in selectors.feed_bookings(advisor_id=account.advisor_id):
+        event = Event()
+        event.add("uid", f"consultation-{booking.pk}@cn-portal")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", to_jst(booking.start))
+        event.add("dtend", to_jst(booking.end))
+        event.add(
+            "summary",
+            _("CN相談：%(company)s（%(window)s）") % {"company": booking.company.name, "window": booking.window.name},
+        )
+        event.add("description", base + reverse("advisors:booking", args=[booking.pk]))
+        event.add("url", base + reverse("advisors:booking", args=[booking.pk]))
+        event.add("sequence", booking.sequence)
+        event.add("status", STATUS.get(booking.status, "CONFIRMED"))
+        if booking.meeting_url:
+            event.add("location", booking.meeting_url)
+        cal.add_component(event)
+    return cal.to_ical()

@@ -1,0 +1,100 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from consultations.models import Weekday
+
+from .models import RecommendationKind
+
+
+class WelcomeForm(forms.Form):
+    password1 = forms.CharField(
+        label=_("パスワード"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("10文字以上で、推測されにくいものにしてください。"),
+        error_messages={"required": _("パスワードを入力してください。")},
+    )
+    password2 = forms.CharField(
+        label=_("パスワード（確認）"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": _("確認のため、もう一度入力してください。")},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", _("同じパスワードを2回入力してください。"))
+        return data
+
+
+class RecordForm(forms.Form):
+    private_record = forms.CharField(
+        label=_("相談記録（中小機構の職員と専門家のみ）"),
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("企業には表示されません。相談窓口が管理サイトで読む記録です。"),
+    )
+    next_steps = forms.CharField(
+        label=_("次のステップ（企業にも表示）"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("企業のマイページと予約の詳細に表示されます。"),
+    )
+
+
+class RecommendationForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("おすすめの種類"),
+        choices=RecommendationKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("種類を選んでください。")},
+    )
+    seminar = forms.ModelChoiceField(label=_("セミナー"), queryset=None, required=False)
+    measure = forms.ModelChoiceField(label=_("補助金・支援策"), queryset=None, required=False)
+    note = forms.CharField(
+        label=_("ひとこと"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("企業に表示されます。例：第2回の省エネ診断の前に参加すると効果的です。"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from seminars.models import Seminar
+        from subsidies.models import Measure
+
+        super().__init__(*args, **kwargs)
+        self.fields["seminar"].queryset = Seminar.objects.filter(
+            is_published=True, starts_at__gt=timezone.now()
+        ).order_by("starts_at")
+        self.fields["measure"].queryset = Measure.objects.order_by("step", "name")
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind == RecommendationKind.SEMINAR and not data.get("seminar"):
+            self.add_error("seminar", _("おすすめするセミナーを選んでください。"))
+        if kind == RecommendationKind.SUBSIDY and not data.get("measure"):
+            self.add_error("measure", _("おすすめする補助金・支援策を選んでください。"))
+        return data
+
+
+class AvailabilityRowForm(forms.Form):
+    weekday = forms.TypedChoiceField(label=_("曜日"), choices=Weekday.choices, coerce=int)
+    start = forms.TimeField(label=_("開始"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    end = forms.TimeField(label=_("終了"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+
+
+AvailabilityFormSet = forms.formset_factory(
+    AvailabilityRowForm, extra=2, can_delete=True, max_num=21, validate_max=True
+)
+
+
+class DayOffForm(forms.Form):
+    date = forms.DateField(
+        label=_("休みにする日"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("日付を入力してください。"), "invalid": _("日付を正しく入力してください。")},
+    )

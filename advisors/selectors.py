@@ -1,0 +1,67 @@
+"""Reads of the advisor workspace: only bookings assigned to the advisor, in a constant number of queries."""
+
+import datetime as dt
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from consultations.models import ACTIVE_STATUSES, Booking
+
+from .models import AdvisorAccount, Recommendation
+
+
+def account_of(user) -> AdvisorAccount | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return AdvisorAccount.objects.select_related("advisor", "user").filter(user=user).first()
+
+
+def _bookings() -> QuerySet[Booking]:
+    return Booking.objects.select_related("company", "window", "sitting_in", "follow_up").prefetch_related(
+        Prefetch("recommendations", queryset=Recommendation.objects.select_related("seminar", "measure"))
+    )
+
+
+def advisor_bookings(*, advisor_id: int, now: dt.datetime | None = None) -> tuple[list[Booking], list[Booking]]:
+    """Upcoming (soonest first) and past (latest first) bookings assigned to this advisor."""
+    now = now or timezone.now()
+    rows = list(_bookings().filter(advisor_id=advisor_id).order_by("start"))
+    upcoming = [b for b in rows if b.end > now and b.status in ACTIVE_STATUSES]
+    past = [b for b in rows if b not in upcoming]
+    past.reverse()
+    return upcoming, past
+
+
+def booking_for_advisor(*, advisor_id: int, pk: int) -> Booking:
+    """A booking assigned to this advisor, or 404 (another advisor's booking is not revealed)."""
+    booking = _bookings().select_related("created_by").filter(pk=pk, advisor_id=advisor_id).first()
+    if booking is None:
+        raise Http404
+    return booking
+
+
+def company_history(*, company_id: int, exclude_pk: int) -> list[Booking]:
+    """The company's other consultations (with any advisor), latest first, with their records and follow-ups."""
+    return list(
+        _bookings().select_related("advisor").filter(company_id=company_id).exclude(pk=exclude_pk).order_by("-start")
+    )
+
+
+def company_recommendations(*, company_id: int, booking_id: int | None = None) -> list[Recommendation]:
+    qs = Recommendation.objects.filter(booking__company_id=company_id).select_related(
+        "booking", "booking__advisor", "seminar", "measure"
+    )
+    if booking_id is not None:
+        qs = qs.filter(booking_id=booking_id)
+    return list(qs.order_by("-booking__start", "pk"))
+
+
+def feed_bookings(*, advisor_id: int, now: dt.datetime | None = None) -> list[Booking]:
+    """What the private calendar feed carries: the last 90 days and everything ahead, cancellations included."""
+    now = now or timezone.now()
+    return list(
+        Booking.objects.filter(advisor_id=advisor_id, start__gte=now - dt.timedelta(days=90))
+        .select_related("company", "window")
+        .order_by("start")
+    )

@@ -1,0 +1,307 @@
+"""Writes of the advisor workspace: invitation and activation, the record, recommendations, availability, feed key."""
+
+import datetime as dt
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+
+from consultations.models import ACTIVE_STATUSES, Advisor, AdvisorAvailability, AdvisorDayOff, Booking, BookingStatus
+from core.errors import ApplicationError
+from core.jst import JST, format_jst, jst_today
+from core.mail import outbox_enqueue
+
+from .models import AdvisorAccount, FollowUp, Recommendation, RecommendationKind, new_calendar_token
+
+INVITE_SALT = "advisors.invitation"
+INVITE_MAX_AGE = dt.timedelta(days=7)
+MAX_AVAILABILITY_ROWS = 21
+DAY_OFF_HORIZON = dt.timedelta(days=366)
+
+
+class InvitationError(ApplicationError):
+    """An invitation link that was forged, has expired or was used already; `code` says which."""
+
+
+# --- invitation and activation ------------------------------------------------------------------------------------
+
+
+def _user_state(user) -> str:
+    """Changes once the password is set (or the account signs in), so that a used link cannot be used again."""
+    login = "" if user.last_login is None else user.last_login.replace(microsecond=0, tzinfo=None).isoformat()
+    return salted_hmac(INVITE_SALT, f"{user.pk}|{user.password}|{login}").hexdigest()[:32]
+
+
+def invitation_token(account: AdvisorAccount) -> str:
+    return signing.dumps({"a": account.pk, "s": _user_state(account.user)}, salt=INVITE_SALT)
+
+
+def invitation_url(account: AdvisorAccount) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("advisors:welcome", args=[invitation_token(account)])
+
+
+def advisor_invite_check(*, advisor: Advisor) -> None:
+    """Why this advisor cannot be invited (ApplicationError), or nothing."""
+    email = (advisor.email or "").strip().lower()
+    if not email:
+        raise ApplicationError(_("招待するには、専門家のメールアドレスを登録してください。"), field="advisor")
+    account = AdvisorAccount.objects.filter(advisor=advisor).first()
+    if account is not None:
+        if account.activated_at is not None:
+            raise ApplicationError(_("この専門家はすでにパスワードを設定済みです。"), field="advisor")
+        return
+    user = get_user_model().objects.filter(email=email).first()
+    if user is not None and (user.company_id or user.institution_id or user.is_staff):
+        raise ApplicationError(
+            _("このメールアドレスは企業・支援機関・職員のアカウントで使われています。別のアドレスを登録してください。"),
+            field="advisor",
+        )
+    if user is not None and hasattr(user, "advisor_account"):
+        raise ApplicationError(_("このメールアドレスは別の専門家のアカウントで使われています。"), field="advisor")
+
+
+def advisor_invite(*, advisor: Advisor, invited_by) -> AdvisorAccount:
+    """SMRJ staff invite an advisor: a login without a password, and a mail with a link to set one (7 days).
+
+    Inviting again (before the password is set) sends a fresh link."""
+    User = get_user_model()
+    with transaction.atomic():
+        Advisor.objects.select_for_update().get(pk=advisor.pk)
+        advisor_invite_check(advisor=advisor)
+        email = advisor.email.strip().lower()
+        account = AdvisorAccount.objects.filter(advisor=advisor).first()
+        if account is None:
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(email=email, password=None)
+            account = AdvisorAccount.objects.create(advisor=advisor, user=user)
+        account.invited_by = invited_by
+        account.invited_at = timezone.now()
+        account.save(update_fields=["invited_by", "invited_at", "updated_at"])
+        with translation.override("ja"):
+            outbox_enqueue(
+                key=f"advisors.invitation:{account.pk}:{account.invited_at.timestamp():.6f}",
+                to=[account.user.email],
+                subject=_("【CN支援ポータル】専門家用ワークスペースへのご招待"),
+                body=render_to_string(
+                    "advisors/email/invitation.txt",
+                    {"account": account, "url": invitation_url(account), "days": INVITE_MAX_AGE.days},
+                ),
+            )
+    return account
+
+
+def account_from_invitation(token: str) -> AdvisorAccount:
+    """The account of a link, or InvitationError saying whether it was forged, has expired or was used."""
+    try:
+        data = signing.loads(token, salt=INVITE_SALT, max_age=INVITE_MAX_AGE)
+        pk, state = int(data["a"]), str(data["s"])
+    except signing.SignatureExpired:
+        raise InvitationError(
+            _("このリンクは有効期限（7日間）が切れています。中小機構の相談窓口に招待の再送を依頼してください。"),
+            code="expired",
+        ) from None
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise InvitationError(
+            _("このリンクは正しくありません。メールのリンクをそのままお使いください。"), code="forged"
+        ) from None
+    account = AdvisorAccount.objects.select_related("user", "advisor").filter(pk=pk).first()
+    if account is None:
+        raise InvitationError(
+            _("このリンクは正しくありません。メールのリンクをそのままお使いください。"), code="forged"
+        )
+    if not constant_time_compare(_user_state(account.user), state):
+        raise InvitationError(
+            _("このリンクはすでに使われています。設定したパスワードでログインしてください。"), code="used"
+        )
+    return account
+
+
+def advisor_activate(*, token: str, password: str) -> AdvisorAccount:
+    """Set the password of an invited advisor; the link then stops working. The address is verified by the mail."""
+    account = account_from_invitation(token)
+    user = account.user
+    try:
+        validate_password(password, user=user)
+    except ValidationError as error:
+        raise ApplicationError(" ".join(error.messages), field="password1") from None
+    with transaction.atomic():
+        account = AdvisorAccount.objects.select_for_update().select_related("user").get(pk=account.pk)
+        if not constant_time_compare(_user_state(account.user), _user_state(user)):
+            raise InvitationError(_("このリンクはすでに使われています。"), code="used")
+        user = account.user
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        EmailAddress.objects.filter(user=user).exclude(email__iexact=user.email).update(primary=False)
+        EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+        account.activated_at = timezone.now()
+        account.save(update_fields=["activated_at", "updated_at"])
+    return account
+
+
+def calendar_token_regenerate(*, account: AdvisorAccount) -> AdvisorAccount:
+    """A new private feed address; the old one stops working at once."""
+    account.calendar_token = new_calendar_token()
+    account.save(update_fields=["calendar_token", "updated_at"])
+    return account
+
+
+# --- consultations -------------------------------------------------------------------------------------------------
+
+
+def _check_own(*, account: AdvisorAccount, booking: Booking) -> None:
+    if booking.advisor_id != account.advisor_id:
+        raise ApplicationError(_("担当していない相談です。"))
+
+
+def record_save(*, account: AdvisorAccount, booking: Booking, private_record: str, next_steps: str) -> Booking:
+    """The consultation record (desk and advisors only) and the next steps (the company reads them)."""
+    _check_own(account=account, booking=booking)
+    if booking.status == BookingStatus.CANCELLED:
+        raise ApplicationError(_("キャンセルされた相談には記録できません。"))
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        _check_own(account=account, booking=booking)
+        booking.private_record = private_record.strip()
+        booking.save(update_fields=["private_record", "updated_at"])
+        follow_up, _created = FollowUp.objects.get_or_create(booking=booking)
+        follow_up.next_steps = next_steps.strip()
+        follow_up.written_by = account.user
+        follow_up.save()
+    return booking
+
+
+ADVISOR_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.DONE, BookingStatus.NO_SHOW)
+
+
+def booking_mark(*, account: AdvisorAccount, booking: Booking, status: str, now: dt.datetime | None = None) -> Booking:
+    """Confirm, mark done or no-show through the desk's own status rules (the desk alone cancels)."""
+    from consultations.services import booking_set_status
+
+    _check_own(account=account, booking=booking)
+    if status not in ADVISOR_STATUSES:
+        raise ApplicationError(_("この状態には変更できません。"), field="status")
+    return booking_set_status(booking=booking, status=status, now=now)
+
+
+def recommendation_add(
+    *, account: AdvisorAccount, booking: Booking, kind: str, seminar=None, measure=None, note: str = ""
+) -> Recommendation:
+    _check_own(account=account, booking=booking)
+    if kind == RecommendationKind.SEMINAR and seminar is None:
+        raise ApplicationError(_("おすすめするセミナーを選んでください。"), field="seminar")
+    if kind == RecommendationKind.SUBSIDY and measure is None:
+        raise ApplicationError(_("おすすめする補助金・支援策を選んでください。"), field="measure")
+    if kind not in RecommendationKind.values:
+        raise ApplicationError(_("種類を選んでください。"), field="kind")
+    return Recommendation.objects.create(
+        booking=booking,
+        kind=kind,
+        seminar=seminar if kind == RecommendationKind.SEMINAR else None,
+        measure=measure if kind == RecommendationKind.SUBSIDY else None,
+        note=note.strip(),
+        created_by=account.user,
+    )
+
+
+def recommendation_remove(*, account: AdvisorAccount, recommendation: Recommendation) -> None:
+    _check_own(account=account, booking=recommendation.booking)
+    recommendation.delete()
+
+
+# --- availability and days off ---------------------------------------------------------------------------------------
+
+
+def _opening_rules(advisor: Advisor) -> dict[int, list[tuple[dt.time, dt.time]]]:
+    from consultations.models import OpeningRule
+
+    rules: dict[int, list[tuple[dt.time, dt.time]]] = {}
+    for rule in OpeningRule.objects.filter(window__advisors=advisor).distinct():
+        rules.setdefault(rule.weekday, []).append((rule.start, rule.end))
+    return rules
+
+
+def availability_replace(
+    *, account: AdvisorAccount, rows: list[tuple[int, dt.time, dt.time]]
+) -> list[AdvisorAvailability]:
+    """The advisor's weekly hours, each within the opening hours of a window they serve, without overlaps."""
+    from consultations.models import Weekday
+
+    if len(rows) > MAX_AVAILABILITY_ROWS:
+        raise ApplicationError(_("時間帯は%(n)s件までです。") % {"n": MAX_AVAILABILITY_ROWS})
+    rules = _opening_rules(account.advisor)
+    labels = dict(Weekday.choices)
+    for weekday, start, end in rows:
+        day = labels.get(weekday, "?")
+        if start >= end:
+            raise ApplicationError(_("%(day)s：終了は開始より後にしてください。") % {"day": day}, field="end")
+        if not any(r_start <= start and end <= r_end for r_start, r_end in rules.get(weekday, [])):
+            opening = "、".join(f"{s:%H:%M}〜{e:%H:%M}" for s, e in sorted(rules.get(weekday, []))) or _("受付なし")
+            raise ApplicationError(
+                _("%(day)s %(start)s〜%(end)s は担当窓口の受付時間（%(opening)s）の外です。")
+                % {"day": day, "start": f"{start:%H:%M}", "end": f"{end:%H:%M}", "opening": opening},
+                field="start",
+            )
+    ordered = sorted(rows)
+    for (w1, _s1, e1), (w2, s2, _e2) in zip(ordered, ordered[1:], strict=False):
+        if w1 == w2 and s2 < e1:
+            raise ApplicationError(
+                _("%(day)s の時間帯が重なっています。") % {"day": labels.get(w1, "?")}, field="start"
+            )
+    with transaction.atomic():
+        Advisor.objects.select_for_update().get(pk=account.advisor_id)
+        # delete() and create() one by one: the slot cache listens to each row's signal
+        for row in AdvisorAvailability.objects.filter(advisor_id=account.advisor_id):
+            row.delete()
+        return [
+            AdvisorAvailability.objects.create(advisor_id=account.advisor_id, weekday=w, start=s, end=e)
+            for w, s, e in ordered
+        ]
+
+
+def day_off_add(*, account: AdvisorAccount, date: dt.date) -> AdvisorDayOff:
+    """A day off, refused while bookings are held on it (the message lists them: the desk must move them first)."""
+    today = jst_today()
+    if date < today:
+        raise ApplicationError(_("過去の日付は休みにできません。"), field="date")
+    if date > today + DAY_OFF_HORIZON:
+        raise ApplicationError(_("休みは1年先までの日付で登録してください。"), field="date")
+    start = dt.datetime.combine(date, dt.time(0), tzinfo=JST)
+    with transaction.atomic():
+        Advisor.objects.select_for_update().get(pk=account.advisor_id)
+        held = list(
+            Booking.objects.filter(
+                advisor_id=account.advisor_id,
+                status__in=[s for s in ACTIVE_STATUSES if s != BookingStatus.DONE],
+                start__lt=start + dt.timedelta(days=1),
+                end__gt=start,
+            )
+            .select_related("company")
+            .order_by("start")
+        )
+        if held:
+            listing = "、".join(f"{format_jst(b.start, '%H:%M')} {b.company.name}（予約番号{b.pk}）" for b in held)
+            raise ApplicationError(
+                _(
+                    "%(date)s には予約が入っているため休みにできません：%(list)s。相談窓口に日時の変更を依頼してください。"
+                )
+                % {"date": date.strftime("%Y-%m-%d"), "list": listing},
+                field="date",
+                code="has_bookings",
+            )
+        day_off, _created = AdvisorDayOff.objects.get_or_create(advisor_id=account.advisor_id, date=date)
+    return day_off
+
+
+def day_off_remove(*, account: AdvisorAccount, date: dt.date) -> None:
+    for row in AdvisorDayOff.objects.filter(advisor_id=account.advisor_id, date=date):
+        row.delete()

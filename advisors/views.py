@@ -1,0 +1,267 @@
+import datetime as dt
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from consultations.models import AdvisorAvailability, AdvisorDayOff, BookingStatus
+from core.admin_site import staff_has_second_factor
+from core.errors import ApplicationError
+from core.jst import jst_today
+
+from . import selectors, services
+from .calendar import advisor_feed
+from .forms import AvailabilityFormSet, DayOffForm, RecommendationForm, RecordForm, WelcomeForm
+from .models import Recommendation
+from .shared import shared_selfcheck
+
+
+def advisor_required(view):
+    """Signed in, an advisor, with an authenticator app: the same second factor as SMRJ staff."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        account = selectors.account_of(request.user)
+        if account is None:
+            raise Http404
+        if not staff_has_second_factor(request.user):
+            messages.warning(
+                request,
+                _(
+                    "専門家のワークスペースを使うには二段階認証の設定が必要です。認証アプリでQRコードを読み取ってください。"
+                ),
+            )
+            return redirect("mfa_activate_totp")
+        request.advisor_account = account
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def welcome(request: HttpRequest, token: str) -> HttpResponse:
+    """The invitation link: set a password (once), then set up the authenticator app."""
+    try:
+        account = services.account_from_invitation(token)
+    except services.InvitationError as error:
+        status = 410 if error.code in ("expired", "used") else 404
+        return render(request, "sharing/link_error.html", {"message": error.message}, status=status)
+    form = WelcomeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = services.advisor_activate(token=token, password=form.cleaned_data["password1"])
+        except services.InvitationError as error:
+            return render(request, "sharing/link_error.html", {"message": error.message}, status=410)
+        except ApplicationError as error:
+            form.add_error("password1", error.message)
+        else:
+            login(request, account.user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request, _("パスワードを設定しました。続けて、認証アプリによる二段階認証を設定してください。")
+            )
+            return redirect("mfa_activate_totp")
+    return render(
+        request, "advisors/welcome.html", {"form": form, "account": account}, status=400 if form.errors else 200
+    )
+
+
+@advisor_required
+def home(request: HttpRequest) -> HttpResponse:
+    account = request.advisor_account
+    upcoming, past = selectors.advisor_bookings(advisor_id=account.advisor_id)
+    return render(
+        request,
+        "advisors/home.html",
+        {
+            "account": account,
+            "upcoming": upcoming,
+            "past": past,
+            "feed_url": settings.SITE_URL.rstrip("/")
+            + reverse("advisors:calendar_feed", args=[account.calendar_token]),
+        },
+    )
+
+
+def _booking_context(request: HttpRequest, pk: int, **forms) -> dict:
+    account = request.advisor_account
+    booking = selectors.booking_for_advisor(advisor_id=account.advisor_id, pk=pk)
+    follow_up = getattr(booking, "follow_up", None)
+    now = timezone.now()
+    allowed = []
+    if booking.status == BookingStatus.REQUESTED:
+        allowed.append((BookingStatus.CONFIRMED, _("確定にする")))
+    if booking.status == BookingStatus.CONFIRMED and booking.start <= now:
+        allowed += [(BookingStatus.DONE, _("実施済みにする")), (BookingStatus.NO_SHOW, _("無断欠席にする"))]
+    return {
+        "account": account,
+        "booking": booking,
+        "history": selectors.company_history(company_id=booking.company_id, exclude_pk=booking.pk),
+        "shared": shared_selfcheck(booking=booking, user=request.user),
+        "record_form": forms.get("record_form")
+        or RecordForm(
+            initial={"private_record": booking.private_record, "next_steps": follow_up.next_steps if follow_up else ""},
+            prefix="rec",
+        ),
+        "recommend_form": forms.get("recommend_form") or RecommendationForm(prefix="reco"),
+        "status_actions": allowed,
+    }
+
+
+@advisor_required
+def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "advisors/booking.html", _booking_context(request, pk))
+
+
+@advisor_required
+@require_POST
+def record(request: HttpRequest, pk: int) -> HttpResponse:
+    account = request.advisor_account
+    booking = selectors.booking_for_advisor(advisor_id=account.advisor_id, pk=pk)
+    form = RecordForm(request.POST, prefix="rec")
+    if form.is_valid():
+        try:
+            services.record_save(account=account, booking=booking, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("相談記録と次のステップを保存しました。"))
+            return redirect(reverse("advisors:booking", args=[pk]) + "#record")
+    return render(request, "advisors/booking.html", _booking_context(request, pk, record_form=form), status=400)
+
+
+@advisor_required
+@require_POST
+def status(request: HttpRequest, pk: int) -> HttpResponse:
+    account = request.advisor_account
+    booking = selectors.booking_for_advisor(advisor_id=account.advisor_id, pk=pk)
+    try:
+        booking = services.booking_mark(account=account, booking=booking, status=request.POST.get("status", ""))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("状態を「%(s)s」にしました。") % {"s": booking.get_status_display()})
+    return redirect("advisors:booking", pk=pk)
+
+
+@advisor_required
+@require_POST
+def recommend(request: HttpRequest, pk: int) -> HttpResponse:
+    account = request.advisor_account
+    booking = selectors.booking_for_advisor(advisor_id=account.advisor_id, pk=pk)
+    form = RecommendationForm(request.POST, prefix="reco")
+    if form.is_valid():
+        try:
+            services.recommendation_add(account=account, booking=booking, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("おすすめを追加しました。企業のマイページに表示されます。"))
+            return redirect(reverse("advisors:booking", args=[pk]) + "#recommend")
+    return render(request, "advisors/booking.html", _booking_context(request, pk, recommend_form=form), status=400)
+
+
+@advisor_required
+@require_POST
+def recommendation_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    account = request.advisor_account
+    item = get_object_or_404(
+        Recommendation.objects.select_related("booking"), pk=pk, booking__advisor_id=account.advisor_id
+    )
+    services.recommendation_remove(account=account, recommendation=item)
+    messages.success(request, _("おすすめを取り消しました。"))
+    return redirect(reverse("advisors:booking", args=[item.booking_id]) + "#recommend")
+
+
+def _availability_context(request: HttpRequest, *, formset=None, day_off_form=None) -> dict:
+    account = request.advisor_account
+    rows = AdvisorAvailability.objects.filter(advisor_id=account.advisor_id).order_by("weekday", "start")
+    return {
+        "account": account,
+        "formset": formset
+        or AvailabilityFormSet(
+            initial=[{"weekday": r.weekday, "start": r.start, "end": r.end} for r in rows], prefix="av"
+        ),
+        "day_off_form": day_off_form or DayOffForm(prefix="off"),
+        "days_off": AdvisorDayOff.objects.filter(advisor_id=account.advisor_id, date__gte=jst_today()).order_by("date"),
+        "windows": account.advisor.windows.prefetch_related("rules"),
+    }
+
+
+@advisor_required
+def availability(request: HttpRequest) -> HttpResponse:
+    account = request.advisor_account
+    if request.method != "POST":
+        return render(request, "advisors/availability.html", _availability_context(request))
+    formset = AvailabilityFormSet(request.POST, prefix="av")
+    if formset.is_valid():
+        rows = [
+            (form.cleaned_data["weekday"], form.cleaned_data["start"], form.cleaned_data["end"])
+            for form in formset.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        try:
+            services.availability_replace(account=account, rows=rows)
+        except ApplicationError as error:
+            formset._non_form_errors = formset.error_class([error.message])
+        else:
+            messages.success(request, _("対応できる曜日・時間帯を保存しました。"))
+            return redirect("advisors:availability")
+    return render(request, "advisors/availability.html", _availability_context(request, formset=formset), status=400)
+
+
+@advisor_required
+@require_POST
+def day_off(request: HttpRequest) -> HttpResponse:
+    form = DayOffForm(request.POST, prefix="off")
+    if form.is_valid():
+        try:
+            services.day_off_add(account=request.advisor_account, date=form.cleaned_data["date"])
+        except ApplicationError as error:
+            form.add_error("date", error.message)
+        else:
+            messages.success(request, _("休みを登録しました。"))
+            return redirect(reverse("advisors:availability") + "#days-off")
+    return render(request, "advisors/availability.html", _availability_context(request, day_off_form=form), status=400)
+
+
+@advisor_required
+@require_POST
+def day_off_delete(request: HttpRequest) -> HttpResponse:
+    try:
+        date = dt.date.fromisoformat(request.POST.get("date", ""))
+    except ValueError:
+        messages.error(request, _("日付が正しくありません。"))
+    else:
+        services.day_off_remove(account=request.advisor_account, date=date)
+        messages.success(request, _("休みを取り消しました。"))
+    return redirect(reverse("advisors:availability") + "#days-off")
+
+
+@advisor_required
+@require_POST
+def calendar_regenerate(request: HttpRequest) -> HttpResponse:
+    services.calendar_token_regenerate(account=request.advisor_account)
+    messages.success(request, _("カレンダーの配信URLを作り直しました。以前のURLは使えなくなりました。"))
+    return redirect(reverse("advisors:home") + "#calendar")
+
+
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The private feed that Outlook or Google Calendar subscribes to (no login: the address is the secret)."""
+    from .models import AdvisorAccount
+
+    account = AdvisorAccount.objects.select_related("advisor").filter(calendar_token=token).first()
+    if account is None or not account.user.is_active:
+        raise Http404
+    response = HttpResponse(advisor_feed(account=account), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="cn-consultations.ics"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,98 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import SupportInstitution
+from core.jst import JST
+
+from .models import Family, Programme, Rank
+
+
+class ApplyForm(forms.Form):
+    programme = forms.ChoiceField(label=_("支援メニュー"), choices=Programme.choices, widget=forms.RadioSelect)
+    wants = forms.CharField(
+        label=_("相談したいこと・目指すこと"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("例：取引先からCO2排出量の報告を求められている。工場の電気代を下げたい。"),
+    )
+    sites = forms.CharField(
+        label=_("事業所・工場"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("所在地と、事務所・工場・倉庫などの別、おおよその広さ"),
+    )
+    equipment = forms.CharField(
+        label=_("主な設備"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("例：空調、コンプレッサ、ボイラ、照明、社用車"),
+    )
+    share_selfcheck = forms.BooleanField(
+        label=_("セルフチェックの結果（全年度）を担当の専門家と窓口に共有する"), required=False
+    )
+    shared_with = forms.ModelChoiceField(
+        label=_("成果物を共有する支援機関（任意）"),
+        queryset=SupportInstitution.objects.order_by("name"),
+        required=False,
+        empty_label=_("共有しない"),
+        help_text=_("選んだ支援機関の職員が、この案件の段階と報告書を見られるようになります。"),
+    )
+
+
+class OnBehalfForm(forms.Form):
+    programme = forms.ChoiceField(label=_("支援メニュー"), choices=Programme.choices, widget=forms.RadioSelect)
+    company_email = forms.EmailField(
+        label=_("会員企業のメールアドレス"),
+        help_text=_("ポータルに企業情報を登録済みの方のアドレス。企業が確認するまで手続きは進みません。"),
+    )
+    wants = ApplyForm.base_fields["wants"]
+    sites = ApplyForm.base_fields["sites"]
+    equipment = ApplyForm.base_fields["equipment"]
+
+
+class VisitForm(forms.Form):
+    starts_at = forms.DateTimeField(
+        label=_("訪問日時（日本時間）"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    hours = forms.DecimalField(label=_("時間"), min_value=1, max_value=10, max_digits=3, decimal_places=1, initial=3)
+    expert_days = forms.DecimalField(
+        label=_("人日"), max_digits=3, decimal_places=1, initial=1, help_text=_("0.5〜3.0、0.5刻み")
+    )
+    done = forms.CharField(
+        label=_("実施内容"), max_length=3000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    readings = forms.CharField(
+        label=_("計測・検針の記録"), max_length=3000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean_starts_at(self):
+        value = self.cleaned_data["starts_at"]
+        return value.replace(tzinfo=JST) if value.tzinfo is None else value.astimezone(JST)
+
+
+class ReportForm(forms.Form):
+    findings = forms.CharField(
+        label=_("診断の所見"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    baseline_t = forms.CharField(label=_("基準年のCO2排出量（t-CO2）"), max_length=20, required=False)
+    after_t = forms.CharField(label=_("支援後のCO2排出量（t-CO2）"), max_length=20, required=False)
+    target_year = forms.CharField(label=_("目標年度"), max_length=4, required=False)
+    target_reduction_pct = forms.CharField(label=_("削減目標（%）"), max_length=3, required=False)
+    roadmap = forms.CharField(
+        label=_("ロードマップ"), max_length=3000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class MeasureForm(forms.Form):
+    family = forms.ChoiceField(label=_("省エネの視点"), choices=Family.choices)
+    description = forms.CharField(label=_("対策"), max_length=300)
+    cost = forms.TypedChoiceField(label=_("費用"), choices=Rank.choices, coerce=int)
+    effect = forms.TypedChoiceField(label=_("効果"), choices=Rank.choices, coerce=int)
+    difficulty = forms.TypedChoiceField(label=_("難しさ"), choices=Rank.choices, coerce=int)
+
+
+class MoveForm(forms.Form):
+    to = forms.CharField(widget=forms.HiddenInput)

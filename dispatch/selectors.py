@@ -1,0 +1,91 @@
+"""Reads for the dispatch pages, the expert workspace and the desk's statistics."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+from statistics import median
+
+from django.db.models import Prefetch, QuerySet, Sum
+
+from core.choices import PREFECTURE_REGION, Industry, Region
+
+from .models import Case, CaseEvent, Deliverable, Programme, Stage, Visit
+
+
+def _cases() -> QuerySet[Case]:
+    return Case.objects.select_related("company", "expert", "on_behalf_of", "shared_with").prefetch_related(
+        Prefetch("visits", queryset=Visit.objects.order_by("number")),
+        Prefetch("deliverables", queryset=Deliverable.objects.order_by("kind")),
+        Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("created_at", "pk")),
+        "measures",
+    )
+
+
+def cases_of_company(*, company) -> QuerySet[Case]:
+    return _cases().filter(company=company)
+
+
+def cases_of_expert(*, expert) -> QuerySet[Case]:
+    return _cases().filter(expert=expert)
+
+
+def cases_of_institution(*, institution) -> QuerySet[Case]:
+    """Cases an institution applied for or that the company shares with it."""
+    from django.db.models import Q
+
+    return _cases().filter(Q(on_behalf_of=institution) | Q(shared_with=institution))
+
+
+def case_get(*, pk: int) -> Case | None:
+    return _cases().filter(pk=pk).first()
+
+
+def shared_selfcheck(case: Case) -> list[dict]:
+    """The company's self-check years, only if it agreed to share them with the case."""
+    if not case.share_selfcheck:
+        return []
+    from selfcheck.selectors import sheets_of_company
+
+    return [
+        {"fiscal_year": s.fiscal_year, "total_t": s.total_t, "level": s.level}
+        for s in sheets_of_company(company=case.company)
+    ]
+
+
+def statistics(*, date_from, date_to) -> dict:
+    """Cases applied for in a date range (JST days), counted the ways the desk reports them."""
+    from core.jst import jst_date
+
+    cases = list(
+        Case.objects.filter(applied_at__isnull=False)
+        .select_related("company")
+        .prefetch_related("events", "visits")
+        .order_by("applied_at")
+    )
+    cases = [c for c in cases if date_from <= jst_date(c.applied_at) <= date_to]
+    by_stage = Counter(c.stage for c in cases)
+    by_programme = Counter(c.programme for c in cases)
+    by_region = Counter(PREFECTURE_REGION.get(c.company.prefecture, "") for c in cases)
+    by_industry = Counter(c.company.industry for c in cases)
+    months = []
+    for case in cases:
+        report = next(
+            (e for e in case.events.all() if e.to_stage in (Stage.REPORT_DELIVERED, Stage.FINAL_REPORT)), None
+        )
+        if report is not None:
+            months.append(round((report.created_at - case.applied_at).days / 30.4, 1))
+    days = Visit.objects.filter(case__in=[c.pk for c in cases]).aggregate(total=Sum("expert_days"))["total"]
+    return {
+        "total": len(cases),
+        "by_stage": [(Stage(s).label, n) for s, n in sorted(by_stage.items(), key=lambda kv: -kv[1])],
+        "by_programme": [(Programme(p).label, n) for p, n in sorted(by_programme.items())],
+        "by_region": [(Region(r).label if r else "—", n) for r, n in sorted(by_region.items(), key=lambda kv: -kv[1])],
+        "by_industry": [
+            (Industry(i).label if i in Industry.values else "—", n)
+            for i, n in sorted(by_industry.items(), key=lambda kv: -kv[1])
+        ],
+        "months_median": median(months) if months else None,
+        "reports": len(months),
+        "expert_days": days or Decimal(0),
+    }

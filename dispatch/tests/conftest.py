@@ -1,0 +1,35 @@
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import Group
+
+from accounts.tests.factories import StaffUserFactory, UserFactory
+from core.jst import JST
+from dispatch.models import Expert
+
+DESK_GROUP = "専門家派遣デスク"
+
+
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+
+
+@pytest.fixture
+def desk(db):
+    user = StaffUserFactory(email="desk@example.jp")
+    user.groups.add(Group.objects.get(name=DESK_GROUP))
+    return user
+
+
+def make_expert(email="expert@example.jp", name="派遣 太郎") -> Expert:
+    return Expert.objects.create(user=UserFactory(email=email), name=name, qualifications="エネルギー管理士")
+
+
+@pytest.fixture
+def expert(db):
+    return make_expert()
+
+
+def jst(y, m, d, h=10) -> dt.datetime:
+    return dt.datetime(y, m, d, h, tzinfo=JST)

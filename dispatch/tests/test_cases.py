@@ -1,0 +1,274 @@
+"""Dispatch cases: allowed moves only, who and when recorded, one mail per stage, visits within the rules."""
+
+import datetime as dt
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from accounts.tests.factories import InstitutionUserFactory, SmeUserFactory
+from core.errors import ApplicationError
+from core.models import MailOutbox
+from dispatch import services
+from dispatch.models import Case, CaseEvent, DayRate, Programme, Stage, Visit
+
+from .conftest import jst, make_expert
+
+pytestmark = pytest.mark.django_db
+
+
+def apply(user, programme=Programme.DIAGNOSIS, **extra):
+    data = {"wants": "取引先からCO2排出量を求められた", "sites": "愛知県 本社工場 2,000m2", "equipment": "コンプレッサ"}
+    data.update(extra)
+    return services.case_apply(user=user, programme=programme, **data)
+
+
+def assigned_diagnosis(sme_user, desk, expert) -> Case:
+    case = apply(sme_user)
+    services.case_transition(case=case, user=desk, to=Stage.ACCEPTED)
+    return services.case_transition(
+        case=case,
+        user=desk,
+        to=Stage.EXPERT_ASSIGNED,
+        expert=expert,
+        period_start=dt.date(2026, 12, 1),
+        period_end=dt.date(2027, 3, 31),
+    )
+
+
+def stage_mails(case):
+    return MailOutbox.objects.filter(key__startswith=f"dispatch:case:{case.pk}:stage:")
+
+
+def test_an_sme_applies_and_is_told_once(sme_user):
+    case = apply(sme_user)
+    assert case.stage == Stage.APPLIED and case.applied_at is not None
+    assert list(stage_mails(case).values_list("to", flat=True)) == [[sme_user.email]]
+    assert CaseEvent.objects.get(case=case).actor == sme_user
+
+
+def test_a_second_open_application_for_the_same_programme_is_refused(sme_user):
+    apply(sme_user)
+    with pytest.raises(ApplicationError) as exc:
+        apply(sme_user)
+    assert exc.value.field == "programme"
+    assert Case.objects.count() == 1
+
+
+@pytest.mark.parametrize("field", ["wants", "sites"])
+def test_empty_or_control_characters_are_refused_and_nothing_saved(sme_user, field):
+    for bad in ("   ", "ab\x00cd"):
+        with pytest.raises(ApplicationError) as exc:
+            apply(sme_user, **{field: bad})
+        assert exc.value.field == field
+    assert not Case.objects.exists()
+
+
+def test_impossible_transitions_are_refused_with_the_stage_named(sme_user, desk):
+    case = apply(sme_user)
+    with pytest.raises(ApplicationError) as exc:
+        services.case_transition(case=case, user=desk, to=Stage.REPORT_DELIVERED)
+    assert "申込み受付" in exc.value.message
+    with pytest.raises(ApplicationError):
+        services.case_transition(case=case, user=desk, to=Stage.INTERVIEW)  # a hands-on stage
+    case.refresh_from_db()
+    assert case.stage == Stage.APPLIED
+
+
+def test_only_the_desk_accepts_and_the_company_cannot_move_its_own_case(sme_user, desk, expert):
+    case = apply(sme_user)
+    with pytest.raises(ApplicationError):
+        services.case_transition(case=case, user=sme_user, to=Stage.ACCEPTED)
+    with pytest.raises(ApplicationError):
+        services.case_transition(case=case, user=expert.user, to=Stage.ACCEPTED)
+    services.case_transition(case=case, user=desk, to=Stage.ACCEPTED)
+    event = CaseEvent.objects.filter(case=case).last()
+    assert (event.from_stage, event.to_stage, event.actor) == (Stage.APPLIED, Stage.ACCEPTED, desk)
+
+
+def test_declining_needs_a_reason_and_the_company_reads_it(sme_user, desk):
+    case = apply(sme_user)
+    with pytest.raises(ApplicationError) as exc:
+        services.case_transition(case=case, user=desk, to=Stage.DECLINED, reason="")
+    assert exc.value.field == "reason"
+    services.case_transition(case=case, user=desk, to=Stage.DECLINED, reason="対象地域の専門家の手配がつかないため")
+    mail = stage_mails(case).get(key__endswith=":declined")
+    assert "対象地域の専門家の手配がつかないため" in mail.body
+
+
+def test_each_stage_mails_the_company_once_through_the_whole_diagnosis(sme_user, desk, expert):
+    case = assigned_diagnosis(sme_user, desk, expert)
+    services.visit_schedule(case=case, user=expert.user, starts_at=jst(2026, 12, 2), expert_days=1)
+    services.case_update_report(
+        case=case, user=expert.user, findings="コンプレッサの空転が多い", target_year=2030, target_reduction_pct=30
+    )
+    services.measure_add(
+        case=case,
+        user=expert.user,
+        family="tomeru",
+        description="昼休みのコンプレッサ停止",
+        cost=1,
+        effect=2,
+        difficulty=1,
+    )
+    services.case_transition(case=case, user=expert.user, to=Stage.REPORT_DELIVERED)
+    services.case_transition(case=case, user=desk, to=Stage.CLOSED)
+    stages = sorted(k.rsplit(":", 1)[1] for k in stage_mails(case).values_list("key", flat=True))
+    assert stages == sorted(["applied", "accepted", "expert_assigned", "visits", "report_delivered", "closed"])
+    assert stage_mails(case).count() == 6
+
+
+def test_the_diagnosis_stops_at_three_visits(sme_user, desk, expert):
+    case = assigned_diagnosis(sme_user, desk, expert)
+    for day in (2, 9, 16):
+        services.visit_schedule(case=case, user=expert.user, starts_at=jst(2026, 12, day), expert_days=1)
+    with pytest.raises(ApplicationError) as exc:
+        services.visit_schedule(case=case, user=expert.user, starts_at=jst(2026, 12, 23), expert_days=1)
+    assert "3回まで" in exc.value.message and exc.value.field == "starts_at"
+    assert Visit.objects.filter(case=case).count() == 3
+
+
+@pytest.mark.parametrize("days", ["-1", "0", "0.3", "3.5", "1e12", "NaN", "abc", ""])
+def test_absurd_expert_days_are_refused(sme_user, desk, expert, days):
+    case = assigned_diagnosis(sme_user, desk, expert)
+    with pytest.raises(ApplicationError) as exc:
+        services.visit_schedule(case=case, user=expert.user, starts_at=jst(2026, 12, 2), expert_days=days)
+    assert exc.value.field == "expert_days"
+    assert not Visit.objects.exists()
+
+
+def test_a_visit_outside_the_case_period_is_refused(sme_user, desk, expert):
+    case = assigned_diagnosis(sme_user, desk, expert)
+    with pytest.raises(ApplicationError) as exc:
+        services.visit_schedule(case=case, user=expert.user, starts_at=jst(2027, 4, 1), expert_days=1)
+    assert "支援期間" in exc.value.message
+    # 00:30 JST on 1 December is still 30 November in UTC: the JST day counts.
+    services.visit_schedule(
+        case=case,
+        user=expert.user,
+        starts_at=dt.datetime(2026, 12, 1, 0, 30, tzinfo=jst(2026, 12, 1).tzinfo),
+        expert_days=1,
+    )
+    assert Visit.objects.count() == 1
+
+
+def test_an_unassigned_expert_cannot_log_visits(sme_user, desk, expert):
+    case = assigned_diagnosis(sme_user, desk, expert)
+    other = make_expert(email="other@example.jp", name="別の専門家")
+    with pytest.raises(ApplicationError):
+        services.visit_schedule(case=case, user=other.user, starts_at=jst(2026, 12, 2), expert_days=1)
+    assert not Visit.objects.exists()
+
+
+def test_a_visit_sends_an_ics_to_company_and_expert(sme_user, desk, expert):
+    case = assigned_diagnosis(sme_user, desk, expert)
+    visit = services.visit_schedule(case=case, user=expert.user, starts_at=jst(2026, 12, 2, 13), expert_days=1)
+    mail = MailOutbox.objects.get(key=f"dispatch:visit:{visit.pk}:scheduled")
+    assert sorted(mail.to) == sorted([sme_user.email, expert.user.email])
+    assert "2026年12月02日 13:00" in mail.subject
+    assert mail.attachments[0]["mimetype"] == "text/calendar"
+
+
+def handson_in_support(sme_user, desk, expert) -> Case:
+    case = apply(sme_user, programme=Programme.HANDSON)
+    services.case_transition(case=case, user=desk, to=Stage.INTERVIEW)
+    services.case_transition(
+        case=case,
+        user=desk,
+        to=Stage.PLAN_AGREED,
+        expert=expert,
+        period_start=dt.date(2027, 1, 1),
+        period_end=dt.date(2027, 10, 31),
+        planned_expert_days="20",
+        goals="2030年度に2022年度比でCO2を50%削減する計画をつくる",
+        schedule="月2〜3日",
+    )
+    services.case_transition(case=case, user=expert.user, to=Stage.KICKOFF)
+    return case
+
+
+def test_handson_cost_uses_the_rate_in_force_on_each_visit_day(sme_user, desk, expert):
+    case = handson_in_support(sme_user, desk, expert)
+    services.visit_schedule(case=case, user=expert.user, starts_at=jst(2027, 1, 12), expert_days="1.0")
+    services.visit_schedule(case=case, user=expert.user, starts_at=jst(2027, 4, 12), expert_days="2.0")
+    case.refresh_from_db()
+    assert case.stage == Stage.SUPPORT  # the first visit starts the support
+    costs = services.case_costs(case)
+    assert costs["used_days"] == Decimal("3.0") and costs["cost_yen"] == 3 * 17_500
+    assert costs["planned_days"] == Decimal("20.0") and costs["planned_cost_yen"] == 20 * 17_500
+    DayRate.objects.create(yen_per_expert_day=18_000, effective_from=dt.date(2027, 4, 1), source="テスト用の改定")
+    assert services.case_costs(case)["cost_yen"] == 17_500 + 2 * 18_000
+
+
+def test_the_final_report_needs_before_and_after_figures_and_a_roadmap(sme_user, desk, expert):
+    case = handson_in_support(sme_user, desk, expert)
+    services.visit_schedule(case=case, user=expert.user, starts_at=jst(2027, 1, 12), expert_days=1)
+    with pytest.raises(ApplicationError) as exc:
+        services.case_transition(case=case, user=expert.user, to=Stage.FINAL_REPORT)
+    assert exc.value.field == "after_t"
+    services.case_update_report(case=case, user=expert.user, baseline_t="120.5", after_t="98.0", roadmap="2030年 -50%")
+    services.case_transition(case=case, user=expert.user, to=Stage.FINAL_REPORT)
+    case.refresh_from_db()
+    assert case.stage == Stage.FINAL_REPORT
+
+
+@pytest.mark.parametrize("value", ["-5", "1e15", "x"])
+def test_report_figures_out_of_range_are_refused(sme_user, desk, expert, value):
+    case = handson_in_support(sme_user, desk, expert)
+    with pytest.raises(ApplicationError) as exc:
+        services.case_update_report(case=case, user=expert.user, after_t=value)
+    assert exc.value.field == "after_t"
+    case.refresh_from_db()
+    assert case.after_t is None
+
+
+def test_an_institution_applies_for_a_member_who_must_confirm(sme_user):
+    staff = InstitutionUserFactory()
+    case = services.case_apply_on_behalf(
+        user=staff, company_email=sme_user.email, programme=Programme.DIAGNOSIS, wants="CO2を知りたい", sites="本社"
+    )
+    assert case.stage == Stage.AWAITING_COMPANY and case.on_behalf_of == staff.institution
+    assert not stage_mails(case).exists()
+    assert MailOutbox.objects.filter(key=f"dispatch:case:{case.pk}:confirm", to=[sme_user.email]).exists()
+    stranger = SmeUserFactory()
+    with pytest.raises(ApplicationError):
+        services.case_confirm(user=stranger, case=case)
+    case = services.case_confirm(user=sme_user, case=case, share_selfcheck=True)
+    assert case.stage == Stage.APPLIED and case.share_selfcheck and case.applied_at
+
+
+def test_an_unknown_member_address_is_named_in_the_error():
+    staff = InstitutionUserFactory()
+    with pytest.raises(ApplicationError) as exc:
+        services.case_apply_on_behalf(
+            user=staff, company_email="nobody@example.jp", programme=Programme.DIAGNOSIS, wants="x", sites="y"
+        )
+    assert exc.value.field == "company_email"
+    assert not Case.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_six_concurrent_visits_on_a_diagnosis_give_exactly_three(sme_user, desk, expert):
+    case = assigned_diagnosis(sme_user, desk, expert)
+    barrier = threading.Barrier(6)
+    outcomes = []
+
+    def attempt(day):
+        try:
+            barrier.wait()
+            services.visit_schedule(case=case, user=expert.user, starts_at=jst(2026, 12, day), expert_days=1)
+            outcomes.append("ok")
+        except ApplicationError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(day,)) for day in range(2, 8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print(f"six concurrent visits: {outcomes.count('ok')} scheduled, {outcomes.count('refused')} refused")
+    assert outcomes.count("ok") == 3 and Visit.objects.filter(case=case).count() == 3
+    assert sorted(Visit.objects.values_list("number", flat=True)) == [1, 2, 3]

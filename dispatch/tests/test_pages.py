@@ -1,0 +1,282 @@
+"""The dispatch pages: apply, the case page per role, the access matrix, the PDFs read back, the desk's admin."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from accounts.tests.factories import InstitutionUserFactory, SmeUserFactory
+from core.errors import ApplicationError
+from dispatch import services
+from dispatch.models import Case, Deliverable, Programme, Stage
+
+from .conftest import jst, make_expert
+from .test_cases import apply, assigned_diagnosis
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_programme_page_names_its_source_and_links_to_apply(client):
+    page = client.get(reverse("dispatch:index")).content.decode()
+    assert "17,500円" in page and "3回" in page
+    assert "出典：中小機構「中小機構のカーボンニュートラル支援」" in page
+    assert reverse("dispatch:apply") + "?programme=handson" in page
+
+
+def test_an_sme_applies_through_the_form(sme_client, sme_user):
+    url = reverse("dispatch:apply") + "?programme=diagnosis&from=selfcheck"
+    response = sme_client.post(
+        url, {"programme": "diagnosis", "wants": "CO2を知りたい", "sites": "本社", "share_selfcheck": "on"}
+    )
+    case = Case.objects.get()
+    assert response.status_code == 302 and response.url == reverse("dispatch:case", args=[case.pk])
+    assert case.share_selfcheck and case.origin == "selfcheck" and case.company == sme_user.company
+
+
+def test_bad_input_on_the_form_shows_a_japanese_error_and_saves_nothing(sme_client):
+    response = sme_client.post(reverse("dispatch:apply"), {"programme": "diagnosis", "wants": "a\x00b", "sites": ""})
+    assert response.status_code == 200
+    assert "入力内容を確認してください" in response.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_access_matrix_of_a_case_page(client, sme_user, desk, expert):
+    case = assigned_diagnosis(sme_user, desk, expert)
+    url = reverse("dispatch:case", args=[case.pk])
+    allowed = [sme_user, expert.user, desk]
+    refused = [SmeUserFactory(), make_expert(email="x@example.jp").user, InstitutionUserFactory()]
+    for user in allowed:
+        client.force_login(user)
+        assert client.get(url).status_code == 200, user
+    for user in refused:
+        client.force_login(user)
+        assert client.get(url).status_code == 404, user
+    client.logout()
+    assert client.get(url).status_code == 302
+
+
+def test_an_institution_sees_a_case_only_when_it_is_shared_with_it(client, sme_user):
+    staff = InstitutionUserFactory()
+    case = services.case_apply_on_behalf(
+        user=staff, company_email=sme_user.email, programme=Programme.DIAGNOSIS, wants="CO2", sites="本社"
+    )
+    client.force_login(staff)
+    assert client.get(reverse("dispatch:case", args=[case.pk])).status_code == 200
+    other = InstitutionUserFactory()
+    client.force_login(other)
+    assert client.get(reverse("dispatch:case", args=[case.pk])).status_code == 404
+
+
+def test_the_company_confirms_an_application_on_its_behalf_on_its_page(client, sme_user):
+    staff = InstitutionUserFactory()
+    case = services.case_apply_on_behalf(
+        user=staff, company_email=sme_user.email, programme=Programme.HANDSON, wants="CO2", sites="本社"
+    )
+    client.force_login(sme_user)
+    page = client.get(reverse("dispatch:case", args=[case.pk])).content.decode()
+    assert "この内容で申し込む" in page
+    client.post(reverse("dispatch:move", args=[case.pk]), {"to": "applied"})
+    case.refresh_from_db()
+    assert case.stage == Stage.APPLIED
+
+
+def test_an_expert_logs_a_visit_and_a_fourth_diagnosis_visit_shows_an_error(client, sme_user, desk, expert):
+    case = assigned_diagnosis(sme_user, desk, expert)
+    client.force_login(expert.user)
+    url = reverse("dispatch:visit_add", args=[case.pk])
+    for day in (2, 9, 16):
+        response = client.post(
+            url, {"visit-starts_at": f"2026-12-{day:02d}T10:00", "visit-hours": "3", "visit-expert_days": "1"}
+        )
+        assert response.status_code == 302
+    response = client.post(url, {"visit-starts_at": "2026-12-23T10:00", "visit-hours": "3", "visit-expert_days": "1"})
+    assert response.status_code == 400
+    assert "診断・助言の訪問は3回までです。" in response.content.decode()
+    assert case.visits.count() == 3
+    assert case.visits.first().starts_at == jst(2026, 12, 2)
+
+
+def test_an_expert_sees_only_own_cases_in_the_workspace(client, sme_user, desk, expert):
+    mine = assigned_diagnosis(sme_user, desk, expert)
+    client.force_login(expert.user)
+    page = client.get(reverse("dispatch:expert_home")).content.decode()
+    assert f"#{mine.pk}" in page
+    other = make_expert(email="y@example.jp", name="別の専門家")
+    client.force_login(other.user)
+    assert f"#{mine.pk}" not in client.get(reverse("dispatch:expert_home")).content.decode()
+    client.force_login(sme_user)
+    assert client.get(reverse("dispatch:expert_home")).status_code == 403
+
+
+def _text(path) -> str:
+    return "".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def test_the_diagnosis_report_pdf_says_what_the_expert_wrote(sme_user, desk, expert):
+    case = assigned_diagnosis(sme_user, desk, expert)
+    services.visit_schedule(
+        case=case, user=expert.user, starts_at=jst(2026, 12, 2), expert_days=1, done="工場内の照明と空調を確認"
+    )
+    services.case_update_report(
+        case=case,
+        user=expert.user,
+        findings="コンプレッサの空転が多い",
+        baseline_t="85.3",
+        target_year=2030,
+        target_reduction_pct=30,
+    )
+    services.measure_add(
+        case=case,
+        user=expert.user,
+        family="tomeru",
+        description="昼休みのコンプレッサ停止",
+        cost=1,
+        effect=3,
+        difficulty=1,
+    )
+    services.measure_add(
+        case=case, user=expert.user, family="kaeru", description="LED照明への更新", cost=3, effect=2, difficulty=2
+    )
+    services.case_transition(case=case, user=expert.user, to=Stage.REPORT_DELIVERED)
+    deliverable = Deliverable.objects.get(case=case)
+    services.deliverable_render(pk=deliverable.pk)
+    deliverable.refresh_from_db()
+    assert deliverable.status == Deliverable.Status.READY
+    text = _text(services.pdf_directory() / deliverable.path)
+    for expected in ("診断報告書", sme_user.company.name, "コンプレッサの空転が多い", "85.3", "2030年度までに30%削減"):
+        assert expected in text, expected
+    assert text.index("昼休みのコンプレッサ停止") < text.index("LED照明への更新")  # ranked by effect, cost, difficulty
+
+
+def test_the_pdf_downloads_for_the_company_only(client, sme_user, desk, expert):
+    case = assigned_diagnosis(sme_user, desk, expert)
+    deliverable = services.deliverable_request(case=case, kind=Deliverable.Kind.DIAGNOSIS_REPORT)
+    services.deliverable_render(pk=deliverable.pk)
+    url = reverse("dispatch:download", args=[case.pk, "diagnosis_report"])
+    client.force_login(sme_user)
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
+    client.force_login(SmeUserFactory())
+    assert client.get(url).status_code == 404
+
+
+def test_the_desk_moves_a_case_in_the_admin_and_an_impossible_move_is_a_form_error(client, sme_user, desk):
+    case = apply(sme_user)
+    client.force_login(desk)
+    url = reverse("admin:dispatch_case_transition", args=[case.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"to": "declined", "reason": ""})
+    assert response.status_code == 200 and "お断りの理由を入力してください。" in response.content.decode()
+    response = client.post(url, {"to": "closed"})
+    assert response.status_code == 200
+    case.refresh_from_db()
+    assert case.stage == Stage.APPLIED
+    client.post(url, {"to": "accepted"})
+    case.refresh_from_db()
+    assert case.stage == Stage.ACCEPTED
+
+
+def test_the_stage_cannot_be_edited_in_the_change_form(client, sme_user, desk):
+    case = apply(sme_user)
+    client.force_login(desk)
+    url = reverse("admin:dispatch_case_change", args=[case.pk])
+    page = client.get(url).content.decode()
+    assert 'name="stage"' not in page
+    client.post(url, {"stage": "closed"})
+    case.refresh_from_db()
+    assert case.stage == Stage.APPLIED
+
+
+def test_statistics_count_cases_and_export_csv_with_bom(client, sme_user, desk, expert):
+    assigned_diagnosis(sme_user, desk, expert)
+    apply(SmeUserFactory(), programme=Programme.HANDSON)
+    client.force_login(desk)
+    url = reverse("admin:dispatch_statistics")
+    page = client.get(url).content.decode()
+    assert "対象の案件（申込日で集計）：2件" in page and "<svg" in page
+    response = client.get(url, {"format": "csv"})
+    body = response.content.decode("utf-8")
+    assert body.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert ["支援メニュー別", "CO2排出量の診断・助言", "1"] in rows and [
+        "支援メニュー別",
+        "ハンズオン支援",
+        "1",
+    ] in rows
+
+
+def test_a_reversed_statistics_range_is_named_as_an_error(client, desk):
+    client.force_login(desk)
+    page = client.get(reverse("admin:dispatch_statistics"), {"date_from": "2026-12-01", "date_to": "2026-01-01"})
+    assert "開始日が終了日より後になっています" in page.content.decode()
+    page = client.get(reverse("admin:dispatch_statistics"), {"date_from": "9999-99-99"})
+    assert page.status_code == 200
+
+
+def test_other_staff_groups_cannot_open_the_dispatch_desk(client, sme_user):
+    from accounts.tests.factories import StaffUserFactory
+
+    case = apply(sme_user)
+    client.force_login(StaffUserFactory())
+    assert client.get(reverse("admin:dispatch_case_transition", args=[case.pk])).status_code == 403
+    assert client.get(reverse("admin:dispatch_statistics")).status_code == 403
+    with pytest.raises(ApplicationError):
+        services.case_transition(case=case, user=StaffUserFactory(), to=Stage.ACCEPTED)
+
+
+def test_visit_in_the_past_of_the_period_keeps_the_day_in_jst(sme_user, desk, expert):
+    case = assigned_diagnosis(sme_user, desk, expert)
+    visit = services.visit_schedule(
+        case=case,
+        user=expert.user,
+        starts_at=dt.datetime(2026, 12, 1, 0, 30, tzinfo=jst(2026, 1, 1).tzinfo),
+        expert_days="0.5",
+    )
+    assert str(visit).endswith("第1回")
+
+
+def test_the_support_plan_and_final_report_pdfs_say_the_plan_and_the_figures(sme_user, desk, expert):
+    from .test_cases import handson_in_support
+
+    case = handson_in_support(sme_user, desk, expert)
+    plan = Deliverable.objects.get(case=case, kind=Deliverable.Kind.SUPPORT_PLAN)
+    services.deliverable_render(pk=plan.pk)
+    plan.refresh_from_db()
+    text = _text(services.pdf_directory() / plan.path)
+    for expected in ("支援計画書", "2030年度に2022年度比でCO2を50%削減する計画をつくる", "20.0", "350,000円"):
+        assert expected in text, expected
+    services.visit_schedule(case=case, user=expert.user, starts_at=jst(2027, 1, 12), expert_days="1.5")
+    services.case_update_report(case=case, user=expert.user, baseline_t="120.5", after_t="98.0", roadmap="2030年 半減")
+    services.case_transition(case=case, user=expert.user, to=Stage.FINAL_REPORT)
+    final = Deliverable.objects.get(case=case, kind=Deliverable.Kind.FINAL_REPORT)
+    services.deliverable_render(pk=final.pk)
+    final.refresh_from_db()
+    text = _text(services.pdf_directory() / final.path)
+    for expected in ("最終報告書", "120.5", "98.0", "2030年 半減", "26,250円"):
+        assert expected in text, expected
+
+
+def test_an_unfinished_diagnosis_report_says_not_set_instead_of_none(sme_user, desk, expert):
+    case = assigned_diagnosis(sme_user, desk, expert)
+    deliverable = services.deliverable_request(case=case, kind=Deliverable.Kind.DIAGNOSIS_REPORT)
+    services.deliverable_render(pk=deliverable.pk)
+    deliverable.refresh_from_db()
+    text = _text(services.pdf_directory() / deliverable.path)
+    assert "None" not in text and "未設定" in text and "登録された対策はありません" in text
+
+
+def test_a_company_shares_the_case_with_its_chamber_which_then_sees_it(client, sme_user):
+    staff = InstitutionUserFactory()
+    client.force_login(sme_user)
+    client.post(
+        reverse("dispatch:apply"),
+        {"programme": "diagnosis", "wants": "CO2", "sites": "本社", "shared_with": staff.institution.pk},
+    )
+    case = Case.objects.get()
+    assert case.shared_with == staff.institution
+    client.force_login(staff)
+    assert client.get(reverse("dispatch:case", args=[case.pk])).status_code == 200
+    assert f"#{case.pk}" in client.get(reverse("dispatch:my_cases")).content.decode()
