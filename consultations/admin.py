@@ -189,6 +189,10 @@ class BookingAdmin(AuditedAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # A booking is cancelled through the workflow (the company is told), never deleted.
+        return False
+
     @admin.action(description=_("CSVで書き出す"))
     def export_csv(self, request, queryset):
         return bookings_csv(queryset)

@@ -225,7 +225,8 @@ class Booking(BaseModel):
     company_employee_band = models.CharField(
         _("予約時の従業員数"), max_length=20, choices=EmployeeBand.choices, editable=False
     )
-    history = HistoricalRecords(verbose_name=_("相談予約の変更履歴"))
+    # Never the change/cancel token: it is a secret that works as a key to the booking.
+    history = HistoricalRecords(verbose_name=_("相談予約の変更履歴"), excluded_fields=["token"])
 
     class Meta:
         verbose_name = _("相談予約")

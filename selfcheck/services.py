@@ -448,6 +448,8 @@ def sheets_forget_company(*, company) -> int:
             transaction.on_commit(lambda path=path: path.unlink(missing_ok=True))
         count = sheets.count()
         sheets.delete()
+        # Deleting leaves the change history's copies of every version (and of the deletion): they go too.
+        Sheet.history.filter(company_id=company.pk).delete()
     return count
 
 

@@ -52,6 +52,7 @@ def test_a_desk_change_is_stored_with_who_when_and_before_after(confirmed_by_des
     changed = {c.field: (c.old, c.new) for c in delta.changes}
     assert changed["status"] == ("requested", "confirmed")
     assert changed["meeting_url"] == ("", "https://teams.example.jp/m/7")
+    assert not hasattr(record, "token")  # the booking's secret link token is never copied
 
 
 def test_the_bookings_admin_page_shows_its_history_in_japanese_and_jst(client, confirmed_by_desk):

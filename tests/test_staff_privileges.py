@@ -44,6 +44,8 @@ MATRIX: dict[str, set[str]] = {
     "/admin/consultations/advisor/add/": {CD},
     "/admin/consultations/consultationwindow/": {CD},
     "/admin/consultations/closure/": {CD},
+    "/admin/institutions/membership/": {AA},
+    "/admin/institutions/memberinvitation/": {AA},
     "/admin/advisors/advisoraccount/": {CD},
     "/admin/advisors/advisoraccount/add/": {CD},
     "/admin/advisors/followup/": {CD},

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "dispatch",
     "sharing",
     "advisors",
+    "institutions",
 ]
 
 MIDDLEWARE = [
