@@ -73,6 +73,10 @@ def account_close(*, user: User) -> None:
         user.institution = None
         user.save()
         outbox_forget_address(address=address)
+        # The change history (simple-history) keeps earlier versions of the rows: they lose the same fields.
+        User.history.filter(id=user.pk).update(email=user.email, first_name="", last_name="")
+        if company is not None:
+            Company.history.filter(id=company.pk).update(name=CLOSED_COMPANY_NAME, employees=None, capital_yen=None)
         # The admin's change history names objects as they were called: rename them there too.
         _admin_history_rename(user, str(user))
         # The audit trail keeps copies of rows (e-mail, names, questions): those of this account go as well.

@@ -262,6 +262,7 @@ def registrations_forget_user(*, user: User) -> None:
     for registration in upcoming:
         registration_cancel(registration=registration)
     Registration.objects.filter(user=user).update(organisation="")
+    Registration.history.filter(user_id=user.pk).update(organisation="")
 
 
 def on_account_closing(sender, *, user: User, company, **kwargs) -> None:

@@ -4,6 +4,8 @@ Field names follow the Digital Agency's jGrants public API where one exists (use
 subsidy_rate, target_area_search, target_number_of_employees, acceptance_*_datetime, industry).
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -16,6 +18,8 @@ from core.fields import HttpsURLField
 from core.models import BaseModel
 
 JGRANTS_ATTRIBUTION = "Jグランツ（jGrants）からの出典"
+# A moment long past: a measure whose finder order is "valid until" then is recomputed on the next finder request.
+ORDER_DUE = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 
 
 class MeasureKind(models.TextChoices):
@@ -131,7 +135,18 @@ class Measure(BaseModel):
     )
     jgrants_id = models.CharField(_("JグランツID"), max_length=64, null=True, blank=True, unique=True)
     from_jgrants = models.BooleanField(_("Jグランツから取込"), default=False)
-    history = HistoricalRecords(verbose_name=_("支援策の変更履歴"))
+    # Where the finder lists the measure, so that the database orders and pages the catalogue: 0 open (then by
+    # order_deadline, the current round's end), 1 upcoming, 2 no round known, 3 closed. Derived from the rounds and
+    # the time now by subsidies.ordering: they hold from order_valid_from (the last round opening or closing) until
+    # order_valid_until (the next one). A new measure has no round (2, for ever); a round change recomputes them.
+    order_rank = models.PositiveSmallIntegerField(default=2, editable=False)
+    order_deadline = models.DateTimeField(null=True, blank=True, editable=False)
+    order_valid_from = models.DateTimeField(null=True, blank=True, editable=False)
+    order_valid_until = models.DateTimeField(null=True, blank=True, editable=False)
+    history = HistoricalRecords(
+        verbose_name=_("支援策の変更履歴"),
+        excluded_fields=["order_rank", "order_deadline", "order_valid_from", "order_valid_until"],  # derived
+    )
 
     class Meta:
         verbose_name = _("支援策")
@@ -141,6 +156,13 @@ class Measure(BaseModel):
             models.CheckConstraint(
                 condition=Q(from_jgrants=False) | Q(jgrants_id__isnull=False), name="subsidies_jgrants_has_id"
             )
+        ]
+        indexes = [
+            models.Index(
+                fields=["order_rank", "order_deadline", "step", "name", "id"], name="subsidies_measure_finder_order"
+            ),
+            models.Index(fields=["order_valid_until"], name="subsidies_measure_order_due"),
+            models.Index(fields=["order_valid_from"], name="subsidies_measure_order_from"),
         ]
 
     def __str__(self) -> str:

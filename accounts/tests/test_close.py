@@ -106,6 +106,13 @@ def test_closing_removes_the_persons_data_and_keeps_only_anonymous_counts(member
     attended = Registration.objects.get(pk=member["attended"].pk)
     assert attended.status == RegistrationStatus.REGISTERED and attended.organisation == ""
 
+    assert not User.history.filter(id=user.pk, email=address).exists()
+    assert not User.history.filter(id=user.pk).exclude(first_name="").exists()
+    assert not company.history.exclude(name=CLOSED_COMPANY_NAME).exists()
+    assert not Sheet.history.filter(company_id=company.pk).exists()
+    assert not Booking.history.filter(company_id=company.pk).exclude(question="").exists()
+    assert not Registration.history.filter(user_id=user.pk).exclude(organisation="").exists()
+
     assert not Follow.objects.filter(user=user).exists()
     assert not [row for row in MailOutbox.objects.all() if address in row.to]
 
