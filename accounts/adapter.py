@@ -14,6 +14,9 @@ class AccountAdapter(DefaultAccountAdapter):
             return reverse("accounts:company")
         if getattr(user, "is_advisor", False):
             return reverse("advisors:home")
+        invitation = request.session.get("institutions_invitation")
+        if invitation and getattr(user, "company_id", None):
+            return reverse("institutions:join", args=[invitation])  # back to the institution's invitation
         if resume_peek(request):
             return resume_pop(request)
         return super().get_login_redirect_url(request)

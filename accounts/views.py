@@ -59,6 +59,11 @@ def close(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/close.html",
-        {"form": form, "sole_user": sole_user, "is_staff": user.is_staff},
+        {
+            "form": form,
+            "sole_user": sole_user,
+            "is_staff": user.is_staff,
+            "is_advisor": hasattr(user, "advisor_account"),
+        },
         status=400 if form.errors else 200,
     )

@@ -9,6 +9,7 @@ from consultations.api import router as consultations_router
 from core.choices import Prefecture, Region, prefectures_in
 from core.errors import ApplicationError
 from core.views import DATABASE_UNAVAILABLE, database_unavailable
+from matching.api import router as matching_router
 from selfcheck.api import router as selfcheck_router
 from seminars.api import EXTRA_PATHS as seminars_extra_paths
 from seminars.api import router as seminars_router
@@ -134,3 +135,4 @@ api.add_router("/consultations", consultations_router)
 api.add_router("/selfcheck", selfcheck_router)
 api.add_router("/seminars", seminars_router)
 api.add_router("/subsidies", subsidies_router)
+api.add_router("/matching", matching_router)

@@ -20,9 +20,11 @@ urlpatterns = [
     path("selfcheck/", include("selfcheck.urls")),
     path("seminars/", include("seminars.urls")),
     path("subsidies/", include("subsidies.urls")),
+    path("matching/", include("matching.urls")),
     path("dispatch/", include("dispatch.urls")),
     path("sharing/", include("sharing.urls")),
     path("advisor/", include("advisors.urls")),
+    path("institutions/", include("institutions.urls")),
 ]
 
 if settings.DEBUG:

@@ -609,9 +609,9 @@ def bookings_forget_company(*, company: Company, now: dt.datetime | None = None)
     ).select_related("advisor", "window", "company", "created_by")
     for booking in upcoming:
         booking_set_status(booking=booking, status=BookingStatus.CANCELLED)
-    Booking.objects.filter(company=company).update(
-        question="", customer_request="", meeting_url="", private_record="", updated_at=timezone.now()
-    )
+    blank = {"question": "", "customer_request": "", "meeting_url": "", "private_record": ""}
+    Booking.objects.filter(company=company).update(**blank, updated_at=timezone.now())
+    Booking.history.filter(company_id=company.pk).update(**blank)
 
 
 def on_account_closing(sender, *, user, company, **kwargs) -> None:

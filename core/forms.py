@@ -1,13 +1,18 @@
-"""What every form of the portal refuses, next to the field: control characters anywhere, line breaks in
-single-line fields (a company name with CR/LF would break the mail headers it goes into), and dates no one
-means (year 1 or 9999)."""
+"""Forms shared by the apps.
+
+`InputChecksMixin`: what every form of the portal refuses, next to the field: control characters anywhere, line
+breaks in single-line fields (a company name with CR/LF would break the mail headers it goes into), and dates no
+one means (year 1 or 9999). `AuditFilterForm`: the filters of the superusers' audit list."""
 
 import datetime as dt
 import re
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from .audit import HISTORY_TYPES, audited_models
 
 # C0 controls and DEL, except tab, line feed and carriage return.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -63,3 +68,40 @@ class InputChecksMixin:
     def full_clean(self) -> None:
         add_input_checks(self)
         super().full_clean()
+
+
+class AuditFilterForm(InputChecksMixin, forms.Form):
+    model = forms.ChoiceField(label=_("対象"), required=False)
+    user = forms.ModelChoiceField(
+        label=_("変更した人"),
+        required=False,
+        queryset=get_user_model().objects.filter(is_staff=True).order_by("email"),
+        empty_label=_("すべての職員"),
+    )
+    history_type = forms.ChoiceField(
+        label=_("種類"), required=False, choices=[("", _("すべて")), *HISTORY_TYPES.items()]
+    )
+    date_from = forms.DateField(label=_("開始日"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("終了日"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model"].choices = [("", _("すべて"))] + [
+            (m._meta.label, m._meta.verbose_name) for m in audited_models()
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
+            self.add_error("date_to", _("終了日は開始日以降の日付にしてください（開始日と終了日が逆です）。"))
+        return cleaned
+
+    def filters(self) -> dict:
+        data = getattr(self, "cleaned_data", {}) if self.is_bound else {}
+        return {
+            "model_label": data.get("model") or "",
+            "user_id": data["user"].pk if data.get("user") else None,
+            "history_type": data.get("history_type") or "",
+            "date_from": data.get("date_from"),
+            "date_to": data.get("date_to"),
+        }

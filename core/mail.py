@@ -119,9 +119,7 @@ def outbox_enqueue(
 
 def message_id(row: MailOutbox) -> str:
     """The same Message-ID for every delivery of one row, so that a resend after a crash is one message."""
-    domain = (
-        getattr(settings, "EMAIL_MESSAGE_ID_DOMAIN", "") or parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
-    )
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
     digest = hashlib.sha256(row.key.encode("utf-8")).hexdigest()[:16]
     return f"<outbox.{row.pk}.{digest}@{domain or 'localhost'}>"
 

@@ -26,9 +26,11 @@ from contextvars import ContextVar
 import redis
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
 PREFIX = "version:"
@@ -60,7 +62,9 @@ def _redis() -> redis.Redis | None:
     """A plain client on the default cache's Redis (tokens are short strings: no pickling, one client per process),
     or None when the cache is not Redis (`make run` without REDIS_URL keeps them in its local memory cache)."""
     conf = settings.CACHES["default"]
-    if conf["BACKEND"] != "django.core.cache.backends.redis.RedisCache":
+    # core.cache.FallbackRedisCache is a RedisCache too: tokens still go to Redis directly, and an outage makes
+    # `current` answer None (uncached) rather than read tokens from the per-process fallback memory.
+    if not issubclass(import_string(conf["BACKEND"]), RedisCache):
         return None
     location = conf["LOCATION"] if isinstance(conf["LOCATION"], str) else conf["LOCATION"][0]
     location = location.split(",")[0]

@@ -356,3 +356,34 @@ class FactorSetVersionForm(InputChecksMixin, forms.Form):
             for row in self.rows
         }
         return data
+
+
+class DeskAmountsForm(forms.Form):
+    """The desk corrects a sheet's annual amounts (at the company's request); the service recomputes everything."""
+
+    def __init__(self, *args, sheet, **kwargs):
+        from .calculator import SOURCE_LABELS, SOURCES
+        from .models import Sheet
+
+        super().__init__(*args, **kwargs)
+        for code, (unit, _divisor) in SOURCES.items():
+            self.fields[code] = forms.DecimalField(
+                label=f"{SOURCE_LABELS[code]}（{unit}）", required=False, min_value=0, decimal_places=3
+            )
+            self.initial[code] = getattr(sheet, code)
+        self.fields["market_electricity_kg_per_kwh"] = forms.DecimalField(
+            label=Sheet._meta.get_field("market_electricity_kg_per_kwh").verbose_name,
+            required=False,
+            min_value=0,
+        )
+        self.initial["market_electricity_kg_per_kwh"] = sheet.market_electricity_kg_per_kwh
+
+    def service_data(self, sheet) -> dict:
+        """What sheet_save_step1 takes; the monthly split of an amount the desk did not touch is kept."""
+        from .calculator import SOURCES
+
+        data = dict(self.cleaned_data)
+        for code in SOURCES:
+            if code in sheet.monthly and data.get(code) == getattr(sheet, code):
+                data[f"{code}_monthly"] = sheet.monthly[code]
+        return data

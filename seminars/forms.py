@@ -26,3 +26,14 @@ class SeminarFilterForm(InputChecksMixin, forms.Form):
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
         error_messages={"invalid": _("開催月は 2026-12 の形で入力してください。")},
     )
+
+
+class CapacityForm(forms.Form):
+    capacity = forms.IntegerField(
+        label=_("定員"),
+        required=False,
+        min_value=0,
+        help_text=_(
+            "空欄にすると定員なしになります。増やした分はキャンセル待ちの方に申込順で割り当て、お知らせします。"
+        ),
+    )

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_site import DeskTabularInline
+from core.audit import AuditedAdmin
 from core.choices import Industry, Prefecture, prefecture_order
 from core.errors import ApplicationError
 from core.forms import InputChecksMixin
@@ -55,7 +57,7 @@ class ActionPlanForm(InputChecksMixin, forms.ModelForm):
         exclude: list[str] = []
 
 
-class TrackInline(admin.TabularInline):
+class TrackInline(DeskTabularInline):
     model = Track
     extra = 0
     show_change_link = True
@@ -102,14 +104,14 @@ class RoundForm(InputChecksMixin, forms.ModelForm):
         return data
 
 
-class RoundInline(admin.TabularInline):
+class RoundInline(DeskTabularInline):
     model = ApplicationRound
     form = RoundForm
     extra = 0
     fields = ["name", "acceptance_start_date", "acceptance_end_date", "acceptance_end_time"]
 
 
-class CheckInline(admin.TabularInline):
+class CheckInline(DeskTabularInline):
     model = MeasureCheck
     extra = 0
     can_delete = False
@@ -121,7 +123,7 @@ class CheckInline(admin.TabularInline):
         return False
 
 
-class CapInline(admin.TabularInline):
+class CapInline(DeskTabularInline):
     model = TrackCap
     extra = 0
 
@@ -184,7 +186,7 @@ def mark_checked(modeladmin, request, queryset):
 
 
 @admin.register(Measure)
-class MeasureAdmin(admin.ModelAdmin):
+class MeasureAdmin(AuditedAdmin):
     form = MeasureForm
     list_display = [
         "name",
@@ -222,14 +224,14 @@ class MeasureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Track)
-class TrackAdmin(admin.ModelAdmin):
+class TrackAdmin(AuditedAdmin):
     list_display = ["name", "measure", "subsidy_rate"]
     list_select_related = ["measure"]
     inlines = [CapInline]
 
 
 @admin.register(ApplicationRound)
-class ApplicationRoundAdmin(admin.ModelAdmin):
+class ApplicationRoundAdmin(AuditedAdmin):
     form = RoundForm
     fields = ["measure", "name", "acceptance_start_date", "acceptance_end_date", "acceptance_end_time"]
     list_display = ["measure", "name", "acceptance_start_datetime", "acceptance_end_datetime"]
@@ -245,7 +247,7 @@ class FollowAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActionPlan)
-class ActionPlanAdmin(admin.ModelAdmin):
+class ActionPlanAdmin(AuditedAdmin):
     form = ActionPlanForm
     list_display = ["institution_name", "plan_type", "kind", "prefecture", "plan_date", "institution"]
     list_filter = ["plan_type", "kind", "prefecture"]

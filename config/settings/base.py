@@ -30,15 +30,18 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "ninja",
+    "simple_history",
     "core",
     "accounts",
     "consultations",
     "selfcheck",
     "seminars",
     "subsidies",
+    "matching",
     "dispatch",
     "sharing",
     "advisors",
+    "institutions",
 ]
 
 MIDDLEWARE = [
@@ -52,6 +55,8 @@ MIDDLEWARE = [
     "core.middleware.BadInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The audit trail records who made each change (django-simple-history reads the request's user).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -124,6 +129,9 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "CN支援ポータル"
 SITE_ID = 1
+
+# Audit trail (django-simple-history): history pages never offer "revert", which would write past the services.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語"), ("en", "English")]
@@ -244,6 +252,16 @@ CELERY_BEAT_SCHEDULE["consultations-reminders"] = {
     "schedule": crontab(hour=CONSULTATIONS_REMINDER_HOUR, minute=0),
 }
 # --- end consultations ---
+
+# --- matching ---
+MATCHING_ATTACHMENT_MAX_BYTES = env.int("MATCHING_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+MATCHING_ATTACHMENTS_PER_PROPOSAL = env.int("MATCHING_ATTACHMENTS_PER_PROPOSAL", default=5)
+# The weekly digest of new needs for followed themes: Monday 8:00 JST, once per user and week (outbox key).
+CELERY_BEAT_SCHEDULE["matching-weekly-digest"] = {
+    "task": "matching.tasks.matching_weekly_digest",
+    "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
+}
+# --- end matching ---
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="CN支援ポータル <no-reply@cn-portal.example.jp>")

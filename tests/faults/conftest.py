@@ -274,6 +274,7 @@ def worker_process(own_redis, smtp_sink, tmp_path, transactional_db):
         started.append(worker)
         return worker
 
+    start.redis_url = own_redis.url
     yield start
     for worker in started:
         if worker.process.poll() is None:

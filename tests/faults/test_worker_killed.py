@@ -3,6 +3,7 @@
 import time
 
 import pytest
+import redis
 
 from accounts.tests.factories import SmeUserFactory
 from core.mail import message_id, outbox_enqueue, outbox_sweep
@@ -63,7 +64,15 @@ def test_a_worker_killed_while_retries_wait_leaves_no_mail_unsent(smtp_sink, wor
         timeout=60,
         what="a first failed attempt of each mail",
     )
-    worker.kill()  # its retries (countdowns held unacknowledged in the worker) die with it
+    # The worker has taken every retry off the queue and holds it, unacknowledged, until its countdown ends.
+    broker = redis.Redis.from_url(worker_process.redis_url)
+    wait_for(
+        lambda: broker.llen(settings.CELERY_TASK_DEFAULT_QUEUE) == 0 and broker.hlen("unacked") >= 5,
+        timeout=30,
+        what="the worker to hold the 5 retries",
+    )
+    held = broker.hlen("unacked")
+    worker.kill()  # the retries die with it; Redis would hand them out again only after the visibility timeout
     smtp_sink.start()
     thread_worker()
     killed_at = time.monotonic()
@@ -73,7 +82,7 @@ def test_a_worker_killed_while_retries_wait_leaves_no_mail_unsent(smtp_sink, wor
         time.sleep(0.5)
     ids = smtp_sink.message_ids()
     print(
-        f"\nworker killed with 5 retries waiting: {queued} re-queued by the sweep, mails sent {len(ids)}/5 "
+        f"\nworker killed holding {held} retries: {queued} re-queued by the sweep, mails sent {len(ids)}/5 "
         f"{time.monotonic() - killed_at:.1f}s after the kill, duplicates by Message-ID {len(ids) - len(set(ids))}"
     )
     assert sorted(ids) == sorted(message_id(r) for r in rows)

@@ -11,6 +11,7 @@ DEMO_MODULES = [
     "selfcheck.demo",
     "seminars.demo",
     "subsidies.demo",
+    "matching.demo",
     "dispatch.demo",
 ]
 

@@ -1,0 +1,82 @@
+"""Published needs in the public API: the summary only (details are for logged-in SMEs on the site)."""
+
+import datetime as dt
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+
+from core.errors import ApplicationError
+
+from . import selectors
+from .models import REGION_CHOICES, Need, NeedStatus, Theme
+
+router = Router(tags=["matching"])
+
+REGIONS = dict(REGION_CHOICES)
+
+
+class NeedOut(Schema):
+    id: int
+    title: str
+    theme: str
+    theme_label: str
+    region: str
+    region_label: str
+    summary: str
+    buyer_profile: str
+    deadline: dt.date
+    is_open: bool
+    published_at: dt.datetime
+    url: str
+
+
+def _out(request: HttpRequest, need: Need, now: dt.datetime) -> dict:
+    return {
+        "id": need.pk,
+        "title": need.title,
+        "theme": need.theme,
+        "theme_label": str(need.get_theme_display()),
+        "region": need.region,
+        "region_label": str(REGIONS[need.region]),
+        "summary": need.summary,
+        "buyer_profile": need.buyer.profile,
+        "deadline": need.deadline,
+        "is_open": need.is_open_at(now),
+        "published_at": need.published_at,
+        "url": request.build_absolute_uri(reverse("matching:need", args=[need.pk])),
+    }
+
+
+@router.get("/needs", response=list[NeedOut], summary="公開中のニーズ（大手企業のCN技術ニーズ）の一覧")
+def list_needs(
+    request: HttpRequest,
+    theme: Theme | None = None,
+    region: str = Query("", max_length=20, description="地域ブロック（kanto など）または nationwide"),
+    deadline_by: dt.date | None = None,
+    q: str = Query("", max_length=100, description="キーワード（部分一致、全角・半角を区別しない）"),
+    include_closed: bool = False,
+):
+    if region and region not in REGIONS:
+        raise ApplicationError(_("地域の指定が正しくありません。"), field="region")
+    now = timezone.now()
+    needs = selectors.need_search(
+        theme=theme.value if theme else "",
+        region=region,
+        deadline_by=deadline_by,
+        q=q,
+        include_closed=include_closed,
+        now=now,
+    )[:200]
+    return [_out(request, need, now) for need in needs]
+
+
+@router.get("/needs/{need_id}", response=NeedOut, summary="公開中のニーズ1件")
+def get_need(request: HttpRequest, need_id: int):
+    need = Need.objects.select_related("buyer").filter(pk=need_id, status=NeedStatus.PUBLISHED).first()
+    if need is None:
+        raise HttpError(404, _("見つかりません。"))
+    return _out(request, need, timezone.now())

@@ -1,0 +1,78 @@
+import datetime as dt
+
+import factory
+from django.utils import timezone
+
+from accounts.tests.factories import SmeUserFactory, UserFactory
+from core.choices import Industry, Prefecture
+from core.jst import jst_date
+from matching.models import (
+    Buyer,
+    BuyerMember,
+    MemberStatus,
+    Need,
+    NeedStatus,
+    Proposal,
+    Theme,
+    fiscal_year_of,
+)
+from matching.selectors import normalise
+
+# Minimal files whose first bytes are what the type checks look for.
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPEG_BYTES = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+
+class BuyerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Buyer
+
+    name = factory.Sequence(lambda n: f"テスト大手{n}ホールディングス株式会社")
+    profile = "大手設備機器メーカー"
+    industry = Industry.MANUFACTURING
+    prefecture = Prefecture.TOKYO
+
+
+class BuyerMemberFactory(factory.django.DjangoModelFactory):
+    """An approved buyer member (SMRJ has checked them)."""
+
+    class Meta:
+        model = BuyerMember
+
+    user = factory.SubFactory(UserFactory)
+    buyer = factory.SubFactory(BuyerFactory)
+    department = "サステナビリティ推進部"
+    status = MemberStatus.APPROVED
+    decided_at = factory.LazyFunction(timezone.now)
+
+
+class NeedFactory(factory.django.DjangoModelFactory):
+    """A published need, open for three weeks."""
+
+    class Meta:
+        model = Need
+
+    buyer = factory.SubFactory(BuyerFactory)
+    title = factory.Sequence(lambda n: f"工場の省エネ設備の提案募集{n}")
+    theme = Theme.ENERGY_SAVING
+    summary = "工場の空調と照明の電力を減らす技術を探しています。"
+    sought = "既存設備に後付けできる省エネ機器。導入実績のあるもの。"
+    conditions = "年間100台程度。"
+    region = "nationwide"
+    deadline = factory.LazyFunction(lambda: jst_date(timezone.now()) + dt.timedelta(days=21))
+    status = NeedStatus.PUBLISHED
+    published_at = factory.LazyFunction(timezone.now)
+    fiscal_year = factory.LazyAttribute(lambda o: fiscal_year_of(jst_date(o.published_at)) if o.published_at else None)
+    search_text = factory.LazyAttribute(lambda o: normalise(" ".join([o.title, o.summary, o.sought, o.conditions])))
+
+
+class ProposalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Proposal
+
+    need = factory.SubFactory(NeedFactory)
+    submitted_by = factory.SubFactory(SmeUserFactory)
+    company = factory.LazyAttribute(lambda o: o.submitted_by.company)
+    offer = "窓用の遮熱シート"
+    fit = "夏の空調負荷を2割下げた実績があります。"
