@@ -36,7 +36,7 @@ class CompanyForm(InputChecksMixin, forms.ModelForm):
             self.fields[name].choices = [("", _("選択してください"))] + list(self.fields[name].choices)[1:]
 
 
-class AccountCloseForm(forms.Form):
+class AccountCloseForm(InputChecksMixin, forms.Form):
     """Closing is for good: the person types their password and ticks that they understand."""
 
     password = forms.CharField(

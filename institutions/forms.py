@@ -1,8 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import InputChecksMixin
 
-class InviteForm(forms.Form):
+
+class InviteForm(InputChecksMixin, forms.Form):
     company_name = forms.CharField(
         label=_("会社名"), max_length=200, error_messages={"required": _("会社名を入力してください。")}
     )
@@ -23,7 +25,7 @@ class InviteForm(forms.Form):
         return data
 
 
-class CsvUploadForm(forms.Form):
+class CsvUploadForm(InputChecksMixin, forms.Form):
     file = forms.FileField(
         label=_("会員名簿のCSVファイル"),
         help_text=_(

@@ -28,7 +28,7 @@ class SeminarFilterForm(InputChecksMixin, forms.Form):
     )
 
 
-class CapacityForm(forms.Form):
+class CapacityForm(InputChecksMixin, forms.Form):
     capacity = forms.IntegerField(
         label=_("定員"),
         required=False,
