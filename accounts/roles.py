@@ -77,5 +77,6 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         # institutions' member lists and invitations (read-only: the institutions and companies own them)
         "institutions.view_membership",
         "institutions.view_memberinvitation",
+        "institutions.view_consultationrequest",
     ],
 }

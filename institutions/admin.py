@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import MemberInvitation, Membership
+from .models import ConsultationRequest, MemberInvitation, Membership
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -29,3 +29,10 @@ class MemberInvitationAdmin(ReadOnlyAdmin):
     list_select_related = ["institution"]
     search_fields = ["email", "company_name"]
     exclude = ["nonce"]
+
+
+@admin.register(ConsultationRequest)
+class ConsultationRequestAdmin(ReadOnlyAdmin):
+    list_display = ["company", "institution", "status", "booking", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["company", "institution", "booking"]

@@ -84,3 +84,44 @@ class Membership(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.company} ∈ {self.institution}"
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", _("企業の確認待ち")
+    CONFIRMED = "confirmed", _("企業が確認（同席予定）")
+    DECLINED = "declined", _("企業が辞退")
+
+
+class ConsultationRequest(BaseModel):
+    """An institution asks a member company to hold a CN consultation with it sitting in; the company decides."""
+
+    institution = models.ForeignKey(
+        "accounts.SupportInstitution",
+        on_delete=models.CASCADE,
+        related_name="consultation_requests",
+        verbose_name=_("支援機関"),
+    )
+    company = models.ForeignKey(
+        "accounts.Company", on_delete=models.CASCADE, related_name="consultation_requests", verbose_name=_("企業")
+    )
+    message = models.TextField(_("企業へのメッセージ"), max_length=2000)
+    status = models.CharField(_("状態"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    booking = models.ForeignKey(
+        "consultations.Booking",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("相談予約"),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("依頼した職員")
+    )
+
+    class Meta:
+        verbose_name = _("相談の依頼")
+        verbose_name_plural = _("相談の依頼")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.institution} → {self.company}"

@@ -126,3 +126,31 @@ def company_memberships(*, company_id: int) -> list[Membership]:
         .select_related("institution")
         .order_by("left_at", "-created_at")
     )
+
+
+def institution_requests(*, institution) -> list:
+    from .models import ConsultationRequest
+
+    return list(
+        ConsultationRequest.objects.filter(institution=institution)
+        .select_related("company", "booking")
+        .order_by("-created_at")[:100]
+    )
+
+
+def company_requests(*, company_id: int) -> list:
+    from .models import ConsultationRequest, RequestStatus
+
+    return list(
+        ConsultationRequest.objects.filter(company_id=company_id, status=RequestStatus.PENDING)
+        .select_related("institution")
+        .order_by("-created_at")
+    )
+
+
+def company_upcoming_bookings(*, company_id: int) -> list[Booking]:
+    return list(
+        Booking.objects.filter(company_id=company_id, status__in=["requested", "confirmed"], start__gt=timezone.now())
+        .select_related("window")
+        .order_by("start")
+    )

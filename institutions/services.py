@@ -173,3 +173,70 @@ def membership_leave(*, membership: Membership, user) -> Membership:
                 company=membership.company, institution=membership.institution, reason=_("支援機関から退会")
             )
     return membership
+
+
+# --- consultations the institution asks a member to hold, sitting in -------------------------------------------------
+
+
+def consultation_request_create(*, institution, company, message: str, user):
+    """Ask a member company (an active member only) to hold a consultation with the institution sitting in."""
+    from .models import ConsultationRequest
+
+    if user is None or user.institution_id != institution.pk:
+        raise ApplicationError(_("この支援機関の職員だけが依頼できます。"))
+    if not Membership.objects.filter(institution=institution, company=company, left_at__isnull=True).exists():
+        raise ApplicationError(_("会員企業にだけ依頼できます。"), field="company")
+    message = (message or "").strip()
+    if not message:
+        raise ApplicationError(_("企業へのメッセージを入力してください。"), field="message")
+    return ConsultationRequest.objects.create(
+        institution=institution, company=company, message=message, requested_by=user
+    )
+
+
+def consultation_request_confirm(*, request_id: int, booking_id: int, user):
+    """The company picks one of its upcoming bookings; the institution is set to sit in (同席) and sees it."""
+    from consultations.models import Booking, BookingStatus
+
+    from .models import ConsultationRequest, RequestStatus
+
+    with transaction.atomic():
+        item = ConsultationRequest.objects.select_for_update().filter(pk=request_id, company_id=user.company_id).first()
+        if item is None:
+            raise ApplicationError(_("依頼が見つかりません。"))
+        if item.status != RequestStatus.PENDING:
+            raise ApplicationError(_("この依頼はすでに回答済みです。"))
+        if not Membership.objects.filter(
+            institution_id=item.institution_id, company_id=user.company_id, left_at__isnull=True
+        ).exists():
+            raise ApplicationError(_("退会した支援機関の依頼には回答できません。"))
+        booking = (
+            Booking.objects.select_for_update()
+            .filter(
+                pk=booking_id,
+                company_id=user.company_id,
+                status__in=[BookingStatus.REQUESTED, BookingStatus.CONFIRMED],
+                start__gt=timezone.now(),
+            )
+            .first()
+        )
+        if booking is None:
+            raise ApplicationError(_("これからの予約を選んでください。"), field="booking")
+        booking.sitting_in_id = item.institution_id
+        booking.save(update_fields=["sitting_in", "updated_at"])
+        item.status, item.booking = RequestStatus.CONFIRMED, booking
+        item.save(update_fields=["status", "booking", "updated_at"])
+    return item
+
+
+def consultation_request_decline(*, request_id: int, user):
+    from .models import ConsultationRequest, RequestStatus
+
+    with transaction.atomic():
+        item = ConsultationRequest.objects.select_for_update().filter(pk=request_id, company_id=user.company_id).first()
+        if item is None:
+            raise ApplicationError(_("依頼が見つかりません。"))
+        if item.status == RequestStatus.PENDING:
+            item.status = RequestStatus.DECLINED
+            item.save(update_fields=["status", "updated_at"])
+    return item

@@ -45,6 +45,7 @@ def _dashboard_context(request: HttpRequest, **extra) -> dict:
         "fiscal_year": selectors.current_fiscal_year(),
         "invitations": selectors.invitations(institution=institution),
         "bookings": selectors.sitting_in_bookings(institution=institution),
+        "requests": selectors.institution_requests(institution=institution),
         "invite_form": extra.pop("invite_form", None) or InviteForm(prefix="one"),
         "upload_form": extra.pop("upload_form", None) or CsvUploadForm(),
         **extra,
@@ -214,7 +215,11 @@ def memberships(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "institutions/memberships.html",
-        {"memberships": selectors.company_memberships(company_id=request.user.company_id)},
+        {
+            "memberships": selectors.company_memberships(company_id=request.user.company_id),
+            "requests": selectors.company_requests(company_id=request.user.company_id),
+            "upcoming": selectors.company_upcoming_bookings(company_id=request.user.company_id),
+        },
     )
 
 
@@ -231,4 +236,45 @@ def leave(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         _("%(name)s を退会しました。この機関への共有も取り消しました。") % {"name": membership.institution.name},
     )
+    return redirect("institutions:memberships")
+
+
+@login_required
+@require_POST
+def request_create(request: HttpRequest) -> HttpResponse:
+    institution = _institution_of(request)
+    membership = Membership.objects.filter(
+        pk=request.POST.get("membership") or 0, institution=institution, left_at__isnull=True
+    ).first()
+    try:
+        if membership is None:
+            raise ApplicationError(_("会員企業を選んでください。"), field="company")
+        services.consultation_request_create(
+            institution=institution,
+            company=membership.company,
+            message=request.POST.get("message", ""),
+            user=request.user,
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(name)s に相談を依頼しました。") % {"name": membership.company.name})
+    return redirect(reverse("institutions:dashboard") + "#requests")
+
+
+@login_required
+@require_POST
+def request_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.company_id:
+        raise PermissionDenied
+    try:
+        if request.POST.get("answer") == "decline":
+            services.consultation_request_decline(request_id=pk, user=request.user)
+            messages.success(request, _("依頼を辞退しました。"))
+        else:
+            booking_id = int(request.POST.get("booking") or 0)
+            item = services.consultation_request_confirm(request_id=pk, booking_id=booking_id, user=request.user)
+            messages.success(request, _("%(name)s が相談に同席します。") % {"name": item.institution.name})
+    except (ApplicationError, ValueError) as error:
+        messages.error(request, getattr(error, "message", _("これからの予約を選んでください。")))
     return redirect("institutions:memberships")

@@ -46,6 +46,7 @@ MATRIX: dict[str, set[str]] = {
     "/admin/consultations/closure/": {CD},
     "/admin/institutions/membership/": {AA},
     "/admin/institutions/memberinvitation/": {AA},
+    "/admin/institutions/consultationrequest/": {AA},
     "/admin/advisors/advisoraccount/": {CD},
     "/admin/advisors/advisoraccount/add/": {CD},
     "/admin/advisors/followup/": {CD},
