@@ -288,3 +288,9 @@ def test_an_advisors_recommendation_leads_to_the_apply_form_and_is_recorded_as_t
     )
     assert response.status_code == 302
     assert Case.objects.get().origin == "advisor"
+
+
+def test_the_subsidies_catalogue_links_to_both_programmes(client):
+    page = client.get(reverse("subsidies:index")).content.decode()
+    assert reverse("dispatch:apply") + "?programme=diagnosis&amp;from=catalogue" in page
+    assert reverse("dispatch:apply") + "?programme=handson&amp;from=catalogue" in page
