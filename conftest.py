@@ -242,6 +242,53 @@ def assert_accessible(page) -> None:
     assert not bad, f"axe-core on {page.url}: {details}"
 
 
+PHONE_WIDTH = 390  # CSS px of a common phone (iPhone 12–15)
+
+# Every element whose right edge passes the viewport outside a container that scrolls or clips it: the culprits
+# named in the failure message (the page's scrollWidth is what the assertion trusts).
+_SIDEWAYS = """() => {
+  const root = document.documentElement;
+  const limit = root.clientWidth + 0.5;
+  const contained = (el) => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      const x = getComputedStyle(p).overflowX;
+      if (x === "auto" || x === "scroll" || x === "hidden" || x === "clip") return true;
+    }
+    return false;
+  };
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+    (el.classList.length ? "." + [...el.classList].join(".") : "");
+  const culprits = [...document.body.querySelectorAll("*")]
+    .filter((el) => el.getBoundingClientRect().right > limit && !contained(el))
+    .slice(0, 6).map((el) => `${name(el)} (right ${Math.round(el.getBoundingClientRect().right)})`);
+  return {scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, culprits};
+}"""
+
+
+def assert_no_sideways_scroll(page, width: int = PHONE_WIDTH) -> None:
+    """At a phone's width the page must not scroll sideways: wide content wraps, stacks, or scrolls inside its
+    own labelled region. The viewport is narrowed for the check and restored afterwards.
+
+    Django's admin (the SMRJ desk) is left out: it is a desktop tool, checked at 1280 px by its own tests."""
+    if "/admin/" in page.url:
+        return
+    original = page.viewport_size
+    page.set_viewport_size({"width": width, "height": 844})
+    try:
+        found = page.evaluate(_SIDEWAYS)
+    finally:
+        page.set_viewport_size(original)
+    assert found["scrollWidth"] <= found["clientWidth"], (
+        f"{page.url} scrolls sideways at {width} px: {found['scrollWidth']} px wide; {found['culprits']}"
+    )
+
+
+def check_page(page) -> None:
+    """What every page a browser test visits must pass: axe-core, and no sideways scrolling on a phone."""
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)
+
+
 @pytest.fixture
 def axe():
-    return assert_accessible
+    return check_page

@@ -3,10 +3,13 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_site import DeskTabularInline
+from core.audit import AuditedAdmin
+
 from .models import Company, SupportInstitution, User
 
 
-class CompanyUserInline(admin.TabularInline):
+class CompanyUserInline(DeskTabularInline):
     model = User
     fields = ["email", "last_name", "first_name", "is_active", "last_login"]
     readonly_fields = fields
@@ -25,7 +28,7 @@ class InstitutionStaffInline(CompanyUserInline):
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(AuditedAdmin):
     list_display = ["name", "prefecture", "industry", "employee_band", "revenue_band", "created_at"]
     list_filter = ["prefecture", "industry", "employee_band", "revenue_band"]
     search_fields = ["name", "users__email"]
@@ -34,7 +37,7 @@ class CompanyAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupportInstitution)
-class SupportInstitutionAdmin(admin.ModelAdmin):
+class SupportInstitutionAdmin(AuditedAdmin):
     list_display = ["name", "kind", "prefecture", "staff_count", "created_at"]
     list_filter = ["kind", "prefecture"]
     search_fields = ["name"]
@@ -49,7 +52,7 @@ class SupportInstitutionAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
     ordering = ["email"]
     list_display = [
         "email",

@@ -1,10 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import InputChecksMixin
+
 from .models import Company
 
 
-class CompanyForm(forms.ModelForm):
+class CompanyForm(InputChecksMixin, forms.ModelForm):
     class Meta:
         model = Company
         fields = [
@@ -34,7 +36,7 @@ class CompanyForm(forms.ModelForm):
             self.fields[name].choices = [("", _("選択してください"))] + list(self.fields[name].choices)[1:]
 
 
-class AccountCloseForm(forms.Form):
+class AccountCloseForm(InputChecksMixin, forms.Form):
     """Closing is for good: the person types their password and ticks that they understand."""
 
     password = forms.CharField(

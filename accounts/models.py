@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from core.choices import EmployeeBand, Industry, InstitutionType, Prefecture, RevenueBand
 from core.fields import HttpsURLField
@@ -31,6 +32,7 @@ class Company(BaseModel):
         validators=[MaxValueValidator(10**13)],
         help_text=_("個人事業主の場合は空欄のままにしてください。"),
     )
+    history = HistoricalRecords(verbose_name=_("企業の変更履歴"))
 
     class Meta:
         verbose_name = _("企業")
@@ -48,6 +50,7 @@ class SupportInstitution(BaseModel):
     kind = models.CharField(_("種別"), max_length=20, choices=InstitutionType.choices)
     prefecture = models.CharField(_("都道府県"), max_length=20, choices=Prefecture.choices)
     website = HttpsURLField(_("ウェブサイト"), blank=True)
+    history = HistoricalRecords(verbose_name=_("支援機関の変更履歴"))
 
     class Meta:
         verbose_name = _("支援機関")
@@ -106,6 +109,11 @@ class User(AbstractUser):
     REQUIRED_FIELDS: list[str] = []
 
     objects = UserManager()
+    # Who changed an account, its flags and its groups. Never the password hash (a password change is a row
+    # without a visible field change), nor the last_login stamp of each sign-in (no row at all).
+    history = HistoricalRecords(
+        verbose_name=_("ユーザーの変更履歴"), excluded_fields=["password", "last_login"], m2m_fields=["groups"]
+    )
 
     class Meta:
         verbose_name = _("ユーザー")
@@ -119,6 +127,14 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+    def save(self, *args, **kwargs) -> None:
+        if set(kwargs.get("update_fields") or ()) == {"last_login"}:
+            self.skip_history_when_saving = True
+        try:
+            super().save(*args, **kwargs)
+        finally:
+            self.__dict__.pop("skip_history_when_saving", None)
 
     @property
     def is_institution_staff(self) -> bool:

@@ -74,5 +74,9 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         # SME and institution users only: the user admin hides staff accounts from non-superusers.
         "accounts.view_user",
         "accounts.change_user",
+        # institutions' member lists and invitations (read-only: the institutions and companies own them)
+        "institutions.view_membership",
+        "institutions.view_memberinvitation",
+        "institutions.view_consultationrequest",
     ],
 }

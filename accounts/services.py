@@ -44,6 +44,8 @@ def account_close(*, user: User) -> None:
     """
     if user.is_staff or user.is_superuser:
         raise ApplicationError(_("中小機構の職員アカウントは、アカウント管理の担当者が削除します。"))
+    if hasattr(user, "advisor_account"):
+        raise ApplicationError(_("専門家のアカウントは中小機構が管理しています。削除は相談デスクにご連絡ください。"))
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         if user.email.endswith(f"@{CLOSED_EMAIL_DOMAIN}"):
@@ -71,8 +73,16 @@ def account_close(*, user: User) -> None:
         user.institution = None
         user.save()
         outbox_forget_address(address=address)
+        # The change history (simple-history) keeps earlier versions of the rows: they lose the same fields.
+        User.history.filter(id=user.pk).update(email=user.email, first_name="", last_name="")
+        if company is not None:
+            Company.history.filter(id=company.pk).update(name=CLOSED_COMPANY_NAME, employees=None, capital_yen=None)
         # The admin's change history names objects as they were called: rename them there too.
         _admin_history_rename(user, str(user))
+        # The audit trail keeps copies of rows (e-mail, names, questions): those of this account go as well.
+        from core.audit import audit_forget
+
+        audit_forget(user_id=user.pk, company_id=company.pk if company is not None else None)
         if company is not None:
             _admin_history_rename(company, CLOSED_COMPANY_NAME)
 

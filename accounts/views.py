@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
+from core.resume import resume_pop
 
 from .forms import AccountCloseForm, CompanyForm
 from .services import account_close, company_save_for_user
@@ -31,6 +32,10 @@ def company_edit(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             form.add_error(exc.field, exc.message)
         else:
+            resume = resume_pop(request)
+            if resume:
+                messages.success(request, _("企業情報を保存しました。続けて、選んだ日時のご予約をどうぞ。"))
+                return redirect(resume)
             messages.success(request, _("企業情報を保存しました。"))
             return redirect("accounts:dashboard")
     return render(request, "accounts/company_form.html", {"form": form, "is_new": user.company_id is None})
@@ -54,6 +59,11 @@ def close(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/close.html",
-        {"form": form, "sole_user": sole_user, "is_staff": user.is_staff},
+        {
+            "form": form,
+            "sole_user": sole_user,
+            "is_staff": user.is_staff,
+            "is_advisor": hasattr(user, "advisor_account"),
+        },
         status=400 if form.errors else 200,
     )

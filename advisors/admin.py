@@ -5,12 +5,13 @@ from django.utils.translation import gettext_lazy as _
 from consultations.models import Advisor
 from core.admin_site import staff_has_second_factor
 from core.errors import ApplicationError
+from core.forms import InputChecksMixin
 
 from . import services
 from .models import AdvisorAccount, FollowUp, Recommendation
 
 
-class InviteForm(forms.ModelForm):
+class InviteForm(InputChecksMixin, forms.ModelForm):
     """Adding an advisor account means inviting the advisor: the mail carries a link to set a password."""
 
     advisor = forms.ModelChoiceField(

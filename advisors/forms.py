@@ -3,11 +3,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consultations.models import Weekday
+from core.forms import InputChecksMixin
 
 from .models import RecommendationKind
 
 
-class WelcomeForm(forms.Form):
+class WelcomeForm(InputChecksMixin, forms.Form):
     password1 = forms.CharField(
         label=_("パスワード"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -27,7 +28,7 @@ class WelcomeForm(forms.Form):
         return data
 
 
-class RecordForm(forms.Form):
+class RecordForm(InputChecksMixin, forms.Form):
     private_record = forms.CharField(
         label=_("相談記録（中小機構の職員と専門家のみ）"),
         required=False,
@@ -44,7 +45,7 @@ class RecordForm(forms.Form):
     )
 
 
-class RecommendationForm(forms.Form):
+class RecommendationForm(InputChecksMixin, forms.Form):
     kind = forms.ChoiceField(
         label=_("おすすめの種類"),
         choices=RecommendationKind.choices,
@@ -81,7 +82,7 @@ class RecommendationForm(forms.Form):
         return data
 
 
-class AvailabilityRowForm(forms.Form):
+class AvailabilityRowForm(InputChecksMixin, forms.Form):
     weekday = forms.TypedChoiceField(label=_("曜日"), choices=Weekday.choices, coerce=int)
     start = forms.TimeField(label=_("開始"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     end = forms.TimeField(label=_("終了"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
@@ -92,7 +93,7 @@ AvailabilityFormSet = forms.formset_factory(
 )
 
 
-class DayOffForm(forms.Form):
+class DayOffForm(InputChecksMixin, forms.Form):
     date = forms.DateField(
         label=_("休みにする日"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -1,5 +1,5 @@
 """Render one sheet's report PDF N times in this process, as the long-lived Celery worker does; print JSON with the
-median and p95 render time, the file size and this process's resident memory afterwards.
+median and p95 render time (wall clock, and the median CPU time of this process), the file size and this process's resident memory afterwards.
 
     .venv/bin/python -m bench.pdf SHEET_PK N      (run by bench/run.py)
 """
@@ -31,17 +31,19 @@ def main() -> None:
     pk, renders = int(sys.argv[1]), int(sys.argv[2])
     sheet = selectors.sheet_get(pk=pk)
     sheet_pdf_bytes(sheet)  # the first render loads fonts and templates, as a worker's first task does
-    times, size = [], 0
+    times, cpu, size = [], [], 0
     for _ in range(renders):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         size = len(sheet_pdf_bytes(sheet))
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
     ordered = sorted(times)
     print(
         json.dumps(
             {
                 "median_ms": statistics.median(ordered) * 1000,
                 "p95_ms": ordered[max(0, round(0.95 * len(ordered)) - 1)] * 1000,
+                "cpu_median_ms": statistics.median(cpu) * 1000,
                 "size_kib": size / 1024,
                 "rss_mb": rss_mb(),
             }

@@ -22,7 +22,48 @@ class PortalAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         schema["paths"].update(seminars_extra_paths)
+        declare_error_responses(schema)
         return schema
+
+
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "description": "エラーの内容。field は原因の項目名（特定できないときは null）。",
+    "properties": {
+        "detail": {"type": "string", "description": "日本語のメッセージ"},
+        "field": {"type": ["string", "null"], "description": "原因の項目名"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": ["string", "null"]}, "message": {"type": "string"}},
+            },
+        },
+    },
+    "required": ["detail", "field"],
+}
+ERROR_RESPONSES = {
+    "400": "入力内容の誤り（制御文字、範囲外の日付や数値など）。field が原因の項目名です。",
+    "404": "指定されたものが見つかりません。",
+    "413": "送信されたデータが大きすぎます。",
+}
+
+
+def declare_error_responses(schema: dict) -> None:
+    """Every operation answers errors in JSON with one shape; say so in the document (400, 404 and, where a
+    body is sent, 413)."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    for path, operations in schema["paths"].items():
+        if not path.startswith("/api/"):
+            continue  # the plain feeds described alongside are pages, not JSON
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            codes = ["400", "404"] + (["413"] if method in ("post", "put", "patch") else [])
+            for code in codes:
+                operation["responses"].setdefault(code, {"description": ERROR_RESPONSES[code], **ref})
 
 
 api = PortalAPI(

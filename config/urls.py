@@ -24,6 +24,7 @@ urlpatterns = [
     path("dispatch/", include("dispatch.urls")),
     path("sharing/", include("sharing.urls")),
     path("advisor/", include("advisors.urls")),
+    path("institutions/", include("institutions.urls")),
 ]
 
 if settings.DEBUG:

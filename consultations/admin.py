@@ -6,6 +6,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_site import DeskTabularInline
+from core.audit import AuditedAdmin
 from core.choices import Industry
 from core.csvexport import csv_response
 from core.errors import ApplicationError
@@ -27,29 +29,29 @@ from .selectors import booking_statistics
 from .services import booking_set_status
 
 
-class OpeningRuleInline(admin.TabularInline):
+class OpeningRuleInline(DeskTabularInline):
     model = OpeningRule
     extra = 0
 
 
 @admin.register(ConsultationWindow)
-class ConsultationWindowAdmin(admin.ModelAdmin):
+class ConsultationWindowAdmin(AuditedAdmin):
     list_display = ["name", "code", "online", "in_person", "address"]
     inlines = [OpeningRuleInline]
 
 
-class AvailabilityInline(admin.TabularInline):
+class AvailabilityInline(DeskTabularInline):
     model = AdvisorAvailability
     extra = 0
 
 
-class DayOffInline(admin.TabularInline):
+class DayOffInline(DeskTabularInline):
     model = AdvisorDayOff
     extra = 0
 
 
 @admin.register(Advisor)
-class AdvisorAdmin(admin.ModelAdmin):
+class AdvisorAdmin(AuditedAdmin):
     list_display = ["name", "expertise", "qualifications", "years_of_experience", "is_active"]
     list_filter = ["windows", "is_active"]
     filter_horizontal = ["windows"]
@@ -57,7 +59,7 @@ class AdvisorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Closure)
-class ClosureAdmin(admin.ModelAdmin):
+class ClosureAdmin(AuditedAdmin):
     list_display = ["date", "window", "reason"]
     list_filter = ["window"]
 
@@ -127,7 +129,7 @@ def _status_action(status: str, label):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(AuditedAdmin):
     list_display = ["start_jst", "company", "window", "advisor", "status", "mode", "topics_display"]
     list_filter = ["window", "advisor", ("start", admin.DateFieldListFilter), "status", TopicFilter, IndustryFilter]
     search_fields = ["company__name", "question"]
@@ -185,6 +187,10 @@ class BookingAdmin(admin.ModelAdmin):
         return " / ".join(str(label) for label in obj.snapshot_labels())
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # A booking is cancelled through the workflow (the company is told), never deleted.
         return False
 
     @admin.action(description=_("CSVで書き出す"))

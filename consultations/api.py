@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from core.errors import ApplicationError
+from core.jst import jst_today
 
 from . import selectors
 from .models import ConsultationWindow
@@ -14,6 +15,8 @@ from .services import slots_for_company
 
 router = Router(tags=["consultations"])
 MAX_RANGE_DAYS = 92
+# Slots exist only a few weeks ahead; a year either side of today is more than any caller needs.
+MAX_DISTANCE_DAYS = 366
 
 
 class WindowOut(Schema):
@@ -39,6 +42,15 @@ def list_windows(request: HttpRequest):
 
 @router.get("/slots", response=list[SlotOut], summary="相談枠と空き状況（時刻は +09:00）")
 def list_slots(request: HttpRequest, window: str, date_from: dt.date, date_to: dt.date):
+    today = jst_today()
+    earliest, latest = today - dt.timedelta(days=MAX_DISTANCE_DAYS), today + dt.timedelta(days=MAX_DISTANCE_DAYS)
+    for name, value in (("date_from", date_from), ("date_to", date_to)):
+        if not earliest <= value <= latest:
+            raise ApplicationError(
+                _("%(field)s は %(earliest)s から %(latest)s までの日付にしてください。")
+                % {"field": name, "earliest": earliest.isoformat(), "latest": latest.isoformat()},
+                field=name,
+            )
     if date_from > date_to:
         raise ApplicationError(_("date_from は date_to 以前の日付にしてください。"), field="date_from")
     if (date_to - date_from).days + 1 > MAX_RANGE_DAYS:

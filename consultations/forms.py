@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SupportInstitution
+from core.forms import InputChecksMixin
 from core.jst import JST, format_jst, jst_today, to_jst
 
 from .models import Advisor, BookingStatus, ConsultationWindow, MeetingTool, Mode, Topic
@@ -24,7 +25,7 @@ class AdvisorChoiceField(forms.TypedChoiceField):
         return super().valid_value(value)
 
 
-class IntakeForm(forms.Form):
+class IntakeForm(InputChecksMixin, forms.Form):
     start = forms.DateTimeField(label=_("日時"), widget=forms.HiddenInput)
     mode = forms.CharField(label=_("相談方法"), widget=forms.HiddenInput)
     advisor = AdvisorChoiceField(

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from accounts.models import Company, SupportInstitution
 from core.choices import EmployeeBand, Industry, RevenueBand
@@ -62,6 +63,7 @@ class ConsultationWindow(BaseModel):
     address = models.CharField(_("来所先の住所"), max_length=255, blank=True)
     description = models.TextField(_("説明"), blank=True)
     sort_order = models.PositiveSmallIntegerField(_("表示順"), default=0)
+    history = HistoricalRecords(verbose_name=_("相談窓口の変更履歴"))
 
     class Meta:
         verbose_name = _("相談窓口")
@@ -111,6 +113,7 @@ class Advisor(BaseModel):
     bio = models.TextField(_("紹介文"), blank=True)
     windows = models.ManyToManyField(ConsultationWindow, verbose_name=_("担当窓口"), related_name="advisors")
     is_active = models.BooleanField(_("受付中"), default=True)
+    history = HistoricalRecords(verbose_name=_("専門家の変更履歴"), m2m_fields=["windows"])
 
     class Meta:
         verbose_name = _("専門家")
@@ -162,6 +165,7 @@ class Closure(BaseModel):
     )
     date = models.DateField(_("日付"))
     reason = models.CharField(_("理由"), max_length=100, blank=True)
+    history = HistoricalRecords(verbose_name=_("休業日の変更履歴"))
 
     class Meta:
         verbose_name = _("休業日")
@@ -221,6 +225,8 @@ class Booking(BaseModel):
     company_employee_band = models.CharField(
         _("予約時の従業員数"), max_length=20, choices=EmployeeBand.choices, editable=False
     )
+    # Never the change/cancel token: it is a secret that works as a key to the booking.
+    history = HistoricalRecords(verbose_name=_("相談予約の変更履歴"), excluded_fields=["token"])
 
     class Meta:
         verbose_name = _("相談予約")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from core.ics import CalendarEvent, calendar_bytes
 from core.mail import Attachment, outbox_enqueue
 
-from .models import Booking, Mode
+from .models import Booking, BookingStatus, Mode
 
 SUBJECTS = {
     "created": "【CN相談】ご予約を受け付けました",
@@ -36,6 +36,16 @@ def booking_location(booking: Booking) -> str:
     return booking.meeting_url
 
 
+# What the SME's calendar should say: requested is only pencilled in until the desk confirms it.
+ICS_STATUS = {
+    BookingStatus.REQUESTED: "TENTATIVE",
+    BookingStatus.CONFIRMED: "CONFIRMED",
+    BookingStatus.DONE: "CONFIRMED",
+    BookingStatus.CANCELLED: "CANCELLED",
+    BookingStatus.NO_SHOW: "CANCELLED",
+}
+
+
 def booking_ics(booking: Booking, *, cancelled: bool = False) -> bytes:
     event = CalendarEvent(
         uid=f"consultation-{booking.pk}@cn-portal",
@@ -47,6 +57,7 @@ def booking_ics(booking: Booking, *, cancelled: bool = False) -> bytes:
         url=booking_links(booking)["detail"],
         sequence=booking.sequence,
         cancelled=cancelled,
+        status=ICS_STATUS[booking.status],
     )
     return calendar_bytes([event])
 

@@ -478,6 +478,10 @@ def booking_set_status(
         booking.status = status
         fields = ["status", "updated_at"]
         kind = None
+        if status in (BookingStatus.CONFIRMED, BookingStatus.CANCELLED):
+            # The calendar entry changes (TENTATIVE → CONFIRMED, or CANCELLED): a higher SEQUENCE replaces it.
+            booking.sequence += 1
+            fields.append("sequence")
         if status == BookingStatus.CONFIRMED:
             if meeting_url is not None and meeting_url != booking.meeting_url:
                 booking.meeting_url = meeting_url
@@ -485,8 +489,7 @@ def booking_set_status(
             kind = "confirmed"
         elif status == BookingStatus.CANCELLED:
             booking.cancelled_at = current
-            booking.sequence += 1
-            fields += ["cancelled_at", "sequence"]
+            fields.append("cancelled_at")
             kind = "cancelled"
         booking.save(update_fields=fields)
         if kind:
@@ -606,9 +609,9 @@ def bookings_forget_company(*, company: Company, now: dt.datetime | None = None)
     ).select_related("advisor", "window", "company", "created_by")
     for booking in upcoming:
         booking_set_status(booking=booking, status=BookingStatus.CANCELLED)
-    Booking.objects.filter(company=company).update(
-        question="", customer_request="", meeting_url="", private_record="", updated_at=timezone.now()
-    )
+    blank = {"question": "", "customer_request": "", "meeting_url": "", "private_record": ""}
+    Booking.objects.filter(company=company).update(**blank, updated_at=timezone.now())
+    Booking.history.filter(company_id=company.pk).update(**blank)
 
 
 def on_account_closing(sender, *, user, company, **kwargs) -> None:

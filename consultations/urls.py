@@ -10,6 +10,7 @@ urlpatterns = [
     path("w/<slug:code>/book/", views.book, name="book"),
     path("bookings/", views.my_bookings, name="my_bookings"),
     path("bookings/<int:pk>/", views.booking_detail, name="booking_detail"),
+    path("bookings/<int:pk>/consultation.ics", views.booking_calendar_file, name="booking_ics"),
     path("bookings/<int:pk>/cancel/<str:token>/", views.cancel, name="booking_cancel"),
     path("bookings/<int:pk>/reschedule/<str:token>/", views.reschedule, name="booking_reschedule"),
 ]

@@ -3,6 +3,7 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -13,10 +14,12 @@ from django.utils.translation import gettext as _
 from core.errors import ApplicationError
 from core.jst import jst_date
 from core.pagecache import anonymous_page
+from core.resume import resume_forget, resume_remember
 
 from . import selectors, services
 from .forms import IntakeForm
 from .models import ConsultationWindow, Mode
+from .notifications import booking_ics
 from .services import JST
 
 
@@ -75,24 +78,40 @@ def calendar(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _parse_start(value: str | None) -> dt.datetime | None:
-    if not value:
+    """An ISO date-time from the calendar's links, in JST; None for anything else (year 1 and 9999 included)."""
+    if not value or len(value) > 40:
         return None
     try:
         parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=JST)
+        parsed = parsed.astimezone(JST)
+    except (ValueError, OverflowError):
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=JST)
+    if not 2000 <= parsed.year <= 2100:
+        return None
     return parsed
 
 
-@login_required
 def book(request: HttpRequest, code: str) -> HttpResponse:
-    if request.user.company_id is None:
-        if request.user.is_institution_staff:
+    if not request.user.is_authenticated or request.user.company_id is None:
+        if request.user.is_authenticated and request.user.is_institution_staff:
             messages.error(request, _("相談の予約は企業のアカウントで行ってください。"))
             return redirect("consultations:index")
+        # Keep the chosen slot through sign-up or log-in, e-mail verification and the company form.
+        if request.method == "GET":
+            resume_remember(request, request.get_full_path())
+        if not request.user.is_authenticated:
+            messages.info(
+                request,
+                _(
+                    "ご予約にはログインが必要です。はじめての方は新規登録をお願いします。選んだ日時は、このあと予約画面でそのまま使えます。"
+                ),
+            )
+            return redirect_to_login(request.get_full_path())
+        messages.info(request, _("はじめに企業情報をご登録ください。登録が終わると、選んだ日時の予約画面に進みます。"))
         return redirect("accounts:company")
+    resume_forget(request)
     window, mode = _window_and_mode(request, code)
     calendar_url = f"{request.path.rsplit('book/', 1)[0]}?mode={mode}"
     start = _parse_start(request.POST.get("start") or request.GET.get("start"))
@@ -191,6 +210,15 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
 def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     booking = services.booking_for_company(user=request.user, pk=pk)
     return render(request, "consultations/booking_detail.html", {"booking": booking, "now": timezone.now()})
+
+
+@login_required
+def booking_calendar_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The booking as an .ics file, as it stands now (status and sequence), for the SME's calendar."""
+    booking = services.booking_for_company(user=request.user, pk=pk)
+    response = HttpResponse(booking_ics(booking), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="consultation-{booking.pk}.ics"'
+    return response
 
 
 @login_required

@@ -54,3 +54,52 @@ class StaffAdminSite(admin.AdminSite):
 
     def password_change(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         return redirect("account_change_password")
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [path("audit/", self.admin_view(self.audit_view), name="audit")] + super().get_urls()
+
+    def audit_view(self, request: HttpRequest) -> HttpResponse:
+        """Every recorded desk change, newest first, filterable by model, person, kind and period: superusers only."""
+        from django.template.response import TemplateResponse
+
+        from .audit import audit_entries
+        from .forms import AuditFilterForm
+
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        form = AuditFilterForm(request.GET or None)
+        entries = audit_entries(**form.filters()) if form.is_valid() or not request.GET else []
+        context = {
+            **self.each_context(request),
+            "title": _("変更履歴（監査ログ）"),
+            "form": form,
+            "entries": entries,
+        }
+        return TemplateResponse(request, "admin/audit.html", context)
+
+
+class LabelledWidgetsMixin:
+    """Inputs Django's admin renders without a <label> (a tabular inline's cells, the date and time halves of a
+    split date/time) get an aria-label naming the field, so that a screen reader says what each input is."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        from django import forms
+        from django.utils.text import capfirst
+
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is None:
+            return None
+        label = str(capfirst(db_field.verbose_name))
+        widget = getattr(formfield.widget, "widget", formfield.widget)  # inside RelatedFieldWidgetWrapper
+        if isinstance(widget, forms.MultiWidget):
+            for sub, part in zip(widget.widgets, (_("日付"), _("時刻")), strict=False):
+                sub.attrs.setdefault("aria-label", f"{label}（{part}）")
+        else:
+            widget.attrs.setdefault("aria-label", label)
+        return formfield
+
+
+class DeskTabularInline(LabelledWidgetsMixin, admin.TabularInline):
+    pass

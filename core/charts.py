@@ -24,8 +24,10 @@ def bar_chart_svg(
     width: int = 640,
     bar_height: int = 26,
     colour: str | None = None,
+    font_family: str = "",
 ) -> SafeString:
-    """A horizontal bar chart; the caller shows the same figures in a table next to it."""
+    """A horizontal bar chart; the caller shows the same figures in a table next to it. `font_family` names the
+    text's fonts where the page's CSS does not reach the SVG (WeasyPrint's PDFs)."""
     label_width = 200
     value_width = 90
     gap = 8
@@ -35,7 +37,9 @@ def bar_chart_svg(
     plot_width = width - label_width - value_width
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'class="chart" role="img" aria-label="{escape(title)}" preserveAspectRatio="xMinYMin meet">',
+        f'class="chart" role="img" aria-label="{escape(title)}" preserveAspectRatio="xMinYMin meet"'
+        + (f' font-family="{escape(font_family)}"' if font_family else "")
+        + ">",
         f"<title>{escape(title)}</title>",
     ]
     for index, (label, value) in enumerate(items):

@@ -69,8 +69,10 @@ def retry_countdown(attempts: int) -> int:
 
 
 def _one_line(text: str) -> str:
-    # A header cannot hold a line break (a company name pasted with one would make the mail unbuildable).
-    return re.sub(r"\s*[\r\n]+\s*", " ", text).strip()
+    # A header cannot hold a line break (a company name pasted with one would make the mail unbuildable),
+    # nor control characters.
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", str(text))
+    return re.sub(r"\s*[\r\n\u2028\u2029\x85]+\s*", " ", text).strip()
 
 
 def outbox_enqueue(
@@ -117,9 +119,7 @@ def outbox_enqueue(
 
 def message_id(row: MailOutbox) -> str:
     """The same Message-ID for every delivery of one row, so that a resend after a crash is one message."""
-    domain = (
-        getattr(settings, "EMAIL_MESSAGE_ID_DOMAIN", "") or parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
-    )
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
     digest = hashlib.sha256(row.key.encode("utf-8")).hexdigest()[:16]
     return f"<outbox.{row.pk}.{digest}@{domain or 'localhost'}>"
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from core.charts import bar_chart_svg
 from core.csvexport import csv_response
 from core.errors import ApplicationError
+from core.forms import InputChecksMixin
 from core.jst import format_jst, jst_today
 
 from . import selectors, services
@@ -55,7 +56,7 @@ class DeliverableInline(admin.TabularInline):
         return False
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(InputChecksMixin, forms.Form):
     to = forms.ChoiceField(label=_("次の段階"))
     reason = forms.CharField(
         label=_("お断りの理由（お断りのとき）"), required=False, widget=forms.Textarea(attrs={"rows": 3})

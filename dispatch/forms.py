@@ -2,12 +2,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SupportInstitution
+from core.forms import InputChecksMixin
 from core.jst import JST
 
 from .models import Family, Programme, Rank
 
 
-class ApplyForm(forms.Form):
+class ApplyForm(InputChecksMixin, forms.Form):
     programme = forms.ChoiceField(label=_("支援メニュー"), choices=Programme.choices, widget=forms.RadioSelect)
     wants = forms.CharField(
         label=_("相談したいこと・目指すこと"),
@@ -40,7 +41,7 @@ class ApplyForm(forms.Form):
     )
 
 
-class OnBehalfForm(forms.Form):
+class OnBehalfForm(InputChecksMixin, forms.Form):
     programme = forms.ChoiceField(label=_("支援メニュー"), choices=Programme.choices, widget=forms.RadioSelect)
     company_email = forms.EmailField(
         label=_("会員企業のメールアドレス"),
@@ -51,7 +52,7 @@ class OnBehalfForm(forms.Form):
     equipment = ApplyForm.base_fields["equipment"]
 
 
-class VisitForm(forms.Form):
+class VisitForm(InputChecksMixin, forms.Form):
     starts_at = forms.DateTimeField(
         label=_("訪問日時（日本時間）"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -73,7 +74,7 @@ class VisitForm(forms.Form):
         return value.replace(tzinfo=JST) if value.tzinfo is None else value.astimezone(JST)
 
 
-class ReportForm(forms.Form):
+class ReportForm(InputChecksMixin, forms.Form):
     findings = forms.CharField(
         label=_("診断の所見"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
@@ -86,7 +87,7 @@ class ReportForm(forms.Form):
     )
 
 
-class MeasureForm(forms.Form):
+class MeasureForm(InputChecksMixin, forms.Form):
     family = forms.ChoiceField(label=_("省エネの視点"), choices=Family.choices)
     description = forms.CharField(label=_("対策"), max_length=300)
     cost = forms.TypedChoiceField(label=_("費用"), choices=Rank.choices, coerce=int)
@@ -94,5 +95,5 @@ class MeasureForm(forms.Form):
     difficulty = forms.TypedChoiceField(label=_("難しさ"), choices=Rank.choices, coerce=int)
 
 
-class MoveForm(forms.Form):
+class MoveForm(InputChecksMixin, forms.Form):
     to = forms.CharField(widget=forms.HiddenInput)

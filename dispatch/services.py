@@ -737,3 +737,40 @@ def deliverables_sweep(*, older_than: dt.timedelta = dt.timedelta(minutes=10)) -
         except Exception:  # noqa: BLE001
             logger.exception("could not queue deliverable %s", pk)
     return count
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Account closing
+
+
+def on_account_closing(sender, *, user: User, company, **kwargs) -> None:
+    """A closing company's cases keep only what anonymous statistics need; open ones are withdrawn."""
+    if company is None:
+        return
+    cases_forget_company(company=company, actor=user)
+
+
+def cases_forget_company(*, company: Company, actor: User) -> int:
+    """Blank every free text, drop the PDFs and withdraw what is still open; running it again changes nothing."""
+    done = 0
+    for pk in Case.objects.filter(company=company).values_list("pk", flat=True):
+        with transaction.atomic():
+            case = Case.objects.select_for_update().get(pk=pk)
+            if case.stage not in (Stage.CLOSED, Stage.DECLINED, Stage.WITHDRAWN):
+                CaseEvent.objects.create(
+                    case=case, from_stage=case.stage, to_stage=Stage.WITHDRAWN, actor=actor, note=_("アカウントの削除")
+                )
+                case.stage = Stage.WITHDRAWN
+            for name in ("wants", "sites", "equipment", "decline_reason", "findings", "goals", "schedule", "roadmap"):
+                setattr(case, name, "")
+            case.share_selfcheck = False
+            case.shared_with = None
+            case.save()
+            case.visits.update(done="", readings="")
+            case.measures.all().delete()
+            for deliverable in case.deliverables.all():
+                if deliverable.path:
+                    (pdf_directory() / Path(deliverable.path).name).unlink(missing_ok=True)
+                deliverable.delete()
+        done += 1
+    return done

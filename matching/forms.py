@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import Industry, Prefecture
+from core.forms import InputChecksMixin
 
 from .files import ACCEPT, max_megabytes
 from .models import REGION_CHOICES, MeetingMode, Need, Outcome, Theme
@@ -11,7 +12,7 @@ def _with_blank(choices, label):
     return [("", label)] + list(choices)
 
 
-class NeedFilterForm(forms.Form):
+class NeedFilterForm(InputChecksMixin, forms.Form):
     q = forms.CharField(
         label=_("キーワード"),
         required=False,
@@ -34,7 +35,7 @@ class NeedFilterForm(forms.Form):
     include_closed = forms.BooleanField(label=_("締切を過ぎたニーズも表示する"), required=False)
 
 
-class BuyerApplyForm(forms.Form):
+class BuyerApplyForm(InputChecksMixin, forms.Form):
     buyer_name = forms.CharField(label=_("企業名"), max_length=200)
     profile = forms.CharField(
         label=_("企業概要（公開）"),
@@ -48,7 +49,7 @@ class BuyerApplyForm(forms.Form):
     job_title = forms.CharField(label=_("役職"), max_length=100, required=False)
 
 
-class NeedForm(forms.ModelForm):
+class NeedForm(InputChecksMixin, forms.ModelForm):
     class Meta:
         model = Need
         fields = ["title", "theme", "summary", "sought", "conditions", "region", "deadline"]
@@ -83,7 +84,7 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class ProposalForm(forms.Form):
+class ProposalForm(InputChecksMixin, forms.Form):
     offer = forms.CharField(
         label=_("提案する製品・技術"),
         max_length=4000,
@@ -120,7 +121,7 @@ class ProposalForm(forms.Form):
             del self.fields["remove"]
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(InputChecksMixin, forms.Form):
     reason = forms.CharField(
         label=_("見送りの理由"),
         max_length=2000,
@@ -129,7 +130,7 @@ class DeclineForm(forms.Form):
     )
 
 
-class MeetingRequestForm(forms.Form):
+class MeetingRequestForm(InputChecksMixin, forms.Form):
     time_1 = forms.DateTimeField(
         label=_("候補日時1"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -166,7 +167,7 @@ class MeetingRequestForm(forms.Form):
         return [self.cleaned_data[name] for name in ("time_1", "time_2", "time_3") if self.cleaned_data.get(name)]
 
 
-class MeetingAcceptForm(forms.Form):
+class MeetingAcceptForm(InputChecksMixin, forms.Form):
     slot = forms.ChoiceField(label=_("ご都合のよい日時"), widget=forms.RadioSelect)
 
     def __init__(self, *args, slots=(), **kwargs):
@@ -174,7 +175,7 @@ class MeetingAcceptForm(forms.Form):
         self.fields["slot"].choices = slots
 
 
-class MeetingDeclineForm(forms.Form):
+class MeetingDeclineForm(InputChecksMixin, forms.Form):
     note = forms.CharField(
         label=_("コメント（ご都合のよい時期など）"),
         max_length=2000,
@@ -183,12 +184,12 @@ class MeetingDeclineForm(forms.Form):
     )
 
 
-class OutcomeForm(forms.Form):
+class OutcomeForm(InputChecksMixin, forms.Form):
     outcome = forms.ChoiceField(label=_("商談の結果"), choices=Outcome.choices, widget=forms.RadioSelect)
     note = forms.CharField(label=_("メモ"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ThemeFollowForm(forms.Form):
+class ThemeFollowForm(InputChecksMixin, forms.Form):
     themes = forms.MultipleChoiceField(
         label=_("フォローするテーマ"),
         choices=Theme.choices,
@@ -198,11 +199,11 @@ class ThemeFollowForm(forms.Form):
     )
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(InputChecksMixin, forms.Form):
     note = forms.CharField(
         label=_("差し戻しの理由（直してほしい点）"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
-class MemberDecisionForm(forms.Form):
+class MemberDecisionForm(InputChecksMixin, forms.Form):
     note = forms.CharField(label=_("理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))

@@ -7,14 +7,16 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_site import DeskTabularInline
+from core.audit import AuditedAdmin
 from core.errors import ApplicationError
 
 from . import selectors, services
-from .forms import FactorSetVersionForm
+from .forms import DeskAmountsForm, FactorSetVersionForm
 from .models import Factor, FactorSet, SelfcheckSettings, Sheet
 
 
-class FactorInline(admin.TabularInline):
+class FactorInline(DeskTabularInline):
     model = Factor
     extra = 0
     fields = ["source", "t_per_unit", "unit", "scope", "gj_per_unit", "kg_per_m3", "source_text", "publication", "note"]
@@ -30,7 +32,7 @@ class FactorInline(admin.TabularInline):
 
 
 @admin.register(FactorSet)
-class FactorSetAdmin(admin.ModelAdmin):
+class FactorSetAdmin(AuditedAdmin):
     """A set that a sheet was computed with is read-only; staff change it by creating its next version."""
 
     list_display = ["name", "fiscal_year", "version", "sheet_count", "created_at"]
@@ -106,7 +108,7 @@ class FactorSetAdmin(admin.ModelAdmin):
 
 
 @admin.register(SelfcheckSettings)
-class SelfcheckSettingsAdmin(admin.ModelAdmin):
+class SelfcheckSettingsAdmin(AuditedAdmin):
     list_display = ["jpy_per_eur", "updated_at"]
 
     def has_add_permission(self, request):
@@ -114,16 +116,55 @@ class SelfcheckSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(Sheet)
-class SheetAdmin(admin.ModelAdmin):
+class SheetAdmin(AuditedAdmin):
     list_display = ["__str__", "fiscal_year", "total_t", "level", "pdf_status", "updated_at"]
     list_filter = ["fiscal_year", "pdf_status", "level"]
     search_fields = ["company__name"]
     list_select_related = ["company"]
-    readonly_fields = [
-        "pdf_path",
-        "pdf_version",
-        "pdf_rendered_version",
-        "pdf_attempts",
-        "pdf_error",
-        "pdf_rendered_at",
-    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The sheet is the company's answers and what the service derived from them (CO2, level, PDF): an amount
+        # is corrected on the "使用量を修正" page, which recomputes and re-renders through sheet_save_step1.
+        return [f.name for f in Sheet._meta.fields if f.name != "id"]
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/amounts/",
+                self.admin_site.admin_view(self.amounts_view),
+                name="selfcheck_sheet_amounts",
+            ),
+        ] + super().get_urls()
+
+    def amounts_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        sheet = get_object_or_404(Sheet.objects.select_related("company", "factor_set"), pk=pk)
+        if not self.has_change_permission(request, sheet):
+            raise PermissionDenied
+        form = DeskAmountsForm(request.POST or None, sheet=sheet)
+        if request.method == "POST" and form.is_valid():
+            try:
+                sheet = services.sheet_save_step1(sheet=sheet, data=form.service_data(sheet))
+            except ApplicationError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                self.message_user(
+                    request,
+                    _(
+                        "%(sheet)s の使用量を保存しました。CO2排出量は%(total)s t-CO2、総合レベルは%(level)sです。PDFを作り直しています。"
+                    )
+                    % {
+                        "sheet": sheet,
+                        "total": sheet.total_t if sheet.total_t is not None else "—",
+                        "level": sheet.level,
+                    },
+                    messages.SUCCESS,
+                )
+                return redirect("admin:selfcheck_sheet_change", sheet.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("使用量の修正：%(sheet)s") % {"sheet": sheet},
+            "opts": self.model._meta,
+            "original": sheet,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/selfcheck/sheet/amounts.html", context)

@@ -5,9 +5,11 @@ data kept in the database, with the bill-unit conversions they need); only the a
 reads on its bills and the unit of the official factor (kWh, thousand Nm3, t, kL, GJ) is fixed here.
 """
 
+import functools
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 TENTH = Decimal("0.1")
@@ -212,6 +214,17 @@ def _plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
+@functools.lru_cache(maxsize=256)
+def _label_in(language: str | None, source: str) -> str:
+    return str(SOURCE_LABELS[source])
+
+
+def source_label(source: str, language: str | None = None) -> str:
+    """The source's label in the active language, looked up in the catalogue once per language (a lookup costs more
+    than the arithmetic of a whole estimate)."""
+    return _label_in(language or get_language(), source)
+
+
 def calculate_co2(
     amounts: dict[str, Decimal | None],
     factors: dict[str, FactorData],
@@ -230,6 +243,7 @@ def calculate_co2(
     rows: list[SourceResult] = []
     exact: dict[int, Decimal | None] = {1: None, 2: None}
     electricity: Decimal | None = None
+    language = get_language()
     for entry, (source, unit) in ENTRIES.items():
         amount = amounts.get(entry)
         if amount is None:
@@ -244,7 +258,7 @@ def calculate_co2(
         rows.append(
             SourceResult(
                 source=source,
-                label=str(SOURCE_LABELS[source]),
+                label=source_label(source, language),
                 amount=amount,
                 unit=unit,
                 scope=factor.scope,

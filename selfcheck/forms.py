@@ -4,6 +4,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import InputChecksMixin
 from core.jst import jst_today
 
 from .calculator import (
@@ -50,7 +51,7 @@ def _amount_field(label, *, hint="") -> forms.DecimalField:
     )
 
 
-class NewSheetForm(forms.Form):
+class NewSheetForm(InputChecksMixin, forms.Form):
     fiscal_year = forms.TypedChoiceField(label=_("年度"), coerce=int, choices=fiscal_year_choices)
 
 
@@ -80,7 +81,7 @@ def _month_label(month: int) -> str:
     return _("%(m)s月") % {"m": month}
 
 
-class Step1Form(forms.Form):
+class Step1Form(InputChecksMixin, forms.Form):
     """Annual amounts per energy source in the units of the bills, or April–March monthly amounts.
 
     Twelve months make the annual amount; with fewer, the annual amount stays empty unless one is entered or
@@ -194,7 +195,7 @@ class Step1Form(forms.Form):
         return initial
 
 
-class Step2Form(forms.Form):
+class Step2Form(InputChecksMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for code, _family, label in MEASURES:
@@ -223,7 +224,7 @@ class Step2Form(forms.Form):
         return initial
 
 
-class Step3Form(forms.ModelForm):
+class Step3Form(InputChecksMixin, forms.ModelForm):
     class Meta:
         model = Sheet
         fields = [
@@ -284,7 +285,7 @@ CONVERSION_FIELDS = {
 }
 
 
-class FactorSetVersionForm(forms.Form):
+class FactorSetVersionForm(InputChecksMixin, forms.Form):
     """The admin form that creates the next version of a factor set (prefilled with the base version)."""
 
     name = forms.CharField(label=_("名称"), max_length=200)
@@ -354,4 +355,35 @@ class FactorSetVersionForm(forms.Form):
             row.source: {name: self.cleaned_data[f"{row.source}-{name}"] for name in self._names(row.source)}
             for row in self.rows
         }
+        return data
+
+
+class DeskAmountsForm(forms.Form):
+    """The desk corrects a sheet's annual amounts (at the company's request); the service recomputes everything."""
+
+    def __init__(self, *args, sheet, **kwargs):
+        from .calculator import SOURCE_LABELS, SOURCES
+        from .models import Sheet
+
+        super().__init__(*args, **kwargs)
+        for code, (unit, _divisor) in SOURCES.items():
+            self.fields[code] = forms.DecimalField(
+                label=f"{SOURCE_LABELS[code]}（{unit}）", required=False, min_value=0, decimal_places=3
+            )
+            self.initial[code] = getattr(sheet, code)
+        self.fields["market_electricity_kg_per_kwh"] = forms.DecimalField(
+            label=Sheet._meta.get_field("market_electricity_kg_per_kwh").verbose_name,
+            required=False,
+            min_value=0,
+        )
+        self.initial["market_electricity_kg_per_kwh"] = sheet.market_electricity_kg_per_kwh
+
+    def service_data(self, sheet) -> dict:
+        """What sheet_save_step1 takes; the monthly split of an amount the desk did not touch is kept."""
+        from .calculator import SOURCES
+
+        data = dict(self.cleaned_data)
+        for code in SOURCES:
+            if code in sheet.monthly and data.get(code) == getattr(sheet, code):
+                data[f"{code}_monthly"] = sheet.monthly[code]
         return data

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from core.fields import HttpsURLField
 from core.models import BaseModel
@@ -52,6 +53,7 @@ class FactorSet(BaseModel):
         related_name="+",
         verbose_name=_("登録した人"),
     )
+    history = HistoricalRecords(verbose_name=_("排出係数セットの変更履歴"))
 
     class Meta:
         verbose_name = _("排出係数セット")
@@ -99,6 +101,7 @@ class Factor(BaseModel):
         blank=True,
         help_text=_("LPGのみ：請求書のm³をkgに換算する値。出典を備考に書いてください。空欄ならm³では計算しません。"),
     )
+    history = HistoricalRecords(verbose_name=_("排出係数の変更履歴"))
 
     class Meta:
         verbose_name = _("排出係数")
@@ -130,6 +133,8 @@ class SelfcheckSettings(BaseModel):
         validators=[MinValueValidator(Decimal(1))],
         help_text=_("中小企業版SBTの売上高・総資産の基準（ユーロ）を円に換算するレート"),
     )
+
+    history = HistoricalRecords(verbose_name=_("セルフチェック設定の変更履歴"))
 
     class Meta:
         verbose_name = _("セルフチェック設定")
@@ -211,7 +216,7 @@ class Sheet(BaseModel):
     )
     sbt_parent_under_standard_sbt = models.BooleanField(_("通常版SBTの対象となる親会社の子会社である"), default=False)
     sbt_flag_sector = models.BooleanField(_("森林・土地・農業（FLAG）セクターに属する"), default=False)
-    step3_saved = models.BooleanField(default=False)
+    step3_saved = models.BooleanField(_("ステップ3を保存済み"), default=False)
 
     # results kept for lists (recomputed on every save by the service)
     total_t = models.DecimalField(_("CO2排出量（t-CO2）"), max_digits=16, decimal_places=1, null=True, blank=True)
@@ -220,15 +225,28 @@ class Sheet(BaseModel):
     # PDF report
     pdf_status = models.CharField(_("PDFの状態"), max_length=20, choices=PdfStatus.choices, default=PdfStatus.NONE)
     pdf_path = models.CharField(_("PDFファイル"), max_length=300, blank=True)
-    pdf_version = models.PositiveIntegerField(default=0)
-    pdf_rendered_version = models.PositiveIntegerField(default=0)
-    pdf_attempts = models.PositiveIntegerField(default=0)
-    pdf_error = models.TextField(blank=True)
-    pdf_rendered_at = models.DateTimeField(null=True, blank=True)
+    pdf_version = models.PositiveIntegerField(_("PDFの版"), default=0)
+    pdf_rendered_version = models.PositiveIntegerField(_("作成済みPDFの版"), default=0)
+    pdf_attempts = models.PositiveIntegerField(_("PDF作成の試行回数"), default=0)
+    pdf_error = models.TextField(_("PDF作成のエラー"), blank=True)
+    pdf_rendered_at = models.DateTimeField(_("PDF作成日時"), null=True, blank=True)
     # when the current version was asked for (shown as the wait), and until when the queued or running render
     # owns it: past that, the beat job queues it again (a lost message, a killed worker)
-    pdf_requested_at = models.DateTimeField(null=True, blank=True)
-    pdf_lease_until = models.DateTimeField(null=True, blank=True)
+    pdf_requested_at = models.DateTimeField(_("PDF作成の依頼日時"), null=True, blank=True)
+    pdf_lease_until = models.DateTimeField(_("PDF作成の担当期限"), null=True, blank=True)
+    # The answers and the results; the PDF bookkeeping of the render task is not an audit event (see save()).
+    history = HistoricalRecords(
+        verbose_name=_("セルフチェックシートの変更履歴"),
+        excluded_fields=[
+            "pdf_path",
+            "pdf_rendered_version",
+            "pdf_attempts",
+            "pdf_error",
+            "pdf_rendered_at",
+            "pdf_requested_at",
+            "pdf_lease_until",
+        ],
+    )
 
     class Meta:
         verbose_name = _("セルフチェックシート")
@@ -266,6 +284,15 @@ class Sheet(BaseModel):
     def __str__(self) -> str:
         owner = self.company.name if self.company_id else _("お試し")
         return f"{owner} {self.fiscal_year}年度"
+
+    def save(self, *args, **kwargs) -> None:
+        update_fields = set(kwargs.get("update_fields") or ())
+        if update_fields and all(name.startswith("pdf_") for name in update_fields):
+            self.skip_history_when_saving = True
+        try:
+            super().save(*args, **kwargs)
+        finally:
+            self.__dict__.pop("skip_history_when_saving", None)
 
     def amounts(self) -> dict[str, Decimal | None]:
         """The annual amount of each entry (ENTRIES), in the unit it was entered in; None is "not entered"."""

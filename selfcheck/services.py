@@ -154,6 +154,9 @@ def sheet_save_step1(*, sheet: Sheet, data: dict) -> Sheet:
             if summary.annualised:
                 annualised.append(code)
             monthly[code] = {str(m): str(v) for m, v in months.items()}
+        if annual is not None and annual > MAX_AMOUNT:
+            # Twelve plausible months can still sum (or annualise) past what a year's amount may be.
+            raise ApplicationError(_("12か月の合計が大きすぎます。単位を確認してください。"), field=code)
         amounts[code] = annual
     check_one_unit_per_source(amounts, monthly)
     heat_value = validate_amount(data.get("city_gas_mj_per_m3"), field="city_gas_mj_per_m3")
@@ -339,6 +342,11 @@ def pdf_directory() -> Path:
     return path
 
 
+# The subset Japanese font of the report (scripts/make_pdf_font.py), and the font list of its chart's SVG text.
+PDF_FONT = Path(settings.BASE_DIR) / "static" / "fonts" / "NotoSansCJKjp-PdfSubset-Regular.otf"
+PDF_FONT_FAMILY = "Noto Sans CJK JP Subset, Noto Sans CJK JP, sans-serif"
+
+
 def sheet_pdf_bytes(sheet: Sheet) -> bytes:
     from weasyprint import HTML
 
@@ -350,9 +358,10 @@ def sheet_pdf_bytes(sheet: Sheet) -> bytes:
         {
             "sheet": sheet,
             **report,
-            "chart": co2_chart(report["co2"]),
+            "chart": co2_chart(report["co2"], font_family=PDF_FONT_FAMILY),
             **step_context(sheet),
             "generated_at": timezone.now(),
+            "pdf_font_url": PDF_FONT.as_uri(),
         },
     )
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
@@ -442,6 +451,8 @@ def sheets_forget_company(*, company) -> int:
             transaction.on_commit(lambda path=path: path.unlink(missing_ok=True))
         count = sheets.count()
         sheets.delete()
+        # Deleting leaves the change history's copies of every version (and of the deletion): they go too.
+        Sheet.history.filter(company_id=company.pk).delete()
     return count
 
 

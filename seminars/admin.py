@@ -4,38 +4,43 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_site import DeskTabularInline
+from core.audit import AuditedAdmin
 from core.charts import bar_chart_svg
 from core.csvexport import csv_response
 from core.errors import ApplicationError
 from core.jst import format_jst, format_jst_date
 
 from . import selectors, services
+from .forms import CapacityForm
 from .models import Audience, CoHost, Material, Registration, RegistrationStatus, Seminar, SeminarFormat, Session
 
 
-class SessionInline(admin.TabularInline):
+class SessionInline(DeskTabularInline):
     model = Session
     extra = 1
 
 
-class CoHostInline(admin.TabularInline):
+class CoHostInline(DeskTabularInline):
     model = CoHost
     extra = 1
 
 
-class MaterialInline(admin.TabularInline):
+class MaterialInline(DeskTabularInline):
     model = Material
     extra = 0
 
 
-class RegistrationInline(admin.TabularInline):
+class RegistrationInline(DeskTabularInline):
     model = Registration
     fields = ["user", "organisation", "status", "waitlisted_at", "attended"]
-    readonly_fields = ["user", "organisation", "status", "waitlisted_at"]
+    # Seats, the waitlist and attendance change through the services (the capacity page, the registration actions).
+    readonly_fields = fields
     extra = 0
     can_delete = False
     ordering = ["status", "waitlisted_at", "created_at"]
@@ -90,7 +95,7 @@ announce_materials.short_description = _("資料公開のお知らせメール�
 
 
 @admin.register(Seminar)
-class SeminarAdmin(admin.ModelAdmin):
+class SeminarAdmin(AuditedAdmin):
     list_display = [
         "title",
         "held_on",
@@ -114,7 +119,6 @@ class SeminarAdmin(admin.ModelAdmin):
     ]
     search_fields = ["title", "summary", "cohosts__name", "sessions__title"]
     date_hierarchy = "held_on"
-    list_editable = ["final_headcount"]
     inlines = [SessionInline, CoHostInline, MaterialInline, RegistrationInline]
     actions = [export_attendees_csv, announce_materials]
     fieldsets = (
@@ -137,6 +141,12 @@ class SeminarAdmin(admin.ModelAdmin):
     )
     readonly_fields = ["materials_announced_at"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Once a seminar exists its seats change through seminar_set_capacity (the waitlist moves up in order).
+        if obj is not None:
+            return [*self.readonly_fields, "capacity"]
+        return self.readonly_fields
+
     def get_queryset(self, request):
         return (
             super()
@@ -157,8 +167,51 @@ class SeminarAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return [
-            path("summary/", self.admin_site.admin_view(self.summary_view), name="seminars_seminar_summary")
+            path("summary/", self.admin_site.admin_view(self.summary_view), name="seminars_seminar_summary"),
+            path(
+                "<int:pk>/capacity/",
+                self.admin_site.admin_view(self.capacity_view),
+                name="seminars_seminar_capacity",
+            ),
         ] + super().get_urls()
+
+    def capacity_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Change the seats through the service, outside the change form's transaction."""
+        seminar = get_object_or_404(Seminar, pk=pk)
+        if not self.has_change_permission(request, seminar):
+            raise PermissionDenied
+        form = CapacityForm(request.POST or None, initial={"capacity": seminar.capacity})
+        if request.method == "POST" and form.is_valid():
+            try:
+                seminar, promoted = services.seminar_set_capacity(
+                    seminar=seminar, capacity=form.cleaned_data["capacity"]
+                )
+            except ApplicationError as exc:
+                form.add_error("capacity", exc.message)
+            else:
+                seats = _("定員なし") if seminar.capacity is None else _("%(n)s名") % {"n": seminar.capacity}
+                self.message_user(
+                    request,
+                    _(
+                        "「%(seminar)s」の定員を%(seats)sにしました。キャンセル待ちから%(promoted)s名の参加が確定しました。"
+                    )
+                    % {"seminar": seminar, "seats": seats, "promoted": promoted},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:seminars_seminar_change", seminar.pk)
+        counts = seminar.registrations.aggregate(
+            registered=Count("pk", filter=Q(status=RegistrationStatus.REGISTERED)),
+            waitlisted=Count("pk", filter=Q(status=RegistrationStatus.WAITLISTED)),
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("定員の変更：%(seminar)s") % {"seminar": seminar},
+            "opts": self.model._meta,
+            "original": seminar,
+            "form": form,
+            **counts,
+        }
+        return TemplateResponse(request, "admin/seminars/seminar/capacity.html", context)
 
     def summary_view(self, request: HttpRequest) -> TemplateResponse:
         """Seminars and attendees per month, format and audience: the figures SMRJ reports."""
@@ -197,15 +250,37 @@ class SeminarAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/seminars/summary.html", context)
 
 
+def _attendance_action(attended: bool | None, label):
+    def action(modeladmin, request, queryset):
+        done = 0
+        for registration in queryset.select_related("seminar", "user"):
+            try:
+                services.registration_set_attendance(registration=registration, attended=attended)
+                done += 1
+            except ApplicationError as exc:
+                modeladmin.message_user(request, f"{registration.user}: {exc.message}", messages.WARNING)
+        modeladmin.message_user(request, _("%(n)s件の出欠を記録しました。") % {"n": done})
+
+    action.__name__ = {True: "mark_attended", False: "mark_absent", None: "mark_attendance_unknown"}[attended]
+    action.short_description = label
+    action.allowed_permissions = ("change",)
+    return action
+
+
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
+class RegistrationAdmin(AuditedAdmin):
     list_display = ["seminar", "user", "organisation", "status", "waitlisted_at", "attended", "created_at"]
     list_filter = ["status", "attended", "seminar__format", ("seminar", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["user__email", "organisation", "seminar__title"]
-    list_editable = ["attended"]
     list_select_related = ["seminar", "user"]
-    readonly_fields = ["seminar", "user", "status", "waitlisted_at", "cancelled_at", "created_at"]
     fields = ["seminar", "user", "organisation", "status", "waitlisted_at", "cancelled_at", "attended", "created_at"]
+    # Status and attendance change through the services (registration_cancel, registration_set_attendance).
+    readonly_fields = [f for f in fields if f != "organisation"]
+    actions = [
+        _attendance_action(True, _("出席にする")),
+        _attendance_action(False, _("欠席にする")),
+        _attendance_action(None, _("出欠を未記録に戻す")),
+    ]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from core.choices import Prefecture
 from core.fields import HttpsURLField
@@ -86,6 +87,7 @@ class Seminar(BaseModel):
         _("対象者（記録の表記どおり）"), max_length=100, blank=True, help_text=_("例: よろず支援拠点、行員")
     )
     materials_announced_at = models.DateTimeField(_("資料公開のお知らせ日時"), null=True, blank=True)
+    history = HistoricalRecords(verbose_name=_("セミナーの変更履歴"))
 
     class Meta:
         verbose_name = _("セミナー")
@@ -235,13 +237,21 @@ class RegistrationStatus(models.TextChoices):
 
 
 class Registration(BaseModel):
-    seminar = models.ForeignKey(Seminar, on_delete=models.PROTECT, related_name="registrations")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="seminar_registrations")
+    seminar = models.ForeignKey(
+        Seminar, verbose_name=_("セミナー"), on_delete=models.PROTECT, related_name="registrations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申込者"),
+        on_delete=models.CASCADE,
+        related_name="seminar_registrations",
+    )
     status = models.CharField(_("状態"), max_length=20, choices=RegistrationStatus.choices, db_index=True)
     organisation = models.CharField(_("所属（企業・機関）"), max_length=200, blank=True)
     waitlisted_at = models.DateTimeField(_("キャンセル待ち登録日時"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("キャンセル日時"), null=True, blank=True)
     attended = models.BooleanField(_("出席"), null=True, blank=True)
+    history = HistoricalRecords(verbose_name=_("申込の変更履歴"))
 
     class Meta:
         verbose_name = _("申込")

@@ -1,13 +1,13 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from core.choices import prefectures_in
-from core.jst import jst_date
+from core.jst import JST, jst_date
 
 from .models import CoHost, HeadcountUnit, Registration, RegistrationStatus, Seminar, Session
 
@@ -76,10 +76,13 @@ def seminar_list(
     return seminars
 
 
-def seminar_list_changes_at(*, now: datetime | None = None) -> datetime | None:
-    """When the lists next change with time alone: the next published seminar to end moves to the archive."""
+def seminar_list_changes_at(*, now: datetime | None = None) -> datetime:
+    """When the lists next change with time alone: the next published seminar to end moves to the archive, and at
+    midnight in Japan the seminars recorded by day only do."""
     now = now or timezone.now()
-    return Seminar.objects.filter(is_published=True, ends_at__gte=now).aggregate(at=Min("ends_at"))["at"]
+    midnight = datetime.combine(jst_date(now) + timedelta(days=1), time(0), tzinfo=JST)
+    at = Seminar.objects.filter(is_published=True, ends_at__gte=now).aggregate(at=Min("ends_at"))["at"]
+    return min(at, midnight) if at else midnight
 
 
 def seminar_detail(*, pk: int) -> Seminar:

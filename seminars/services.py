@@ -94,19 +94,53 @@ def registration_cancel(*, registration: Registration) -> Registration:
     return registration
 
 
-def _promote_waitlist(seminar: Seminar) -> None:
+def _promote_waitlist(seminar: Seminar) -> int:
+    """Give free seats to the people waiting, first come first served; the caller holds the seminar's lock."""
     taken = seminar.registrations.filter(status=RegistrationStatus.REGISTERED).count()
-    free = None if seminar.capacity is None else seminar.capacity - taken
+    free = None if seminar.capacity is None else max(seminar.capacity - taken, 0)
     waiting = seminar.registrations.filter(status=RegistrationStatus.WAITLISTED).order_by("waitlisted_at", "pk")
+    promoted = 0
     for registration in waiting[:free] if free is not None else waiting:
         registration.status = RegistrationStatus.REGISTERED
         registration.save(update_fields=["status", "updated_at"])
         _mail(registration, "promoted")
+        promoted += 1
+    return promoted
 
 
-def registration_set_attendance(*, registration: Registration, attended: bool) -> Registration:
-    registration.attended = attended
-    registration.save(update_fields=["attended", "updated_at"])
+def seminar_set_capacity(*, seminar: Seminar, capacity: int | None) -> tuple[Seminar, int]:
+    """The desk changes the number of seats (None: no limit); new seats go to the waitlist in order.
+
+    Lowering below the people already registered is refused: the desk cancels registrations first (each person is
+    told), rather than the portal silently holding more people than seats. Returns the seminar and how many were
+    promoted."""
+    if capacity is not None and capacity < 0:
+        raise ApplicationError(_("定員は0以上の数で入力してください。"), field="capacity")
+    with transaction.atomic(durable=True):
+        seminar = Seminar.objects.select_for_update().get(pk=seminar.pk)
+        registered = seminar.registrations.filter(status=RegistrationStatus.REGISTERED).count()
+        if capacity is not None and capacity < registered:
+            raise ApplicationError(
+                _("定員は申込済みの人数（%(n)s名）より少なくできません。先に申込をキャンセルしてください。")
+                % {"n": registered},
+                field="capacity",
+            )
+        seminar.capacity = capacity
+        seminar.save(update_fields=["capacity", "updated_at"])
+        promoted = _promote_waitlist(seminar)
+    return seminar, promoted
+
+
+def registration_set_attendance(*, registration: Registration, attended: bool | None) -> Registration:
+    """Record whether a registered person attended (None: not known); only once the seminar has started."""
+    with transaction.atomic(durable=True):
+        registration = Registration.objects.select_for_update().select_related("seminar").get(pk=registration.pk)
+        if registration.status != RegistrationStatus.REGISTERED:
+            raise ApplicationError(_("参加が確定した申込だけ出欠を記録できます。"), field="attended")
+        if registration.seminar.starts_at is not None and registration.seminar.starts_at > timezone.now():
+            raise ApplicationError(_("出欠はセミナーの開始後に記録してください。"), field="attended")
+        registration.attended = attended
+        registration.save(update_fields=["attended", "updated_at"])
     return registration
 
 
@@ -228,6 +262,7 @@ def registrations_forget_user(*, user: User) -> None:
     for registration in upcoming:
         registration_cancel(registration=registration)
     Registration.objects.filter(user=user).update(organisation="")
+    Registration.history.filter(user_id=user.pk).update(organisation="")
 
 
 def on_account_closing(sender, *, user: User, company, **kwargs) -> None:

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SupportInstitution
+from core.forms import InputChecksMixin
 
 from .services import CUSTOMER_MAX_DAYS, RECIPIENT_MAX
 
@@ -23,7 +24,7 @@ class _YearsMixin:
         return int(value) if value else None
 
 
-class InstitutionShareForm(_YearsMixin, forms.Form):
+class InstitutionShareForm(_YearsMixin, InputChecksMixin, forms.Form):
     institution = forms.ModelChoiceField(
         label=_("共有する支援機関"),
         queryset=SupportInstitution.objects.order_by("prefecture", "name"),
@@ -42,7 +43,7 @@ class InstitutionShareForm(_YearsMixin, forms.Form):
         self._set_years(years)
 
 
-class CustomerShareForm(_YearsMixin, forms.Form):
+class CustomerShareForm(_YearsMixin, InputChecksMixin, forms.Form):
     DAYS = [(30, _("30日")), (90, _("90日")), (180, _("180日")), (CUSTOMER_MAX_DAYS, _("1年"))]
 
     recipient = forms.CharField(

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from core.csvexport import csv_response
 from core.errors import ApplicationError
+from core.forms import CONTROL_CHARACTERS
 from core.jst import format_jst_date, jst_today
 from selfcheck import selectors as selfcheck_selectors
 
@@ -70,7 +71,12 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    # A path on this site only: anything else (a bare word would be taken for a view name) goes to the default.
+    if (
+        not target.startswith("/")
+        or not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+        or CONTROL_CHARACTERS.search(target)
+    ):
         target = default
     return redirect(target)
 

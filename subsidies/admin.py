@@ -7,8 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_site import DeskTabularInline
+from core.audit import AuditedAdmin
 from core.choices import Industry, Prefecture, prefecture_order
 from core.errors import ApplicationError
+from core.forms import InputChecksMixin
 from core.jst import format_jst_date, jst_date, jst_today
 
 from .models import (
@@ -37,7 +40,7 @@ class CodesField(forms.MultipleChoiceField):
         return codes_to_text(super().clean(value))
 
 
-class MeasureForm(forms.ModelForm):
+class MeasureForm(InputChecksMixin, forms.ModelForm):
     industry = CodesField(label=_("対象業種（空欄なら全業種）"), choices=Industry.choices, required=False)
     target_area_search = CodesField(label=_("対象地域（空欄なら全国）"), choices=Prefecture.choices, required=False)
 
@@ -46,7 +49,7 @@ class MeasureForm(forms.ModelForm):
         exclude: list[str] = []
 
 
-class ActionPlanForm(forms.ModelForm):
+class ActionPlanForm(InputChecksMixin, forms.ModelForm):
     activities = CodesField(label=_("支援内容"), choices=Activity.choices, required=False)
 
     class Meta:
@@ -54,13 +57,13 @@ class ActionPlanForm(forms.ModelForm):
         exclude: list[str] = []
 
 
-class TrackInline(admin.TabularInline):
+class TrackInline(DeskTabularInline):
     model = Track
     extra = 0
     show_change_link = True
 
 
-class RoundForm(forms.ModelForm):
+class RoundForm(InputChecksMixin, forms.ModelForm):
     """Rounds are entered as days in Japan; the deadline is 23:59 JST of the closing day unless a time is given."""
 
     acceptance_start_date = forms.DateField(label=_("受付開始日"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -101,14 +104,14 @@ class RoundForm(forms.ModelForm):
         return data
 
 
-class RoundInline(admin.TabularInline):
+class RoundInline(DeskTabularInline):
     model = ApplicationRound
     form = RoundForm
     extra = 0
     fields = ["name", "acceptance_start_date", "acceptance_end_date", "acceptance_end_time"]
 
 
-class CheckInline(admin.TabularInline):
+class CheckInline(DeskTabularInline):
     model = MeasureCheck
     extra = 0
     can_delete = False
@@ -120,7 +123,7 @@ class CheckInline(admin.TabularInline):
         return False
 
 
-class CapInline(admin.TabularInline):
+class CapInline(DeskTabularInline):
     model = TrackCap
     extra = 0
 
@@ -183,7 +186,7 @@ def mark_checked(modeladmin, request, queryset):
 
 
 @admin.register(Measure)
-class MeasureAdmin(admin.ModelAdmin):
+class MeasureAdmin(AuditedAdmin):
     form = MeasureForm
     list_display = [
         "name",
@@ -221,14 +224,14 @@ class MeasureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Track)
-class TrackAdmin(admin.ModelAdmin):
+class TrackAdmin(AuditedAdmin):
     list_display = ["name", "measure", "subsidy_rate"]
     list_select_related = ["measure"]
     inlines = [CapInline]
 
 
 @admin.register(ApplicationRound)
-class ApplicationRoundAdmin(admin.ModelAdmin):
+class ApplicationRoundAdmin(AuditedAdmin):
     form = RoundForm
     fields = ["measure", "name", "acceptance_start_date", "acceptance_end_date", "acceptance_end_time"]
     list_display = ["measure", "name", "acceptance_start_datetime", "acceptance_end_datetime"]
@@ -244,7 +247,7 @@ class FollowAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActionPlan)
-class ActionPlanAdmin(admin.ModelAdmin):
+class ActionPlanAdmin(AuditedAdmin):
     form = ActionPlanForm
     list_display = ["institution_name", "plan_type", "kind", "prefecture", "plan_date", "institution"]
     list_filter = ["plan_type", "kind", "prefecture"]

@@ -1,7 +1,7 @@
 from datetime import datetime
 
-from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Query, Router, Schema
 
 from . import selectors
 
@@ -16,6 +16,8 @@ class FinderQuery(Schema):
     open: bool = False
     q: str | None = None
     investment: int | None = None
+    page: int = Field(1, ge=1, description="ページ番号（1から）")
+    per_page: int = Field(selectors.PER_PAGE, ge=1, le=selectors.MAX_PER_PAGE, description="1ページの件数")
 
 
 class TrackOut(Schema):
@@ -63,11 +65,19 @@ class MeasureOut(Schema):
 
 
 @router.get("", response=list[MeasureOut], summary="条件に合う補助金・支援策（受付中を先に）")
-def list_measures(request: HttpRequest, params: Query[FinderQuery]) -> list[dict]:
-    """`employees` を指定すると、各枠の `max_amount_yen`（従業員数に応じた上限額）を返します。"""
-    data = {k: v for k, v in params.dict().items() if v is not None}
+def list_measures(request: HttpRequest, params: Query[FinderQuery], response: HttpResponse) -> list[dict]:
+    """`employees` を指定すると、各枠の `max_amount_yen`（従業員数に応じた上限額）を返します。
+    結果はページ単位です（`page`、`per_page`）。総件数は `X-Total-Count` ヘッダー、次のページは `Link` ヘッダー
+    （rel="next"）で返します。"""
+    data = {k: v for k, v in params.dict().items() if v is not None and k not in ("page", "per_page")}
     data["open"] = "true" if params.open else ""
     filters = selectors.finder_filters_parse(data)
+    page = selectors.measure_page(filters=filters, page=params.page, per_page=params.per_page, clamp=False)
+    response["X-Total-Count"] = str(page.count)
+    if page.has_next:
+        query = request.GET.copy()
+        query["page"] = str(page.number + 1)
+        response["Link"] = f'<{request.build_absolute_uri(request.path)}?{query.urlencode()}>; rel="next"'
     return [
         {
             "id": c.measure.pk,
@@ -107,5 +117,5 @@ def list_measures(request: HttpRequest, params: Query[FinderQuery]) -> list[dict
             ],
             "rounds": c.rounds,
         }
-        for c in selectors.measure_find(filters=filters)
+        for c in page.cards
     ]

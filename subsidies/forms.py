@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import Industry, Prefecture, Region
+from core.forms import InputChecksMixin
 
 from .models import ActionPlan, Activity, PlanType, Step, text_to_codes
 
@@ -10,7 +11,7 @@ def _blank(label):
     return [("", label)]
 
 
-class FinderForm(forms.Form):
+class FinderForm(InputChecksMixin, forms.Form):
     """A visitor's few questions (a logged-in company starts from its profile)."""
 
     employees = forms.IntegerField(
@@ -29,7 +30,7 @@ class FinderForm(forms.Form):
     open = forms.BooleanField(label=_("受付中のみ"), required=False)
 
 
-class ActionPlanSearchForm(forms.Form):
+class ActionPlanSearchForm(InputChecksMixin, forms.Form):
     region = forms.ChoiceField(label=_("地域"), required=False, choices=_blank(_("全国")) + Region.choices)
     prefecture = forms.ChoiceField(
         label=_("都道府県"), required=False, choices=_blank(_("指定しない")) + Prefecture.choices
@@ -39,7 +40,7 @@ class ActionPlanSearchForm(forms.Form):
     )
 
 
-class ActionPlanForm(forms.Form):
+class ActionPlanForm(InputChecksMixin, forms.Form):
     plan_type = forms.ChoiceField(
         label=_("プランの種類"),
         choices=PlanType.choices,

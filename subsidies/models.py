@@ -4,17 +4,22 @@ Field names follow the Digital Agency's jGrants public API where one exists (use
 subsidy_rate, target_area_search, target_number_of_employees, acceptance_*_datetime, industry).
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from core.choices import Industry, InstitutionType, Prefecture
 from core.fields import HttpsURLField
 from core.models import BaseModel
 
 JGRANTS_ATTRIBUTION = "Jグランツ（jGrants）からの出典"
+# A moment long past: a measure whose finder order is "valid until" then is recomputed on the next finder request.
+ORDER_DUE = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 
 
 class MeasureKind(models.TextChoices):
@@ -130,6 +135,18 @@ class Measure(BaseModel):
     )
     jgrants_id = models.CharField(_("JグランツID"), max_length=64, null=True, blank=True, unique=True)
     from_jgrants = models.BooleanField(_("Jグランツから取込"), default=False)
+    # Where the finder lists the measure, so that the database orders and pages the catalogue: 0 open (then by
+    # order_deadline, the current round's end), 1 upcoming, 2 no round known, 3 closed. Derived from the rounds and
+    # the time now by subsidies.ordering: they hold from order_valid_from (the last round opening or closing) until
+    # order_valid_until (the next one). A new measure has no round (2, for ever); a round change recomputes them.
+    order_rank = models.PositiveSmallIntegerField(default=2, editable=False)
+    order_deadline = models.DateTimeField(null=True, blank=True, editable=False)
+    order_valid_from = models.DateTimeField(null=True, blank=True, editable=False)
+    order_valid_until = models.DateTimeField(null=True, blank=True, editable=False)
+    history = HistoricalRecords(
+        verbose_name=_("支援策の変更履歴"),
+        excluded_fields=["order_rank", "order_deadline", "order_valid_from", "order_valid_until"],  # derived
+    )
 
     class Meta:
         verbose_name = _("支援策")
@@ -139,6 +156,13 @@ class Measure(BaseModel):
             models.CheckConstraint(
                 condition=Q(from_jgrants=False) | Q(jgrants_id__isnull=False), name="subsidies_jgrants_has_id"
             )
+        ]
+        indexes = [
+            models.Index(
+                fields=["order_rank", "order_deadline", "step", "name", "id"], name="subsidies_measure_finder_order"
+            ),
+            models.Index(fields=["order_valid_until"], name="subsidies_measure_order_due"),
+            models.Index(fields=["order_valid_from"], name="subsidies_measure_order_from"),
         ]
 
     def __str__(self) -> str:
@@ -210,6 +234,7 @@ class Track(BaseModel):
     )
     eligibility_note = models.CharField(_("対象の説明"), max_length=255, blank=True)
     position = models.PositiveSmallIntegerField(_("表示順"), default=0)
+    history = HistoricalRecords(verbose_name=_("枠・類型の変更履歴"))
 
     class Meta:
         verbose_name = _("枠・類型")
@@ -263,6 +288,7 @@ class ApplicationRound(BaseModel):
     name = models.CharField(_("回"), max_length=100)
     acceptance_start_datetime = models.DateTimeField(_("受付開始"))
     acceptance_end_datetime = models.DateTimeField(_("受付締切"))
+    history = HistoricalRecords(verbose_name=_("公募回の変更履歴"))
 
     class Meta:
         verbose_name = _("公募回")
@@ -285,8 +311,12 @@ class ApplicationRound(BaseModel):
 class Follow(BaseModel):
     """A user follows one measure, or a saved finder filter (querystring of step/prefecture/industry/employees/q)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subsidy_follows")
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, null=True, blank=True, related_name="follows")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("ユーザー"), on_delete=models.CASCADE, related_name="subsidy_follows"
+    )
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("支援策"), on_delete=models.CASCADE, null=True, blank=True, related_name="follows"
+    )
     filter_query = models.CharField(_("条件"), max_length=500, blank=True)
 
     class Meta:
@@ -337,6 +367,7 @@ class ActionPlan(BaseModel):
     activities = models.CharField(_("支援内容"), max_length=255, blank=True)
     plan_date = models.DateField(_("策定・更新時期"), null=True, blank=True)
     url = HttpsURLField(_("リンク"), blank=True)
+    history = HistoricalRecords(verbose_name=_("CNアクションプランの変更履歴"))
 
     class Meta:
         verbose_name = _("支援機関のアクションプラン")

@@ -55,7 +55,13 @@ def index(request: HttpRequest) -> HttpResponse:
         filters = selectors.FinderFilters()
     else:
         form.is_valid()
-    cards = selectors.measure_find(filters=filters)
+    try:
+        number = int(request.GET.get("page") or 1)
+    except ValueError:
+        number = 1
+    page = selectors.measure_page(filters=filters, page=number)
+    query = request.GET.copy()
+    query.pop("page", None)
     follow_query = urlencode(
         {k: v for k, v in data.items() if k in ("employees", "prefecture", "industry", "step", "q") and v}
     )
@@ -64,7 +70,9 @@ def index(request: HttpRequest) -> HttpResponse:
         "subsidies/index.html",
         {
             "form": form,
-            "cards": cards,
+            "cards": page.cards,
+            "page": page,
+            "page_query": query.urlencode(),
             "filters": filters,
             "error": error,
             "from_profile": from_profile,

@@ -106,6 +106,13 @@ def test_closing_removes_the_persons_data_and_keeps_only_anonymous_counts(member
     attended = Registration.objects.get(pk=member["attended"].pk)
     assert attended.status == RegistrationStatus.REGISTERED and attended.organisation == ""
 
+    assert not User.history.filter(id=user.pk, email=address).exists()
+    assert not User.history.filter(id=user.pk).exclude(first_name="").exists()
+    assert not company.history.exclude(name=CLOSED_COMPANY_NAME).exists()
+    assert not Sheet.history.filter(company_id=company.pk).exists()
+    assert not Booking.history.filter(company_id=company.pk).exclude(question="").exists()
+    assert not Registration.history.filter(user_id=user.pk).exclude(organisation="").exists()
+
     assert not Follow.objects.filter(user=user).exists()
     assert not [row for row in MailOutbox.objects.all() if address in row.to]
 
@@ -126,6 +133,18 @@ def test_staff_accounts_are_not_closed_from_the_portal(staff_user):
         account_close(user=staff_user)
     staff_user.refresh_from_db()
     assert staff_user.is_active
+
+
+def test_an_advisors_login_is_not_closed_from_the_portal(frozen):
+    from accounts.tests.factories import UserFactory
+    from advisors.models import AdvisorAccount
+
+    user = UserFactory()
+    AdvisorAccount.objects.create(advisor=make_advisor(), user=user)
+    with pytest.raises(ApplicationError):
+        account_close(user=user)
+    user.refresh_from_db()
+    assert user.is_active
 
 
 def test_close_page_needs_the_password_and_a_tick_then_logs_out(client, member):

@@ -9,15 +9,20 @@ SECRET_KEY = "test-only-key-not-used-anywhere-else-0b6c2f8d4e"
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/postgres")}
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DB_NAME", default="test_cnportal")}
 
+# Under pytest-xdist each worker has its own database (pytest-django adds the worker id to its name); its cache
+# keys and Celery queue get the worker id too, so that two workers never clean or consume each other's.
+_WORKER = env("PYTEST_XDIST_WORKER", default="")
+_NAMESPACE = "test-" + DATABASES["default"]["TEST"]["NAME"] + (f"_{_WORKER}" if _WORKER else "")
+
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_ALWAYS_EAGER = False
-CELERY_TASK_DEFAULT_QUEUE = "test-" + DATABASES["default"]["TEST"]["NAME"]
+CELERY_TASK_DEFAULT_QUEUE = _NAMESPACE
 CACHES = {
     "default": {
         "BACKEND": "core.cache.FallbackRedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "test-" + DATABASES["default"]["TEST"]["NAME"],
+        "KEY_PREFIX": _NAMESPACE,
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
     }
 }

@@ -31,13 +31,13 @@ def test_slots_endpoint_returns_iso_times_in_jst_and_free_flags(frozen, client, 
         ("date_from=2026-04-01&date_to=2026-04-02", "window"),
     ],
 )
-def test_bad_slot_queries_are_400_naming_the_field(client, query, field):
+def test_bad_slot_queries_are_400_naming_the_field(frozen, client, query, field):
     response = client.get(f"/api/v1/consultations/slots?{query}")
     assert response.status_code == 400
     assert response.json()["field"] == field
 
 
-def test_ninety_two_days_is_allowed(client):
+def test_ninety_two_days_is_allowed(frozen, client):
     assert (
         client.get("/api/v1/consultations/slots?window=hq&date_from=2026-04-01&date_to=2026-07-01").status_code == 200
     )
@@ -70,3 +70,55 @@ def test_slots_endpoint_never_offers_a_signed_in_company_an_hour_it_already_hold
     }
     client.force_login(sme_user)
     assert client.get(url).json()[1]["free"] is False
+
+
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ("window=hq&date_from=9999-12-31&date_to=9999-12-31", "date_from"),
+        ("window=hq&date_from=0001-01-01&date_to=0001-01-01", "date_from"),
+        ("window=hq&date_from=2026-04-20&date_to=9999-12-31", "date_to"),
+        ("window=h%00q&date_from=2026-04-20&date_to=2026-04-21", "window"),
+        ("window=hq&date_from=2026-04-20%00&date_to=2026-04-21", "date_from"),
+    ],
+)
+def test_out_of_range_dates_and_control_characters_are_a_json_400_naming_the_field(frozen, client, query, field):
+    response = client.get(f"/api/v1/consultations/slots?{query}")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body["field"] == field
+    assert field in body["detail"] or "制御文字" in body["detail"] or "日付" in body["detail"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/selfcheck/estimate", "/api/v1/consultations/slots"])
+def test_an_oversized_api_body_is_a_json_413_naming_the_body(client, settings, path):
+    body = b"{" + b" " * (10 * 1024 * 1024) + b"}"
+    response = client.generic("POST", path, body, content_type="application/json")
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["field"] == "body" and "大きすぎます" in response.json()["detail"]
+
+
+def test_api_errors_django_would_answer_in_html_are_json(client):
+    unknown = client.get("/api/v1/no-such-thing")
+    assert unknown.status_code == 404 and unknown.json()["detail"] == "指定されたURLは見つかりません。"
+    wrong_method = client.get("/api/v1/selfcheck/estimate")
+    assert wrong_method.status_code == 405 and wrong_method["Content-Type"].startswith("application/json")
+
+
+def test_openapi_declares_json_400_and_404_for_every_operation(client):
+    spec = client.get("/api/v1/openapi.json").json()
+    assert spec["components"]["schemas"]["Error"]["required"] == ["detail", "field"]
+    operations = [
+        (path, method, op)
+        for path, ops in spec["paths"].items()
+        if path.startswith("/api/")
+        for method, op in ops.items()
+    ]
+    assert len(operations) >= 7
+    for path, method, op in operations:
+        for code in ("400", "404"):
+            schema = op["responses"][code]["content"]["application/json"]["schema"]
+            assert schema == {"$ref": "#/components/schemas/Error"}, (path, method, code)
+    assert "413" in spec["paths"]["/api/v1/selfcheck/estimate"]["post"]["responses"]

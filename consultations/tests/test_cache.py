@@ -265,6 +265,8 @@ def test_a_booking_made_in_one_process_disappears_at_once_from_another_process_c
         "TEST_DB_NAME": settings.DATABASES["default"]["NAME"],  # the same Redis key prefix as this test
         "PYTHONPATH": str(Path(settings.BASE_DIR)),
     }
+    # The child names its cache prefix from TEST_DB_NAME (the worker's own database) alone.
+    env.pop("PYTEST_XDIST_WORKER", None)
     reader = subprocess.Popen(
         [sys.executable, "-c", READER, date_from.isoformat(), date_to.isoformat()],
         stdin=subprocess.PIPE,

@@ -215,3 +215,20 @@ def test_choosing_another_slot_after_a_loss_keeps_the_answers(frozen, sme_client
     )
     html = response.content.decode()
     assert "相談内容の入力" in html and "前の枠で書いた相談内容" in html and "11:00" in html
+
+
+@pytest.mark.parametrize(
+    "start",
+    ["0001-01-01T00:00:00%2B09:00", "9999-12-31T23:59:59%2B09:00", "9999-12-31T23:59:59-12:00", "%00", "x" * 50],
+)
+def test_out_of_range_or_broken_start_times_say_so_on_the_calendar(frozen, sme_client, sme_user, advisor, start):
+    response = sme_client.get(f"/consultations/w/hq/book/?mode=online&start={start}", follow=True)
+    assert response.status_code in (200, 400)
+    html = response.content.decode()
+    assert "カレンダーから日時を選んでください" in html or "制御文字" in html
+    booking = booking_create(user=sme_user, start=at(2026, 4, 23, 10), **intake())
+    url = f"/consultations/bookings/{booking.pk}/reschedule/{booking.token}/"
+    response = sme_client.post(url, {"start": start.replace("%2B", "+").replace("%00", "\x00")})
+    assert response.status_code == 200 and "カレンダーから日時を選んでください" in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.start == at(2026, 4, 23, 10)

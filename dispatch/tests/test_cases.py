@@ -272,3 +272,23 @@ def test_six_concurrent_visits_on_a_diagnosis_give_exactly_three(sme_user, desk,
     print(f"six concurrent visits: {outcomes.count('ok')} scheduled, {outcomes.count('refused')} refused")
     assert outcomes.count("ok") == 3 and Visit.objects.filter(case=case).count() == 3
     assert sorted(Visit.objects.values_list("number", flat=True)) == [1, 2, 3]
+
+
+def test_closing_the_account_withdraws_open_cases_and_blanks_their_text(sme_user, desk, expert):
+    from accounts.services import account_close
+
+    case = assigned_diagnosis(sme_user, desk, expert)
+    services.visit_schedule(case=case, user=expert.user, starts_at=jst(2026, 12, 2), expert_days=1, done="工場を確認")
+    services.measure_add(
+        case=case, user=expert.user, family="kaeru", description="LED化", cost=2, effect=2, difficulty=1
+    )
+    deliverable = services.deliverable_request(case=case, kind="diagnosis_report")
+    services.deliverable_render(pk=deliverable.pk)
+    deliverable.refresh_from_db()
+    pdf = services.pdf_directory() / deliverable.path
+    assert pdf.exists()
+    account_close(user=sme_user)
+    case.refresh_from_db()
+    assert case.stage == Stage.WITHDRAWN and case.wants == "" and case.sites == "" and not case.share_selfcheck
+    assert not case.measures.exists() and not case.deliverables.exists() and not pdf.exists()
+    assert case.visits.get().done == "" and case.visits.get().expert_days == Decimal("1.0")  # statistics keep days

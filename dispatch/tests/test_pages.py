@@ -280,3 +280,17 @@ def test_a_company_shares_the_case_with_its_chamber_which_then_sees_it(client, s
     client.force_login(staff)
     assert client.get(reverse("dispatch:case", args=[case.pk])).status_code == 200
     assert f"#{case.pk}" in client.get(reverse("dispatch:my_cases")).content.decode()
+
+
+def test_an_advisors_recommendation_leads_to_the_apply_form_and_is_recorded_as_the_origin(sme_client):
+    response = sme_client.post(
+        reverse("dispatch:apply") + "?from=advisor", {"programme": "handson", "wants": "計画づくり", "sites": "本社"}
+    )
+    assert response.status_code == 302
+    assert Case.objects.get().origin == "advisor"
+
+
+def test_the_subsidies_catalogue_links_to_both_programmes(client):
+    page = client.get(reverse("subsidies:index")).content.decode()
+    assert reverse("dispatch:apply") + "?programme=diagnosis&amp;from=catalogue" in page
+    assert reverse("dispatch:apply") + "?programme=handson&amp;from=catalogue" in page

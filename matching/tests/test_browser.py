@@ -11,7 +11,7 @@ import pytest
 from django.core import mail
 
 from accounts.tests.factories import PASSWORD, SmeUserFactory, totp_code
-from core.jst import jst_now
+from core.jst import format_jst, jst_now
 from core.models import MailOutbox
 from matching.models import Meeting, Need, Proposal, ProposalStatus
 
@@ -156,7 +156,8 @@ def test_buyer_posts_staff_publish_sme_proposes_buyer_meets_both_get_ics_and_sta
     for message in invitations:
         (name, content, mimetype) = message.attachments[0]
         assert name == "meeting.ics" and mimetype == "text/calendar"
-        assert "DTSTART:" + meeting.starts_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ") in (
+        # core.ics writes times in Asia/Tokyo with its VTIMEZONE.
+        assert "DTSTART;TZID=Asia/Tokyo:" + format_jst(meeting.starts_at, "%Y%m%dT%H%M%S") in (
             content.decode() if isinstance(content, bytes) else content
         )
 

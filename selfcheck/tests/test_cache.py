@@ -121,6 +121,8 @@ def test_another_process_uses_a_changed_factor_within_the_max_age():
         "TEST_DB_NAME": db["NAME"],
         "PYTHONPATH": str(Path(settings.BASE_DIR)),
     }
+    # The child names its cache prefix from TEST_DB_NAME (the worker's own database) alone.
+    env.pop("PYTEST_XDIST_WORKER", None)
     reader = subprocess.Popen(
         [sys.executable, "-c", READER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
     )

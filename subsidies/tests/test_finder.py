@@ -129,7 +129,10 @@ def test_finder_runs_the_same_number_of_queries_for_any_catalogue_size(django_as
             RoundFactory(measure=track.measure)
 
     build(2)
-    with django_assert_num_queries(4) as small:
+    # The first call brings the migration's measures up to date for this test's clock (subsidies.ordering); then a
+    # call is one indexed check that nothing is due plus the four reads, whatever the size.
+    measure_find(filters=FinderFilters(employees=12, investment_yen=1_000_000))
+    with django_assert_num_queries(5) as small:
         measure_find(filters=FinderFilters(employees=12, investment_yen=1_000_000))
     build(30)
     with django_assert_num_queries(len(small.captured_queries)):

@@ -1,0 +1,19 @@
+from django import template
+
+register = template.Library()
+
+
+@register.inclusion_tag("institutions/_invitation_banner.html", takes_context=True)
+def invitation_banner(context) -> dict:
+    """A reminder on my page when the visitor arrived through an institution's invitation and has not joined yet."""
+    from institutions import services
+    from institutions.views import SESSION_INVITATION
+
+    request = context.get("request")
+    token = request.session.get(SESSION_INVITATION) if request is not None else None
+    if not token:
+        return {"invitation": None}
+    try:
+        return {"invitation": services.invitation_from_token(token), "token": token}
+    except services.InvitationLinkError:
+        return {"invitation": None}

@@ -1,0 +1,194 @@
+"""The whole chain in Chromium on a phone-sized screen, with axe and the no-sideways-scroll check on every page:
+an institution invites a company by CSV → the company signs up through the link, joins, does the self-check and
+books a consultation sharing it with the advisor → the advisor signs in (password + authenticator code), reads it
+and writes the record → the company sees the recommended next actions → the institution's dashboard shows the
+member's progress."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from accounts.tests.factories import enrol_second_factor, totp_code
+from advisors.tests.conftest import advisor_account
+from consultations.models import Booking
+from core.models import MailOutbox
+from institutions.models import Membership
+from sharing.models import ShareAccess
+
+PHONE = {"width": 390, "height": 844}
+SHOTS = Path("/tmp/push-chain-shots")
+
+
+def check(page, axe, name: str) -> None:
+    """axe-core (no serious or critical violation) and no sideways scrolling at 390 px."""
+    page.wait_for_load_state()
+    axe(page)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px at 390 px"
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def path_of(url: str) -> str:
+    return "/" + url.split("://", 1)[1].split("/", 1)[1]
+
+
+def sign_in_cookie(context, live_server, user) -> None:
+    client = Client()
+    client.force_login(user)
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_invite_by_csv_to_advisor_record_to_dashboard(live_server, browser, axe, institution_user, settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    account = advisor_account(name="脱炭素 太郎", email="taro@example.jp", second_factor=False)
+    account.user.set_password("advisor-pass-2026")
+    account.user.save()
+    enrol_second_factor(account.user)
+
+    # 1. the institution invites by CSV (Shift_JIS, as Excel saves it)
+    inst = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo", viewport=PHONE)
+    sign_in_cookie(inst, live_server, institution_user)
+    ip = inst.new_page()
+    ip.goto(live_server.url + "/institutions/")
+    check(ip, axe, "01-institution-dashboard")
+    csv_bytes = "会社名,メールアドレス,担当者名\r\n株式会社みどり精工,midori@example.jp,緑川\r\n".encode("cp932")
+    ip.get_by_label("会員名簿のCSVファイル").set_input_files(
+        files=[{"name": "members.csv", "mimeType": "text/csv", "buffer": csv_bytes}]
+    )
+    ip.get_by_role("button", name="読み込んで確認する").click()
+    check(ip, axe, "02-csv-preview")
+    assert "株式会社みどり精工" in ip.content()
+    ip.get_by_role("button", name="1件に招待メールを送る").click()
+    check(ip, axe, "03-invitation-sent")
+    link = path_of(
+        re.search(r"http://\S+/institutions/join/\S+/", MailOutbox.objects.get(to=["midori@example.jp"]).body).group(0)
+    )
+
+    # 2. the company follows the link, signs up, verifies, describes itself and joins
+    co = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo", viewport=PHONE)
+    cp = co.new_page()
+    cp.goto(live_server.url + link)
+    check(cp, axe, "04-join-anonymous")
+    cp.get_by_role("link", name="新規登録して参加する").click()
+    check(cp, axe, "05-signup")
+    cp.get_by_label("メールアドレス").fill("midori@example.jp")
+    cp.locator("#id_password1").fill("midori-seiko-2026")
+    cp.locator("#id_password2").fill("midori-seiko-2026")
+    cp.get_by_role("button", name="ユーザー登録").click()
+    cp.wait_for_url("**/confirm-email/")
+    check(cp, axe, "06-verify-sent")
+    confirm = re.search(r"http://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
+    cp.goto(live_server.url + path_of(confirm))
+    check(cp, axe, "07-confirm")
+    cp.get_by_role("button", name="確認する").click()
+    cp.goto(live_server.url + "/accounts/login/")
+    check(cp, axe, "08-login")
+    cp.get_by_label("メールアドレス").fill("midori@example.jp")
+    cp.locator("#id_password").fill("midori-seiko-2026")
+    cp.get_by_role("button", name="ログイン").last.click()
+    cp.wait_for_url("**/me/company/")
+    check(cp, axe, "09-company-form")
+    cp.get_by_label("会社名・屋号").fill("株式会社みどり精工")
+    cp.get_by_label("所在地（都道府県）").select_option("aichi")
+    cp.get_by_label("業種").select_option("manufacturing")
+    cp.locator("#id_employee_band").select_option("le_20")
+    cp.get_by_label("売上高").select_option("le_100m")
+    cp.get_by_role("button", name="保存する").click()
+    cp.wait_for_url("**/me/")
+    check(cp, axe, "10-my-page-with-invitation")
+    cp.get_by_role("link", name="招待を確認して参加する").click()
+    check(cp, axe, "11-join")
+    cp.get_by_role("button", name=re.compile("の会員になる")).click()
+    cp.wait_for_url("**/institutions/memberships/")
+    check(cp, axe, "12-memberships")
+    assert Membership.objects.get().company.name == "株式会社みどり精工"
+
+    # 3. the self-check of this fiscal year
+    cp.goto(live_server.url + "/selfcheck/")
+    check(cp, axe, "13-selfcheck")
+    cp.get_by_role("button", name="この年度のシートを開く").click()
+    cp.get_by_label("電気：1年間の使用量（kWh）").fill("120000")
+    cp.get_by_label("ガソリン：1年間の使用量（L）").fill("3000")
+    check(cp, axe, "14-step1")
+    cp.get_by_role("button", name="保存して次へ").click()
+    check(cp, axe, "15-step2")
+    cp.get_by_role("button", name="保存して次へ").click()
+    cp.get_by_label("目標年度").fill("2030")
+    cp.get_by_label("削減率（%）").fill("46")
+    cp.get_by_label("従業員数（パートタイマーを含む）").fill("18")
+    cp.get_by_label("売上高（円）").fill("300000000")
+    cp.get_by_label("総資産（円）").fill("200000000")
+    check(cp, axe, "16-step3")
+    cp.get_by_role("button", name="保存して結果を見る").click()
+    check(cp, axe, "17-result")
+
+    # 4. a consultation, sharing the self-check with the advisor
+    cp.goto(live_server.url + "/consultations/")
+    check(cp, axe, "18-consultations")
+    cp.get_by_role("link", name="オンラインで相談").first.click()
+    check(cp, axe, "19-calendar")
+    cp.locator("a.slot-free").first.click()
+    check(cp, axe, "20-intake")
+    cp.get_by_label("サプライチェーン対応").check()
+    cp.get_by_label("ご相談内容").fill("取引先からScope 1・2の報告を求められています")
+    cp.get_by_label("Zoom").check()
+    cp.get_by_label("セルフチェックの結果を担当専門家に共有する").check()
+    cp.get_by_role("button", name="入力内容を確認する").click()
+    check(cp, axe, "21-review")
+    cp.get_by_role("button", name="この内容で予約する").click()
+    cp.wait_for_url("**/consultations/bookings/*/")
+    check(cp, axe, "22-booked")
+
+    # 5. the advisor signs in with password and authenticator code, reads and writes
+    ad = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo", viewport=PHONE)
+    ap = ad.new_page()
+    ap.goto(live_server.url + "/accounts/login/")
+    ap.get_by_label("メールアドレス").fill("taro@example.jp")
+    ap.locator("#id_password").fill("advisor-pass-2026")
+    ap.get_by_role("button", name="ログイン").last.click()
+    ap.wait_for_url("**/2fa/authenticate/")
+    check(ap, axe, "23-advisor-2fa")
+    ap.locator("input[name=code]").fill(totp_code())
+    ap.locator('form[action$="/2fa/authenticate/"] button[type=submit]').first.click()
+    ap.wait_for_url("**/advisor/")
+    check(ap, axe, "24-advisor-home")
+    ap.get_by_role("link", name=re.compile("株式会社みどり精工")).first.click()
+    check(ap, axe, "25-advisor-booking")
+    content = ap.content()
+    assert "取引先からScope 1・2の報告を求められています" in content
+    assert "企業がこの相談のために共有しています" in content and "2026年度" in content
+    assert ShareAccess.objects.filter(user=account.user).exists()
+    ap.get_by_label("相談記録（中小機構の職員と専門家のみ）").fill("Scope 2の算定方法を説明。設備更新の意向あり。")
+    ap.get_by_label("次のステップ（企業にも表示）").fill("電力会社の排出係数を確認し、マーケット基準も算定する")
+    ap.get_by_role("button", name="記録を保存する").click()
+    check(ap, axe, "26-record-saved")
+    ap.get_by_label("専門家派遣").check()
+    ap.get_by_label("ひとこと").fill("工場の省エネ診断をおすすめします")
+    ap.get_by_role("button", name="おすすめを追加する").click()
+    check(ap, axe, "27-recommended")
+
+    # 6. the company sees the next actions
+    cp.goto(live_server.url + "/me/")
+    check(cp, axe, "28-my-page-recommendations")
+    assert "専門家からのおすすめ" in cp.content() and "工場の省エネ診断をおすすめします" in cp.content()
+    booking = Booking.objects.get()
+    cp.goto(f"{live_server.url}/consultations/bookings/{booking.pk}/")
+    check(cp, axe, "30-booking-detail")
+    assert "電力会社の排出係数を確認し、マーケット基準も算定する" in cp.content()
+    assert "設備更新の意向あり" not in cp.content()
+
+    # 7. the institution's dashboard shows the member's progress
+    ip.goto(live_server.url + "/institutions/")
+    check(ip, axe, "31-dashboard-progress")
+    row = ip.locator("tr", has_text="株式会社みどり精工")
+    cells = [c.strip() for c in row.locator("td").all_inner_texts()]
+    assert cells[:4] == ["未", "済", "済", "済"]  # consultation not held yet; measured, planned, SBT checked
+    assert "参加済み" in ip.content()
+    for context in (inst, co, ad):
+        context.close()
