@@ -151,4 +151,5 @@ class User(AbstractUser):
 
     @property
     def needs_company_profile(self) -> bool:
-        return self.is_sme and self.company_id is None
+        # Staff of a large buyer company (matching) use the portal for their company's needs, not as an SME.
+        return self.is_sme and self.company_id is None and not hasattr(self, "buyer_membership")

@@ -420,3 +420,10 @@ def test_the_admin_publishes_and_sends_back_needs_through_the_services(client, f
     assert second.status == NeedStatus.RETURNED and second.review_note == "社名を概要から外してください"
     assert AuditEvent.objects.filter(actor=desk, action=AuditAction.NEED_PUBLISHED, need=first).exists()
     assert AuditEvent.objects.filter(actor=desk, action=AuditAction.NEED_RETURNED, need=second).exists()
+
+
+def test_buyer_staff_land_on_their_page_not_on_the_company_profile_form(client, buyer_user):
+    assert not buyer_user.needs_company_profile
+    client.force_login(buyer_user)
+    response = client.get("/me/")
+    assert "/me/company/" not in response.get("Location", "")
