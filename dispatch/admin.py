@@ -191,6 +191,9 @@ class CaseAdmin(admin.ModelAdmin):
         except ValueError:
             date_from, date_to = today - dt.timedelta(days=365), today
             error = _("日付は YYYY-MM-DD の形で入力してください。直近12か月を表示しています。")
+        if not (1900 <= date_from.year <= 2100 and 1900 <= date_to.year <= 2100):
+            error = _("日付は1900年から2100年の間で入力してください。直近12か月を表示しています。")
+            date_from, date_to = today - dt.timedelta(days=365), today
         if date_from > date_to:
             error = _("開始日が終了日より後になっています。直近12か月を表示しています。")
             date_from, date_to = today - dt.timedelta(days=365), today

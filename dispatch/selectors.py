@@ -55,15 +55,18 @@ def shared_selfcheck(case: Case) -> list[dict]:
 
 def statistics(*, date_from, date_to) -> dict:
     """Cases applied for in a date range (JST days), counted the ways the desk reports them."""
-    from core.jst import jst_date
+    import datetime as dt
 
+    from core.jst import JST
+
+    start = dt.datetime.combine(date_from, dt.time(0), tzinfo=JST)
+    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(0), tzinfo=JST)
     cases = list(
-        Case.objects.filter(applied_at__isnull=False)
+        Case.objects.filter(applied_at__gte=start, applied_at__lt=end)
         .select_related("company")
-        .prefetch_related("events", "visits")
+        .prefetch_related("events")
         .order_by("applied_at")
     )
-    cases = [c for c in cases if date_from <= jst_date(c.applied_at) <= date_to]
     by_stage = Counter(c.stage for c in cases)
     by_programme = Counter(c.programme for c in cases)
     by_region = Counter(PREFECTURE_REGION.get(c.company.prefecture, "") for c in cases)

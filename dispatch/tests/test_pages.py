@@ -214,6 +214,8 @@ def test_a_reversed_statistics_range_is_named_as_an_error(client, desk):
     assert "開始日が終了日より後になっています" in page.content.decode()
     page = client.get(reverse("admin:dispatch_statistics"), {"date_from": "9999-99-99"})
     assert page.status_code == 200
+    page = client.get(reverse("admin:dispatch_statistics"), {"date_from": "9999-12-31", "date_to": "9999-12-31"})
+    assert page.status_code == 200 and "1900年から2100年" in page.content.decode()
 
 
 def test_other_staff_groups_cannot_open_the_dispatch_desk(client, sme_user):
