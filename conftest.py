@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 import redis
 from django.conf import settings
+from django.utils import translation
 
 from accounts.tests.factories import (
     PASSWORD,
@@ -29,6 +30,15 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in Japanese: a request with the English cookie leaves its thread in English, and the
+    service messages of the next test would be translated (seen with --randomly-seed=1443129465)."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
