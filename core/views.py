@@ -99,9 +99,17 @@ EXTERNAL_LINKS = [
         "source": "smrj",
     },
     {
-        "name": _("E-SODAN（イーソダン）"),
-        "url": "https://e-sodan.smrj.go.jp/",
-        "text": _("中小機構の、SDGsにも対応したAIチャットボットによる経営相談サービスです。"),
+        # The source describes E-SODAN but gives no address for it: no link of its own, only SMRJ's site.
+        "name": _("E-SODAN"),
+        "url": None,
+        "text": _(
+            "中小機構の資料で「SDGsに対応したAIチャットボットによる経営相談サービス」と紹介されている、"
+            "中小機構のサービスです。"
+        ),
+        "no_url": _("資料にE-SODANのアドレスは載っていないため、このページからは直接リンクしていません。"),
+        "via_name": _("中小機構のサイトからお探しください"),
+        "via_url": "https://www.smrj.go.jp/",
+        "via_source": "smrj_kyushu",
         "source": "smrj",
     },
     {
@@ -115,7 +123,14 @@ EXTERNAL_LINKS = [
 
 def know(request: HttpRequest) -> HttpResponse:
     """知る: the policy context an SME needs, each fact with the document it comes from."""
-    links = [{**link, "source_doc": KNOW_SOURCES[link["source"]]} for link in EXTERNAL_LINKS]
+    links = [
+        {
+            **link,
+            "source_doc": KNOW_SOURCES[link["source"]],
+            "via_source_doc": KNOW_SOURCES.get(link.get("via_source", "")),
+        }
+        for link in EXTERNAL_LINKS
+    ]
     return render(request, "core/know.html", {"sources": KNOW_SOURCES, "links": links})
 
 

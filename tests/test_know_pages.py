@@ -49,11 +49,23 @@ def test_policy_page_covers_targets_gx_carbon_pricing_sbt_re_action_and_supply_c
     assert text in client.get(reverse("know")).content.decode()
 
 
-def test_policy_page_links_to_smrj_jnet21_and_esodan(client):
+def test_policy_page_links_to_smrj_and_jnet21_as_the_sources_spell_them(client):
     body = client.get(reverse("know")).content.decode()
     assert 'href="https://www.smrj.go.jp/"' in body
+    # reference/000 gives j-net21 first and jnet21 only in brackets
     assert 'href="https://j-net21.smrj.go.jp/special/chusho_sdgs/carbonneutral/index.html"' in body
-    assert "E-SODAN" in body and 'href="https://e-sodan.smrj.go.jp/"' in body
+
+
+def test_esodan_is_described_as_the_source_does_without_a_link_no_source_gives(client):
+    body = client.get(reverse("know")).content.decode()
+    start = body.index("<strong>E-SODAN</strong>")
+    item = body[start : body.index("</li>", start)]
+    assert "「SDGsに対応したAIチャットボットによる経営相談サービス」" in item
+    assert "（出典: 中小機構「中小機構のカーボンニュートラルに係る取組みについて」）" in item
+    assert "資料にE-SODANのアドレスは載っていない" in item
+    assert 'href="https://www.smrj.go.jp/"' in item
+    assert "e-sodan.smrj.go.jp" not in body.lower()
+    assert "イーソダン" not in body
 
 
 def test_every_page_links_the_know_privacy_terms_and_contact_pages(client):
