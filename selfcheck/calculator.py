@@ -91,7 +91,8 @@ def conversion_problem(entry: str, factors: dict[str, FactorData], *, city_gas_m
     if entry == "lpg_m3" and factors["lpg_kg"].kg_per_m3 is None:
         return str(
             _(
-                "この係数セットにはLPガスのm³からkgへの換算値が登録されていないため、m³では計算できません。"
+                "この係数セットにはLPガスのm³からkgへの換算値が登録されていないため、m³では計算できません"
+                "（このポータルの出典資料に公的な換算値がないため、推測の値では換算しません）。"
                 "kgで入力してください（LPガス販売店に年間の使用量をkgで尋ねることもできます）。"
             )
         )

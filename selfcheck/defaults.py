@@ -36,13 +36,18 @@ FIRST_SET = {
     "fiscal_year": 2026,
     "version": 1,
     "source": DEFAULT_SET["source"],
-    "publication": "算定省令 別表（2024年改正）の燃料の係数と、電気の全国平均係数",
+    "publication": (
+        "算定省令 別表（2024年改正）の燃料の係数と、電気の全国平均係数（電気と購入した熱の係数は出典に公表年の記載なし）"
+    ),
     "url": DEFAULT_SET["url"],
     "note": (
         "2026年度の値として、" + AICHI_CALL + "の「CO2排出量が10,000tとなる場合の年間エネルギー使用量の目安」"
         "と照合しています（電気・都市ガス・LPG・ガソリン・A重油・軽油、差はいずれも1.5%以内）。"
     ),
 }
+# Said on the page wherever the documents behind a factor do not give the year (or document) it was published in;
+# nothing is called "before/after the revision" unless a source says so.
+NO_PUBLICATION_YEAR = "出典に公表年の記載なし"
 FUEL_SOURCE = "温対法 算定省令 別表（単位発熱量×炭素排出係数×44/12、3桁に丸め）"
 FUEL_PUBLICATION = "算定省令 別表（2024年改正）"
 
@@ -55,7 +60,7 @@ def _aichi(amount: str, unit: str) -> str:
 FIRST_SET_FACTOR_TEXTS = {
     "electricity_kwh": (
         "温対法 算定・報告・公表制度 電気事業者別排出係数（全国平均係数）",
-        "全国平均係数（公表年度の記録なし：管理画面で確認してください）",
+        NO_PUBLICATION_YEAR + "（どの年度に公表された全国平均係数かは記録されていません）",
         "ロケーション基準のScope 2に使用。" + _aichi("電気 約23,750千kWh", "kWh") + "（差0.5%以内）",
     ),
     "city_gas_nm3": (
@@ -70,8 +75,8 @@ FIRST_SET_FACTOR_TEXTS = {
     "heavy_oil_a_l": (FUEL_SOURCE, FUEL_PUBLICATION, _aichi("A重油 約3,630kL", "kL")),
     "heat_gj": (
         "温対法 算定省令 別表（購入した熱）",
-        "2024年改正前の算定省令の表の値",
-        "改正前の値を引き継いでいます。最新の公表値と照合してください。",
+        NO_PUBLICATION_YEAR,
+        "このポータルの出典資料には、この値と照合できる目安がありません。",
     ),
 }
 

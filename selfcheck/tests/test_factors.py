@@ -269,3 +269,42 @@ def test_staff_change_the_exchange_rate_in_the_admin(admin_client):
     response = admin_client.post(f"/admin/selfcheck/selfchecksettings/{row.pk}/change/", {"jpy_per_eur": "160"})
     assert response.status_code == 302
     assert selectors.jpy_per_eur() == Decimal(160)
+
+
+def _factor_row(page: str, figure: str) -> str:
+    return next(row for row in page.split("<tr>") if figure in row)
+
+
+def test_the_public_page_says_where_the_sources_give_no_publication_year(client):
+    page = client.get(reverse("selfcheck:factors")).content.decode()
+    for figure in ("0.000423 t-CO2/kWh", "0.057 t-CO2/GJ"):
+        assert "出典に公表年の記載なし" in _factor_row(page, figure), figure
+    # no source of the portal calls the heat factor a pre-revision value, nor tells the public to ask the admin
+    assert "改正前" not in page and "管理画面" not in page
+
+
+def test_a_factor_and_set_without_a_publication_read_not_given_instead_of_blank(client):
+    old = first_set()
+    texts = {**_texts(old), "publication": ""}
+    row = {**_row(old, "electricity_kwh", "0.0005"), "publication": ""}
+    new = services.factor_set_new_version(base=old, user=None, **{**texts, "factors": {"electricity_kwh": row}})
+    page = client.get(reverse("selfcheck:factors")).content.decode()
+    section = page[page.index(f'id="set-{new.pk}"') : page.index(f'id="set-{old.pk}"')]
+    assert section.count("出典に公表年の記載なし") >= 2  # the set's 公表資料 and the electricity row
+    assert "出典に公表年の記載なし" in _factor_row(section, "0.0005 t-CO2/kWh")
+
+
+def test_migration_0010_replaces_only_the_texts_0004_wrote():
+    from django.apps import apps
+
+    migration = importlib.import_module("selfcheck.migrations.0010_factor_publication_not_given")
+    migration.backward(apps, None)
+    heat = first_set().factors.get(source="heat_gj")
+    assert heat.publication == "2024年改正前の算定省令の表の値"
+    Factor.objects.filter(pk=heat.pk).update(note="職員が書き換えた備考")
+    migration.forward(apps, None)
+    heat.refresh_from_db()
+    electricity = first_set().factors.get(source="electricity_kwh")
+    assert heat.publication == "出典に公表年の記載なし" and heat.note == "職員が書き換えた備考"
+    assert electricity.publication.startswith("出典に公表年の記載なし")
+    assert "電気と購入した熱の係数は出典に公表年の記載なし" in first_set().publication

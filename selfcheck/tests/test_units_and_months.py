@@ -100,7 +100,7 @@ def test_bill_unit_mistakes_are_named(sme_client, sheet, data, field, message):
 def test_lpg_in_m3_is_offered_only_with_a_registered_conversion(sme_client, sheet):
     page = sme_client.get(reverse("selfcheck:step1", args=[sheet.pk])).content.decode()
     assert 'name="lpg_m3"' not in page
-    assert "m³からkgへの換算値がまだ登録されていない" in page
+    assert "LPガスのm³をkgに換算する値が載っていません" in page
     # a set with a conversion (test value, not an official figure) offers m3 and uses it
     Factor.objects.filter(factor_set=sheet.factor_set, source="lpg_kg").update(kg_per_m3=Decimal(2))
     sheet.factors_used["lpg_kg"]["kg_per_m3"] = "2"
@@ -141,3 +141,13 @@ def test_the_api_takes_bill_units_and_names_what_is_missing(client):
     assert post_api(client, {"city_gas_m3": 1000}).json()["field"] == "city_gas_mj_per_m3"
     assert post_api(client, {"lpg_m3": 10}).json()["field"] == "lpg_m3"
     assert post_api(client, {"lpg_m3": 10, "lpg_kg": 5}).status_code == 400
+
+
+def test_lpg_help_says_why_it_asks_kg_and_where_to_find_kg(sme_client, sheet):
+    page = sme_client.get(reverse("selfcheck:step1", args=[sheet.pk])).content.decode()
+    assert "公的な資料には、LPガスのm³をkgに換算する値が載っていません" in page  # why
+    assert "推測の値で換算しない" in page
+    assert "納品書・請求書にkgの数量が書かれていればその数量" in page  # where
+    assert "LPガス販売店に年間の使用量をkgで尋ねて" in page
+    factors = sme_client.get(reverse("selfcheck:factors")).content.decode()
+    assert "このポータルの出典資料に公的な換算値がないため" in factors
