@@ -32,6 +32,17 @@ class Company(BaseModel):
         validators=[MaxValueValidator(10**13)],
         help_text=_("個人事業主の場合は空欄のままにしてください。"),
     )
+    # Set only on the record a support institution books its own consultations under (accounts.services
+    # institution_consulting_company): its bookings then keep every rule of a company's, the cap included.
+    for_institution = models.OneToOneField(
+        "SupportInstitution",
+        verbose_name=_("支援機関自身の相談用"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="own_company",
+    )
     history = HistoricalRecords(verbose_name=_("企業の変更履歴"))
 
     class Meta:

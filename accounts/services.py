@@ -1,6 +1,6 @@
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from core.choices import employee_band_for
@@ -114,3 +114,39 @@ def staff_groups_sync() -> None:
         for name, perms in GROUP_PERMISSIONS.items():
             group, _created = Group.objects.get_or_create(name=name)
             group.permissions.set([by_name[perm] for perm in perms])
+
+
+def institution_consulting_company(*, institution) -> Company:
+    """The record an institution's own consultations are booked under, made on first use.
+
+    It never has users of its own (institution staff keep `company` empty); its profile says "other / unknown",
+    so the consultation statistics count an institution's consultation without inventing an industry."""
+    from core.choices import EmployeeBand, Industry, RevenueBand
+
+    found = Company.objects.filter(for_institution=institution).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            return Company.objects.create(
+                for_institution=institution,
+                name=institution.name,
+                prefecture=institution.prefecture,
+                industry=Industry.OTHER,
+                revenue_band=RevenueBand.UNKNOWN,
+                employee_band=EmployeeBand.UNKNOWN,
+            )
+    except IntegrityError:  # a colleague's first booking made it a moment ago
+        return Company.objects.get(for_institution=institution)
+
+
+def booking_company_id(user) -> int | None:
+    """The company whose bookings this user makes and manages: the own company of an SME user, the institution's
+    consulting record for institution staff (None until its first booking), nobody else."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if user.company_id:
+        return user.company_id
+    if user.institution_id:
+        return Company.objects.filter(for_institution_id=user.institution_id).values_list("pk", flat=True).first()
+    return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import jpholiday
@@ -267,11 +268,12 @@ def booking_create(
     advisor_id: int | None = None,
     sitting_in_id: int | None = None,
     now: dt.datetime | None = None,
+    on_created: Callable[[Booking], None] | None = None,
 ) -> Booking:
-    """Book one slot for the user's company; a slot lost to another request says 「この枠はたった今埋まりました」."""
-    company = user.company
-    if company is None:
-        raise ApplicationError(_("相談を予約するには企業情報の登録が必要です。"), field=None)
+    """Book one slot for the user's company (institution staff: for their institution itself); a slot lost to another
+    request says 「この枠はたった今埋まりました」. `on_created` runs inside the booking's transaction (a request
+    confirmed by this booking is marked in the same commit, or neither happens)."""
+    company = _booking_company(user)
     try:
         window = ConsultationWindow.objects.get(code=window_code)
     except ConsultationWindow.DoesNotExist:
@@ -312,6 +314,8 @@ def booking_create(
                 meeting_tool=meeting_tool,
                 sitting_in=sitting_in,
             )
+            if on_created is not None:
+                on_created(booking)
             from .notifications import notify_booking
 
             notify_booking(booking=booking, kind="created")
@@ -322,6 +326,18 @@ def booking_create(
             raise _taken() from None
         raise
     return booking
+
+
+def _booking_company(user) -> Company:
+    """An SME user's company; for institution staff the institution's own consulting record (an institution's
+    bookings then keep the company rules: one hour at a time, and its own cap shared by all its staff)."""
+    if user.company_id:
+        return user.company
+    if user.institution_id:
+        from accounts.services import institution_consulting_company
+
+        return institution_consulting_company(institution=user.institution)
+    raise ApplicationError(_("相談を予約するには企業情報の登録が必要です。"), field=None)
 
 
 def _taken() -> ApplicationError:
@@ -362,12 +378,13 @@ def _pick_advisor(*, window, slot: Slot, advisor_id: int | None) -> Advisor:
 
 
 def booking_for_company(*, user, pk: int) -> Booking:
-    """A booking of the user's company, or 404 (another company's id is not revealed)."""
-    if not getattr(user, "company_id", None):
+    """A booking of the user's company (or of the staff's institution itself), or 404 (another's id is not revealed)."""
+    from accounts.services import booking_company_id
+
+    company_id = booking_company_id(user)
+    if not company_id:
         raise Http404
-    booking = Booking.objects.select_related("window", "advisor", "sitting_in").filter(
-        pk=pk, company_id=user.company_id
-    )
+    booking = Booking.objects.select_related("window", "advisor", "sitting_in").filter(pk=pk, company_id=company_id)
     found = booking.first()
     if found is None:
         raise Http404

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from accounts.services import booking_company_id
 from core.errors import ApplicationError
 from core.jst import jst_date
 from core.pagecache import anonymous_page
@@ -60,7 +61,7 @@ def calendar(request: HttpRequest, code: str) -> HttpResponse:
     if mode not in window.modes:
         mode = window.modes[0]
     shared, changes_at = selectors.calendar_slots(window=window)
-    slots = services.slots_for_company(shared, company_id=getattr(request.user, "company_id", None))
+    slots = services.slots_for_company(shared, company_id=booking_company_id(request.user))
     context = {"window": window, "mode": mode, "mode_label": Mode(mode).label, "weeks": _weeks(slots)}
 
     def weeks_html() -> str:
@@ -94,9 +95,11 @@ def _parse_start(value: str | None) -> dt.datetime | None:
 
 
 def book(request: HttpRequest, code: str) -> HttpResponse:
-    if not request.user.is_authenticated or request.user.company_id is None:
-        if request.user.is_authenticated and request.user.is_institution_staff:
-            messages.error(request, _("相談の予約は企業のアカウントで行ってください。"))
+    user = request.user
+    institution_staff = user.is_authenticated and user.is_institution_staff
+    if not user.is_authenticated or (user.company_id is None and not institution_staff):
+        if user.is_authenticated and (user.is_advisor or user.is_staff):
+            messages.error(request, _("相談の予約は企業または支援機関のアカウントで行ってください。"))
             return redirect("consultations:index")
         # Keep the chosen slot through sign-up or log-in, e-mail verification and the company form.
         if request.method == "GET":
@@ -112,6 +115,7 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
         messages.info(request, _("はじめに企業情報をご登録ください。登録が終わると、選んだ日時の予約画面に進みます。"))
         return redirect("accounts:company")
     resume_forget(request)
+    company_id = booking_company_id(user)
     window, mode = _window_and_mode(request, code)
     calendar_url = f"{request.path.rsplit('book/', 1)[0]}?mode={mode}"
     start = _parse_start(request.POST.get("start") or request.GET.get("start"))
@@ -119,7 +123,7 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
         messages.error(request, _("カレンダーから日時を選んでください。"))
         return redirect(calendar_url)
     try:
-        slot = services._check_slot(window=window, start=start, company_id=request.user.company_id)
+        slot = services._check_slot(window=window, start=start, company_id=company_id)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect(calendar_url)
@@ -136,6 +140,9 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
         accepted_advisor_ids=selectors.window_advisor_ids(window=window),
         modes=[mode],
     )
+    if institution_staff:
+        # The institution consults for itself: nobody sits in, and it has no self-check of its own to share.
+        del form.fields["sitting_in"], form.fields["share_selfcheck"]
     context["form"] = form
     if not slot.free and step != "confirm":
         return _slot_taken(request, context, form=form if request.method == "POST" else None)
@@ -153,12 +160,12 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
                     customer_request=data["customer_request"],
                     meeting_tool=data["meeting_tool"],
                     advisor_id=data["advisor"],
-                    sitting_in_id=data["sitting_in"].pk if data["sitting_in"] else None,
+                    sitting_in_id=data["sitting_in"].pk if data.get("sitting_in") else None,
                 )
             except ApplicationError as exc:
                 if exc.code == "taken":
                     mine = selectors.company_booking_at(
-                        company_id=request.user.company_id, window=window, start=slot.start
+                        company_id=booking_company_id(user), window=window, start=slot.start
                     )
                     if mine is not None and mine.created_by_id == request.user.pk:
                         # The same form sent twice (a double click): the first request booked it.
@@ -192,7 +199,7 @@ def _slot_taken(request: HttpRequest, context: dict, *, form: IntakeForm | None 
     context = dict(context, form=form)
     context["taken_message"] = _(services.TAKEN_MESSAGE)
     context["nearest"] = services.nearest_free_slots(
-        window=context["window"], around=context["slot"].start, company_id=request.user.company_id
+        window=context["window"], around=context["slot"].start, company_id=booking_company_id(request.user)
     )
     context["own_booking"] = context["slot"].own_booking and form is None
     return render(request, "consultations/slot_taken.html", context)
@@ -200,10 +207,17 @@ def _slot_taken(request: HttpRequest, context: dict, *, form: IntakeForm | None 
 
 @login_required
 def my_bookings(request: HttpRequest) -> HttpResponse:
-    if request.user.company_id is None:
+    user = request.user
+    if user.company_id is None and not user.is_institution_staff:
         raise Http404
-    upcoming, past = selectors.company_bookings(company_id=request.user.company_id)
-    return render(request, "consultations/my_bookings.html", {"upcoming": upcoming, "past": past})
+    company_id = booking_company_id(user)
+    upcoming, past = selectors.company_bookings(company_id=company_id) if company_id else ([], [])
+    context = {"upcoming": upcoming, "past": past, "institution": user.institution if user.institution_id else None}
+    if user.institution_id:
+        from institutions.selectors import sitting_in_bookings
+
+        context["sitting_in"] = sitting_in_bookings(institution=user.institution)
+    return render(request, "consultations/my_bookings.html", context)
 
 
 @login_required

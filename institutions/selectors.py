@@ -110,14 +110,27 @@ def invitations(*, institution, now: dt.datetime | None = None) -> list[dict]:
     return rows
 
 
+def _sitting_in(*, institution):
+    """The bookings this institution sits in on, of companies that are still its members (leaving ends the view)."""
+    members = Membership.objects.filter(institution=institution, left_at__isnull=True).values("company_id")
+    return Booking.objects.filter(sitting_in=institution, company_id__in=members).select_related(
+        "company", "window", "advisor"
+    )
+
+
 def sitting_in_bookings(*, institution, now: dt.datetime | None = None) -> list[Booking]:
     now = now or timezone.now()
     return list(
-        Booking.objects.filter(sitting_in=institution, end__gte=now - dt.timedelta(days=30))
+        _sitting_in(institution=institution)
+        .filter(end__gte=now - dt.timedelta(days=30))
         .exclude(status="cancelled")
-        .select_related("company", "window", "advisor")
         .order_by("start")
     )
+
+
+def sitting_in_booking(*, institution, pk: int) -> Booking | None:
+    """One booking the institution sits in on (read-only), or None: another institution's, or a former member's."""
+    return _sitting_in(institution=institution).filter(pk=pk).first()
 
 
 def company_memberships(*, company_id: int) -> list[Membership]:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("import/send/", views.csv_send, name="import_send"),
     path("invitations/<int:pk>/resend/", views.resend, name="resend"),
     path("join/<str:token>/", views.join, name="join"),
+    path("bookings/<int:pk>/", views.booking, name="booking"),
     path("requests/", views.request_create, name="request_create"),
     path("requests/<int:pk>/answer/", views.request_answer, name="request_answer"),
     path("memberships/", views.memberships, name="memberships"),

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -166,6 +166,16 @@ def resend(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("%(email)s に招待メールを再送しました。") % {"email": invitation.email})
     return redirect(reverse("institutions:dashboard") + "#invitations")
+
+
+@login_required
+def booking(request: HttpRequest, pk: int) -> HttpResponse:
+    """A member's booking the institution sits in on, read-only (the company alone changes or cancels it)."""
+    institution = _institution_of(request)
+    found = selectors.sitting_in_booking(institution=institution, pk=pk)
+    if found is None:
+        raise Http404
+    return render(request, "institutions/booking.html", {"booking": found, "institution": institution})
 
 
 # --- the company's side ------------------------------------------------------------------------------------------
