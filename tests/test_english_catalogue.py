@@ -1,0 +1,99 @@
+"""The English switch: every string of the catalogue is translated and checked, and the changed pages read in English."""
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from selfcheck.tests.helpers import filled_sheet
+
+CATALOGUE = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django.po"
+PLACEHOLDER = re.compile(r"%\([A-Za-z0-9_]+\)[sdif]|%[sd]|\{[A-Za-z0-9_]*\}")
+
+
+ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def _unquote(lines: list[str]) -> str:
+    text = "".join(line.strip()[1:-1] for line in lines)
+    return re.sub(r"\\(.)", lambda m: ESCAPES.get(m.group(1), m.group(1)), text)
+
+
+def _entries() -> list[dict]:
+    """The live entries of the .po file: flags, msgid(s) and translation(s); the header and obsolete ones are skipped."""
+    entries = []
+    for block in CATALOGUE.read_text(encoding="utf-8").split("\n\n"):
+        lines = [line for line in block.strip().splitlines() if not line.startswith("#~")]
+        if not any(line.startswith("msgid ") for line in lines):
+            continue
+        flags = {f.strip() for line in lines if line.startswith("#,") for f in line[2:].split(",")}
+        fields: dict[str, list[str]] = {}
+        key = None
+        for line in lines:
+            if line.startswith("#"):
+                continue
+            if line.startswith('"'):
+                fields[key].append(line)
+            else:
+                key, _, value = line.partition(" ")
+                fields[key] = [value]
+        texts = {k: _unquote(v) for k, v in fields.items()}
+        if texts["msgid"] == "":
+            continue
+        entries.append({"flags": flags, **texts})
+    return entries
+
+
+def test_the_english_catalogue_has_no_untranslated_or_fuzzy_entry():
+    entries = _entries()
+    assert len(entries) > 2000
+    fuzzy = [e["msgid"] for e in entries if "fuzzy" in e["flags"]]
+    empty = [e["msgid"] for e in entries if any(v == "" for k, v in e.items() if k.startswith("msgstr"))]
+    assert not fuzzy, fuzzy[:5]
+    assert not empty, empty[:5]
+
+
+def test_every_english_string_keeps_the_placeholders_of_its_japanese_source():
+    wrong = []
+    for e in _entries():
+        source = sorted(PLACEHOLDER.findall(e["msgid"]))
+        plural = sorted(PLACEHOLDER.findall(e.get("msgid_plural", e["msgid"])))
+        for key, text in e.items():
+            if key.startswith("msgstr") and sorted(PLACEHOLDER.findall(text)) not in (source, plural):
+                wrong.append((e["msgid"], text))
+    assert not wrong, wrong[:5]
+
+
+def _english(client):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url_name", "texts"),
+    [
+        ("know", ["Know about carbon neutrality", "Look for it on SMRJ's website", "Source documents of this page"]),
+        ("selfcheck:factors", ["List of emission factors", "Publication year not given in the source"]),
+        ("privacy", ["What we store", "To delete your account and data"]),
+        ("terms", ["Terms of use", "What is not allowed"]),
+        ("contact", ["Carbon neutrality consultations", "Public contacts named in the source documents"]),
+    ],
+)
+def test_changed_pages_read_in_english(client, url_name, texts):
+    body = html.unescape(_english(client).get(reverse(url_name)).content.decode())
+    assert '<html lang="en">' in body
+    for text in texts:
+        assert text in body, text
+
+
+@pytest.mark.django_db
+def test_the_lpg_help_reads_in_english(client, sme_user):
+    sheet = filled_sheet(sme_user.company, fiscal_year=2026)
+    client.force_login(sme_user)
+    body = html.unescape(_english(client).get(reverse("selfcheck:step1", args=[sheet.pk])).content.decode())
+    assert "give no value for converting LPG from m³ to kg" in body
+    assert "ask your LPG supplier for the year's use in kg" in body
