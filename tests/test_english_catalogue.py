@@ -1,5 +1,6 @@
 """The English switch: every string of the catalogue is translated and checked, and the changed pages read in English."""
 
+import datetime as dt
 import html
 import re
 from pathlib import Path
@@ -7,7 +8,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
+from core.jst import jst_date
 from selfcheck.tests.helpers import filled_sheet
 
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django.po"
@@ -97,3 +100,16 @@ def test_the_lpg_help_reads_in_english(client, sme_user):
     body = html.unescape(_english(client).get(reverse("selfcheck:step1", args=[sheet.pk])).content.decode())
     assert "give no value for converting LPG from m³ to kg" in body
     assert "ask your LPG supplier for the year's use in kg" in body
+
+
+@pytest.mark.django_db
+def test_the_needs_list_writes_deadlines_as_each_language_does(client):
+    from matching.tests.factories import NeedFactory
+
+    deadline = jst_date(timezone.now()) + dt.timedelta(days=21)
+    need = NeedFactory(deadline=deadline)
+    japanese = f"{deadline.year}年{deadline.month}月{deadline.day}日"
+    assert japanese in client.get(reverse("matching:index")).content.decode()
+    body = _english(client).get(reverse("matching:index")).content.decode()
+    assert f"{deadline.day} {deadline:%b} {deadline.year}" in body and need.title in body
+    assert japanese not in body
