@@ -308,3 +308,10 @@ def test_migration_0010_replaces_only_the_texts_0004_wrote():
     assert heat.publication == "出典に公表年の記載なし" and heat.note == "職員が書き換えた備考"
     assert electricity.publication.startswith("出典に公表年の記載なし")
     assert "電気と購入した熱の係数は出典に公表年の記載なし" in first_set().publication
+
+
+def test_a_sheet_on_a_set_without_a_publication_says_not_given(sme_client, sme_user):
+    sheet = filled_sheet(sme_user.company, fiscal_year=2026)
+    FactorSet.objects.filter(pk=sheet.factor_set_id).update(publication="")
+    page = sme_client.get(reverse("selfcheck:result", args=[sheet.pk])).content.decode()
+    assert "（出典に公表年の記載なし）" in page
