@@ -255,6 +255,16 @@ def _check_slot(
     raise ApplicationError(_("受付時間外です。表示されている枠からお選びください。"), field="start")
 
 
+def slot_check(*, window: ConsultationWindow, start: dt.datetime, company_id: int | None = None) -> Slot:
+    """A free slot of the window at `start` for this company now, or a Japanese error that says why not."""
+    slot = _check_slot(window=window, start=start, company_id=company_id)
+    if slot.own_booking:
+        raise ApplicationError(_("この企業はこの時間にすでに相談を予約しています。"), field="start")
+    if not slot.free:
+        raise ApplicationError(_("この枠は埋まっています。空いている枠を選んでください。"), field="start")
+    return slot
+
+
 def booking_create(
     *,
     user,
@@ -615,6 +625,20 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
         if notify_booking(booking=booking, kind="reminder"):
             sent += 1
     return sent
+
+
+def bookings_sitting_in_end(*, company_id: int, institution_id: int, now: dt.datetime | None = None) -> int:
+    """A company left an institution: it no longer sits in on the company's consultations still to come."""
+    now = now or timezone.now()
+    ended = 0
+    with transaction.atomic():
+        for booking in Booking.objects.select_for_update().filter(
+            company_id=company_id, sitting_in_id=institution_id, status__in=ACTIVE_STATUSES, start__gt=now
+        ):
+            booking.sitting_in = None
+            booking.save(update_fields=["sitting_in", "updated_at"])
+            ended += 1
+    return ended
 
 
 def bookings_forget_company(*, company: Company, now: dt.datetime | None = None) -> None:

@@ -88,8 +88,9 @@ class Membership(BaseModel):
 
 class RequestStatus(models.TextChoices):
     PENDING = "pending", _("企業の確認待ち")
-    CONFIRMED = "confirmed", _("企業が確認（同席予定）")
+    CONFIRMED = "confirmed", _("企業が予約（同席予定）")
     DECLINED = "declined", _("企業が辞退")
+    ENDED = "ended", _("企業が退会")
 
 
 class ConsultationRequest(BaseModel):
@@ -105,6 +106,18 @@ class ConsultationRequest(BaseModel):
         "accounts.Company", on_delete=models.CASCADE, related_name="consultation_requests", verbose_name=_("企業")
     )
     message = models.TextField(_("企業へのメッセージ"), max_length=2000)
+    window = models.ForeignKey(
+        "consultations.ConsultationWindow",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("相談窓口"),
+    )
+    # A slot the institution chose (the company may take another), or only the times that suit it, or both.
+    start = models.DateTimeField(_("提案した日時"), null=True, blank=True)
+    preferred = models.CharField(_("都合のよい日時"), max_length=200, blank=True)
+    topics = models.JSONField(_("相談したいこと"), default=list, blank=True)
+    answered_at = models.DateTimeField(_("回答日時"), null=True, blank=True)
     status = models.CharField(_("状態"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.PENDING)
     booking = models.ForeignKey(
         "consultations.Booking",

@@ -144,11 +144,19 @@ def company_memberships(*, company_id: int) -> list[Membership]:
 def institution_requests(*, institution) -> list:
     from .models import ConsultationRequest
 
-    return list(
+    members = set(
+        Membership.objects.filter(institution=institution, left_at__isnull=True).values_list("company_id", flat=True)
+    )
+    items = list(
         ConsultationRequest.objects.filter(institution=institution)
         .select_related("company", "booking")
         .order_by("-created_at")[:100]
     )
+    for item in items:
+        # A former member's booking is no longer the institution's to see: the request stays, its booking does not.
+        if item.company_id not in members:
+            item.booking = None
+    return items
 
 
 def company_requests(*, company_id: int) -> list:

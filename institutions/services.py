@@ -13,6 +13,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
+from core.jst import format_jst
 from core.mail import outbox_enqueue
 
 from .csvimport import Row
@@ -155,7 +156,32 @@ def invitation_accept(*, token: str, user) -> Membership:
         invitation.accepted_at = timezone.now()
         invitation.accepted_company_id = user.company_id
         invitation.save(update_fields=["accepted_at", "accepted_company", "updated_at"])
+        _joined_mail(invitation=invitation, membership=membership)
     return membership
+
+
+def _joined_mail(*, invitation: MemberInvitation, membership: Membership) -> None:
+    """The staff member who invited (or, if gone, every staff member) hears that the company joined."""
+    from .models import MemberInvitation as Invitation
+
+    invitation = Invitation.objects.select_related("institution", "created_by", "accepted_company").get(
+        pk=invitation.pk
+    )
+    with translation.override("ja"):
+        outbox_enqueue(
+            key=f"institutions.invitation:{invitation.pk}:accepted",
+            to=_institution_addresses(invitation.institution, prefer=invitation.created_by),
+            subject=_("【CN支援ポータル】%(name)s が会員として参加しました") % {"name": membership.company.name},
+            body=render_to_string(
+                "institutions/email/joined.txt",
+                {
+                    "invitation": invitation,
+                    "company": membership.company,
+                    "accepted_at": format_jst(invitation.accepted_at, "%Y年%m月%d日 %H:%M"),
+                    "url": _site(reverse("institutions:dashboard")),
+                },
+            ),
+        )
 
 
 def membership_leave(*, membership: Membership, user) -> Membership:
@@ -172,71 +198,233 @@ def membership_leave(*, membership: Membership, user) -> Membership:
             shares_revoke_for_institution(
                 company=membership.company, institution=membership.institution, reason=_("支援機関から退会")
             )
+            consultation_requests_end(membership=membership)
     return membership
 
 
 # --- consultations the institution asks a member to hold, sitting in -------------------------------------------------
 
 
-def consultation_request_create(*, institution, company, message: str, user):
-    """Ask a member company (an active member only) to hold a consultation with the institution sitting in."""
+def _company_addresses(company) -> list[str]:
+    return list(company.users.filter(is_active=True).exclude(email="").values_list("email", flat=True))
+
+
+def _institution_addresses(institution, *, prefer=None) -> list[str]:
+    """The staff member who acted, if still with the institution; otherwise every active staff member."""
+    if prefer is not None and prefer.is_active and prefer.institution_id == institution.pk and prefer.email:
+        return [prefer.email]
+    return list(institution.staff.filter(is_active=True).exclude(email="").values_list("email", flat=True))
+
+
+def _site(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _request_created_mail(item) -> None:
+    with translation.override("ja"):
+        outbox_enqueue(
+            key=f"institutions.request:{item.pk}:created",
+            to=_company_addresses(item.company),
+            subject=_("【CN支援ポータル】%(name)s からCN相談のご提案") % {"name": item.institution.name},
+            body=render_to_string(
+                "institutions/email/request.txt",
+                {
+                    "item": item,
+                    "start": format_jst(item.start, "%Y年%m月%d日 %H:%M") if item.start else "",
+                    "url": _site(reverse("institutions:request_detail", args=[item.pk])),
+                },
+            ),
+        )
+
+
+def _request_answered_mail(item, *, booking=None) -> None:
+    with translation.override("ja"):
+        outbox_enqueue(
+            key=f"institutions.request:{item.pk}:{item.status}",
+            to=_institution_addresses(item.institution, prefer=item.requested_by),
+            subject=(
+                _("【CN支援ポータル】%(name)s がCN相談を予約しました（同席）")
+                if booking is not None
+                else _("【CN支援ポータル】%(name)s がCN相談の依頼を辞退しました")
+            )
+            % {"name": item.company.name},
+            body=render_to_string(
+                "institutions/email/request_answer.txt",
+                {
+                    "item": item,
+                    "booking": booking,
+                    "start": format_jst(booking.start, "%Y年%m月%d日 %H:%M") if booking is not None else "",
+                    "end": format_jst(booking.end, "%H:%M") if booking is not None else "",
+                    "url": _site(
+                        reverse("institutions:booking", args=[booking.pk])
+                        if booking is not None
+                        else reverse("institutions:dashboard") + "#requests"
+                    ),
+                },
+            ),
+        )
+
+
+def consultation_request_create(
+    *,
+    institution,
+    company,
+    message: str,
+    user,
+    window_code: str = "hq",
+    start: dt.datetime | None = None,
+    preferred: str = "",
+    topics: list[str] | None = None,
+):
+    """Ask an active member company to hold a consultation with the institution sitting in (同席), at a slot the
+    institution chose (free now; the company may still take another) or at times that suit it; the company is
+    mailed and answers on its page."""
+    from consultations.models import ConsultationWindow, Topic
+    from consultations.services import slot_check
+
     from .models import ConsultationRequest
 
     if user is None or user.institution_id != institution.pk:
         raise ApplicationError(_("この支援機関の職員だけが依頼できます。"))
     if not Membership.objects.filter(institution=institution, company=company, left_at__isnull=True).exists():
         raise ApplicationError(_("会員企業にだけ依頼できます。"), field="company")
+    window = ConsultationWindow.objects.filter(code=window_code).first()
+    if window is None:
+        raise ApplicationError(_("相談窓口を選んでください。"), field="window")
+    topics = list(topics or [])
+    if any(t not in Topic.values for t in topics):
+        raise ApplicationError(_("相談したいことを一覧から選んでください。"), field="topics")
     message = (message or "").strip()
+    preferred = (preferred or "").strip()
     if not message:
         raise ApplicationError(_("企業へのメッセージを入力してください。"), field="message")
-    return ConsultationRequest.objects.create(
-        institution=institution, company=company, message=message, requested_by=user
+    if start is None and not preferred:
+        raise ApplicationError(_("相談の日時を選ぶか、ご都合のよい日時を入力してください。"), field="start")
+    if start is not None:
+        start = slot_check(window=window, start=start, company_id=company.pk).start
+    with transaction.atomic():
+        item = ConsultationRequest.objects.create(
+            institution=institution,
+            company=company,
+            message=message,
+            window=window,
+            start=start,
+            preferred=preferred,
+            topics=topics,
+            requested_by=user,
+        )
+        _request_created_mail(item)
+    return item
+
+
+def consultation_request_for_company(*, request_id: int, user):
+    """A request made to the user's company, or None (another company's request is not revealed)."""
+    from .models import ConsultationRequest
+
+    if not getattr(user, "company_id", None):
+        return None
+    return (
+        ConsultationRequest.objects.select_related("institution", "company", "window", "booking", "requested_by")
+        .filter(pk=request_id, company_id=user.company_id)
+        .first()
     )
 
 
-def consultation_request_confirm(*, request_id: int, booking_id: int, user):
-    """The company picks one of its upcoming bookings; the institution is set to sit in (同席) and sees it."""
-    from consultations.models import Booking, BookingStatus
+def _check_answerable(item) -> None:
+    from .models import RequestStatus
+
+    if item is None:
+        raise ApplicationError(_("依頼が見つかりません。"))
+    if item.status != RequestStatus.PENDING:
+        raise ApplicationError(_("この依頼にはすでに回答しています。"))
+    if not Membership.objects.filter(
+        institution_id=item.institution_id, company_id=item.company_id, left_at__isnull=True
+    ).exists():
+        raise ApplicationError(_("退会した支援機関の依頼には回答できません。"))
+
+
+def consultation_request_confirm(
+    *,
+    request_id: int,
+    user,
+    start: dt.datetime,
+    topics: list[str],
+    question: str,
+    meeting_tool: str,
+    customer_request: str = "",
+    advisor_id: int | None = None,
+):
+    """The company books the consultation through the normal booking service (its rules, its cap, the advisor's
+    hour) with the institution sitting in; the request is marked in the booking's own transaction, so a lost
+    slot leaves the request open and a request answered meanwhile books nothing."""
+    from consultations.services import booking_create
 
     from .models import ConsultationRequest, RequestStatus
 
-    with transaction.atomic():
-        item = ConsultationRequest.objects.select_for_update().filter(pk=request_id, company_id=user.company_id).first()
-        if item is None:
-            raise ApplicationError(_("依頼が見つかりません。"))
-        if item.status != RequestStatus.PENDING:
-            raise ApplicationError(_("この依頼はすでに回答済みです。"))
-        if not Membership.objects.filter(
-            institution_id=item.institution_id, company_id=user.company_id, left_at__isnull=True
-        ).exists():
-            raise ApplicationError(_("退会した支援機関の依頼には回答できません。"))
-        booking = (
-            Booking.objects.select_for_update()
-            .filter(
-                pk=booking_id,
-                company_id=user.company_id,
-                status__in=[BookingStatus.REQUESTED, BookingStatus.CONFIRMED],
-                start__gt=timezone.now(),
-            )
-            .first()
+    item = consultation_request_for_company(request_id=request_id, user=user)
+    _check_answerable(item)
+    window = item.window
+    if window is None:
+        from consultations.models import ConsultationWindow
+
+        window = ConsultationWindow.objects.get(code="hq")
+
+    def mark(booking) -> None:
+        locked = (
+            ConsultationRequest.objects.select_for_update(of=("self",))
+            .select_related("institution", "company", "requested_by")
+            .get(pk=item.pk)
         )
-        if booking is None:
-            raise ApplicationError(_("これからの予約を選んでください。"), field="booking")
-        booking.sitting_in_id = item.institution_id
-        booking.save(update_fields=["sitting_in", "updated_at"])
-        item.status, item.booking = RequestStatus.CONFIRMED, booking
-        item.save(update_fields=["status", "booking", "updated_at"])
+        _check_answerable(locked)
+        locked.status, locked.booking, locked.answered_at = RequestStatus.CONFIRMED, booking, timezone.now()
+        locked.save(update_fields=["status", "booking", "answered_at", "updated_at"])
+        _request_answered_mail(locked, booking=booking)
+
+    booking_create(
+        user=user,
+        window_code=window.code,
+        start=start,
+        mode="online" if window.online else "in_person",
+        topics=topics,
+        question=question,
+        customer_request=customer_request,
+        meeting_tool=meeting_tool,
+        advisor_id=advisor_id,
+        sitting_in_id=item.institution_id,
+        on_created=mark,
+    )
+    item.refresh_from_db()
     return item
 
 
 def consultation_request_decline(*, request_id: int, user):
+    """The company says no; the institution is told. Answering twice changes nothing."""
     from .models import ConsultationRequest, RequestStatus
 
+    item = consultation_request_for_company(request_id=request_id, user=user)
+    if item is None:
+        raise ApplicationError(_("依頼が見つかりません。"))
     with transaction.atomic():
-        item = ConsultationRequest.objects.select_for_update().filter(pk=request_id, company_id=user.company_id).first()
-        if item is None:
-            raise ApplicationError(_("依頼が見つかりません。"))
+        item = (
+            ConsultationRequest.objects.select_for_update(of=("self",))
+            .select_related("institution", "company", "requested_by")
+            .get(pk=item.pk)
+        )
         if item.status == RequestStatus.PENDING:
-            item.status = RequestStatus.DECLINED
-            item.save(update_fields=["status", "updated_at"])
+            item.status, item.answered_at = RequestStatus.DECLINED, timezone.now()
+            item.save(update_fields=["status", "answered_at", "updated_at"])
+            _request_answered_mail(item)
     return item
+
+
+def consultation_requests_end(*, membership: Membership) -> None:
+    """A company left: its open requests from that institution end, and the institution no longer sits in on its
+    consultations still to come."""
+    from consultations.services import bookings_sitting_in_end
+
+    from .models import ConsultationRequest, RequestStatus
+
+    ConsultationRequest.objects.filter(
+        institution_id=membership.institution_id, company_id=membership.company_id, status=RequestStatus.PENDING
+    ).update(status=RequestStatus.ENDED, answered_at=timezone.now(), updated_at=timezone.now())
+    bookings_sitting_in_end(company_id=membership.company_id, institution_id=membership.institution_id)

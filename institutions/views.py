@@ -13,14 +13,14 @@ from django.views.decorators.http import require_POST
 
 from core.csvexport import csv_response
 from core.errors import ApplicationError
-from core.jst import format_jst_date
+from core.jst import format_jst_date, to_jst
 from sharing import services as sharing_services
 from sharing.models import AccessAction
 
 from . import csvimport, selectors, services
 from .csvimport import Row
-from .forms import CsvUploadForm, InviteForm
-from .models import MemberInvitation, Membership
+from .forms import ConfirmForm, CsvUploadForm, InviteForm, RequestForm
+from .models import MemberInvitation, Membership, RequestStatus
 
 SESSION_IMPORT = "institutions_import"
 SESSION_INVITATION = "institutions_invitation"
@@ -249,42 +249,121 @@ def leave(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("institutions:memberships")
 
 
+def _request_form(request: HttpRequest, institution) -> RequestForm:
+    from consultations.selectors import window_list
+
+    return RequestForm(
+        request.POST if request.method == "POST" else None,
+        memberships=selectors.active_memberships(institution=institution),
+        windows=[w for w in window_list() if w.online],
+        initial={"membership": request.GET.get("member") or "", "window": "hq"},
+    )
+
+
 @login_required
-@require_POST
 def request_create(request: HttpRequest) -> HttpResponse:
+    """Ask a member company to hold a consultation with the institution sitting in."""
     institution = _institution_of(request)
-    membership = Membership.objects.filter(
-        pk=request.POST.get("membership") or 0, institution=institution, left_at__isnull=True
-    ).first()
-    try:
-        if membership is None:
-            raise ApplicationError(_("会員企業を選んでください。"), field="company")
-        services.consultation_request_create(
-            institution=institution,
-            company=membership.company,
-            message=request.POST.get("message", ""),
-            user=request.user,
+    form = _request_form(request, institution)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        membership = form.memberships[data["membership"]]
+        try:
+            services.consultation_request_create(
+                institution=institution,
+                company=membership.company,
+                message=data["message"],
+                user=request.user,
+                window_code=data["window"],
+                start=data["start"],
+                preferred=data["preferred"],
+                topics=data["topics"],
+            )
+        except ApplicationError as error:
+            field = {"start": "date", "company": "membership"}.get(error.field, error.field)
+            form.add_error(field if field in form.fields else None, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(name)s に相談を依頼し、お知らせのメールを送りました。") % {"name": membership.company.name},
+            )
+            return redirect(reverse("institutions:dashboard") + "#requests")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "institutions/request_new.html", {"institution": institution, "form": form}, status=status)
+
+
+def _request_slots(item, *, company_id: int):
+    """The free slots the company may take, nearest the proposed one (or the earliest) first in time order."""
+    from consultations.models import ConsultationWindow
+    from consultations.services import booking_bounds, nearest_free_slots
+
+    window = item.window or ConsultationWindow.objects.get(code="hq")
+    around = item.start or booking_bounds()[0]
+    return window, nearest_free_slots(window=window, around=around, company_id=company_id, limit=40)
+
+
+@login_required
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The company's side: the institution's request, booked here through the normal booking rules, or declined."""
+    if not request.user.company_id:
+        raise PermissionDenied
+    item = services.consultation_request_for_company(request_id=pk, user=request.user)
+    if item is None:
+        raise Http404
+    member = Membership.objects.filter(
+        institution_id=item.institution_id, company_id=item.company_id, left_at__isnull=True
+    ).exists()
+    context = {"item": item, "member": member}
+    if item.status == RequestStatus.PENDING and member:
+        window, slots = _request_slots(item, company_id=request.user.company_id)
+        proposed_free = item.start is not None and any(s.start == item.start for s in slots)
+        form = ConfirmForm(
+            request.POST if request.method == "POST" else None,
+            slots=slots,
+            window=window,
+            initial={
+                "start": to_jst(item.start).isoformat() if proposed_free else "",
+                "topics": item.topics,
+                "question": item.message,
+            },
         )
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("%(name)s に相談を依頼しました。") % {"name": membership.company.name})
-    return redirect(reverse("institutions:dashboard") + "#requests")
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.consultation_request_confirm(
+                    request_id=item.pk,
+                    user=request.user,
+                    start=data["start"],
+                    topics=data["topics"],
+                    question=data["question"],
+                    customer_request=data["customer_request"],
+                    meeting_tool=data["meeting_tool"],
+                )
+            except ApplicationError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                item.refresh_from_db()
+                messages.success(
+                    request,
+                    _("ご予約を受け付けました。%(name)s が同席します。確認のメールをお送りしました。")
+                    % {"name": item.institution.name},
+                )
+                return redirect("consultations:booking_detail", pk=item.booking_id)
+        context.update(form=form, window=window, proposed_free=proposed_free)
+    status = 400 if request.method == "POST" and "form" in context else 200
+    return render(request, "institutions/request_detail.html", context, status=status)
 
 
 @login_required
 @require_POST
 def request_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Decline a request (booking it happens on the request's own page)."""
     if not request.user.company_id:
         raise PermissionDenied
     try:
-        if request.POST.get("answer") == "decline":
-            services.consultation_request_decline(request_id=pk, user=request.user)
-            messages.success(request, _("依頼を辞退しました。"))
-        else:
-            booking_id = int(request.POST.get("booking") or 0)
-            item = services.consultation_request_confirm(request_id=pk, booking_id=booking_id, user=request.user)
-            messages.success(request, _("%(name)s が相談に同席します。") % {"name": item.institution.name})
-    except (ApplicationError, ValueError) as error:
-        messages.error(request, getattr(error, "message", _("これからの予約を選んでください。")))
+        services.consultation_request_decline(request_id=pk, user=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("依頼を辞退しました。支援機関にお知らせしました。"))
     return redirect("institutions:memberships")

@@ -17,3 +17,14 @@ def invitation_banner(context) -> dict:
         return {"invitation": services.invitation_from_token(token), "token": token}
     except services.InvitationLinkError:
         return {"invitation": None}
+
+
+@register.inclusion_tag("institutions/_request_banner.html", takes_context=True)
+def request_banner(context) -> dict:
+    """On the company's page: the institutions' open requests for a consultation, each with its page."""
+    from institutions import selectors
+
+    user = getattr(context.get("request"), "user", None)
+    if user is None or not getattr(user, "company_id", None):
+        return {"requests": []}
+    return {"requests": selectors.company_requests(company_id=user.company_id)}

@@ -82,6 +82,36 @@ def test_one_invitation_the_link_signup_and_joining_as_a_member(client, institut
     assert Membership.objects.count() == 1
 
 
+def test_the_inviting_staff_member_hears_when_the_company_joins_and_colleagues_if_they_left(client, institution_user):
+    services.invitations_send(
+        institution=institution_user.institution,
+        rows=[services.Row(line=1, company_name="A社", email="a@example.jp")],
+        user=institution_user,
+    )
+    colleague = InstitutionUserFactory(institution=institution_user.institution, email="colleague@example.jp")
+    client.force_login(SmeUserFactory(email="a@example.jp"))
+    with time_machine.travel(dt.datetime(2026, 4, 20, 23, 30, tzinfo=dt.UTC), tick=False):
+        client.post(_link("a@example.jp"))
+    invitation = MemberInvitation.objects.get()
+    mail = MailOutbox.objects.get(key=f"institutions.invitation:{invitation.pk}:accepted")
+    assert mail.to == [institution_user.email] and "が会員として参加しました" in mail.subject
+    assert "2026年04月21日 08:30（日本時間）" in mail.body and "/institutions/" in mail.body
+    # the inviter has left the institution: every remaining staff member is told instead
+    institution_user.institution = None
+    institution_user.save()
+    services.invitations_send(
+        institution=colleague.institution,
+        rows=[services.Row(line=1, company_name="B社", email="b@example.jp")],
+        user=colleague,
+    )
+    second = MemberInvitation.objects.get(email="b@example.jp")
+    second.created_by = institution_user
+    second.save()
+    client.force_login(SmeUserFactory(email="b@example.jp"))
+    client.post(_link("b@example.jp"))
+    assert MailOutbox.objects.get(key=f"institutions.invitation:{second.pk}:accepted").to == ["colleague@example.jp"]
+
+
 def test_forged_and_expired_invitation_links_change_nothing(client, institution_user):
     invitation = services.invitations_send(
         institution=institution_user.institution,
