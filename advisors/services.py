@@ -203,14 +203,46 @@ def recommendation_add(
         raise ApplicationError(_("おすすめする補助金・支援策を選んでください。"), field="measure")
     if kind not in RecommendationKind.values:
         raise ApplicationError(_("種類を選んでください。"), field="kind")
-    return Recommendation.objects.create(
-        booking=booking,
-        kind=kind,
-        seminar=seminar if kind == RecommendationKind.SEMINAR else None,
-        measure=measure if kind == RecommendationKind.SUBSIDY else None,
-        note=note.strip(),
-        created_by=account.user,
-    )
+    with transaction.atomic():
+        recommendation = Recommendation.objects.create(
+            booking=booking,
+            kind=kind,
+            seminar=seminar if kind == RecommendationKind.SEMINAR else None,
+            measure=measure if kind == RecommendationKind.SUBSIDY else None,
+            note=note.strip(),
+            created_by=account.user,
+        )
+        _recommendation_mail(recommendation)
+    return recommendation
+
+
+def _recommendation_mail(recommendation: Recommendation) -> None:
+    """The company (for an institution's own consultation: the staff member who booked it) hears of the next action."""
+    booking = Booking.objects.select_related("company", "created_by", "advisor").get(pk=recommendation.booking_id)
+    to = list(booking.company.users.filter(is_active=True).exclude(email="").values_list("email", flat=True))
+    if not to and booking.created_by_id and booking.created_by.is_active:
+        to = [booking.created_by.email]
+    site = settings.SITE_URL.rstrip("/")
+    with translation.override("ja"):
+        outbox_enqueue(
+            key=f"advisors.recommendation:{recommendation.pk}",
+            to=to,
+            subject=_("【CN相談】専門家からのおすすめ：%(title)s") % {"title": recommendation.title},
+            body=render_to_string(
+                "advisors/email/recommendation.txt",
+                {
+                    "booking": booking,
+                    "recommendation": recommendation,
+                    "consulted_at": format_jst(booking.start, "%Y年%m月%d日 %H:%M"),
+                    "starts_at": (
+                        format_jst(recommendation.seminar.starts_at, "%Y年%m月%d日 %H:%M")
+                        if recommendation.seminar_id
+                        else ""
+                    ),
+                    "url": site + reverse("consultations:booking_detail", args=[booking.pk]),
+                },
+            ),
+        )
 
 
 def recommendation_remove(*, account: AdvisorAccount, recommendation: Recommendation) -> None:

@@ -148,6 +148,29 @@ def test_load_demo_is_idempotent():
 
 
 @pytest.mark.django_db
+def test_load_demo_gives_an_advisor_login_and_an_institution_with_staff_members_and_a_request(capsys):
+    from django.core.management import call_command
+
+    from advisors.models import AdvisorAccount
+    from institutions.models import ConsultationRequest, MemberInvitation, Membership
+
+    for _ in range(2):
+        call_command("load_demo", "--allow-production")
+    out = capsys.readouterr().out
+    assert (
+        "advisor@example.jp / cn-demo-2026" in out and "aoba@example.jp" in out and "shokokai-kankyo@example.jp" in out
+    )
+    account = AdvisorAccount.objects.get(user__email="advisor@example.jp")
+    assert account.user.check_password("cn-demo-2026") and account.advisor.email == "advisor@example.jp"
+    staff = User.objects.get(email="shokokai@example.jp")
+    assert staff.institution.staff.count() == 2
+    members = Membership.objects.filter(institution=staff.institution, left_at__isnull=True)
+    assert sorted(m.company.users.get().email for m in members) == ["aoba@example.jp", "sme@example.jp"]
+    assert MemberInvitation.objects.filter(institution=staff.institution).count() == 3
+    assert ConsultationRequest.objects.get().status == "pending"
+
+
+@pytest.mark.django_db
 def test_the_institution_list_in_the_admin_counts_staff_without_a_query_per_row(client, django_assert_max_num_queries):
     from accounts.tests.factories import InstitutionUserFactory
 

@@ -213,3 +213,33 @@ def test_the_booking_page_runs_a_constant_number_of_queries(
         assert advisor_client.get(f"/advisor/bookings/{booking.pk}/").status_code == 200
     with django_assert_max_num_queries(15):
         assert advisor_client.get("/advisor/").status_code == 200
+
+
+def test_each_recommendation_mails_the_company_once_with_the_seminar_time_in_jst(advisor_client, booking, sme):
+    from core.models import MailOutbox
+    from seminars.tests.factories import SeminarFactory
+
+    colleague = SmeUserFactory(company=sme.company, email="colleague@example.jp")
+    seminar = SeminarFactory(starts_at=at(2026, 5, 20, 14), ends_at=at(2026, 5, 20, 16), title="省エネ診断入門セミナー")
+    url = f"/advisor/bookings/{booking.pk}/recommend/"
+    advisor_client.post(url, {"reco-kind": "seminar", "reco-seminar": seminar.pk, "reco-note": "ぜひ"})
+    recommendation = Recommendation.objects.get()
+    mail = MailOutbox.objects.get(key=f"advisors.recommendation:{recommendation.pk}")
+    assert sorted(mail.to) == sorted([sme.email, colleague.email]) and "省エネ診断入門セミナー" in mail.subject
+    assert "2026年05月20日 14:00 開始・日本時間" in mail.body and "ぜひ" in mail.body
+    assert f"/consultations/bookings/{booking.pk}/" in mail.body
+    advisor_client.post(url, {"reco-kind": "bogus"})
+    assert MailOutbox.objects.filter(key__startswith="advisors.recommendation:").count() == 1
+
+
+def test_a_recommendation_after_an_institutions_own_consultation_mails_the_staff_who_booked(advisor_client, account):
+    from consultations.services import booking_create
+    from consultations.tests.conftest import intake
+    from core.models import MailOutbox
+
+    staff = InstitutionUserFactory()
+    with time_machine.travel(at(2026, 4, 20, 10), tick=False):
+        booking = booking_create(user=staff, start=at(2026, 4, 23, 10), **intake())
+    advisor_client.post(f"/advisor/bookings/{booking.pk}/recommend/", {"reco-kind": "expert_dispatch"})
+    mail = MailOutbox.objects.get(key__startswith="advisors.recommendation:")
+    assert mail.to == [staff.email] and "専門家派遣" in mail.body

@@ -8,6 +8,8 @@ from django.db import transaction
 DEMO_MODULES = [
     "accounts.demo",
     "consultations.demo",
+    "advisors.demo",
+    "institutions.demo",
     "selfcheck.demo",
     "seminars.demo",
     "subsidies.demo",
