@@ -88,8 +88,9 @@ class AvailabilityRowForm(InputChecksMixin, forms.Form):
     end = forms.TimeField(label=_("終了"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
 
 
+# absolute_max: a forged TOTAL_FORMS of 10^12 would otherwise build (and show) 1,021 empty rows.
 AvailabilityFormSet = forms.formset_factory(
-    AvailabilityRowForm, extra=2, can_delete=True, max_num=21, validate_max=True
+    AvailabilityRowForm, extra=2, can_delete=True, max_num=21, validate_max=True, absolute_max=21
 )
 
 

@@ -7,18 +7,22 @@ that was refused is stored (the database is scanned for the characters and the y
 
 import datetime as dt
 import re
+from contextlib import contextmanager
 from html.parser import HTMLParser
+from unittest import mock
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
 import time_machine
 from django.db import connection
+from django.http import QueryDict
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.tests.factories import InstitutionUserFactory, SmeUserFactory, StaffUserFactory
 from consultations.services import booking_create
 from consultations.tests.conftest import NOW, at, intake, make_advisor
+from core.middleware import BadInputMiddleware
 
 pytestmark = pytest.mark.django_db
 
@@ -128,6 +132,98 @@ def kinds_of_several(fields) -> list[list[str]]:
     for field in fields:
         kinds.setdefault(re.sub(r"\d+", "#", field), []).append(field)
     return [names for names in kinds.values() if len(names) > 1]
+
+
+class Reads:
+    names: set[str] | None
+
+    def __init__(self):
+        self.names = set()
+
+
+@contextmanager
+def query_names_read():
+    """The query parameters that requests made in the block asked for by name; None when a view went through
+    them all (iterated, copied into a dict), so that any name may matter to it."""
+    read = Reads()
+    quiet = False
+
+    def asked(name):
+        if read.names is not None and not quiet:
+            read.names.add(name)
+
+    def everything():
+        if not quiet:
+            read.names = None
+
+    class Recording(QueryDict):
+        def __getitem__(self, key):
+            asked(key)
+            return super().__getitem__(key)
+
+        def __contains__(self, key):
+            asked(key)
+            return super().__contains__(key)
+
+        def get(self, key, default=None):
+            asked(key)
+            return super().get(key, default)
+
+        def getlist(self, key, default=None):
+            asked(key)
+            return super().getlist(key, default)
+
+        def __iter__(self):
+            everything()
+            return super().__iter__()
+
+        def items(self):
+            everything()
+            return super().items()
+
+        def lists(self):
+            everything()
+            return super().lists()
+
+        def keys(self):
+            everything()
+            return super().keys()
+
+        def values(self):
+            everything()
+            return super().values()
+
+        def dict(self):
+            everything()
+            return super().dict()
+
+        def _plain(self, cls=QueryDict):
+            plain = cls(mutable=True)
+            for key, values in dict.items(self):
+                plain.setlist(key, list(values))
+            return plain
+
+        def urlencode(self, safe=None):  # a query string carried into links reads no value by name
+            return self._plain().urlencode(safe)
+
+        def copy(self):  # nor does a copy; what is read from the copy is recorded
+            return self._plain(Recording)
+
+    refuse = BadInputMiddleware._refuse
+
+    def refuse_quietly(self, request, **kwargs):  # it checks every parameter alike, whatever its name
+        nonlocal quiet
+        quiet = True
+        try:
+            return refuse(self, request, **kwargs)
+        finally:
+            quiet = False
+
+    with (
+        mock.patch("django.core.handlers.wsgi.QueryDict", Recording),
+        mock.patch.object(BadInputMiddleware, "_refuse", refuse_quietly),
+    ):
+        yield read
 
 
 def page_forms(html: str) -> list[dict]:
@@ -292,30 +388,46 @@ def test_bad_input_on_every_url_gets_a_message_never_a_500_and_nothing_is_saved(
     page = path + ("?" + urlencode(base) if base else "")
     api = path.startswith("/api/")
     swept = False  # the whole sweep once, with the first role that sees the page; the others get the short one
+    # An oversized body is refused by the middleware before any view or log-in matters: once per URL.
+    response = Client().generic("POST", path, BIG_BODY, content_type="application/x-www-form-urlencoded")
+    check_response(response, api=api, what=f"POST {path} 10 MB")
+    if api:
+        assert response.status_code in (405, 413), f"POST {path} 10 MB: {response.status_code}"
     for role in ("sme", "institution", "advisor", "expert", "anonymous"):
         client = Client()
         if role != "anonymous":
             client.force_login(world["users"][role])
-        baseline = client.get(page)
+        with query_names_read() as read:
+            baseline = client.get(page)
         check_response(baseline, api=api, what=f"{role} GET {page}")
-        response = client.generic("POST", path, BIG_BODY, content_type="application/x-www-form-urlencoded")
-        check_response(response, api=api, what=f"{role} POST {path} 10 MB")
-        if api:
-            assert response.status_code in (405, 413), f"{role} POST {path} 10 MB: {response.status_code}"
         if baseline.status_code != 200:
             continue
         html = baseline.content.decode(errors="replace") if not api else ""
         forms = page_forms(html)
         names = set(api_params(client, path)) if api else set(QUERY_NAMES)
-        names |= {n for f in forms if f["method"] == "get" for n in f["f"]}
-        for value in SHORT if swept else BAD:
-            response = client.get(path + "?" + urlencode({**base, **dict.fromkeys(sorted(names or {"q"}), value)}))
-            check_response(response, api=api, what=f"{role} GET {path} all={value!r}")
+        form_names = {n for f in forms if f["method"] == "get" for n in f["f"]}
+        names |= form_names
+        # A page that asks for no parameter gets one value that passes the middleware and one that it refuses,
+        # unless the first one makes it ask for some.
+        quiet_page = not api and not form_names and read.names == set()
+        values = SHORT if swept else BAD
+        probe = next(v for v in values if v in DATES)  # passes the middleware
+        with query_names_read() as read_too:
+            for value in sorted(values, key=lambda v: v != probe):
+                if quiet_page and read_too.names == set() and value not in (probe, CONTROL[0]):
+                    continue
+                query = urlencode({**base, **dict.fromkeys(sorted(names or {"q"}), value)})
+                response = client.get(path + "?" + query)
+                check_response(response, api=api, what=f"{role} GET {path} all={value!r}")
         if swept:
             continue
         swept = True
         if not api and not baseline["Content-Type"].startswith("text/html"):
             continue  # a PDF, an .ics or a CSV: the parameters were swept above, there are no forms
+        # Each parameter alone: those of the API's schema and of the page's GET forms, and those the view asked
+        # for by name (all of them if it went through the whole query string).
+        if not api and None not in (read.names, read_too.names):
+            names = form_names | read.names | read_too.names
         for name_ in sorted(names):
             for value in ALONE:
                 response = client.get(path + "?" + urlencode({**base, name_: value}))
@@ -368,3 +480,15 @@ def test_the_database_scan_finds_what_it_looks_for(world):
     assert scan_database() == []
     Company.objects.filter(pk=world["users"]["sme"].company_id).update(name="改行\r\n入り")
     assert scan_database() == ["accounts_company.name"]
+
+
+def test_the_sweep_learns_which_query_parameters_a_view_reads(db, client):
+    with query_names_read() as read:
+        client.get("/seminars/")
+    assert {"view", "page"} <= read.names
+    with query_names_read() as read:
+        client.get("/privacy/")
+    assert read.names == set()
+    with query_names_read() as read:  # the finder copies the whole query string into its filters
+        client.get("/subsidies/")
+    assert read.names is None

@@ -60,6 +60,17 @@ def test_hours_outside_the_window_rules_or_overlapping_are_refused_and_nothing_c
     assert after == before
 
 
+def test_a_forged_row_count_is_refused_without_building_a_thousand_rows(advisor_client, account):
+    before = list(AdvisorAvailability.objects.filter(advisor=account.advisor).values_list("weekday", "start", "end"))
+    data = {**_rows((1, "09:00", "12:00")), "av-TOTAL_FORMS": "1000000000000"}
+    response = advisor_client.post("/advisor/availability/", data)
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert body.count('name="av-') <= 21 * 4 + 4  # at most 21 rows of weekday, start, end and delete
+    after = list(AdvisorAvailability.objects.filter(advisor=account.advisor).values_list("weekday", "start", "end"))
+    assert after == before
+
+
 def test_a_day_off_with_bookings_is_refused_with_the_list(advisor_client, account, frozen):
     sme = SmeUserFactory()
     held = book(user=sme, advisor=account.advisor, start=at(2026, 4, 23, 10))
