@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consultations.models import MeetingTool, Topic
 from core.forms import InputChecksMixin
-from core.jst import JST, format_jst
+from core.jst import JST, to_jst
 
 
 class InviteForm(InputChecksMixin, forms.Form):
@@ -38,6 +38,15 @@ class CsvUploadForm(InputChecksMixin, forms.Form):
         ),
         error_messages={"required": _("ファイルを選んでください。")},
     )
+
+
+WEEKDAYS = "月火水木金土日"
+
+
+def slot_label(slot) -> str:
+    """「2026年4月23日（木） 10:00〜11:00」 in Japan time."""
+    local = to_jst(slot.start)
+    return f"{local.year}年{local.month}月{local.day}日（{WEEKDAYS[local.weekday()]}） {local:%H:%M}〜{to_jst(slot.end):%H:%M}"
 
 
 HOURS = [(f"{h:02d}:00", f"{h}:00") for h in range(9, 17)]
@@ -151,7 +160,7 @@ class ConfirmForm(InputChecksMixin, forms.Form):
     def __init__(self, *args, slots=(), window=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["start"].choices = [("", _("選んでください"))] + [
-            (slot.start.isoformat(), format_jst(slot.start, "%Y年%m月%d日 %H:%M")) for slot in slots
+            (to_jst(slot.start).isoformat(), slot_label(slot)) for slot in slots
         ]
         tools = MeetingTool.choices
         if window is not None and not window.online:

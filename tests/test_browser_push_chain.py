@@ -4,6 +4,7 @@ books a consultation sharing it with the advisor → the advisor signs in (passw
 and writes the record → the company sees the recommended next actions → the institution's dashboard shows the
 member's progress."""
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from django.test import Client
 from accounts.tests.factories import enrol_second_factor, totp_code
 from advisors.tests.conftest import advisor_account
 from consultations.models import Booking
+from consultations.services import window_slots
+from core.jst import jst_date, to_jst
 from core.models import MailOutbox
 from institutions.models import Membership
 from sharing.models import ShareAccess
@@ -190,5 +193,65 @@ def test_invite_by_csv_to_advisor_record_to_dashboard(live_server, browser, axe,
     cells = [c.strip() for c in row.locator("td").all_inner_texts()]
     assert cells[:4] == ["未", "済", "済", "済"]  # consultation not held yet; measured, planned, SBT checked
     assert "参加済み" in ip.content()
+
+    # 8. the institution books a consultation for itself through the same calendar and intake
+    ip.goto(live_server.url + "/consultations/w/hq/?mode=online")
+    check(ip, axe, "32-institution-calendar")
+    ip.locator("a.slot-free").first.click()
+    check(ip, axe, "33-institution-intake")
+    assert "支援機関自身の相談として" in ip.content()
+    ip.get_by_label("現状把握・情報収集").check()
+    ip.get_by_label("ご相談内容").fill("会員企業向けのCN勉強会の組み立て方を相談したい")
+    ip.get_by_label("Microsoft Teams").check()
+    ip.get_by_role("button", name="入力内容を確認する").click()
+    check(ip, axe, "34-institution-review")
+    ip.get_by_role("button", name="この内容で予約する").click()
+    ip.wait_for_url("**/consultations/bookings/*/")
+    check(ip, axe, "35-institution-booked")
+    own = Booking.objects.get(company__for_institution=institution_user.institution)
+
+    # 9. it asks its member for a consultation at a free slot, sitting in
+    proposed = to_jst(
+        next(
+            s
+            for s in window_slots(
+                window=own.window, date_from=jst_date(own.start), date_to=jst_date(own.start) + dt.timedelta(days=28)
+            )
+            if s.free
+        ).start
+    )
+    ip.goto(live_server.url + "/institutions/")
+    ip.get_by_role("link", name="会員企業に相談を依頼する").click()
+    check(ip, axe, "36-request-new")
+    ip.get_by_label("会員企業").select_option(label="株式会社みどり精工")
+    ip.get_by_label("日付").fill(proposed.date().isoformat())
+    ip.get_by_label("開始時刻（日本時間・1時間）").select_option(f"{proposed:%H:%M}")
+    ip.get_by_label("補助金", exact=True).check()
+    ip.get_by_label("企業へのメッセージ").fill("省エネ設備の補助金を一緒に相談しましょう。当所も同席します。")
+    ip.get_by_role("button", name="依頼してメールで知らせる").click()
+    ip.wait_for_url("**/institutions/#requests")
+    check(ip, axe, "37-request-sent")
+    assert "企業の確認待ち" in ip.content()
+
+    # 10. the company sees the request on its page and books it; the institution is recorded as sitting in
+    cp.goto(live_server.url + "/me/")
+    check(cp, axe, "38-my-page-request")
+    cp.get_by_role("link", name=re.compile("からの依頼を確認する")).click()
+    check(cp, axe, "39-request-detail")
+    cp.get_by_label("Zoom").check()
+    cp.get_by_role("button", name="この内容で予約する").click()
+    cp.wait_for_url("**/consultations/bookings/*/")
+    check(cp, axe, "40-request-booked")
+    sat_in = Booking.objects.get(sitting_in=institution_user.institution)
+    assert sat_in.start == proposed and sat_in.company.name == "株式会社みどり精工"
+    cp.goto(live_server.url + "/consultations/bookings/")
+    check(cp, axe, "41-company-bookings")
+
+    # 11. the institution sees both on its booking list, and the sat-in one read-only
+    ip.goto(live_server.url + "/consultations/bookings/")
+    check(ip, axe, "42-institution-bookings")
+    ip.get_by_role("link", name=re.compile(f"{proposed.month}月{proposed.day}日")).last.click()
+    check(ip, axe, "43-sat-in-booking")
+    assert "省エネ設備の補助金を一緒に相談しましょう" in ip.content() and "キャンセルする" not in ip.content()
     for context in (inst, co, ad):
         context.close()
