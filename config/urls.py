@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from consultations.api import slots_view
+
 from .api import api
 
 # admin.site is core.admin_site.StaffAdminSite: it signs in through allauth (rate limits, e-mail verification,
@@ -9,13 +11,19 @@ from .api import api
 
 handler500 = "core.views.server_error"
 
+api_patterns, api_app, api_namespace = api.urls
+# The slots API's common request skips django-ninja (consultations.api.slots_view); the operation still answers
+# every other request and declares the endpoint in the OpenAPI document.
+list_slots = next(p.callback for p in api_patterns if p.name == "list_slots")
+
 urlpatterns = [
     path("", include("core.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/", api.urls),
+    path("api/v1/consultations/slots", slots_view(list_slots), name="list_slots"),
+    path("api/v1/", (api_patterns, api_app, api_namespace)),
     path("consultations/", include("consultations.urls")),
     path("selfcheck/", include("selfcheck.urls")),
     path("seminars/", include("seminars.urls")),

@@ -1,9 +1,9 @@
 """Reads for the consultation pages and the API.
 
 Slot availability is computed once per window and day range and kept in Redis under the consultations version
-token (core.versions), with a per-process memo in front: a page or an API call costs one round trip to Redis for
-the token. Any booking, cancellation, opening rule, closure, day off or advisor change bumps the token (signals
-wired in consultations.apps), so a freshly booked hour disappears at once from every process.
+token (core.versions), with a per-process memo in front: while the process is subscribed to bump notices, a page
+or an API call asks Redis nothing. Any booking, cancellation, opening rule, closure, day off or advisor change bumps
+the token (signals wired in consultations.apps), so a freshly booked hour disappears at once from every process.
 """
 
 import datetime as dt

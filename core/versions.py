@@ -13,9 +13,21 @@ send no signals and must call `bump` themselves.
 When the cache cannot be reached, `current` returns None and callers compute from the database, uncached.
 Within one request (RequestTokensMiddleware) each namespace's token is read once and then remembered, so a page
 that reads several cached values pays one round trip; the request's own bumps update what it remembers.
+
+Bump notices: every bump also publishes the namespaces on a Redis channel (in the same MULTI as the new tokens),
+and each process subscribes to it. A process keeps using a token it read while subscribed, without asking Redis,
+until a notice retires it, and re-reads it at least every TRUST_SECONDS; before each use it drains the notices
+waiting on its subscription (a non-blocking read, no round trip). Redis executes commands in order, so a notice
+is on its way to every subscriber before the bumping process even learns that its write succeeded: a request
+that starts after a change finds that change's notice, in every process. If the subscription is lost (Redis
+restarts, the connection closes), nothing read before is trusted and tokens are read per request again until a
+new subscription is confirmed. A connection that dies without closing (no TCP reset) could drop notices
+unnoticed: TRUST_SECONDS bounds what that costs.
 """
 
 import logging
+import os
+import select
 import threading
 import time
 import uuid
@@ -27,13 +39,21 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache
+from django.core.signals import setting_changed
 from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
 from django.utils.module_loading import import_string
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 logger = logging.getLogger(__name__)
 PREFIX = "version:"
+CHANNEL = "version-bumps"
+# A token read while subscribed to bump notices is used for at most this long without asking Redis again (see the
+# module doc): only a subscription that died silently could make a process miss a change, and for no longer.
+TRUST_SECONDS = 5.0
 _request_tokens: ContextVar[dict[str, str] | None] = ContextVar("version_tokens", default=None)
 
 
@@ -58,16 +78,33 @@ def _key(namespace: str) -> str:
 _clients: dict[str, redis.Redis] = {}
 
 
-def _redis() -> redis.Redis | None:
-    """A plain client on the default cache's Redis (tokens are short strings: no pickling, one client per process),
-    or None when the cache is not Redis (`make run` without REDIS_URL keeps them in its local memory cache)."""
+_subscription_key: list[tuple[str, str] | None] = []  # (location, channel) once worked out; settings changes empty it
+
+
+@receiver(setting_changed)
+def _forget_subscription_key(*, setting: str, **kwargs) -> None:
+    if setting == "CACHES":
+        _subscription_key.clear()
+
+
+def _location() -> str | None:
+    """The default cache's Redis, or None when the cache is not Redis (`make run` without REDIS_URL keeps tokens in
+    its local memory cache)."""
     conf = settings.CACHES["default"]
     # core.cache.FallbackRedisCache is a RedisCache too: tokens still go to Redis directly, and an outage makes
     # `current` answer None (uncached) rather than read tokens from the per-process fallback memory.
     if not issubclass(import_string(conf["BACKEND"]), RedisCache):
         return None
     location = conf["LOCATION"] if isinstance(conf["LOCATION"], str) else conf["LOCATION"][0]
-    location = location.split(",")[0]
+    return location.split(",")[0]
+
+
+def _redis() -> redis.Redis | None:
+    """A plain client on the default cache's Redis (tokens are short strings: no pickling, one client per process),
+    or None when the cache is not Redis."""
+    location = _location()
+    if location is None:
+        return None
     client = _clients.get(location)
     if client is None:
         client = _clients[location] = redis.Redis.from_url(location, socket_connect_timeout=0.5, socket_timeout=0.5)
@@ -92,30 +129,117 @@ def _read(keys: list[str]) -> dict[str, str | bytes]:
     return dict(zip(keys, values, strict=True))
 
 
-def _write(tokens: dict[str, str]) -> None:
+def _write(tokens: dict[str, str], namespaces: list[str]) -> None:
     client = _redis()
     if client is None:
         cache.set_many(tokens, timeout=None)
-    else:
-        client.mset({cache.make_and_validate_key(k): v for k, v in tokens.items()})
+        return
+    with client.pipeline(transaction=True) as pipe:  # the notice cannot be lost between the write and the publish
+        pipe.mset({cache.make_and_validate_key(k): v for k, v in tokens.items()})
+        pipe.publish(cache.make_and_validate_key(CHANNEL), ",".join(namespaces))
+        pipe.execute()
 
 
-_recent: dict[str, tuple[str | bytes, float]] = {}  # namespace -> (token, monotonic time read), this process
+class _Subscription:
+    """This process's subscription to the bump notices of one Redis location and key prefix."""
+
+    def __init__(self, location: str, channel: str) -> None:
+        self.key = (location, channel)
+        self.pid = os.getpid()
+        pool = redis.ConnectionPool.from_url(
+            location, socket_connect_timeout=0.5, socket_timeout=0.5, protocol=2, retry=Retry(NoBackoff(), 0)
+        )
+        self.connection = pool.make_connection()
+        self.connection.connect()
+        self.connection.send_command("SUBSCRIBE", channel)
+        self.connection.read_response()  # confirmed: every later bump reaches this process
+        self.poll = select.poll()  # one system call per request while nothing arrives
+        self.poll.register(self.connection._sock, select.POLLIN | select.POLLPRI)
+
+    def retired(self) -> set[str]:
+        """The namespaces bumped since the last call; raises when the connection is lost."""
+        names: set[str] = set()
+        if not self.poll.poll(0):  # nothing arrived (a closed connection reads as readable)
+            return names
+        while self.connection.can_read(timeout=0):
+            message = self.connection.read_response()
+            if message[0] == b"message":
+                names.update(message[2].decode().split(","))
+        return names
+
+    def close(self) -> None:
+        if self.pid == os.getpid():  # never shut down a socket a parent process still uses
+            self.connection.disconnect()
+
+
+_subscription: _Subscription | None = None
+_generation = 0  # counts subscriptions; a token is trusted only under the subscription it was read under
+_retry_at: dict[tuple[str, str], float] = {}
+_listen_lock = threading.Lock()  # threaded servers: one reader of the subscription's socket at a time
+
+
+def _listen() -> int:
+    """Apply the waiting bump notices; the current subscription's generation, or 0 when not subscribed."""
+    global _subscription, _generation
+    if not _subscription_key:
+        location = _location()
+        _subscription_key.append(None if location is None else (location, cache.make_and_validate_key(CHANNEL)))
+    key = _subscription_key[0]
+    if key is None:
+        return 0
+    with _listen_lock:
+        if _subscription is not None and (_subscription.key != key or _subscription.pid != os.getpid()):
+            _subscription.close()
+            _subscription = None
+        if _subscription is not None:
+            try:
+                retired = _subscription.retired()
+            except Exception:
+                logger.warning("lost the subscription to version bumps", exc_info=True)
+                _subscription.close()
+                _subscription = None
+            else:
+                for namespace in retired:
+                    _recent.pop(namespace, None)
+                return _generation
+        # Not subscribed (yet, or any more): nothing read before is trusted under the new subscription.
+        if time.monotonic() < _retry_at.get(key, 0.0):
+            return 0
+        try:
+            _subscription = _Subscription(*key)
+        except Exception:
+            logger.warning("cannot subscribe to version bumps; reading tokens per request", exc_info=True)
+            _retry_at[key] = time.monotonic() + 1.0
+            return 0
+        _generation += 1
+        return _generation
+
+
+# namespace -> (token, monotonic time read, generation of the subscription it was read under or 0), this process
+_recent: dict[str, tuple[str | bytes, float, int]] = {}
 
 
 def current(*namespaces: str, max_age: float = 0.0) -> tuple[str | bytes, ...] | None:
     """The current tokens of these namespaces (one round trip), or None when the cache is unreachable.
 
-    With `max_age`, a token this process read less than that many seconds ago is used without asking Redis: other
-    processes' changes then show within `max_age` (this process's own changes at once). Slots use 0: exact."""
+    While subscribed to bump notices, a token read under the same subscription is used without asking Redis (up to
+    TRUST_SECONDS): every change shows at once. Without a subscription, `max_age` applies: a token this process
+    read less than that many seconds ago is used as it is, so other processes' changes show within `max_age` (this
+    process's own changes at once); 0 asks Redis every time."""
     scope = _request_tokens.get()
     if scope is not None and all(n in scope for n in namespaces):
         return tuple(scope[n] for n in namespaces)
-    if max_age:
-        now = time.monotonic()
-        recent = [_recent.get(n) for n in namespaces]
-        if all(r is not None and now - r[1] < max_age for r in recent):
-            return tuple(r[0] for r in recent)
+    generation = _listen()
+    now = time.monotonic()
+    recent = [_recent.get(n) for n in namespaces]
+    if all(
+        r is not None and (now - r[1] < max_age or (generation and r[2] == generation and now - r[1] < TRUST_SECONDS))
+        for r in recent
+    ):
+        tokens = tuple(r[0] for r in recent)
+        if scope is not None:
+            scope.update(zip(namespaces, tokens, strict=True))
+        return tokens
     try:
         found = _read([_key(n) for n in namespaces])
         tokens = tuple(found[_key(n)] for n in namespaces)
@@ -125,7 +249,7 @@ def current(*namespaces: str, max_age: float = 0.0) -> tuple[str | bytes, ...] |
     if scope is not None:
         scope.update(zip(namespaces, tokens, strict=True))
     read_at = time.monotonic()
-    _recent.update({n: (t, read_at) for n, t in zip(namespaces, tokens, strict=True)})
+    _recent.update({n: (t, read_at, generation) for n, t in zip(namespaces, tokens, strict=True)})
     return tokens
 
 
@@ -137,14 +261,15 @@ def _replace(namespaces: Iterable[str]) -> None:
         if scope is not None:
             scope.pop(namespace, None)
     try:
-        _write({_key(n): token for n, token in tokens.items()})
+        _write({_key(n): token for n, token in tokens.items()}, list(tokens))
     except Exception:
         logger.warning("could not bump cache versions %s", list(tokens), exc_info=True)
         return
     if scope is not None:
         scope.update(tokens)
     read_at = time.monotonic()
-    _recent.update({n: (t, read_at) for n, t in tokens.items()})
+    # Not trusted as read under the subscription: this process's own notice is on its way and retires it anyway.
+    _recent.update({n: (t, read_at, 0) for n, t in tokens.items()})
 
 
 def bump(*namespaces: str) -> None:

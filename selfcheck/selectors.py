@@ -25,8 +25,9 @@ from .calculator import (
 from .models import FactorSet, SelfcheckSettings, Sheet
 
 NAMESPACE = "selfcheck-factors"  # version token of factor sets, factors and settings (selfcheck.apps wires them)
-# Factor sets change a few times a year, in the admin: other processes may use the previous set for up to this long
-# after a change (this process switches at once), which spares the estimate API a Redis round trip per call.
+# While a process is subscribed to bump notices (core.versions) it switches to a changed factor set at once, asking
+# Redis nothing per call. Without a subscription (Redis restarting), another process may use the previous set for
+# up to this long after a change (the changing process switches at once): still no round trip per estimate call.
 FACTORS_MAX_AGE = 0.25
 _memo = versions.Memo(size=64)
 

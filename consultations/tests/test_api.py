@@ -122,3 +122,43 @@ def test_openapi_declares_json_400_and_404_for_every_operation(client):
             schema = op["responses"][code]["content"]["application/json"]["schema"]
             assert schema == {"$ref": "#/components/schemas/Error"}, (path, method, code)
     assert "413" in spec["paths"]["/api/v1/selfcheck/estimate"]["post"]["responses"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "window=hq&date_from=2026-04-20&date_to=2026-05-20",
+        "window=hq&date_from=2026-04-23&date_to=2026-04-23&extra=1",
+        "window=tohoku&date_from=2026-04-01&date_to=2026-07-01",
+    ],
+)
+def test_the_plain_slots_view_answers_exactly_what_the_ninja_operation_answers(frozen, client, advisor, rf, query):
+    from django.contrib.auth.models import AnonymousUser
+
+    from config.urls import list_slots
+
+    booking_create(user=SmeUserFactory(), start=at(2026, 4, 23, 10), **intake())
+    url = f"/api/v1/consultations/slots?{query}"
+    plain = client.get(url)
+    request = rf.get(url)
+    request.user = AnonymousUser()
+    operation = list_slots(request)
+    assert plain.status_code == operation.status_code == 200
+    assert plain["Content-Type"] == operation["Content-Type"]
+    assert plain.content == operation.content
+
+
+def test_slots_answers_validate_against_the_declared_schema(frozen, client, advisor, sme_user):
+    from pydantic import TypeAdapter
+
+    from consultations.api import SlotOut
+
+    url = "/api/v1/consultations/slots?window=hq&date_from=2026-04-20&date_to=2026-05-20"
+    anonymous = client.get(url).json()
+    client.force_login(sme_user)
+    signed_in = client.get(url).json()
+    adapter = TypeAdapter(list[SlotOut])
+    assert anonymous and adapter.validate_python(anonymous) and adapter.validate_python(signed_in)
+    params = {p["name"] for p in client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/consultations/slots"]
+              ["get"]["parameters"]}  # fmt: skip
+    assert params == {"window", "date_from", "date_to"}
