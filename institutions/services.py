@@ -299,7 +299,7 @@ def consultation_request_create(
     if not message:
         raise ApplicationError(_("企業へのメッセージを入力してください。"), field="message")
     if start is None and not preferred:
-        raise ApplicationError(_("相談の日時を選ぶか、ご都合のよい日時を入力してください。"), field="start")
+        raise ApplicationError(_("相談の日時を選ぶか、都合のよい日時を入力してください。"), field="start")
     if start is not None:
         start = slot_check(window=window, start=start, company_id=company.pk).start
     with transaction.atomic():
