@@ -291,9 +291,14 @@ def booking_create(
     _validate_intake(window=window, mode=mode, topics=topics, question=question, meeting_tool=meeting_tool)
     sitting_in = None
     if sitting_in_id:
+        from institutions.selectors import is_active_member
+
         sitting_in = SupportInstitution.objects.filter(pk=sitting_in_id).first()
         if sitting_in is None:
             raise ApplicationError(_("同席する支援機関が見つかりません。"), field="sitting_in")
+        # The institution will see the booking: only one the company has joined (and not left) may sit in.
+        if not is_active_member(institution_id=sitting_in.pk, company_id=company.pk):
+            raise ApplicationError(_("同席できるのは、所属している支援機関だけです。"), field="sitting_in")
     candidates = _candidate_advisor_ids(window=window, advisor_id=advisor_id)
     try:
         with transaction.atomic(durable=True):

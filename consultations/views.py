@@ -16,6 +16,7 @@ from core.errors import ApplicationError
 from core.jst import jst_date
 from core.pagecache import anonymous_page
 from core.resume import resume_forget, resume_remember
+from institutions.selectors import member_institutions
 
 from . import selectors, services
 from .forms import IntakeForm
@@ -143,6 +144,12 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
     if institution_staff:
         # The institution consults for itself: nobody sits in, and it has no self-check of its own to share.
         del form.fields["sitting_in"], form.fields["share_selfcheck"]
+    else:
+        member_of = member_institutions(company_id=company_id)
+        if member_of.exists():
+            form.fields["sitting_in"].queryset = member_of
+        else:
+            del form.fields["sitting_in"]
     context["form"] = form
     if not slot.free and step != "confirm":
         return _slot_taken(request, context, form=form if request.method == "POST" else None)

@@ -175,3 +175,18 @@ def company_upcoming_bookings(*, company_id: int) -> list[Booking]:
         .select_related("window")
         .order_by("start")
     )
+
+
+def member_institutions(*, company_id: int):
+    """The institutions a company is a member of now: the ones that may sit in on its consultations."""
+    from accounts.models import SupportInstitution
+
+    return SupportInstitution.objects.filter(
+        memberships__company_id=company_id, memberships__left_at__isnull=True
+    ).order_by("name")
+
+
+def is_active_member(*, institution_id: int, company_id: int) -> bool:
+    return Membership.objects.filter(
+        institution_id=institution_id, company_id=company_id, left_at__isnull=True
+    ).exists()

@@ -260,8 +260,14 @@ def test_desk_status_workflow(frozen, advisor, sme_user):
         booking_set_status(booking=booking, status=BookingStatus.CONFIRMED)
 
 
-def test_sitting_in_institution_is_recorded(frozen, advisor, sme_user):
+def test_sitting_in_institution_is_recorded_and_must_be_one_the_company_is_a_member_of(frozen, advisor, sme_user):
+    from institutions.models import Membership
+
     institution = SupportInstitutionFactory()
+    with pytest.raises(ApplicationError) as exc:
+        booking_create(user=sme_user, start=at(2026, 4, 23, 10), sitting_in_id=institution.pk, **intake())
+    assert exc.value.field == "sitting_in" and "所属している支援機関だけ" in exc.value.message
+    Membership.objects.create(institution=institution, company=sme_user.company)
     booking = booking_create(user=sme_user, start=at(2026, 4, 23, 10), sitting_in_id=institution.pk, **intake())
     assert booking.sitting_in == institution
     with pytest.raises(ApplicationError) as exc:

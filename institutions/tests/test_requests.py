@@ -317,3 +317,16 @@ def test_the_advisor_sees_the_institution_sitting_in(frozen, client, institution
     assert institution_user.institution.name in client.get("/advisor/").content.decode()
     page = client.get(f"/advisor/bookings/{confirmed.booking_id}/").content.decode()
     assert "同席する支援機関" in page and institution_user.institution.name in page
+
+
+def test_the_intake_offers_only_the_companys_own_institutions_to_sit_in(
+    frozen, advisor, client, institution_user, member
+):
+    user, _membership = member
+    stranger = InstitutionUserFactory().institution
+    client.force_login(user)
+    page = client.get("/consultations/w/hq/book/?mode=online&start=2026-04-23T10:00:00%2B09:00").content.decode()
+    assert institution_user.institution.name in page and stranger.name not in page
+    client.force_login(SmeUserFactory())
+    page = client.get("/consultations/w/hq/book/?mode=online&start=2026-04-23T10:00:00%2B09:00").content.decode()
+    assert 'name="sitting_in"' not in page
