@@ -133,10 +133,20 @@ def booking_statistics(*, date_from: dt.date, date_to: dt.date) -> list[dict]:
     rows = list(
         Booking.objects.filter(start__gte=start, start__lt=end)
         .exclude(status=BookingStatus.CANCELLED)
-        .values_list("topics", "company_industry", "company_revenue_band", "company_employee_band")
+        .values_list(
+            "topics",
+            "company_industry",
+            "company_revenue_band",
+            "company_employee_band",
+            "company__for_institution_id",
+        )
     )
     by_topic = Counter(t for topics, *_rest in rows for t in topics)
+    # A support institution consulting for itself is counted with its record's "other / unknown" profile, and
+    # shown apart here so that the industry split can be read without it.
+    parties = [("company", _("中小企業")), ("institution", _("支援機関（機関自身の相談）"))]
     dims = [
+        (_("相談者別"), parties, Counter("institution" if r[4] else "company" for r in rows)),
         (_("相談分野別（複数選択あり）"), Topic.choices, by_topic),
         (_("業種別"), Industry.choices, Counter(r[1] for r in rows)),
         (_("売上高別"), RevenueBand.choices, Counter(r[2] for r in rows)),

@@ -82,3 +82,16 @@ def test_statistics_page_counts_by_category_industry_and_bands(desk_client, book
 
 def test_sme_cannot_open_the_desk(sme_client):
     assert sme_client.get("/admin/consultations/booking/statistics/").status_code == 302
+
+
+def test_statistics_show_an_institutions_own_consultations_apart_counted_as_other_in_industry(desk_client, bookings):
+    from accounts.tests.factories import InstitutionUserFactory
+
+    booking_create(user=InstitutionUserFactory(), start=at(2026, 4, 23, 11), **intake())
+    html = desk_client.get(
+        "/admin/consultations/booking/statistics/?date_from=2026-04-01&date_to=2026-04-30"
+    ).content.decode()
+    assert "相談者別" in html
+    assert '<td>中小企業</td><td style="text-align:right">2</td>' in html
+    assert '<td>支援機関（機関自身の相談）</td><td style="text-align:right">1</td>' in html
+    assert '<td>その他・不明</td><td style="text-align:right">1</td>' in html
