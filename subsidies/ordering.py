@@ -18,7 +18,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import ORDER_DUE, ApplicationRound, Measure
+from core import versions
+
+from .models import CATALOGUE_VERSION, ORDER_DUE, ApplicationRound, Measure
 
 OPEN, UPCOMING, NO_ROUND, CLOSED = 0, 1, 2, 3
 
@@ -64,6 +66,7 @@ def refresh(*, measure_ids: Iterable[int], now: datetime | None = None) -> int:
         )
     fields = ["order_rank", "order_deadline", "order_valid_from", "order_valid_until"]
     Measure.objects.bulk_update(rows, fields, batch_size=500)
+    versions.bump(CATALOGUE_VERSION)  # bulk_update sends no signal; "open only" counts follow the rank
     return len(rows)
 
 

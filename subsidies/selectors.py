@@ -7,6 +7,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import versions
 from core.choices import Industry, Prefecture, Region, prefecture_order, prefectures_in
 from core.errors import ApplicationError
 from core.jst import jst_date, jst_today
@@ -14,6 +15,7 @@ from core.jst import jst_date, jst_today
 from . import ordering
 from .amounts import Cap, Estimate, TrackRules, track_estimate
 from .models import (
+    CATALOGUE_VERSION,
     EMPLOYEE_LIMIT_MAX,
     ActionPlan,
     Activity,
@@ -267,6 +269,20 @@ class FinderPage:
         return self.start_index + len(self.cards) - 1 if self.cards else 0
 
 
+_counts = versions.Memo(size=256)
+
+
+def _count(filters: FinderFilters, qs: QuerySet) -> int:
+    """How many measures fit the filters, counted once per catalogue version (CATALOGUE_VERSION) and filters in each
+    process: the one query of a finder page whose cost grows with the catalogue. The rows' order is brought up to
+    date (finder_queryset) before the token is read, so an "open only" count follows time passing a round's start
+    or end. Uncached when Redis is unreachable."""
+    token = versions.current(CATALOGUE_VERSION)
+    if token is None:
+        return qs.count()
+    return _counts.get_or_compute(token, ("count", filters), qs.count)
+
+
 def measure_page(
     *,
     filters: FinderFilters,
@@ -275,12 +291,13 @@ def measure_page(
     clamp: bool = True,
     now: datetime | None = None,
 ) -> FinderPage:
-    """One page of the finder's results and their total: six queries whatever the catalogue size. A page past the
-    end is the last page (`clamp`, for people) or empty (for API clients that page until nothing comes back)."""
+    """One page of the finder's results and their total: six queries whatever the catalogue size (five once the
+    total is memoized, see _count). A page past the end is the last page (`clamp`, for people) or empty (for API
+    clients that page until nothing comes back)."""
     now = now or timezone.now()
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     qs = finder_queryset(filters, now=now)
-    count = qs.count()
+    count = _count(filters, qs)
     number = max(1, min(page, -(-count // per_page)) if clamp else page)
     offset = (number - 1) * per_page
     measures = _with_related(qs[offset : offset + per_page])

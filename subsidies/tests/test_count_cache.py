@@ -1,0 +1,162 @@
+"""The finder's total is counted once per catalogue version and filters in each process (subsidies.selectors):
+every kind of change to what it counts retires it, and so does time passing a round's start or end."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from subsidies.models import Measure, Track
+from subsidies.selectors import FinderFilters, measure_page, measure_queryset
+from subsidies.tests.factories import MeasureFactory, RoundFactory, TrackCapFactory, TrackFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def total(filters: FinderFilters) -> int:
+    return measure_page(filters=filters).count
+
+
+def counted(filters: FinderFilters) -> int:
+    return measure_queryset(filters).count()
+
+
+def test_the_total_is_counted_once_and_then_memoized():
+    filters = FinderFilters(employees=12)
+    first = total(filters)
+    with CaptureQueriesContext(connection) as queries:
+        second = total(filters)
+    assert first == second == counted(filters)
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    assert total(FinderFilters(employees=12, step="know")) == counted(FinderFilters(employees=12, step="know"))
+
+
+# Each change is a generator: what comes before `yield` is set-up, what follows is the change under test; it yields
+# the filters whose total the change alters.
+
+
+def _measure_added():
+    yield FinderFilters(employees=12)
+    MeasureFactory()
+
+
+def _measure_deleted():
+    measure = MeasureFactory()
+    yield FinderFilters(employees=12)
+    measure.delete()
+
+
+def _measure_edited():
+    measure = MeasureFactory(step="know")
+    yield FinderFilters(step="know")
+    measure.step = "reduce"
+    measure.save()
+
+
+def _measure_no_longer_for_small_firms():
+    measure = MeasureFactory(target_number_of_employees="従業員数の制約なし")
+    yield FinderFilters(employees=12)
+    Measure.objects.filter(pk=measure.pk).update(target_number_of_employees="901名以上")
+    Measure.objects.get(pk=measure.pk).save()  # an edit in the admin or a service saves the row
+
+
+def _track_added():
+    measure = MeasureFactory()
+    yield FinderFilters(q="脱炭素特別枠")
+    TrackFactory(measure=measure, name="脱炭素特別枠")
+
+
+def _track_renamed():
+    track = TrackFactory(name="脱炭素特別枠")
+    yield FinderFilters(q="脱炭素特別枠")
+    track.name = "通常枠"
+    track.save()
+
+
+def _track_deleted():
+    track = TrackFactory(name="脱炭素特別枠")
+    yield FinderFilters(q="脱炭素特別枠")
+    Track.objects.get(pk=track.pk).delete()
+
+
+def _round_opens():
+    measure = MeasureFactory()
+    yield FinderFilters(open_only=True)
+    RoundFactory(measure=measure)
+
+
+def _round_deleted():
+    round_ = RoundFactory()
+    yield FinderFilters(open_only=True)
+    round_.delete()
+
+
+def _round_moved():
+    round_ = RoundFactory()
+    yield FinderFilters(open_only=True)
+    round_.acceptance_end_datetime = timezone.now() - timedelta(days=1)
+    round_.acceptance_start_datetime = timezone.now() - timedelta(days=5)
+    round_.save()
+
+
+CHANGES = [
+    _measure_added,
+    _measure_deleted,
+    _measure_edited,
+    _measure_no_longer_for_small_firms,
+    _track_added,
+    _track_renamed,
+    _track_deleted,
+    _round_opens,
+    _round_deleted,
+    _round_moved,
+]
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=[c.__name__.strip("_") for c in CHANGES])
+def test_every_kind_of_change_retires_the_memoized_total(change):
+    steps = change()
+    filters = next(steps)
+    before = total(filters)
+    assert before == counted(filters)
+    next(steps, None)
+    after = total(filters)
+    assert after == counted(filters)
+    assert after != before
+
+
+def test_a_cap_change_retires_the_memoized_total_too():
+    from core import versions
+    from subsidies.models import CATALOGUE_VERSION
+
+    track = TrackFactory()
+    before = versions.current(CATALOGUE_VERSION)
+    TrackCapFactory(track=track)
+    assert versions.current(CATALOGUE_VERSION) != before
+
+
+def test_the_open_only_total_follows_time_passing_a_round_end():
+    ends = timezone.now() + timedelta(hours=2)
+    RoundFactory(acceptance_start_datetime=ends - timedelta(days=3), acceptance_end_datetime=ends)
+    filters = FinderFilters(open_only=True)
+    before = total(filters)
+    with time_machine.travel(ends + timedelta(seconds=1)):
+        after = total(filters)
+        assert after == counted(filters) == before - 1
+
+
+def test_the_total_is_counted_from_the_database_when_redis_is_unreachable(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        }
+    }
+    filters = FinderFilters(employees=12)
+    before = total(filters)
+    Measure.objects.bulk_create([MeasureFactory.build()])  # no signal, no bump: only an uncached count sees it
+    assert total(filters) == before + 1
