@@ -314,6 +314,8 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         institution_id=item.institution_id, company_id=item.company_id, left_at__isnull=True
     ).exists()
     context = {"item": item, "member": member}
+    if request.method == "POST" and item.status == RequestStatus.CONFIRMED and item.booking_id:
+        return redirect("consultations:booking_detail", pk=item.booking_id)  # the same form sent twice
     if item.status == RequestStatus.PENDING and member:
         window, slots = _request_slots(item, company_id=request.user.company_id)
         proposed_free = item.start is not None and any(s.start == item.start for s in slots)
@@ -340,9 +342,13 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     meeting_tool=data["meeting_tool"],
                 )
             except ApplicationError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+                item.refresh_from_db()
+                if item.status != RequestStatus.CONFIRMED or not item.booking_id:
+                    form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
                 item.refresh_from_db()
+            if item.status == RequestStatus.CONFIRMED and item.booking_id:
+                # Booked, by this request or by the same form sent twice (a double click) a moment earlier.
                 messages.success(
                     request,
                     _("ご予約を受け付けました。%(name)s が同席します。確認のメールをお送りしました。")

@@ -330,3 +330,20 @@ def test_the_intake_offers_only_the_companys_own_institutions_to_sit_in(
     client.force_login(SmeUserFactory())
     page = client.get("/consultations/w/hq/book/?mode=online&start=2026-04-23T10:00:00%2B09:00").content.decode()
     assert 'name="sitting_in"' not in page
+
+
+def test_the_booking_form_sent_twice_books_once_and_leads_to_the_booking(
+    frozen, advisor, client, institution_user, member
+):
+    user, _membership = member
+    item = services.consultation_request_create(
+        institution=institution_user.institution,
+        company=user.company,
+        message="x",
+        user=institution_user,
+        start=at(2026, 4, 23, 10),
+    )
+    client.force_login(user)
+    first, second = _answer(client, item), _answer(client, item)
+    booking = Booking.objects.get()
+    assert first["Location"] == second["Location"] == f"/consultations/bookings/{booking.pk}/"
