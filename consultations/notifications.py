@@ -7,6 +7,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.ics import CalendarEvent, calendar_bytes
+from core.jst import format_jst
 from core.mail import Attachment, outbox_enqueue
 
 from .models import Booking, BookingStatus, Mode
@@ -102,4 +103,31 @@ def notify_booking(*, booking: Booking, kind: str) -> bool:
                 body=render_to_string("consultations/email/staff.txt", context),
                 attachments=[ics],
             )
+        if booking.sitting_in_id and kind in INSTITUTION_KINDS:
+            _notify_sitting_in(booking=booking, kind=kind, suffix=suffix, context=context)
     return row is not None
+
+
+# The institution sitting in hears what changes the meeting it attends (its booking itself it learns from the request
+# or its dashboard); a mail per event, like the company's.
+INSTITUTION_KINDS = ("confirmed", "changed", "updated", "cancelled")
+
+
+def _notify_sitting_in(*, booking: Booking, kind: str, suffix: str, context: dict) -> None:
+    institution = booking.sitting_in
+    to = list(institution.staff.filter(is_active=True).exclude(email="").values_list("email", flat=True))
+    url = settings.SITE_URL.rstrip("/") + reverse("institutions:booking", args=[booking.pk])
+    outbox_enqueue(
+        key=f"consultations.booking:{booking.pk}:{suffix}:institution",
+        to=to,
+        subject=_("%(subject)s（同席：%(company)s）") % {"subject": _(SUBJECTS[kind]), "company": booking.company.name},
+        body=render_to_string(
+            "consultations/email/institution.txt",
+            {
+                **context,
+                "start": format_jst(booking.start, "%Y年%m月%d日 %H:%M"),
+                "end": format_jst(booking.end, "%H:%M"),
+                "url": url,
+            },
+        ),
+    )

@@ -347,3 +347,34 @@ def test_the_booking_form_sent_twice_books_once_and_leads_to_the_booking(
     first, second = _answer(client, item), _answer(client, item)
     booking = Booking.objects.get()
     assert first["Location"] == second["Location"] == f"/consultations/bookings/{booking.pk}/"
+
+
+def test_the_institution_sitting_in_hears_when_the_desk_confirms_and_when_the_company_cancels(
+    frozen, advisor, institution_user, member
+):
+    from consultations.services import booking_cancel, booking_set_status
+
+    user, _membership = member
+    item = services.consultation_request_create(
+        institution=institution_user.institution,
+        company=user.company,
+        message="x",
+        user=institution_user,
+        start=at(2026, 4, 23, 10),
+    )
+    item = services.consultation_request_confirm(
+        request_id=item.pk, user=user, start=at(2026, 4, 23, 10), topics=["subsidy"], question="q", meeting_tool="zoom"
+    )
+    booking = item.booking
+    assert not MailOutbox.objects.filter(key__endswith=":institution").exists()  # the request's own mail told it
+    booking_set_status(booking=booking, status="confirmed", meeting_url="https://zoom.example.jp/j/123")
+    mail = MailOutbox.objects.get(key=f"consultations.booking:{booking.pk}:confirmed:institution")
+    assert mail.to == [institution_user.email] and "同席" in mail.subject and user.company.name in mail.subject
+    assert "2026年04月23日 10:00〜11:00（日本時間）" in mail.body and "https://zoom.example.jp/j/123" in mail.body
+    assert f"/institutions/bookings/{booking.pk}/" in mail.body
+    booking.refresh_from_db()
+    booking_cancel(user=user, pk=booking.pk, token=booking.token)
+    assert (
+        "キャンセルされました"
+        in MailOutbox.objects.get(key=f"consultations.booking:{booking.pk}:cancelled:institution").body
+    )
