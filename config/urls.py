@@ -17,13 +17,14 @@ api_patterns, api_app, api_namespace = api.urls
 list_slots = next(p.callback for p in api_patterns if p.name == "list_slots")
 
 urlpatterns = [
+    # The API first: its requests are the most frequent and the cheapest, so they skip matching the page routes.
+    path("api/v1/consultations/slots", slots_view(list_slots), name="list_slots"),
+    path("api/v1/", (api_patterns, api_app, api_namespace)),
     path("", include("core.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/consultations/slots", slots_view(list_slots), name="list_slots"),
-    path("api/v1/", (api_patterns, api_app, api_namespace)),
     path("consultations/", include("consultations.urls")),
     path("selfcheck/", include("selfcheck.urls")),
     path("seminars/", include("seminars.urls")),
