@@ -243,8 +243,33 @@ def private_media(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
+@pytest.fixture(scope="module")
+def _world_once(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The world is built once per module and process, in a transaction that every test's own transaction nests in
+    (as a savepoint, rolled back after each test); the whole is rolled back when the module is done."""
+    from django.db import transaction
+    from django.test.utils import override_settings
+
+    media = override_settings(PRIVATE_MEDIA_ROOT=tmp_path_factory.mktemp("world") / "private")
+    outer = transaction.atomic()
+    outer._from_testcase = True  # like a TestCase's own: the services' durable blocks may run inside it
+    with django_db_blocker.unblock(), media, time_machine.travel(NOW, tick=False):
+        outer.__enter__()
+        built = build_world()
+    try:
+        yield built
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def world(frozen):
+def world(_world_once, db, frozen):
+    return _world_once
+
+
+def build_world() -> dict:
     """One of everything through the apps' own services, so that the URLs with a primary key or a token reach a
     real object, and one user of each kind to see them."""
     from accounts.tests.factories import UserFactory, enrol_second_factor
