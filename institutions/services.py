@@ -282,7 +282,7 @@ def consultation_request_create(
     from consultations.models import ConsultationWindow, Topic
     from consultations.services import slot_check
 
-    from .models import ConsultationRequest
+    from .models import ConsultationRequest, RequestStatus
 
     if user is None or user.institution_id != institution.pk:
         raise ApplicationError(_("この支援機関の職員だけが依頼できます。"))
@@ -300,6 +300,12 @@ def consultation_request_create(
         raise ApplicationError(_("企業へのメッセージを入力してください。"), field="message")
     if start is None and not preferred:
         raise ApplicationError(_("相談の日時を選ぶか、都合のよい日時を入力してください。"), field="start")
+    if ConsultationRequest.objects.filter(
+        institution=institution, company=company, status=RequestStatus.PENDING
+    ).exists():
+        raise ApplicationError(
+            _("この企業への依頼は、まだ回答を待っています。回答があってから次の依頼を送れます。"), field="company"
+        )
     if start is not None:
         start = slot_check(window=window, start=start, company_id=company.pk).start
     with transaction.atomic():

@@ -378,3 +378,11 @@ def test_the_institution_sitting_in_hears_when_the_desk_confirms_and_when_the_co
         "キャンセルされました"
         in MailOutbox.objects.get(key=f"consultations.booking:{booking.pk}:cancelled:institution").body
     )
+
+
+def test_one_open_request_per_member_at_a_time(frozen, advisor, client, institution_user, member):
+    client.force_login(institution_user)
+    assert _ask(client, member[1]).status_code == 302
+    again = _ask(client, member[1], date="", time="", preferred="いつでも")
+    assert again.status_code == 400 and "まだ回答を待っています" in again.content.decode()
+    assert ConsultationRequest.objects.count() == 1 and MailOutbox.objects.count() == 1
