@@ -8,6 +8,8 @@ SECRET_KEY = "test-only-key-not-used-anywhere-else-0b6c2f8d4e"
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/postgres")}
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DB_NAME", default="test_cnportal")}
+# A test database is thrown away: its commits need not wait for the disk (the server's other databases still do).
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"
 
 # Under pytest-xdist each worker has its own database (pytest-django adds the worker id to its name); its cache
 # keys and Celery queue get the worker id too, so that two workers never clean or consume each other's.
