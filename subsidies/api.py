@@ -1,7 +1,9 @@
+import json
 from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
+from ninja.responses import NinjaJSONEncoder
 
 from . import selectors
 
@@ -65,7 +67,7 @@ class MeasureOut(Schema):
 
 
 @router.get("", response=list[MeasureOut], summary="条件に合う補助金・支援策（受付中を先に）")
-def list_measures(request: HttpRequest, params: Query[FinderQuery], response: HttpResponse) -> list[dict]:
+def list_measures(request: HttpRequest, params: Query[FinderQuery]) -> HttpResponse:
     """`employees` を指定すると、各枠の `max_amount_yen`（従業員数に応じた上限額）を返します。
     結果はページ単位です（`page`、`per_page`）。総件数は `X-Total-Count` ヘッダー、次のページは `Link` ヘッダー
     （rel="next"）で返します。"""
@@ -73,11 +75,22 @@ def list_measures(request: HttpRequest, params: Query[FinderQuery], response: Ht
     data["open"] = "true" if params.open else ""
     filters = selectors.finder_filters_parse(data)
     page = selectors.measure_page(filters=filters, page=params.page, per_page=params.per_page, clamp=False)
+    # Our own output, already in MeasureOut's shape (a test validates it against the schema), encoded as django-ninja
+    # encodes it but without validating it again: with a page of 20 measures that validation cost more than the
+    # page's queries.
+    response = HttpResponse(json.dumps(measures_data(page), cls=NinjaJSONEncoder), content_type=JSON_CONTENT_TYPE)
     response["X-Total-Count"] = str(page.count)
     if page.has_next:
         query = request.GET.copy()
         query["page"] = str(page.number + 1)
         response["Link"] = f'<{request.build_absolute_uri(request.path)}?{query.urlencode()}>; rel="next"'
+    return response
+
+
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
+
+def measures_data(page: selectors.FinderPage) -> list[dict]:
     return [
         {
             "id": c.measure.pk,
@@ -115,7 +128,14 @@ def list_measures(request: HttpRequest, params: Query[FinderQuery], response: Ht
                 }
                 for t in c.tracks
             ],
-            "rounds": c.rounds,
+            "rounds": [
+                {
+                    "name": r.name,
+                    "acceptance_start_datetime": r.acceptance_start_datetime,
+                    "acceptance_end_datetime": r.acceptance_end_datetime,
+                }
+                for r in c.rounds
+            ],
         }
         for c in page.cards
     ]

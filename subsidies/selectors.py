@@ -131,10 +131,14 @@ def track_rules(track: Track) -> TrackRules:
         rate_numerator=track.rate_numerator,
         rate_denominator=track.rate_denominator,
         min_amount_yen=track.min_amount_yen,
-        caps=tuple(Cap(c.min_employees, c.max_employees, c.max_amount_yen) for c in track.caps.all()),
+        caps=tuple(Cap(c.min_employees, c.max_employees, c.max_amount_yen) for c in _caps(track)),
         eligible_min_employees=track.eligible_min_employees,
         eligible_max_employees=track.eligible_max_employees,
     )
+
+
+def _caps(track: Track) -> list[TrackCap]:
+    return track.finder_caps if hasattr(track, "finder_caps") else list(track.caps.all())
 
 
 def check_state(last_checked: date | None, *, today: date) -> str:
@@ -150,7 +154,7 @@ def days_left(end: datetime, *, now: datetime) -> int:
 
 def measure_card(measure: Measure, *, filters: FinderFilters | None = None, now: datetime | None = None) -> MeasureCard:
     now = now or timezone.now()
-    rounds = list(measure.rounds.all())
+    rounds = measure.finder_rounds if hasattr(measure, "finder_rounds") else list(measure.rounds.all())
     current = next((r for r in rounds if r.acceptance_start_datetime <= now < r.acceptance_end_datetime), None)
     upcoming = next((r for r in rounds if r.acceptance_start_datetime > now), None)
     if current:
@@ -172,7 +176,7 @@ def measure_card(measure: Measure, *, filters: FinderFilters | None = None, now:
     )
     employees = filters.employees if filters else None
     investment = filters.investment_yen if filters else None
-    for track in measure.tracks.all():
+    for track in measure.finder_tracks if hasattr(measure, "finder_tracks") else measure.tracks.all():
         estimate = track_estimate(track_rules(track), employees=employees, investment_yen=investment)
         card.tracks.append(TrackAmount(track=track, estimate=estimate))
     return card
@@ -184,6 +188,23 @@ def _with_related(qs: QuerySet) -> QuerySet:
     return qs.prefetch_related(
         Prefetch("tracks", queryset=Track.objects.order_by("position", "pk").prefetch_related(caps)),
         Prefetch("rounds", queryset=ApplicationRound.objects.order_by("acceptance_start_datetime")),
+    )
+
+
+def _with_related_lists(qs: QuerySet) -> QuerySet:
+    """The same three prefetches as _with_related into plain lists (`finder_tracks`, `finder_caps`,
+    `finder_rounds`, which measure_card and track_rules read): Django then builds no queryset per measure and per
+    track, which cost more than the rest of a finder card."""
+    caps = Prefetch("caps", queryset=TrackCap.objects.order_by("min_employees"), to_attr="finder_caps")
+    return qs.prefetch_related(
+        Prefetch(
+            "tracks",
+            queryset=Track.objects.order_by("position", "pk").prefetch_related(caps),
+            to_attr="finder_tracks",
+        ),
+        Prefetch(
+            "rounds", queryset=ApplicationRound.objects.order_by("acceptance_start_datetime"), to_attr="finder_rounds"
+        ),
     )
 
 
@@ -234,7 +255,8 @@ def finder_queryset(filters: FinderFilters, *, now: datetime | None = None) -> Q
 def measure_find(*, filters: FinderFilters, now: datetime | None = None) -> list[MeasureCard]:
     """Every measure that fits the filters, in the finder's order (feeds and tests; pages use measure_page)."""
     now = now or timezone.now()
-    return [measure_card(m, filters=filters, now=now) for m in _with_related(finder_queryset(filters, now=now))]
+    measures = _with_related_lists(finder_queryset(filters, now=now))
+    return [measure_card(m, filters=filters, now=now) for m in measures]
 
 
 PER_PAGE = 20
@@ -300,7 +322,7 @@ def measure_page(
     count = _count(filters, qs)
     number = max(1, min(page, -(-count // per_page)) if clamp else page)
     offset = (number - 1) * per_page
-    measures = _with_related(qs[offset : offset + per_page])
+    measures = _with_related_lists(qs[offset : offset + per_page])
     return FinderPage(
         cards=[measure_card(m, filters=filters, now=now) for m in measures],
         count=count,

@@ -191,3 +191,28 @@ def test_company_without_exact_head_count_is_placed_by_its_band(client, sme_user
     client.force_login(sme_user)
     body = client.get("/subsidies/?step=supply_chain").content.decode()
     assert "1,500万円" in body  # スタンダード, 6–20 people
+
+
+@pytest.mark.django_db
+def test_the_api_sends_exactly_what_validating_against_the_declared_schema_gives(client):
+    import json
+
+    from ninja.responses import NinjaJSONEncoder
+    from pydantic import TypeAdapter
+
+    from subsidies.api import MeasureOut
+
+    from .factories import TrackCapFactory, TrackFactory
+
+    for _ in range(3):
+        track = TrackFactory()
+        TrackCapFactory(track=track, max_employees=20)
+        TrackCapFactory(track=track, min_employees=21, max_amount_yen=5_000_000)
+        RoundFactory(measure=track.measure)
+    response = client.get("/api/v1/subsidies", {"employees": 12, "investment": 3_000_000})
+    assert response.status_code == 200 and response["Content-Type"] == "application/json; charset=utf-8"
+    body = response.json()
+    assert any(item["tracks"] and item["rounds"] for item in body)
+    adapter = TypeAdapter(list[MeasureOut])
+    # What django-ninja sends after validating a response: the validated model, dumped, through its encoder.
+    assert json.loads(json.dumps(adapter.dump_python(adapter.validate_python(body)), cls=NinjaJSONEncoder)) == body
