@@ -1,13 +1,13 @@
 """The first emission factor set (温対法 算定・報告・公表制度) and settings, shared by data migrations and tests.
 
-Values come from the repository's first data migration; where each value comes from and how it was checked is
-stated per factor (docs/selfcheck.md and reference/004, the Aichi FY2026 call, whose table of "the annual energy
-use that equals 10,000 t-CO2" every fuel value reproduces within 1.5 %).
+Values come from the repository's first data migration; where each value comes from is stated per factor
+(docs/selfcheck.md). No document in reference/ or DOMAIN.md gives the year any of them was published, so the texts
+say 「出典に公表年の記載なし」 rather than name a revision. Whether a value agrees with reference/004 (the Aichi call's
+table of the annual energy use that equals 10,000 t-CO2) is computed from the stored value (selfcheck.crosscheck) and
+shown by the factor list, not written here.
 """
 
 from decimal import Decimal
-
-AICHI_CALL = "愛知県「令和8年度中小企業脱炭素経営強化促進事業 募集要項」（愛知県環境局地球温暖化対策課、2026年）"
 
 # Frozen: what migration 0002 loaded (its model still had is_default). Do not change; use FIRST_SET below.
 DEFAULT_SET = {
@@ -30,49 +30,37 @@ DEFAULT_FACTORS = [
     ("heat_gj", "GJ", Decimal("0.057"), 2),
 ]
 
+# The set's name from migration 0011 on: the name 0002 gave it named a revision year no source gives.
+FIRST_SET_NAME = "温対法 算定・報告・公表制度 排出係数"
+# Said on the page wherever the documents behind a factor do not give the year (or document) it was published in;
+# nothing is called "before/after the revision" or "revised in <year>" unless a source says so.
+NO_PUBLICATION_YEAR = "出典に公表年の記載なし"
 # The same set as it is described from migration 0004 on (versioned, with a publication and per-factor sources).
+# "name" stays the one 0002 gave: 0004 finds the set by it, and 0011 renames it to FIRST_SET_NAME.
 FIRST_SET = {
     "name": DEFAULT_SET["name"],
     "fiscal_year": 2026,
     "version": 1,
     "source": DEFAULT_SET["source"],
-    "publication": (
-        "算定省令 別表（2024年改正）の燃料の係数と、電気の全国平均係数（電気と購入した熱の係数は出典に公表年の記載なし）"
-    ),
+    "publication": "算定省令 別表の燃料の係数と、電気の全国平均係数（どの係数も" + NO_PUBLICATION_YEAR + "）",
     "url": DEFAULT_SET["url"],
-    "note": (
-        "2026年度の値として、" + AICHI_CALL + "の「CO2排出量が10,000tとなる場合の年間エネルギー使用量の目安」"
-        "と照合しています（電気・都市ガス・LPG・ガソリン・A重油・軽油、差はいずれも1.5%以内）。"
-    ),
+    "note": "",
 }
-# Said on the page wherever the documents behind a factor do not give the year (or document) it was published in;
-# nothing is called "before/after the revision" unless a source says so.
-NO_PUBLICATION_YEAR = "出典に公表年の記載なし"
 FUEL_SOURCE = "温対法 算定省令 別表（単位発熱量×炭素排出係数×44/12、3桁に丸め）"
-FUEL_PUBLICATION = "算定省令 別表（2024年改正）"
-
-
-def _aichi(amount: str, unit: str) -> str:
-    return f"照合：{AICHI_CALL}の目安「{amount}」で10,000 t-CO2"
-
 
 # source -> (source text, publication, note)
 FIRST_SET_FACTOR_TEXTS = {
     "electricity_kwh": (
         "温対法 算定・報告・公表制度 電気事業者別排出係数（全国平均係数）",
         NO_PUBLICATION_YEAR + "（どの年度に公表された全国平均係数かは記録されていません）",
-        "ロケーション基準のScope 2に使用。" + _aichi("電気 約23,750千kWh", "kWh") + "（差0.5%以内）",
+        "ロケーション基準のScope 2に使用。",
     ),
-    "city_gas_nm3": (
-        FUEL_SOURCE,
-        FUEL_PUBLICATION,
-        "40.0 GJ/千Nm3 × 0.0140 t-C/GJ × 44/12。" + _aichi("都市ガス 約4,880千Nm3", "千Nm3"),
-    ),
-    "lpg_kg": (FUEL_SOURCE, FUEL_PUBLICATION, _aichi("LPG 約3,340t", "t")),
-    "gasoline_l": (FUEL_SOURCE, FUEL_PUBLICATION, _aichi("ガソリン 約4,370kL", "kL")),
-    "kerosene_l": (FUEL_SOURCE, FUEL_PUBLICATION, "愛知県の募集要項の目安には灯油の行はありません。"),
-    "diesel_l": (FUEL_SOURCE, FUEL_PUBLICATION, _aichi("軽油 約3,820kL", "kL")),
-    "heavy_oil_a_l": (FUEL_SOURCE, FUEL_PUBLICATION, _aichi("A重油 約3,630kL", "kL")),
+    "city_gas_nm3": (FUEL_SOURCE, NO_PUBLICATION_YEAR, "40.0 GJ/千Nm3 × 0.0140 t-C/GJ × 44/12"),
+    "lpg_kg": (FUEL_SOURCE, NO_PUBLICATION_YEAR, ""),
+    "gasoline_l": (FUEL_SOURCE, NO_PUBLICATION_YEAR, ""),
+    "kerosene_l": (FUEL_SOURCE, NO_PUBLICATION_YEAR, "愛知県の募集要項の目安には灯油の行はありません。"),
+    "diesel_l": (FUEL_SOURCE, NO_PUBLICATION_YEAR, ""),
+    "heavy_oil_a_l": (FUEL_SOURCE, NO_PUBLICATION_YEAR, ""),
     "heat_gj": (
         "温対法 算定省令 別表（購入した熱）",
         NO_PUBLICATION_YEAR,

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import template
 
 from ..calculator import ENTRY_LABELS, SOURCE_LABELS, SOURCES
+from ..crosscheck import AICHI_CALL_TITLE, TOLERANCE, aichi_check
 
 register = template.Library()
 
@@ -33,15 +34,24 @@ def plain(value) -> str:
 
 @register.filter
 def factor_rows(factor_set) -> list:
-    """A set's factors in the order of the energy sources, each with its label."""
+    """A set's factors in the order of the energy sources, each with its label and, where its value agrees with the
+    Aichi call's 10,000 t-CO2 table, that agreement (`aichi`; None where it does not agree or the call has no row)."""
     by_source = {f.source: f for f in factor_set.factors.all()}
     rows = []
     for code in SOURCES:
         if code in by_source:
             factor = by_source[code]
             factor.label = SOURCE_LABELS[code]
+            check = aichi_check(source=code, unit=factor.unit, t_per_unit=factor.t_per_unit)
+            factor.aichi = check if check is not None and check.agrees else None
             rows.append(factor)
     return rows
+
+
+@register.simple_tag
+def aichi_call() -> dict:
+    """The Aichi call's title and the tolerance within which a factor is said to agree with its table."""
+    return {"title": AICHI_CALL_TITLE, "tolerance_pct": format((TOLERANCE * 100).normalize(), "f")}
 
 
 @register.filter

@@ -41,8 +41,8 @@ def test_first_factor_set_cites_sources_publication_and_the_cross_check_for_ever
     factor_set = first_set()
     assert "算定・報告・公表制度" in factor_set.source
     assert factor_set.url.startswith("https://")
-    assert "2024年改正" in factor_set.publication
-    assert "令和8年度中小企業脱炭素経営強化促進事業" in factor_set.note
+    assert "算定省令 別表" in factor_set.publication and "出典に公表年の記載なし" in factor_set.publication
+    assert "2024" not in factor_set.name + factor_set.publication + factor_set.note
     factors = {f.source: f for f in factor_set.factors.all()}
     assert set(factors) == {
         "electricity_kwh",
@@ -55,8 +55,7 @@ def test_first_factor_set_cites_sources_publication_and_the_cross_check_for_ever
         "heat_gj",
     }
     assert factors["electricity_kwh"].scope == 2
-    assert all(f.source_text and f.publication and f.note for f in factors.values())
-    assert "23,750千kWh" in factors["electricity_kwh"].note
+    assert all(f.source_text and f.publication for f in factors.values())
     assert "40.0 GJ/千Nm3" in factors["city_gas_nm3"].note
 
 
@@ -233,7 +232,7 @@ def test_the_public_page_lists_every_set_with_unit_source_publication_and_fiscal
     assert "第2版" in page
     assert "0.000423 t-CO2/kWh" in page and "0.0005 t-CO2/kWh" in page
     assert "2.05 t-CO2/千Nm3" in page and "2.99 t-CO2/t" in page and "0.057 t-CO2/GJ" in page
-    assert "算定省令 別表（2024年改正）" in page
+    assert "算定省令 別表" in page
     assert "令和8年度中小企業脱炭素経営強化促進事業" in page
     assert "https://ghg-santeikohyo.env.go.jp/calc" in page
 
@@ -297,6 +296,8 @@ def test_a_factor_and_set_without_a_publication_read_not_given_instead_of_blank(
 def test_migration_0010_replaces_only_the_texts_0004_wrote():
     from django.apps import apps
 
+    later = importlib.import_module("selfcheck.migrations.0011_fuel_publication_not_given")
+    later.backward(apps, None)  # 0010 finds the set by the name 0011 changes
     migration = importlib.import_module("selfcheck.migrations.0010_factor_publication_not_given")
     migration.backward(apps, None)
     heat = first_set().factors.get(source="heat_gj")
@@ -308,6 +309,7 @@ def test_migration_0010_replaces_only_the_texts_0004_wrote():
     assert heat.publication == "出典に公表年の記載なし" and heat.note == "職員が書き換えた備考"
     assert electricity.publication.startswith("出典に公表年の記載なし")
     assert "電気と購入した熱の係数は出典に公表年の記載なし" in first_set().publication
+    later.forward(apps, None)
 
 
 def test_a_sheet_on_a_set_without_a_publication_says_not_given(sme_client, sme_user):
@@ -315,3 +317,98 @@ def test_a_sheet_on_a_set_without_a_publication_says_not_given(sme_client, sme_u
     FactorSet.objects.filter(pk=sheet.factor_set_id).update(publication="")
     page = sme_client.get(reverse("selfcheck:result", args=[sheet.pk])).content.decode()
     assert "（出典に公表年の記載なし）" in page
+
+
+FUELS = ["city_gas_nm3", "lpg_kg", "gasoline_l", "kerosene_l", "diesel_l", "heavy_oil_a_l"]
+# the Aichi call's table (reference/004, ※2), in each factor's unit: 10,000 t-CO2 equals this much a year
+AICHI_IN_FACTOR_UNITS = {
+    "electricity_kwh": ("kWh", Decimal(23_750_000)),
+    "city_gas_nm3": ("千Nm3", Decimal(4_880)),
+    "lpg_kg": ("t", Decimal(3_340)),
+    "gasoline_l": ("kL", Decimal(4_370)),
+    "heavy_oil_a_l": ("kL", Decimal(3_630)),
+    "diesel_l": ("kL", Decimal(3_820)),
+}
+AICHI_AGREES = "愛知県の募集要項「令和8年度中小企業脱炭素経営強化促進事業 募集要項」の目安と一致"
+
+
+def _figure(factor: Factor) -> str:
+    return f"{format(factor.t_per_unit.normalize(), 'f')} t-CO2/{factor.unit}"
+
+
+def _agrees_with_aichi(factor: Factor) -> bool:
+    """Computed here from the stored value: within 1 % of 10,000 t divided by the call's (rounded) amount."""
+    if factor.source not in AICHI_IN_FACTOR_UNITS:
+        return False
+    unit, amount = AICHI_IN_FACTOR_UNITS[factor.source]
+    implied = Decimal(10_000) / amount
+    return factor.unit == unit and abs(factor.t_per_unit - implied) / implied <= Decimal("0.01")
+
+
+def test_no_page_showing_the_factor_set_names_a_revision_year_no_source_gives(client, sme_client, sme_user):
+    pages = [client.get(reverse("selfcheck:factors")).content.decode()]
+    sheet = filled_sheet(sme_user.company, fiscal_year=2026)
+    pages.append(sme_client.get(reverse("selfcheck:result", args=[sheet.pk])).content.decode())
+    for page in pages:
+        assert "2024年改正" not in page and "改正の算定省令" not in page
+        assert "温対法 算定・報告・公表制度 排出係数" in page
+
+
+def test_every_fuel_row_says_the_sources_give_no_publication_year(client):
+    page = client.get(reverse("selfcheck:factors")).content.decode()
+    for factor in first_set().factors.filter(source__in=FUELS):
+        assert "出典に公表年の記載なし" in _factor_row(page, _figure(factor)), factor.source
+
+
+def test_the_aichi_agreement_is_said_exactly_for_the_stored_values_that_agree(client):
+    old = first_set()
+    assert {f.source for f in old.factors.all() if _agrees_with_aichi(f)} == set(AICHI_IN_FACTOR_UNITS)
+    # a version whose electricity and LPG values miss the call's table by far more than 1 %
+    rows = {"electricity_kwh": _row(old, "electricity_kwh", "0.0005"), "lpg_kg": _row(old, "lpg_kg", "3.10")}
+    new = services.factor_set_new_version(base=old, user=None, **{**_texts(old), "factors": rows})
+    page = client.get(reverse("selfcheck:factors")).content.decode()
+    sections = {
+        new.pk: page[page.index(f'id="set-{new.pk}"') : page.index(f'id="set-{old.pk}"')],
+        old.pk: page[page.index(f'id="set-{old.pk}"') :],
+    }
+    checked = 0
+    for factor_set in (old, new):
+        for factor in factor_set.factors.all():
+            row = _factor_row(sections[factor_set.pk], _figure(factor))
+            assert (AICHI_AGREES in row) == _agrees_with_aichi(factor), (factor_set.version, factor.source)
+            checked += AICHI_AGREES in row
+    assert checked == 6 + 4
+    assert "2.994 t-CO2/t" in _factor_row(sections[old.pk], "2.99 t-CO2/t")  # 10,000 t / 3,340 t
+    assert "3.1 t-CO2/t" in page and AICHI_AGREES not in _factor_row(sections[new.pk], "3.1 t-CO2/t")
+
+
+def test_the_aichi_check_needs_its_row_and_unit_and_agrees_within_1_percent():
+    from selfcheck.crosscheck import aichi_check
+
+    assert aichi_check(source="kerosene_l", unit="kL", t_per_unit=Decimal("2.50")) is None
+    assert aichi_check(source="heat_gj", unit="GJ", t_per_unit=Decimal("0.057")) is None
+    assert aichi_check(source="lpg_kg", unit="kg", t_per_unit=Decimal("0.00299")) is None
+    check = aichi_check(source="gasoline_l", unit="kL", t_per_unit=Decimal("2.29"))
+    assert check.agrees and check.implied_display == "2.288" and check.deviation_pct_display == "+0.07"
+    assert not aichi_check(source="gasoline_l", unit="kL", t_per_unit=Decimal("2.33")).agrees  # +1.8 %
+
+
+def test_migration_0011_replaces_only_the_texts_earlier_migrations_wrote_and_no_value():
+    from django.apps import apps
+
+    migration = importlib.import_module("selfcheck.migrations.0011_fuel_publication_not_given")
+    values = {f.source: f.t_per_unit for f in first_set().factors.all()}
+    migration.backward(apps, None)
+    factor_set = FactorSet.objects.get(fiscal_year=2026, version=1)
+    assert factor_set.name.endswith("（2024年改正の算定省令）")
+    lpg = factor_set.factors.get(source="lpg_kg")
+    assert lpg.publication == "算定省令 別表（2024年改正）" and "3,340t" in lpg.note
+    Factor.objects.filter(factor_set=factor_set, source="diesel_l").update(publication="職員が書き換えた公表資料")
+    migration.forward(apps, None)
+    factor_set.refresh_from_db()
+    assert factor_set.name == "温対法 算定・報告・公表制度 排出係数" and "2024" not in factor_set.publication
+    factors = {f.source: f for f in factor_set.factors.all()}
+    assert factors["diesel_l"].publication == "職員が書き換えた公表資料"
+    assert all(factors[s].publication == "出典に公表年の記載なし" for s in FUELS if s != "diesel_l")
+    assert not any("照合：" in f.note for f in factors.values())
+    assert {s: f.t_per_unit for s, f in factors.items()} == values
