@@ -111,25 +111,30 @@ def _redis() -> redis.Redis | None:
     return client
 
 
+def _new_token() -> bytes:
+    """Bytes, as Redis answers them, so that a process's own bump and a later read give equal tokens."""
+    return uuid.uuid4().hex.encode()
+
+
 def _read(keys: list[str]) -> dict[str, str | bytes]:
     """Tokens are opaque: only their equality matters, so Redis bytes are used as they come."""
     client = _redis()
     if client is None:
         found = cache.get_many(keys)
         for key in [k for k in keys if k not in found]:
-            cache.add(key, uuid.uuid4().hex, timeout=None)
+            cache.add(key, _new_token(), timeout=None)
             found[key] = cache.get(key)
         return found
     names = [cache.make_and_validate_key(k) for k in keys]
     values = client.mget(names)
     for i, value in enumerate(values):
         if value is None:
-            client.set(names[i], uuid.uuid4().hex, nx=True)
+            client.set(names[i], _new_token(), nx=True)
             values[i] = client.get(names[i])
     return dict(zip(keys, values, strict=True))
 
 
-def _write(tokens: dict[str, str], namespaces: list[str]) -> None:
+def _write(tokens: dict[str, bytes], namespaces: list[str]) -> None:
     client = _redis()
     if client is None:
         cache.set_many(tokens, timeout=None)
@@ -254,7 +259,7 @@ def current(*namespaces: str, max_age: float = 0.0) -> tuple[str | bytes, ...] |
 
 
 def _replace(namespaces: Iterable[str]) -> None:
-    tokens = {n: uuid.uuid4().hex for n in namespaces}
+    tokens = {n: _new_token() for n in namespaces}
     scope = _request_tokens.get()
     for namespace in tokens:
         _recent.pop(namespace, None)

@@ -74,11 +74,13 @@ def list_measures(request: HttpRequest, params: Query[FinderQuery]) -> HttpRespo
     data = {k: v for k, v in params.dict().items() if v is not None and k not in ("page", "per_page")}
     data["open"] = "true" if params.open else ""
     filters = selectors.finder_filters_parse(data)
-    page = selectors.measure_page(filters=filters, page=params.page, per_page=params.per_page, clamp=False)
     # Our own output, already in MeasureOut's shape (a test validates it against the schema), encoded as django-ninja
     # encodes it but without validating it again: with a page of 20 measures that validation cost more than the
-    # page's queries.
-    response = HttpResponse(json.dumps(measures_data(page), cls=NinjaJSONEncoder), content_type=JSON_CONTENT_TYPE)
+    # page's queries. The encoded page is kept per catalogue version (selectors.measure_page_rendered).
+    page, body = selectors.measure_page_rendered(
+        filters=filters, page=params.page, per_page=params.per_page, clamp=False, render=_encoded
+    )
+    response = HttpResponse(body, content_type=JSON_CONTENT_TYPE)
     response["X-Total-Count"] = str(page.count)
     if page.has_next:
         query = request.GET.copy()
@@ -88,6 +90,10 @@ def list_measures(request: HttpRequest, params: Query[FinderQuery]) -> HttpRespo
 
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
+
+def _encoded(page: selectors.FinderPage) -> bytes:
+    return json.dumps(measures_data(page), cls=NinjaJSONEncoder).encode()
 
 
 def measures_data(page: selectors.FinderPage) -> list[dict]:

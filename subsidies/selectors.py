@@ -1,7 +1,9 @@
 """Reads of the catalogue: the finder, a measure's page, action plans. Each runs a fixed number of queries."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -329,6 +331,29 @@ def measure_page(
         number=number,
         per_page=per_page,
     )
+
+
+_pages = versions.Memo(size=256)
+
+
+def measure_page_rendered(
+    *, filters: FinderFilters, page: int, per_page: int, clamp: bool, render: Callable[[FinderPage], Any]
+) -> tuple[FinderPage, Any]:
+    """`measure_page` and `render(page)`, kept in each process per catalogue version (CATALOGUE_VERSION), filters,
+    page and Japanese date, for the API. A card changes with time only when one of its measure's rounds opens or
+    closes, which makes that row due: `ordering.refresh_due` runs first and its refresh bumps the version; days left
+    and the check state change with the date, which is in the key. Uncached when Redis is unreachable."""
+    now = timezone.now()
+    ordering.refresh_due(now=now)
+    token = versions.current(CATALOGUE_VERSION)
+
+    def compute() -> tuple[FinderPage, Any]:
+        found = measure_page(filters=filters, page=page, per_page=per_page, clamp=clamp, now=now)
+        return found, render(found)
+
+    if token is None:
+        return compute()
+    return _pages.get_or_compute(token, ("page", filters, page, per_page, clamp, jst_date(now)), compute)
 
 
 def measure_get(*, pk: int) -> Measure:

@@ -1,5 +1,6 @@
-"""The finder's total is counted once per catalogue version and filters in each process (subsidies.selectors):
-every kind of change to what it counts retires it, and so does time passing a round's start or end."""
+"""The finder's total is counted once per catalogue version and filters in each process, and the API's encoded page
+is kept per catalogue version, filters, page and date (subsidies.selectors): every kind of change to what they show
+retires them, and so does time passing a round's start or end, or midnight in Japan."""
 
 from datetime import timedelta
 
@@ -9,9 +10,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core.jst import JST
 from subsidies.models import Measure, Track
 from subsidies.selectors import FinderFilters, measure_page, measure_queryset
 from subsidies.tests.factories import MeasureFactory, RoundFactory, TrackCapFactory, TrackFactory
+
+from ..api import _encoded
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +164,73 @@ def test_the_total_is_counted_from_the_database_when_redis_is_unreachable(settin
     before = total(filters)
     Measure.objects.bulk_create([MeasureFactory.build()])  # no signal, no bump: only an uncached count sees it
     assert total(filters) == before + 1
+
+
+def api(client, filters: FinderFilters) -> list[dict]:
+    query = {"step": filters.step, "q": filters.q, "open": "true" if filters.open_only else ""}
+    if filters.employees is not None:
+        query["employees"] = filters.employees
+    return client.get("/api/v1/subsidies", {k: v for k, v in query.items() if v != ""}).json()
+
+
+def fresh_api(filters: FinderFilters) -> list[dict]:
+    import json
+
+    return json.loads(_encoded(measure_page(filters=filters, page=1, per_page=20, clamp=False)))
+
+
+def test_the_api_page_is_encoded_once_and_then_served_from_memory(client):
+    RoundFactory(measure=TrackCapFactory().track.measure)
+    first = client.get("/api/v1/subsidies", {"employees": 12})
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get("/api/v1/subsidies", {"employees": 12})
+    assert first.content == second.content and second.json() == fresh_api(FinderFilters(employees=12))
+    assert second["X-Total-Count"] == first["X-Total-Count"]
+    assert len(queries.captured_queries) == 1, [q["sql"][:90] for q in queries.captured_queries]
+
+
+def _cap_changed():
+    track = TrackFactory()
+    cap = TrackCapFactory(track=track, max_amount_yen=1_000_000)
+    yield FinderFilters(employees=12)
+    cap.max_amount_yen = 2_000_000
+    cap.save()
+
+
+@pytest.mark.parametrize(
+    "change", [*CHANGES, _cap_changed], ids=[c.__name__.strip("_") for c in [*CHANGES, _cap_changed]]
+)
+def test_every_kind_of_change_retires_the_memoized_api_page(client, change):
+    steps = change()
+    filters = next(steps)
+    before = api(client, filters)
+    assert before == fresh_api(filters)
+    next(steps, None)
+    after = api(client, filters)
+    assert after == fresh_api(filters)
+    assert after != before
+
+
+def test_the_api_page_follows_time_passing_a_round_start_and_end(client):
+    starts = timezone.now() + timedelta(hours=2)
+    RoundFactory(acceptance_start_datetime=starts, acceptance_end_datetime=starts + timedelta(hours=3))
+    filters = FinderFilters(open_only=True)
+    before = api(client, filters)
+    with time_machine.travel(starts + timedelta(seconds=1)):
+        opened = api(client, filters)
+        assert opened == fresh_api(filters) and len(opened) == len(before) + 1
+    with time_machine.travel(starts + timedelta(hours=3, seconds=1)):
+        closed = api(client, filters)
+        assert closed == fresh_api(filters) and len(closed) == len(before)
+
+
+def test_days_left_in_the_api_page_change_at_midnight_in_japan(client):
+    now = timezone.now().astimezone(JST)
+    ends = (now + timedelta(days=5)).replace(hour=23, minute=0)
+    measure = RoundFactory(acceptance_start_datetime=now - timedelta(days=1), acceptance_end_datetime=ends).measure
+    filters = FinderFilters(q=measure.name)
+    with time_machine.travel(now.replace(hour=23, minute=59, second=58)):
+        before = next(m for m in api(client, filters) if m["id"] == measure.pk)["days_left"]
+    with time_machine.travel(now.replace(hour=23, minute=59, second=58) + timedelta(seconds=3)):
+        after = next(m for m in api(client, filters) if m["id"] == measure.pk)["days_left"]
+    assert after == before - 1
