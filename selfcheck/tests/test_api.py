@@ -162,3 +162,46 @@ def test_estimate_rejects_nan_infinity_and_odd_values(client, value):
 
 def test_estimate_with_a_json_null_body_is_400(client):
     assert post(client, "estimate", "null").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"electricity_kwh": 120000, "city_gas_nm3": 8000, "lpg_kg": 2000, "gasoline_l": 3000, "diesel_l": 1500},
+        {"electricity_kwh": "0.5", "market_electricity_kg_per_kwh": 0.421, "heat_gj": 12.25},
+        {"city_gas_m3": 1000, "city_gas_mj_per_m3": 45, "kerosene_l": 0},
+        {},
+    ],
+)
+def test_the_plain_estimate_view_answers_exactly_what_the_ninja_operation_answers(client, rf, body):
+    from django.contrib.auth.models import AnonymousUser
+
+    from config.urls import estimate
+
+    plain = client.post("/api/v1/selfcheck/estimate", body, content_type="application/json")
+    request = rf.post("/api/v1/selfcheck/estimate", body, content_type="application/json")
+    request.user = AnonymousUser()
+    operation = estimate(request)
+    assert plain.status_code == operation.status_code == 200
+    assert plain["Content-Type"] == operation["Content-Type"]
+    assert plain.content == operation.content
+
+
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"electricity_kwh": -1}, "electricity_kwh"),
+        ({"electricity_kwh": 1, "unknown": 1}, "unknown"),
+        ({"city_gas_m3": 1000}, "city_gas_mj_per_m3"),
+        ({"market_electricity_kg_per_kwh": 421, "electricity_kwh": 1}, "market_electricity_kg_per_kwh"),
+        ({"fiscal_year": 1999}, "fiscal_year"),
+    ],
+)
+def test_estimate_errors_still_come_from_the_ninja_operation_naming_the_field(client, body, field):
+    response = client.post("/api/v1/selfcheck/estimate", body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["field"] == field
+
+
+def test_a_malformed_estimate_body_is_a_json_400(client):
+    response = client.post("/api/v1/selfcheck/estimate", "{not json", content_type="application/json")
+    assert response.status_code == 400 and response["Content-Type"].startswith("application/json")
