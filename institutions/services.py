@@ -54,6 +54,8 @@ def _mail(invitation: MemberInvitation) -> None:
 
 def row_problems(*, institution, row: Row) -> list[str]:
     """What stops an invitation to this address besides the row's own format problems."""
+    from .selectors import is_active_member  # the selectors import this module
+
     problems = list(row.problems)
     if not row.email or problems:
         return problems
@@ -63,9 +65,7 @@ def row_problems(*, institution, row: Row) -> list[str]:
     elif (
         user is not None
         and user.company_id
-        and Membership.objects.filter(
-            institution=institution, company_id=user.company_id, left_at__isnull=True
-        ).exists()
+        and is_active_member(institution_id=institution.pk, company_id=user.company_id)
     ):
         problems.append(_("すでに会員です"))
     if MemberInvitation.objects.filter(
@@ -283,10 +283,11 @@ def consultation_request_create(
     from consultations.services import slot_check
 
     from .models import ConsultationRequest, RequestStatus
+    from .selectors import is_active_member
 
     if user is None or user.institution_id != institution.pk:
         raise ApplicationError(_("この支援機関の職員だけが依頼できます。"))
-    if not Membership.objects.filter(institution=institution, company=company, left_at__isnull=True).exists():
+    if not is_active_member(institution_id=institution.pk, company_id=company.pk):
         raise ApplicationError(_("会員企業にだけ依頼できます。"), field="company")
     window = ConsultationWindow.objects.filter(code=window_code).first()
     if window is None:
@@ -338,14 +339,13 @@ def consultation_request_for_company(*, request_id: int, user):
 
 def _check_answerable(item) -> None:
     from .models import RequestStatus
+    from .selectors import is_active_member
 
     if item is None:
         raise ApplicationError(_("依頼が見つかりません。"))
     if item.status != RequestStatus.PENDING:
         raise ApplicationError(_("この依頼にはすでに回答しています。"))
-    if not Membership.objects.filter(
-        institution_id=item.institution_id, company_id=item.company_id, left_at__isnull=True
-    ).exists():
+    if not is_active_member(institution_id=item.institution_id, company_id=item.company_id):
         raise ApplicationError(_("退会した支援機関の依頼には回答できません。"))
 
 

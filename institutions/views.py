@@ -310,9 +310,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = services.consultation_request_for_company(request_id=pk, user=request.user)
     if item is None:
         raise Http404
-    member = Membership.objects.filter(
-        institution_id=item.institution_id, company_id=item.company_id, left_at__isnull=True
-    ).exists()
+    member = selectors.is_active_member(institution_id=item.institution_id, company_id=item.company_id)
     context = {"item": item, "member": member}
     if request.method == "POST" and item.status == RequestStatus.CONFIRMED and item.booking_id:
         return redirect("consultations:booking_detail", pk=item.booking_id)  # the same form sent twice
