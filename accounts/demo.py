@@ -1,10 +1,10 @@
 """Demo users: one SME, one support-institution member and one SMRJ administrator."""
 
 from allauth.account.models import EmailAddress
-from django.conf import settings
 from django.contrib.auth.models import Group
 
 from core.choices import EmployeeBand, Industry, InstitutionType, Prefecture, RevenueBand
+from core.site import absolute_url
 
 from .models import Company, SupportInstitution, User
 from .roles import ALL_GROUPS
@@ -26,7 +26,7 @@ def _user(email: str, **fields) -> User:
 
 
 def load_demo(*, stdout) -> None:
-    site = settings.SITE_URL.rstrip("/")
+    site = absolute_url()
     company, _ = Company.objects.get_or_create(
         name="株式会社みどり精工（デモ）",
         defaults={

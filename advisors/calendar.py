@@ -1,6 +1,5 @@
 """The advisor's private iCalendar feed: times in Asia/Tokyo with its VTIMEZONE, status and sequence per booking."""
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -8,6 +7,7 @@ from icalendar import Calendar, Event, Timezone
 
 from core.ics import PRODID
 from core.jst import to_jst
+from core.site import absolute_url
 
 from . import selectors
 from .models import AdvisorAccount
@@ -31,7 +31,7 @@ def advisor_feed(*, account: AdvisorAccount) -> bytes:
     cal.add("x-wr-timezone", "Asia/Tokyo")
     cal.add_component(Timezone.from_tzid("Asia/Tokyo"))  # even an empty feed names its zone
     stamp = timezone.now()
-    base = settings.SITE_URL.rstrip("/")
+    base = absolute_url()
     for booking in selectors.feed_bookings(advisor_id=account.advisor_id):
         event = Event()
         event.add("uid", f"consultation-{booking.pk}@cn-portal")

@@ -3,7 +3,6 @@
 import datetime as dt
 
 from allauth.account.models import EmailAddress
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
@@ -19,6 +18,7 @@ from consultations.models import ACTIVE_STATUSES, Advisor, AdvisorAvailability, 
 from core.errors import ApplicationError
 from core.jst import JST, format_jst, jst_today
 from core.mail import outbox_enqueue
+from core.site import absolute_url
 
 from .models import AdvisorAccount, FollowUp, Recommendation, RecommendationKind, new_calendar_token
 
@@ -46,7 +46,7 @@ def invitation_token(account: AdvisorAccount) -> str:
 
 
 def invitation_url(account: AdvisorAccount) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("advisors:welcome", args=[invitation_token(account)])
+    return absolute_url(reverse("advisors:welcome", args=[invitation_token(account)]))
 
 
 def advisor_invite_check(*, advisor: Advisor) -> None:
@@ -222,7 +222,7 @@ def _recommendation_mail(recommendation: Recommendation) -> None:
     to = list(booking.company.users.filter(is_active=True).exclude(email="").values_list("email", flat=True))
     if not to and booking.created_by_id and booking.created_by.is_active:
         to = [booking.created_by.email]
-    site = settings.SITE_URL.rstrip("/")
+    site = absolute_url()
     with translation.override("ja"):
         outbox_enqueue(
             key=f"advisors.recommendation:{recommendation.pk}",

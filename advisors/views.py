@@ -1,7 +1,6 @@
 import datetime as dt
 from functools import wraps
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import redirect_to_login
@@ -16,6 +15,7 @@ from consultations.models import AdvisorAvailability, AdvisorDayOff, BookingStat
 from core.admin_site import staff_has_second_factor
 from core.errors import ApplicationError
 from core.jst import jst_today
+from core.site import absolute_url
 
 from . import selectors, services
 from .calendar import advisor_feed
@@ -85,8 +85,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "account": account,
             "upcoming": upcoming,
             "past": past,
-            "feed_url": settings.SITE_URL.rstrip("/")
-            + reverse("advisors:calendar_feed", args=[account.calendar_token]),
+            "feed_url": absolute_url(reverse("advisors:calendar_feed", args=[account.calendar_token])),
         },
     )
 

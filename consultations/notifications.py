@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from core.ics import CalendarEvent, calendar_bytes
 from core.jst import format_jst
 from core.mail import Attachment, outbox_enqueue
+from core.site import absolute_url
 
 from .models import Booking, BookingStatus, Mode
 
@@ -23,7 +24,7 @@ SUBJECTS = {
 
 
 def booking_links(booking: Booking) -> dict[str, str]:
-    base = settings.SITE_URL.rstrip("/")
+    base = absolute_url()
     return {
         "detail": base + reverse("consultations:booking_detail", args=[booking.pk]),
         "reschedule": base + reverse("consultations:booking_reschedule", args=[booking.pk, booking.token]),
@@ -116,7 +117,7 @@ INSTITUTION_KINDS = ("confirmed", "changed", "updated", "cancelled")
 def _notify_sitting_in(*, booking: Booking, kind: str, suffix: str, context: dict) -> None:
     institution = booking.sitting_in
     to = list(institution.staff.filter(is_active=True).exclude(email="").values_list("email", flat=True))
-    url = settings.SITE_URL.rstrip("/") + reverse("institutions:booking", args=[booking.pk])
+    url = absolute_url(reverse("institutions:booking", args=[booking.pk]))
     outbox_enqueue(
         key=f"consultations.booking:{booking.pk}:{suffix}:institution",
         to=to,

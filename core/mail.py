@@ -25,6 +25,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.site import absolute_url
+
 from .models import MailOutbox
 from .queue import enqueue, enqueue_on_commit
 
@@ -295,7 +297,7 @@ def outbox_failed_digest(*, now=None) -> MailOutbox | None:
     if not recent:
         return None
     total = MailOutbox.objects.filter(state=State.FAILED).count()
-    admin_url = settings.SITE_URL.rstrip("/") + "/admin/core/mailoutbox/?state__exact=failed"
+    admin_url = absolute_url("/admin/core/mailoutbox/?state__exact=failed")
     lines = [
         _("この24時間に、送信できなかったメールが%(count)s件あります（失敗の合計：%(total)s件）。")
         % {"count": len(recent), "total": total},

@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import IntegrityError, transaction
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from core.errors import ApplicationError
 from core.jst import format_jst
 from core.mail import outbox_enqueue
+from core.site import absolute_url
 
 from .csvimport import Row
 from .models import MemberInvitation, Membership, new_nonce
@@ -32,7 +32,7 @@ def invitation_token(invitation: MemberInvitation) -> str:
 
 
 def invitation_url(invitation: MemberInvitation) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("institutions:join", args=[invitation_token(invitation)])
+    return absolute_url(reverse("institutions:join", args=[invitation_token(invitation)]))
 
 
 def invitation_expires_at(invitation: MemberInvitation) -> dt.datetime:
@@ -178,7 +178,7 @@ def _joined_mail(*, invitation: MemberInvitation, membership: Membership) -> Non
                     "invitation": invitation,
                     "company": membership.company,
                     "accepted_at": format_jst(invitation.accepted_at, "%Y年%m月%d日 %H:%M"),
-                    "url": _site(reverse("institutions:dashboard")),
+                    "url": absolute_url(reverse("institutions:dashboard")),
                 },
             ),
         )
@@ -216,10 +216,6 @@ def _institution_addresses(institution, *, prefer=None) -> list[str]:
     return list(institution.staff.filter(is_active=True).exclude(email="").values_list("email", flat=True))
 
 
-def _site(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
 def _request_created_mail(item) -> None:
     with translation.override("ja"):
         outbox_enqueue(
@@ -231,7 +227,7 @@ def _request_created_mail(item) -> None:
                 {
                     "item": item,
                     "start": format_jst(item.start, "%Y年%m月%d日 %H:%M") if item.start else "",
-                    "url": _site(reverse("institutions:request_detail", args=[item.pk])),
+                    "url": absolute_url(reverse("institutions:request_detail", args=[item.pk])),
                 },
             ),
         )
@@ -255,7 +251,7 @@ def _request_answered_mail(item, *, booking=None) -> None:
                     "booking": booking,
                     "start": format_jst(booking.start, "%Y年%m月%d日 %H:%M") if booking is not None else "",
                     "end": format_jst(booking.end, "%H:%M") if booking is not None else "",
-                    "url": _site(
+                    "url": absolute_url(
                         reverse("institutions:booking", args=[booking.pk])
                         if booking is not None
                         else reverse("institutions:dashboard") + "#requests"

@@ -19,6 +19,7 @@ from core.ics import CalendarEvent, calendar_bytes
 from core.jst import format_jst, jst_date, jst_today, to_jst
 from core.mail import Attachment as MailAttachment
 from core.mail import outbox_enqueue
+from core.site import absolute_url
 
 from . import selectors
 from .files import attachment_check
@@ -868,9 +869,9 @@ def digest_send_weekly(*, now: dt.datetime | None = None) -> int:
 
 
 def _url(name: str, *args) -> str:
-    return settings.SITE_URL + reverse(name, args=args)
+    return absolute_url(reverse(name, args=args))
 
 
 def _mail(*, key: str, to: list[str], template: str, subject: str, context: dict, attachments=()):
-    body = render_to_string(f"matching/email/{template}.txt", {**context, "site_url": settings.SITE_URL})
+    body = render_to_string(f"matching/email/{template}.txt", {**context, "site_url": absolute_url()})
     return outbox_enqueue(key=key, to=to, subject=f"[CN支援ポータル] {subject}", body=body, attachments=attachments)

@@ -1,6 +1,5 @@
 """Seminar registrations: seats, waitlist, cancellation, and the mails that go with them."""
 
-from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -14,6 +13,7 @@ from core.errors import ApplicationError
 from core.ics import CalendarEvent, calendar_bytes
 from core.jst import to_jst
 from core.mail import Attachment, outbox_enqueue
+from core.site import absolute_url
 
 from .models import Audience, Registration, RegistrationStatus, Seminar
 
@@ -200,7 +200,7 @@ def seminar_ics(seminar: Seminar, *, with_link: bool = False) -> bytes:
 
 
 def calendar_event(seminar: Seminar, *, with_link: bool = False) -> CalendarEvent:
-    url = settings.SITE_URL + reverse("seminars:detail", args=[seminar.pk])
+    url = absolute_url(reverse("seminars:detail", args=[seminar.pk]))
     location = seminar.venue or str(seminar.get_format_display())
     description = seminar.summary
     if with_link and seminar.streaming_url:
@@ -228,7 +228,7 @@ SUBJECTS = {
 
 def _mail(registration: Registration, kind: str):
     seminar = registration.seminar
-    base = settings.SITE_URL
+    base = absolute_url()
     context = {
         "registration": registration,
         "seminar": seminar,

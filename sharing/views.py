@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,6 +12,7 @@ from core.csvexport import csv_response
 from core.errors import ApplicationError
 from core.forms import CONTROL_CHARACTERS
 from core.jst import format_jst_date, jst_today
+from core.site import absolute_url
 from selfcheck import selectors as selfcheck_selectors
 
 from . import disclosure, selectors, services
@@ -41,7 +41,7 @@ def _share_rows(company) -> tuple[list[dict], list[dict]]:
             "share": share,
             "ends_at": selectors.share_ends_at(share),
             "link": (
-                settings.SITE_URL.rstrip("/") + reverse("sharing:disclosure", args=[services.disclosure_token(share)])
+                absolute_url(reverse("sharing:disclosure", args=[services.disclosure_token(share)]))
                 if share.kind == ShareKind.CUSTOMER
                 else ""
             ),

@@ -5,7 +5,6 @@ import re
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -15,6 +14,7 @@ from core.choices import Industry, Prefecture
 from core.errors import ApplicationError
 from core.jst import JST, jst_date, jst_today
 from core.mail import outbox_enqueue
+from core.site import absolute_url
 
 from .models import (
     ActionPlan,
@@ -128,7 +128,7 @@ def round_notices_send(*, now: datetime | None = None) -> int:
             for kind in kinds:
                 body = render_to_string(
                     f"subsidies/email/round_{kind}.txt",
-                    {"round": rnd, "measure": rnd.measure, "site_url": settings.SITE_URL},
+                    {"round": rnd, "measure": rnd.measure, "site_url": absolute_url()},
                 )
                 subject = (_("【公募開始】%(name)s") if kind == "opened" else _("【締切まで1週間】%(name)s")) % {
                     "name": rnd.measure.name

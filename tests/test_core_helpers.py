@@ -1,5 +1,7 @@
 from decimal import Decimal
 
+import pytest
+
 from core.charts import bar_chart_svg
 from core.csvexport import csv_response
 
@@ -16,3 +18,12 @@ def test_csv_downloads_start_with_a_bom_for_excel():
     assert response.content.startswith("\ufeff".encode())
     assert response.content.decode("utf-8-sig").splitlines() == ["会社,年度", "みどり精工,2025"]
     assert response["Content-Disposition"] == 'attachment; filename="x.csv"'
+
+
+@pytest.mark.parametrize("site", ["https://cn.example.jp", "https://cn.example.jp/"])
+def test_absolute_url_joins_site_and_path_with_one_slash(settings, site):
+    from core.site import absolute_url
+
+    settings.SITE_URL = site
+    assert absolute_url("/seminars/1/") == "https://cn.example.jp/seminars/1/"
+    assert absolute_url() == "https://cn.example.jp"
