@@ -53,6 +53,10 @@ class Company(BaseModel):
     def __str__(self) -> str:
         return self.name
 
+    def mail_addresses(self) -> list[str]:
+        """Where the company's mails go: the addresses of its active users."""
+        return list(self.users.filter(is_active=True).exclude(email="").values_list("email", flat=True))
+
 
 class SupportInstitution(BaseModel):
     """A chamber, association, bank or consultant whose staff use the portal; created by SMRJ staff."""

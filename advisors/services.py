@@ -219,7 +219,7 @@ def recommendation_add(
 def _recommendation_mail(recommendation: Recommendation) -> None:
     """The company (for an institution's own consultation: the staff member who booked it) hears of the next action."""
     booking = Booking.objects.select_related("company", "created_by", "advisor").get(pk=recommendation.booking_id)
-    to = list(booking.company.users.filter(is_active=True).exclude(email="").values_list("email", flat=True))
+    to = booking.company.mail_addresses()
     if not to and booking.created_by_id and booking.created_by.is_active:
         to = [booking.created_by.email]
     site = absolute_url()

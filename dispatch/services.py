@@ -164,7 +164,7 @@ def allowed_moves(*, case: Case, role: str | None) -> list[str]:
 
 
 def _company_recipients(case: Case) -> list[str]:
-    return sorted(case.company.users.filter(is_active=True).values_list("email", flat=True))
+    return sorted(case.company.mail_addresses())
 
 
 def _notify_stage(case: Case, stage: str) -> None:

@@ -205,10 +205,6 @@ def membership_leave(*, membership: Membership, user) -> Membership:
 # --- consultations the institution asks a member to hold, sitting in -------------------------------------------------
 
 
-def _company_addresses(company) -> list[str]:
-    return list(company.users.filter(is_active=True).exclude(email="").values_list("email", flat=True))
-
-
 def _institution_addresses(institution, *, prefer=None) -> list[str]:
     """The staff member who acted, if still with the institution; otherwise every active staff member."""
     if prefer is not None and prefer.is_active and prefer.institution_id == institution.pk and prefer.email:
@@ -220,7 +216,7 @@ def _request_created_mail(item) -> None:
     with translation.override("ja"):
         outbox_enqueue(
             key=f"institutions.request:{item.pk}:created",
-            to=_company_addresses(item.company),
+            to=item.company.mail_addresses(),
             subject=_("【CN支援ポータル】%(name)s からCN相談のご提案") % {"name": item.institution.name},
             body=render_to_string(
                 "institutions/email/request.txt",
