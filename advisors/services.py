@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from consultations.models import ACTIVE_STATUSES, Advisor, AdvisorAvailability, AdvisorDayOff, Booking, BookingStatus
 from core.errors import ApplicationError
-from core.jst import JST, format_jst, jst_today
+from core.jst import JA_DATETIME, JST, format_jst, jst_today
 from core.mail import outbox_enqueue
 from core.site import absolute_url
 
@@ -233,11 +233,9 @@ def _recommendation_mail(recommendation: Recommendation) -> None:
                 {
                     "booking": booking,
                     "recommendation": recommendation,
-                    "consulted_at": format_jst(booking.start, "%Y年%m月%d日 %H:%M"),
+                    "consulted_at": format_jst(booking.start, JA_DATETIME),
                     "starts_at": (
-                        format_jst(recommendation.seminar.starts_at, "%Y年%m月%d日 %H:%M")
-                        if recommendation.seminar_id
-                        else ""
+                        format_jst(recommendation.seminar.starts_at, JA_DATETIME) if recommendation.seminar_id else ""
                     ),
                     "url": site + reverse("consultations:booking_detail", args=[booking.pk]),
                 },

@@ -7,7 +7,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.ics import CalendarEvent, calendar_bytes
-from core.jst import format_jst
+from core.jst import JA_DATETIME, format_jst
 from core.mail import Attachment, outbox_enqueue
 from core.site import absolute_url
 
@@ -126,7 +126,7 @@ def _notify_sitting_in(*, booking: Booking, kind: str, suffix: str, context: dic
             "consultations/email/institution.txt",
             {
                 **context,
-                "start": format_jst(booking.start, "%Y年%m月%d日 %H:%M"),
+                "start": format_jst(booking.start, JA_DATETIME),
                 "end": format_jst(booking.end, "%H:%M"),
                 "url": url,
             },

@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 JST = ZoneInfo("Asia/Tokyo")
+# How dates and times read in Japanese mails and messages.
+JA_DATE = "%Y年%m月%d日"
+JA_DATETIME = "%Y年%m月%d日 %H:%M"
 
 
 def to_jst(value: dt.datetime) -> dt.datetime:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Company, SupportInstitution, User
 from core.errors import ApplicationError
 from core.ics import CalendarEvent, calendar_bytes
-from core.jst import format_jst, jst_date
+from core.jst import JA_DATETIME, format_jst, jst_date
 from core.mail import Attachment, outbox_enqueue
 
 from .models import (
@@ -600,11 +600,10 @@ def _notify_visit(case: Case, visit: Visit) -> None:
     outbox_enqueue(
         key=f"dispatch:visit:{visit.pk}:scheduled",
         to=recipients,
-        subject=_("【専門家派遣】訪問日時のお知らせ（%(when)s）")
-        % {"when": format_jst(visit.starts_at, "%Y年%m月%d日 %H:%M")},
+        subject=_("【専門家派遣】訪問日時のお知らせ（%(when)s）") % {"when": format_jst(visit.starts_at, JA_DATETIME)},
         body=render_to_string(
             "dispatch/mail/visit.txt",
-            {"case": case, "visit": visit, "when": format_jst(visit.starts_at, "%Y年%m月%d日 %H:%M")},
+            {"case": case, "visit": visit, "when": format_jst(visit.starts_at, JA_DATETIME)},
         ),
         attachments=[Attachment(filename="visit.ics", content=visit_ics(visit), mimetype="text/calendar")],
     )

@@ -12,7 +12,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
-from core.jst import format_jst
+from core.jst import JA_DATETIME, format_jst
 from core.mail import outbox_enqueue
 from core.site import absolute_url
 
@@ -177,7 +177,7 @@ def _joined_mail(*, invitation: MemberInvitation, membership: Membership) -> Non
                 {
                     "invitation": invitation,
                     "company": membership.company,
-                    "accepted_at": format_jst(invitation.accepted_at, "%Y年%m月%d日 %H:%M"),
+                    "accepted_at": format_jst(invitation.accepted_at, JA_DATETIME),
                     "url": absolute_url(reverse("institutions:dashboard")),
                 },
             ),
@@ -222,7 +222,7 @@ def _request_created_mail(item) -> None:
                 "institutions/email/request.txt",
                 {
                     "item": item,
-                    "start": format_jst(item.start, "%Y年%m月%d日 %H:%M") if item.start else "",
+                    "start": format_jst(item.start, JA_DATETIME) if item.start else "",
                     "url": absolute_url(reverse("institutions:request_detail", args=[item.pk])),
                 },
             ),
@@ -245,7 +245,7 @@ def _request_answered_mail(item, *, booking=None) -> None:
                 {
                     "item": item,
                     "booking": booking,
-                    "start": format_jst(booking.start, "%Y年%m月%d日 %H:%M") if booking is not None else "",
+                    "start": format_jst(booking.start, JA_DATETIME) if booking is not None else "",
                     "end": format_jst(booking.end, "%H:%M") if booking is not None else "",
                     "url": absolute_url(
                         reverse("institutions:booking", args=[booking.pk])

@@ -16,7 +16,7 @@ from accounts.models import User
 from core.choices import Industry, Prefecture
 from core.errors import ApplicationError
 from core.ics import CalendarEvent, calendar_bytes
-from core.jst import format_jst, jst_date, jst_today, to_jst
+from core.jst import JA_DATE, JA_DATETIME, format_jst, jst_date, jst_today, to_jst
 from core.mail import Attachment as MailAttachment
 from core.mail import outbox_enqueue
 from core.site import absolute_url
@@ -414,8 +414,9 @@ def _require_sme(user: User) -> None:
         raise ApplicationError(_("提案の前に企業情報を登録してください。"), code="no_company")
 
 
-def _deadline_text(need: Need) -> str:
-    return format_jst(need.deadline_at - dt.timedelta(minutes=1), "%Y年%m月%d日 %H:%M")
+def deadline_text(need: Need) -> str:
+    """The last minute proposals are taken, as people read it (a deadline at 00:00 ends the day before)."""
+    return format_jst(need.deadline_at - dt.timedelta(minutes=1), JA_DATETIME)
 
 
 def _selfcheck_snapshot(proposal: Proposal, share: bool) -> None:
@@ -483,7 +484,7 @@ def proposal_create(
                 raise ApplicationError(_("このニーズは公開されていません。"), code="not_published")
             if not need.is_open_at(timezone.now()):
                 raise ApplicationError(
-                    _("このニーズの提案締切（%(at)s）を過ぎました。") % {"at": _deadline_text(need)}, code="closed"
+                    _("このニーズの提案締切（%(at)s）を過ぎました。") % {"at": deadline_text(need)}, code="closed"
                 )
             if Proposal.objects.filter(need=need, company_id=user.company_id).exists():
                 raise ApplicationError(_duplicate_message(), code="duplicate")
@@ -546,7 +547,7 @@ def proposal_update(
                 raise NotAllowed(_("この提案は編集できません。"))
             if timezone.now() >= proposal.need.deadline_at:
                 raise ApplicationError(
-                    _("提案の締切（%(at)s）を過ぎたため、変更できません。") % {"at": _deadline_text(proposal.need)},
+                    _("提案の締切（%(at)s）を過ぎたため、変更できません。") % {"at": deadline_text(proposal.need)},
                     code="closed",
                 )
             if proposal.status in (ProposalStatus.DECLINED, ProposalStatus.CLOSED):
@@ -672,7 +673,7 @@ def meeting_request(
                 "proposal": proposal,
                 "need": proposal.need,
                 "meeting": meeting,
-                "times": [format_jst(t, "%Y年%m月%d日 %H:%M") for t in unique_times],
+                "times": [format_jst(t, JA_DATETIME) for t in unique_times],
                 "url": _url("matching:proposal", proposal.pk),
             },
         )
@@ -753,7 +754,7 @@ def _meeting_accepted_mails(meeting: Meeting, proposal: Proposal) -> None:
         "meeting": meeting,
         "proposal": proposal,
         "need": proposal.need,
-        "starts": format_jst(meeting.starts_at, "%Y年%m月%d日 %H:%M"),
+        "starts": format_jst(meeting.starts_at, JA_DATETIME),
         "ends": format_jst(meeting.ends_at, "%H:%M"),
         "url": _url("matching:proposal", proposal.pk),
     }
@@ -851,12 +852,12 @@ def digest_send_weekly(*, now: dt.datetime | None = None) -> int:
                 "needs": [
                     {
                         "need": n,
-                        "deadline": n.deadline.strftime("%Y年%m月%d日"),
+                        "deadline": n.deadline.strftime(JA_DATE),
                         "url": _url("matching:need", n.pk),
                     }
                     for n in items
                 ],
-                "week_from": start.strftime("%Y年%m月%d日"),
+                "week_from": start.strftime(JA_DATE),
                 "week_to": (end - dt.timedelta(days=1)).strftime("%m月%d日"),
                 "themes_url": _url("matching:themes"),
             },

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from core.charts import bar_chart_svg
 from core.csvexport import csv_response
 from core.errors import ApplicationError
-from core.jst import format_jst, jst_today
+from core.jst import JA_DATETIME, format_jst, jst_today
 
 from . import selectors, services
 from .forms import (
@@ -127,7 +127,7 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_sme": is_sme,
             "own": own,
             "is_open": need.is_open_at(timezone.now()),
-            "deadline_text": format_jst(need.deadline_at - timezone.timedelta(minutes=1), "%Y年%m月%d日 %H:%M"),
+            "deadline_text": services.deadline_text(need),
         },
     )
 
@@ -189,7 +189,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     accept_form = None
     if access.role == "sme" and meeting is not None and meeting.status == MeetingStatus.REQUESTED:
         accept_form = MeetingAcceptForm(
-            slots=[(str(s.pk), format_jst(s.starts_at, "%Y年%m月%d日 %H:%M")) for s in meeting.slots.all()]
+            slots=[(str(s.pk), format_jst(s.starts_at, JA_DATETIME)) for s in meeting.slots.all()]
         )
     now = timezone.now()
     return render(
@@ -210,9 +210,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_decline": access.role == "buyer" and services.can_move(proposal, ProposalStatus.DECLINED),
             "can_meet": access.role == "buyer" and services.can_move(proposal, ProposalStatus.MEETING_REQUESTED),
             "can_record": access.role == "buyer" and services.can_move(proposal, ProposalStatus.CLOSED),
-            "deadline_text": format_jst(
-                proposal.need.deadline_at - timezone.timedelta(minutes=1), "%Y年%m月%d日 %H:%M"
-            ),
+            "deadline_text": services.deadline_text(proposal.need),
         },
     )
 

@@ -12,7 +12,7 @@ from core.audit import AuditedAdmin
 from core.choices import Industry, Prefecture, prefecture_order
 from core.errors import ApplicationError
 from core.forms import InputChecksMixin
-from core.jst import format_jst_date, jst_date, jst_today
+from core.jst import JA_DATE, format_jst_date, jst_date, jst_today
 
 from .models import (
     ActionPlan,
@@ -181,7 +181,7 @@ def mark_checked(modeladmin, request, queryset):
     modeladmin.message_user(
         request,
         gettext("%(n)d 件の支援策を、%(who)s が %(day)s に確認済みとして記録しました。")
-        % {"n": done, "who": request.user.email, "day": format_jst_date(jst_today(), "%Y年%m月%d日")},
+        % {"n": done, "who": request.user.email, "day": format_jst_date(jst_today(), JA_DATE)},
     )
 
 
