@@ -45,6 +45,13 @@ def _answer(client, item, **extra):
     return client.post(f"/institutions/requests/{item.pk}/", data)
 
 
+def _request(staff, company, *, by=None, message="x", **when):
+    """A request from the staff member's institution (sent by `by` if given), with a slot or times in `when`."""
+    return services.consultation_request_create(
+        institution=staff.institution, company=company, message=message, user=by or staff, **when
+    )
+
+
 def test_the_institution_proposes_a_slot_the_company_books_it_and_the_institution_sits_in_and_sees_it(
     frozen, advisor, client, institution_user, member
 ):
@@ -133,13 +140,7 @@ def test_a_slot_already_taken_cannot_be_proposed(frozen, advisor, client, instit
 
 def test_declining_tells_the_institution_and_books_nothing(frozen, advisor, client, institution_user, member):
     user, membership = member
-    item = services.consultation_request_create(
-        institution=institution_user.institution,
-        company=user.company,
-        message="x",
-        user=institution_user,
-        preferred="いつでも",
-    )
+    item = _request(institution_user, user.company, preferred="いつでも")
     client.force_login(user)
     client.post(f"/institutions/requests/{item.pk}/answer/")
     item.refresh_from_db()
@@ -162,13 +163,7 @@ def test_declining_tells_the_institution_and_books_nothing(frozen, advisor, clie
 
 def test_a_slot_lost_before_confirming_leaves_the_request_open(frozen, advisor, client, institution_user, member):
     user, membership = member
-    item = services.consultation_request_create(
-        institution=institution_user.institution,
-        company=user.company,
-        message="x",
-        user=institution_user,
-        start=at(2026, 4, 23, 10),
-    )
+    item = _request(institution_user, user.company, start=at(2026, 4, 23, 10))
     booking_create(user=SmeUserFactory(), start=at(2026, 4, 23, 10), **intake())
     client.force_login(user)
     page = client.get(f"/institutions/requests/{item.pk}/").content.decode()
@@ -192,13 +187,7 @@ def test_a_confirmed_request_counts_against_the_companys_own_cap(frozen, advisor
     user, _membership = member
     for hour in (11, 12):
         booking_create(user=user, start=at(2026, 4, 23, hour), **intake())
-    item = services.consultation_request_create(
-        institution=institution_user.institution,
-        company=user.company,
-        message="x",
-        user=institution_user,
-        start=at(2026, 4, 23, 10),
-    )
+    item = _request(institution_user, user.company, start=at(2026, 4, 23, 10))
     with pytest.raises(ApplicationError, match="予約中の相談は2件まで"):
         services.consultation_request_confirm(
             request_id=item.pk,
@@ -217,32 +206,14 @@ def test_the_access_matrix_other_institutions_other_companies_and_a_company_that
 ):
     user, membership = member
     other_staff, outsider = InstitutionUserFactory(), SmeUserFactory()
-    item = services.consultation_request_create(
-        institution=institution_user.institution,
-        company=user.company,
-        message="x",
-        user=institution_user,
-        start=at(2026, 4, 23, 10),
-    )
+    item = _request(institution_user, user.company, start=at(2026, 4, 23, 10))
     # another institution cannot ask this institution's member, nor see its requests or sat-in bookings
     client.force_login(other_staff)
     assert _ask(client, membership).status_code == 400
     with pytest.raises(ApplicationError, match="会員企業にだけ"):
-        services.consultation_request_create(
-            institution=other_staff.institution,
-            company=user.company,
-            message="x",
-            user=other_staff,
-            preferred="いつでも",
-        )
+        _request(other_staff, user.company, preferred="いつでも")
     with pytest.raises(ApplicationError, match="この支援機関の職員だけ"):
-        services.consultation_request_create(
-            institution=institution_user.institution,
-            company=user.company,
-            message="x",
-            user=other_staff,
-            preferred="いつでも",
-        )
+        _request(institution_user, user.company, by=other_staff, preferred="いつでも")
     # another company cannot open, book or decline it
     client.force_login(outsider)
     assert client.get(f"/institutions/requests/{item.pk}/").status_code == 404
@@ -259,13 +230,7 @@ def test_the_access_matrix_other_institutions_other_companies_and_a_company_that
         assert client.get(f"/institutions/bookings/{booking.pk}/").status_code == status
     assert booking.question not in client.get("/institutions/").content.decode()
     # a company that left: the institution no longer sits in nor sees it, and open requests end
-    later = services.consultation_request_create(
-        institution=institution_user.institution,
-        company=user.company,
-        message="y",
-        user=institution_user,
-        preferred="いつでも",
-    )
+    later = _request(institution_user, user.company, message="y", preferred="いつでも")
     client.force_login(user)
     client.post(f"/institutions/memberships/{membership.pk}/leave/")
     booking.refresh_from_db()
@@ -303,13 +268,7 @@ def test_a_former_members_past_sat_in_booking_is_hidden_too(frozen, advisor, ins
 def test_the_advisor_sees_the_institution_sitting_in(frozen, client, institution_user, member):
     user, _membership = member
     account = advisor_account()
-    item = services.consultation_request_create(
-        institution=institution_user.institution,
-        company=user.company,
-        message="x",
-        user=institution_user,
-        start=at(2026, 4, 23, 10),
-    )
+    item = _request(institution_user, user.company, start=at(2026, 4, 23, 10))
     confirmed = services.consultation_request_confirm(
         request_id=item.pk, user=user, start=at(2026, 4, 23, 10), topics=["subsidy"], question="q", meeting_tool="zoom"
     )
@@ -336,13 +295,7 @@ def test_the_booking_form_sent_twice_books_once_and_leads_to_the_booking(
     frozen, advisor, client, institution_user, member
 ):
     user, _membership = member
-    item = services.consultation_request_create(
-        institution=institution_user.institution,
-        company=user.company,
-        message="x",
-        user=institution_user,
-        start=at(2026, 4, 23, 10),
-    )
+    item = _request(institution_user, user.company, start=at(2026, 4, 23, 10))
     client.force_login(user)
     first, second = _answer(client, item), _answer(client, item)
     booking = Booking.objects.get()
@@ -355,13 +308,7 @@ def test_the_institution_sitting_in_hears_when_the_desk_confirms_and_when_the_co
     from consultations.services import booking_cancel, booking_set_status
 
     user, _membership = member
-    item = services.consultation_request_create(
-        institution=institution_user.institution,
-        company=user.company,
-        message="x",
-        user=institution_user,
-        start=at(2026, 4, 23, 10),
-    )
+    item = _request(institution_user, user.company, start=at(2026, 4, 23, 10))
     item = services.consultation_request_confirm(
         request_id=item.pk, user=user, start=at(2026, 4, 23, 10), topics=["subsidy"], question="q", meeting_tool="zoom"
     )
