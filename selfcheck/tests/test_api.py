@@ -205,3 +205,23 @@ def test_estimate_errors_still_come_from_the_ninja_operation_naming_the_field(cl
 def test_a_malformed_estimate_body_is_a_json_400(client):
     response = client.post("/api/v1/selfcheck/estimate", "{not json", content_type="application/json")
     assert response.status_code == 400 and response["Content-Type"].startswith("application/json")
+
+
+def test_the_plain_view_checks_the_body_with_the_same_fields_and_limits_as_the_operation():
+    from selfcheck.api import EstimateBody, EstimateIn
+
+    assert EstimateBody.model_json_schema()["properties"] == EstimateIn.model_json_schema()["properties"]
+    assert EstimateBody.model_config["extra"] == EstimateIn.model_config["extra"] == "forbid"
+
+
+def test_an_edited_factor_set_shows_its_new_wording_in_the_next_estimate(client):
+    from selfcheck.models import FactorSet
+
+    body = {"electricity_kwh": 1000, "fiscal_year": 2026}
+    before = post(client, "estimate", body).json()["factor_set"]
+    factor_set = FactorSet.objects.filter(fiscal_year=2026).order_by("-version").first()
+    factor_set.publication = "出典の表記を改めた版"
+    factor_set.save()
+    after = post(client, "estimate", body).json()["factor_set"]
+    assert before["publication"] != "出典の表記を改めた版"
+    assert after == {**before, "publication": "出典の表記を改めた版"}
