@@ -33,6 +33,17 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_configure(config):
+    """The test databases are copies of one migrated template (tests/migrated_template.py); under xdist the
+    controller builds it before the workers start, and each worker finds it ready."""
+    from django.db import connections
+
+    from tests import migrated_template
+
+    settings_dict = connections["default"].settings_dict
+    settings_dict["TEST"]["TEMPLATE"] = migrated_template.ensure(settings_dict)
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """Every test starts in Japanese: a request with the English cookie leaves its thread in English, and the

@@ -8,6 +8,9 @@ SECRET_KEY = "test-only-key-not-used-anywhere-else-0b6c2f8d4e"
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/postgres")}
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DB_NAME", default="test_cnportal")}
+# tests/migrated_template.py runs `migrate` once into the template of the test databases under these settings.
+if env("MIGRATED_TEMPLATE_BUILD", default=""):
+    DATABASES["default"]["NAME"] = env("MIGRATED_TEMPLATE_BUILD")
 # A test database is thrown away: its commits need not wait for the disk (the server's other databases still do).
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"
 
