@@ -44,6 +44,32 @@ def pytest_configure(config):
     settings_dict["TEST"]["TEMPLATE"] = migrated_template.ensure(settings_dict)
 
 
+# Tests that drive a browser, a live server, a Celery worker or threads take seconds each, the rest milliseconds.
+HEAVY_FIXTURES = {"browser", "page", "live_server", "live_celery_worker", "transactional_db"}
+
+
+def _heavy(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(HEAVY_FIXTURES & set(getattr(item, "fixturenames", ()))) or bool(
+        marker and marker.kwargs.get("transaction")
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """After pytest-randomly's shuffle, the heavy tests go first, half at the head of each half of the list (xdist's
+    worksteal hands each worker one half): a worker that draws a long browser flow last no longer runs it alone
+    while the other one waits. The order within each kind stays the seed's."""
+    heavy = [item for item in items if _heavy(item)]
+    if not heavy or len(heavy) == len(items):
+        return
+    chosen = {id(item) for item in heavy}
+    light = [item for item in items if id(item) not in chosen]
+    first, second = heavy[0::2], heavy[1::2]
+    split = max(0, len(items) // 2 - len(first))
+    items[:] = first + light[:split] + second + light[split:]
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """Every test starts in Japanese: a request with the English cookie leaves its thread in English, and the
