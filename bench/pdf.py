@@ -25,13 +25,11 @@ def main() -> None:
     import django
 
     django.setup()
-    from core import gctuning
     from selfcheck import selectors
     from selfcheck.services import sheet_pdf_bytes
 
     pk, renders = int(sys.argv[1]), int(sys.argv[2])
     sheet = selectors.sheet_get(pk=pk)
-    gctuning.tune()  # as the Celery worker does when it starts (config/celery.py)
     sheet_pdf_bytes(sheet)  # the first render loads fonts and templates, as a worker's first task does
     times, cpu, size = [], [], 0
     for _ in range(renders):
