@@ -1,5 +1,8 @@
+import time
+
 import factory
 from allauth.account.models import EmailAddress
+from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value, yield_hotp_counters_from_time
 
 from accounts.models import Company, SupportInstitution, User
@@ -14,8 +17,17 @@ def enrol_second_factor(user, secret: str = TOTP_SECRET) -> None:
     TOTP.activate(user, secret)
 
 
+# allauth accepts a code only in its own 30-second step (no tolerance): a code taken in a step's last moments could
+# reach the server in the next one, and a browser test would fail on the clock alone.
+TOTP_MARGIN_SECONDS = 3.0
+
+
 def totp_code(secret: str = TOTP_SECRET) -> str:
-    """The code an authenticator app shows right now for `secret`."""
+    """The code an authenticator app shows for `secret`, taken at least TOTP_MARGIN_SECONDS before its step ends
+    (in a step's last seconds it waits for the next step), so that the server checks it in the same step."""
+    left = mfa_settings.TOTP_PERIOD - time.time() % mfa_settings.TOTP_PERIOD
+    if left < TOTP_MARGIN_SECONDS:
+        time.sleep(left + 0.05)
     counter = next(iter(yield_hotp_counters_from_time()))
     return format_hotp_value(hotp_value(secret, counter))
 
