@@ -64,18 +64,31 @@ class StaffAdminSite(admin.AdminSite):
         """Every recorded desk change, newest first, filterable by model, person, kind and period: superusers only."""
         from django.template.response import TemplateResponse
 
-        from .audit import audit_entries
+        from .audit import AUDIT_PAGE_SIZE, audit_page
         from .forms import AuditFilterForm
 
         if not request.user.is_superuser:
             raise PermissionDenied
         form = AuditFilterForm(request.GET or None)
-        entries = audit_entries(**form.filters()) if form.is_valid() or not request.GET else []
+        entries, older, page = [], False, 1
+        if form.is_valid() or not request.GET:
+            page = form.page_number()
+            entries, older = audit_page(page=page, **form.filters())
+
+        def page_url(number: int) -> str:
+            query = request.GET.copy()
+            query["page"] = str(number)
+            return "?" + query.urlencode()
+
         context = {
             **self.each_context(request),
             "title": _("変更履歴（監査ログ）"),
             "form": form,
             "entries": entries,
+            "page": page,
+            "page_size": AUDIT_PAGE_SIZE,
+            "newer_url": page_url(page - 1) if page > 1 else "",
+            "older_url": page_url(page + 1) if older else "",
         }
         return TemplateResponse(request, "admin/audit.html", context)
 

@@ -22,6 +22,10 @@ from .admin_site import LabelledWidgetsMixin
 from .jst import JST, format_jst
 
 HISTORY_TYPES = {"+": _("作成"), "~": _("変更"), "-": _("削除")}
+# The superusers' audit list shows this many entries a page, back to the newest AUDIT_MAX_PAGES pages; older
+# changes are reached by narrowing the period (each page reads offset + page size rows of every audited model).
+AUDIT_PAGE_SIZE = 50
+AUDIT_MAX_PAGES = 100
 
 
 def readable_value(model: type[models.Model], field_name: str, value) -> str:
@@ -158,9 +162,11 @@ def audit_entries(
     history_type: str = "",
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
-    limit: int = 50,
+    limit: int = AUDIT_PAGE_SIZE,
+    offset: int = 0,
 ) -> list[AuditEntry]:
-    """The latest changes across every audited model, newest first, filtered; each with its before → after."""
+    """The latest changes across every audited model, newest first, filtered, skipping the newest `offset`; each
+    with its before → after."""
     querysets = []
     for model in audited_models():
         if model_label and model._meta.label != model_label:
@@ -174,14 +180,16 @@ def audit_entries(
             qs = qs.filter(history_date__gte=dt.datetime.combine(date_from, dt.time(0), tzinfo=JST))
         if date_to:
             qs = qs.filter(history_date__lt=dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(0), tzinfo=JST))
-        querysets.append((model, list(qs[:limit])))
+        querysets.append((model, list(qs[: offset + limit])))
     newest = merge(
         *[[(r.history_date, model, r) for r in rows] for model, rows in querysets],
         key=lambda item: item[0],
         reverse=True,
     )
     entries = []
-    for when, model, record in newest:
+    for index, (when, model, record) in enumerate(newest):
+        if index < offset:
+            continue
         if len(entries) >= limit:
             break
         entries.append(
@@ -196,6 +204,12 @@ def audit_entries(
             )
         )
     return entries
+
+
+def audit_page(*, page: int = 1, per_page: int = AUDIT_PAGE_SIZE, **filters) -> tuple[list[AuditEntry], bool]:
+    """Page `page` (from 1, newest first) of audit_entries, and whether an older page has entries."""
+    entries = audit_entries(limit=per_page + 1, offset=(page - 1) * per_page, **filters)
+    return entries[:per_page], len(entries) > per_page and page < AUDIT_MAX_PAGES
 
 
 def audit_forget(*, user_id: int, company_id: int | None = None) -> int:

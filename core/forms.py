@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .audit import HISTORY_TYPES, audited_models
+from .audit import AUDIT_MAX_PAGES, HISTORY_TYPES, audited_models
 
 # C0 controls and DEL, except tab, line feed and carriage return.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -83,6 +83,20 @@ class AuditFilterForm(InputChecksMixin, forms.Form):
     )
     date_from = forms.DateField(label=_("開始日"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("終了日"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    page = forms.IntegerField(
+        label=_("ページ"),
+        required=False,
+        min_value=1,
+        max_value=AUDIT_MAX_PAGES,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid": _("ページの指定が正しくありません。"),
+            "min_value": _("ページの指定が正しくありません。"),
+            "max_value": _(
+                "表示できるのは新しい順に%(limit_value)sページまでです。それより古い変更は期間で絞り込んでください。"
+            ),
+        },
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -105,3 +119,6 @@ class AuditFilterForm(InputChecksMixin, forms.Form):
             "date_from": data.get("date_from"),
             "date_to": data.get("date_to"),
         }
+
+    def page_number(self) -> int:
+        return (getattr(self, "cleaned_data", {}).get("page") if self.is_bound else None) or 1

@@ -144,3 +144,45 @@ def test_closing_an_account_leaves_no_copy_of_its_data_in_the_audit_trail(frozen
             text = " ".join(str(getattr(record, f.attname)) for f in record._meta.concrete_fields)
             assert email not in text and name not in text, model
             assert "緑川" not in text and "取引先からCO2" not in text, model
+
+
+def test_the_audit_list_pages_back_through_older_changes_keeping_its_filters(client):
+    import re
+
+    seminars = SeminarFactory.create_batch(57)
+    client.force_login(SuperUserFactory())
+    shown = []
+    url, pages = "/admin/audit/?model=seminars.Seminar", 0
+    while url:
+        page = client.get(url if url.startswith("/") else "/admin/audit/" + url).content.decode()
+        ids = re.findall(r"/admin/seminars/seminar/(\d+)/change/", page)
+        shown.append([int(i) for i in ids])
+        pages += 1
+        older = re.search(r'<a href="([^"]+)" rel="next">', page)
+        url = older.group(1).replace("&amp;", "&") if older else ""
+        assert "model=seminars.Seminar" in (url or "model=seminars.Seminar")  # the filter goes along
+    assert pages == 2
+    assert [len(ids) for ids in shown] == [50, 7]
+    assert shown[0] == sorted(shown[0], reverse=True)  # newest first: each created after the one before
+    assert sorted(shown[0] + shown[1]) == sorted(s.pk for s in seminars)  # every change once, none twice
+    second = client.get("/admin/audit/", {"model": "seminars.Seminar", "page": "2"}).content.decode()
+    assert 'rel="prev"' in second and "2ページ目" in second
+
+
+@pytest.mark.parametrize(
+    "page,message",
+    [
+        ("0", "ページの指定が正しくありません"),
+        ("abc", "ページの指定が正しくありません"),
+        ("101", "新しい順に100ページまでです。それより古い変更は期間で絞り込んでください"),
+        ("9" * 40, "新しい順に100ページまでです"),
+    ],
+)
+def test_a_page_out_of_range_is_refused_with_a_message(client, page, message):
+    SeminarFactory()
+    client.force_login(SuperUserFactory())
+    response = client.get("/admin/audit/", {"page": page})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert message in body
+    assert "/admin/seminars/seminar/" not in body.split('id="audit-log"')[1]
