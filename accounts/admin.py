@@ -27,13 +27,35 @@ class InstitutionStaffInline(CompanyUserInline):
     verbose_name_plural = _("この機関の職員")
 
 
+class CompanyKindFilter(admin.SimpleListFilter):
+    """Companies apart from the records support institutions book their own consultations under."""
+
+    title = _("種別")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return [("company", _("企業")), ("institution", _("支援機関自身の相談用"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("company", "institution"):
+            return queryset.filter(for_institution__isnull=self.value() == "company")
+        return queryset
+
+
 @admin.register(Company)
 class CompanyAdmin(AuditedAdmin):
-    list_display = ["name", "prefecture", "industry", "employee_band", "revenue_band", "created_at"]
-    list_filter = ["prefecture", "industry", "employee_band", "revenue_band"]
+    list_display = ["name", "kind", "prefecture", "industry", "employee_band", "revenue_band", "created_at"]
+    list_filter = [CompanyKindFilter, "prefecture", "industry", "employee_band", "revenue_band"]
+    list_select_related = ["for_institution"]
     search_fields = ["name", "users__email"]
     date_hierarchy = "created_at"
     inlines = [CompanyUserInline]
+
+    @admin.display(description=_("種別"), ordering="for_institution")
+    def kind(self, obj: Company) -> str:
+        if obj.for_institution_id is None:
+            return _("企業")
+        return _("支援機関自身の相談用（%(institution)s）") % {"institution": obj.for_institution.name}
 
 
 @admin.register(SupportInstitution)
