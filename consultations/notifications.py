@@ -104,14 +104,23 @@ def notify_booking(*, booking: Booking, kind: str) -> bool:
                 body=render_to_string("consultations/email/staff.txt", context),
                 attachments=[ics],
             )
-        if booking.sitting_in_id and kind in INSTITUTION_KINDS:
+        if booking.sitting_in_id and (
+            kind in INSTITUTION_KINDS or (kind == "created" and not _booked_on_the_institutions_request(booking))
+        ):
             _notify_sitting_in(booking=booking, kind=kind, suffix=suffix, context=context)
     return row is not None
 
 
-# The institution sitting in hears what changes the meeting it attends (its booking itself it learns from the request
-# or its dashboard); a mail per event, like the company's.
+# The institution sitting in hears what changes the meeting it attends, a mail per event like the company's; of a new
+# booking too when the company named it in its own intake (a booking made on the institution's request is told by
+# the request's answer, institutions.services).
 INSTITUTION_KINDS = ("confirmed", "changed", "updated", "cancelled")
+
+
+def _booked_on_the_institutions_request(booking: Booking) -> bool:
+    from institutions.models import ConsultationRequest
+
+    return ConsultationRequest.objects.filter(booking=booking).exists()
 
 
 def _notify_sitting_in(*, booking: Booking, kind: str, suffix: str, context: dict) -> None:
@@ -121,7 +130,11 @@ def _notify_sitting_in(*, booking: Booking, kind: str, suffix: str, context: dic
     outbox_enqueue(
         key=f"consultations.booking:{booking.pk}:{suffix}:institution",
         to=to,
-        subject=_("%(subject)s（同席：%(company)s）") % {"subject": _(SUBJECTS[kind]), "company": booking.company.name},
+        subject=(
+            _("【CN相談】%(company)s が貴機関の同席でCN相談を申し込みました") % {"company": booking.company.name}
+            if kind == "created"
+            else _("%(subject)s（同席：%(company)s）") % {"subject": _(SUBJECTS[kind]), "company": booking.company.name}
+        ),
         body=render_to_string(
             "consultations/email/institution.txt",
             {

@@ -327,6 +327,31 @@ def test_the_institution_sitting_in_hears_when_the_desk_confirms_and_when_the_co
     )
 
 
+def test_an_institution_the_company_names_in_its_own_intake_hears_of_the_booking_at_once_and_once(
+    frozen, advisor, institution_user, member
+):
+    from consultations.services import booking_set_status
+
+    user, _membership = member
+    booking = booking_create(
+        user=user, start=at(2026, 4, 23, 10), sitting_in_id=institution_user.institution_id, **intake()
+    )
+    mail = MailOutbox.objects.get(key=f"consultations.booking:{booking.pk}:created:institution")
+    assert mail.to == [institution_user.email]
+    assert mail.subject == f"【CN相談】{user.company.name} が貴機関の同席でCN相談を申し込みました"
+    assert "まだ確定していません" in mail.body and "2026年04月23日 10:00〜11:00（日本時間）" in mail.body
+    assert f"/institutions/bookings/{booking.pk}/" in mail.body
+    booking_set_status(booking=booking, status="confirmed", meeting_url="https://zoom.example.jp/j/9")
+    assert list(
+        MailOutbox.objects.filter(key__startswith=f"consultations.booking:{booking.pk}:", key__endswith=":institution")
+        .order_by("pk")
+        .values_list("key", flat=True)
+    ) == [
+        f"consultations.booking:{booking.pk}:created:institution",
+        f"consultations.booking:{booking.pk}:confirmed:institution",
+    ]
+
+
 def test_one_open_request_per_member_at_a_time(frozen, advisor, client, institution_user, member):
     client.force_login(institution_user)
     assert _ask(client, member[1]).status_code == 302
