@@ -10,7 +10,12 @@ second bump retires. Models are wired in with `bump_on_change` (post_save, post_
 made through any service, the admin or a shell invalidate the caches; queryset `update()` and `bulk_create()`
 send no signals and must call `bump` themselves.
 
-When the cache cannot be reached, `current` returns None and callers compute from the database, uncached.
+When the cache cannot be reached, `current` returns None and callers compute from the database, uncached. A bump
+that could not reach Redis is remembered by its process: until it is sent, that process answers None for its
+namespaces (the token in Redis still stands for data from before the change), and it is sent with the process's
+next bump or token read that reaches Redis (at most every UNSENT_RETRY_SECONDS), which retires what other processes
+cached under the old token. Only a process that dies holding an unsent bump leaves the old values in use, until the
+next change in that area or their expiry.
 Within one request (RequestTokensMiddleware) each namespace's token is read once and then remembered, so a page
 that reads several cached values pays one round trip; the request's own bumps update what it remembers.
 
@@ -54,6 +59,8 @@ CHANNEL = "version-bumps"
 # A token read while subscribed to bump notices is used for at most this long without asking Redis again (see the
 # module doc): only a subscription that died silently could make a process miss a change, and for no longer.
 TRUST_SECONDS = 5.0
+# A bump that failed is tried again with the next token read, but not more often than this during an outage.
+UNSENT_RETRY_SECONDS = 1.0
 _request_tokens: ContextVar[dict[str, str] | None] = ContextVar("version_tokens", default=None)
 
 
@@ -234,6 +241,10 @@ def current(*namespaces: str, max_age: float = 0.0) -> tuple[str | bytes, ...] |
     scope = _request_tokens.get()
     if scope is not None and all(n in scope for n in namespaces):
         return tuple(scope[n] for n in namespaces)
+    if _unsent:
+        _send_unsent()
+        if _unsent.intersection(namespaces):  # Redis still holds the token from before this process's change
+            return None
     generation = _listen()
     now = time.monotonic()
     recent = [_recent.get(n) for n in namespaces]
@@ -258,8 +269,23 @@ def current(*namespaces: str, max_age: float = 0.0) -> tuple[str | bytes, ...] |
     return tokens
 
 
+# Namespaces whose bump could not reach Redis in this process (see the module doc), and when to try them again.
+_unsent: set[str] = set()
+_unsent_retry_at = [0.0]
+_unsent_lock = threading.Lock()
+
+
+def _send_unsent() -> None:
+    if time.monotonic() >= _unsent_retry_at[0]:
+        _replace(())
+
+
 def _replace(namespaces: Iterable[str]) -> None:
-    tokens = {n: _new_token() for n in namespaces}
+    with _unsent_lock:
+        namespaces = set(namespaces) | _unsent  # a bump that failed before goes out with this one
+    tokens = {n: _new_token() for n in sorted(namespaces)}
+    if not tokens:
+        return
     scope = _request_tokens.get()
     for namespace in tokens:
         _recent.pop(namespace, None)
@@ -269,7 +295,12 @@ def _replace(namespaces: Iterable[str]) -> None:
         _write({_key(n): token for n, token in tokens.items()}, list(tokens))
     except Exception:
         logger.warning("could not bump cache versions %s", list(tokens), exc_info=True)
+        with _unsent_lock:
+            _unsent.update(tokens)
+            _unsent_retry_at[0] = time.monotonic() + UNSENT_RETRY_SECONDS
         return
+    with _unsent_lock:
+        _unsent.difference_update(tokens)
     if scope is not None:
         scope.update(tokens)
     read_at = time.monotonic()
@@ -305,6 +336,8 @@ _memos: list["Memo"] = []
 def clear_memos() -> None:
     """Empty every per-process memo and remembered token (tests; a new token would do it too)."""
     _recent.clear()
+    _unsent.clear()
+    _unsent_retry_at[0] = 0.0
     for memo in _memos:
         memo.clear()
 

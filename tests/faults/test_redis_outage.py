@@ -117,3 +117,39 @@ def test_cached_pages_and_slots_go_uncached_rather_than_trust_a_per_process_vers
     own_redis.stop()
     # a token from the fallback memory would let a stale cached page outlive a booking made during the outage
     assert versions.current("faults") is None
+
+
+@pytest.mark.django_db
+def test_a_bump_that_could_not_reach_redis_is_sent_once_it_can_and_its_data_is_never_served_from_the_old_token(
+    own_redis, settings, monkeypatch
+):
+    """Redis keeps its data but takes no writes (as behind a link that fails while this process writes): the
+    change's bump is lost, and every process would keep serving what it cached under the token from before."""
+    import redis
+
+    from core import versions
+
+    caches = {alias: dict(config) for alias, config in settings.CACHES.items()}
+    caches["default"]["LOCATION"] = own_redis.url
+    settings.CACHES = caches
+    monkeypatch.setattr(versions, "UNSENT_RETRY_SECONDS", 0.2, raising=False)
+    server = redis.Redis.from_url(own_redis.url)
+    before, _other = versions.current("faults", "other")
+    listener = server.pubsub()
+    listener.subscribe(f"{settings.CACHES['default']['KEY_PREFIX']}:1:{versions.CHANNEL}")
+    listener.get_message(timeout=1)  # the subscription's confirmation
+
+    server.config_set("min-replicas-to-write", 1)  # every write is refused (NOREPLICAS); reads still answer
+    versions.bump("faults")
+    assert versions.current("faults") is None  # this process knows Redis holds a stale token: it computes uncached
+    assert versions.current("faults", "other") is None
+    assert versions.current("other") is not None  # what it did not change stays cached
+
+    server.config_set("min-replicas-to-write", 0)  # writes are taken again
+    time.sleep(0.25)
+    (after,) = versions.current("faults")
+    assert after != before
+    assert server.get(versions.cache.make_and_validate_key(versions._key("faults"))) == after  # what others read
+    notice = listener.get_message(timeout=1)
+    assert notice is not None and notice["data"] == b"faults"  # and their memos of the old token are retired
+    listener.close()
