@@ -327,9 +327,16 @@ _SIDEWAYS = """() => {
 }"""
 
 
+# Whether a region scrolls depends on the width: at the phone's width axe-core checks again that every region that
+# scrolls there can be reached by keyboard (the full run above is at the page's own width).
+_AXE_SCROLL_REGIONS = """() => axe.run(
+  {runOnly: {type: "rule", values: ["scrollable-region-focusable"]}, resultTypes: ["violations"]}
+)"""
+
+
 def assert_no_sideways_scroll(page, width: int = PHONE_WIDTH) -> None:
     """At a phone's width the page must not scroll sideways: wide content wraps, stacks, or scrolls inside its
-    own labelled region. The viewport is narrowed for the check and restored afterwards.
+    own labelled region, which a keyboard can reach. The viewport is narrowed for the check and restored afterwards.
 
     Django's admin (the SMRJ desk) is left out: it is a desktop tool, checked at 1280 px by its own tests."""
     if "/admin/" in page.url:
@@ -338,11 +345,18 @@ def assert_no_sideways_scroll(page, width: int = PHONE_WIDTH) -> None:
     page.set_viewport_size({"width": width, "height": 844})
     try:
         found = page.evaluate(_SIDEWAYS)
+        if not page.evaluate("() => typeof axe !== 'undefined'"):
+            from axe_playwright_python.sync_playwright import Axe
+
+            page.evaluate(Axe().axe_script)
+        unreachable = page.evaluate(_AXE_SCROLL_REGIONS)["violations"]
     finally:
         page.set_viewport_size(original)
     assert found["scrollWidth"] <= found["clientWidth"], (
         f"{page.url} scrolls sideways at {width} px: {found['scrollWidth']} px wide; {found['culprits']}"
     )
+    regions = [n["target"] for v in unreachable for n in v["nodes"]]
+    assert not regions, f"{page.url} at {width} px: a region that scrolls cannot be reached by keyboard: {regions}"
 
 
 def check_page(page) -> None:

@@ -216,7 +216,9 @@ def _slot_taken(request: HttpRequest, context: dict, *, form: IntakeForm | None 
 def my_bookings(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.company_id is None and not user.is_institution_staff:
-        raise Http404
+        # An account without a company yet is told what booking needs (as the self-check does); an advisor is
+        # pointed to the workspace that lists the consultations they hold.
+        return render(request, "consultations/my_bookings.html", {"no_bookings_here": True})
     company_id = booking_company_id(user)
     upcoming, past = selectors.company_bookings(company_id=company_id) if company_id else ([], [])
     context = {"upcoming": upcoming, "past": past, "institution": user.institution if user.institution_id else None}

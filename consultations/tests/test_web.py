@@ -232,3 +232,31 @@ def test_out_of_range_or_broken_start_times_say_so_on_the_calendar(frozen, sme_c
     assert response.status_code == 200 and "カレンダーから日時を選んでください" in response.content.decode()
     booking.refresh_from_db()
     assert booking.start == at(2026, 4, 23, 10)
+
+
+@pytest.mark.django_db
+def test_an_account_without_a_company_is_told_what_booking_needs_instead_of_a_missing_page(client):
+    from accounts.tests.factories import UserFactory
+
+    user = UserFactory()
+    assert user.company_id is None and user.is_sme
+    client.force_login(user)
+    response = client.get("/consultations/bookings/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "CN相談を予約するには、企業情報の登録が必要です。" in body and 'href="/me/company/"' in body
+
+
+@pytest.mark.django_db
+def test_an_advisor_is_sent_to_the_workspace_never_to_a_company_form_it_may_not_open(client):
+    from advisors.tests.conftest import advisor_account
+
+    user = advisor_account(second_factor=False).user
+    client.force_login(user)
+    assert client.get("/me/company/").status_code == 403  # an advisor has no company of its own
+    dashboard = client.get("/me/").content.decode()
+    assert 'href="/consultations/bookings/"' not in dashboard and 'href="/advisor/"' in dashboard
+    for path in ("/consultations/bookings/", "/selfcheck/"):
+        body = client.get(path).content.decode()
+        assert 'href="/me/company/"' not in body, path
+        assert 'href="/advisor/"' in body and "専門家のワークスペースを開く" in body, path
