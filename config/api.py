@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
-from ninja import NinjaAPI, Router
+from ninja import NinjaAPI, Query, Router
 from ninja.errors import HttpError, ValidationError
 
 from consultations.api import router as consultations_router
@@ -125,7 +125,9 @@ meta = Router(tags=["meta"])
 
 
 @meta.get("/prefectures", summary="都道府県コードの一覧")
-def list_prefectures(request: HttpRequest, region: Region | None = None) -> list[dict]:
+def list_prefectures(
+    request: HttpRequest, region: Region | None = Query(None, description="地域ブロックで絞り込む（kanto など）")
+) -> list[dict]:
     codes = prefectures_in(region.value) if region else [p.value for p in Prefecture]
     return [{"code": code, "name": str(Prefecture(code).label)} for code in codes]
 

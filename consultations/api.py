@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from core.errors import ApplicationError
 from core.jst import jst_today
@@ -63,7 +63,12 @@ SLOTS_CONTENT_TYPE = "application/json; charset=utf-8"
 
 
 @router.get("/slots", response=list[SlotOut], summary="相談枠と空き状況（時刻は +09:00）")
-def list_slots(request: HttpRequest, window: str, date_from: dt.date, date_to: dt.date):
+def list_slots(
+    request: HttpRequest,
+    window: str = Query(..., description="窓口のコード（/api/v1/consultations/windows の code。本部は hq）"),
+    date_from: dt.date = Query(..., description="期間の初日（日本の日付、YYYY-MM-DD。今日から前後366日以内）"),
+    date_to: dt.date = Query(..., description="期間の最終日（date_from から92日以内）"),
+):
     if problem := _range_problem(date_from, date_to):
         raise problem
     found = selectors.window_get(code=window)

@@ -134,6 +134,15 @@ def know(request: HttpRequest) -> HttpResponse:
     return render(request, "core/know.html", {"sources": KNOW_SOURCES, "links": links})
 
 
+def api_docs(request: HttpRequest) -> HttpResponse:
+    """公開API: every operation of the OpenAPI document with its parameters, as an accessible page."""
+    from django.utils.translation import get_language
+
+    from .apidocs import api_reference
+
+    return render(request, "core/api.html", {"operations": api_reference(get_language())})
+
+
 def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "core/privacy.html")
 

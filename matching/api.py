@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Path, Query, Router, Schema
 from ninja.errors import HttpError
 
 from core.errors import ApplicationError
@@ -54,11 +54,11 @@ def _out(request: HttpRequest, need: Need, now: dt.datetime) -> dict:
 @router.get("/needs", response=list[NeedOut], summary="公開中のニーズ（大手企業のCN技術ニーズ）の一覧")
 def list_needs(
     request: HttpRequest,
-    theme: Theme | None = None,
+    theme: Theme | None = Query(None, description="テーマ"),
     region: str = Query("", max_length=20, description="地域ブロック（kanto など）または nationwide"),
-    deadline_by: dt.date | None = None,
+    deadline_by: dt.date | None = Query(None, description="この日（YYYY-MM-DD）までに提案を締め切るものだけ"),
     q: str = Query("", max_length=100, description="キーワード（部分一致、全角・半角を区別しない）"),
-    include_closed: bool = False,
+    include_closed: bool = Query(False, description="true なら提案の締切を過ぎたものも含める"),
 ):
     if region and region not in REGIONS:
         raise ApplicationError(_("地域の指定が正しくありません。"), field="region")
@@ -75,7 +75,7 @@ def list_needs(
 
 
 @router.get("/needs/{need_id}", response=NeedOut, summary="公開中のニーズ1件")
-def get_need(request: HttpRequest, need_id: int):
+def get_need(request: HttpRequest, need_id: int = Path(..., description="ニーズの番号（一覧の id）")):
     need = Need.objects.select_related("buyer").filter(pk=need_id, status=NeedStatus.PUBLISHED).first()
     if need is None:
         raise HttpError(404, _("見つかりません。"))

@@ -125,10 +125,12 @@ class SbtIn(Schema):
     employees: int = Field(ge=0, le=10_000_000, strict=True, description="従業員数（パートタイマーを含む）")
     revenue_yen: int = Field(ge=0, le=10**16, strict=True, description="売上高（円）")
     total_assets_yen: int = Field(ge=0, le=10**16, strict=True, description="総資産（円）")
-    financial_or_oil_gas: StrictBool = False
-    sector_specific_method_required: StrictBool = False
-    parent_under_standard_sbt: StrictBool = False
-    flag_sector: StrictBool = False
+    financial_or_oil_gas: StrictBool = Field(False, description="金融機関または石油・ガスのセクターである")
+    sector_specific_method_required: StrictBool = Field(
+        False, description="SBTiのセクター別手法での目標設定を求められている"
+    )
+    parent_under_standard_sbt: StrictBool = Field(False, description="通常版SBTの対象となる親会社の子会社である")
+    flag_sector: StrictBool = Field(False, description="森林・土地・農業（FLAG）セクターである")
 
 
 class CriterionOut(Schema):

@@ -34,11 +34,11 @@ class SeminarOut(Schema):
 @router.get("", response=list[SeminarOut], summary="セミナーの一覧")
 def list_seminars(
     request: HttpRequest,
-    upcoming: bool = True,
-    format: SeminarFormat | None = None,
-    audience: Audience | None = None,
-    prefecture: Prefecture | None = None,
-    q: str = Query("", max_length=100),
+    upcoming: bool = Query(True, description="true：これから開催（既定）、false：開催済み"),
+    format: SeminarFormat | None = Query(None, description="開催形式"),
+    audience: Audience | None = Query(None, description="対象"),
+    prefecture: Prefecture | None = Query(None, description="開催地の都道府県コード（/api/v1/meta/prefectures）"),
+    q: str = Query("", max_length=100, description="キーワード（部分一致）"),
 ):
     seminars = selectors.seminar_list(
         upcoming=upcoming,

@@ -11,13 +11,13 @@ router = Router(tags=["subsidies"])
 
 
 class FinderQuery(Schema):
-    employees: int | None = None
-    prefecture: str | None = None
-    industry: str | None = None
-    step: str | None = None
-    open: bool = False
-    q: str | None = None
-    investment: int | None = None
+    employees: int | None = Field(None, description="従業員数（人）。各枠の上限額と対象かどうかをこの人数で返す")
+    prefecture: str | None = Field(None, description="所在地の都道府県コード（/api/v1/meta/prefectures）")
+    industry: str | None = Field(None, description="業種コード（manufacturing、retail など）")
+    step: str | None = Field(None, description="取り組みの段階（know、measure、reduce、supply_chain）")
+    open: bool = Field(False, description="true なら受付中の公募回があるものだけ")
+    q: str | None = Field(None, description="キーワード（名称・概要などの部分一致、100文字まで）")
+    investment: int | None = Field(None, description="投資予定額（円）。補助額の目安を計算する")
     page: int = Field(1, ge=1, description="ページ番号（1から）")
     per_page: int = Field(selectors.PER_PAGE, ge=1, le=selectors.MAX_PER_PAGE, description="1ページの件数")
 
