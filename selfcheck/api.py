@@ -208,30 +208,14 @@ def estimate_view(operation: Callable[[HttpRequest], HttpResponse]) -> Callable[
 
 
 def estimate_json(result, factor_set) -> str:
-    """EstimateOut as JSON text; the factor set's part, the same for every answer with that set, is encoded once."""
-    head = _encode(
-        {
-            "scope1_t": _float(result.scope1_t),
-            "scope2_t": _float(result.scope2_t),
-            "total_t": _float(result.total_t),
-            "total_t_exact": None if result.total_exact is None else format(result.total_exact, "f"),
-            "scope2_market_t": _float(result.scope2_market_t),
-            "total_market_t": _float(result.total_market_t),
-            "parts_differ": result.parts_differ,
-            "by_source": [
-                {
-                    "source": row.source,
-                    "entry": row.entry,
-                    "label": row.label,
-                    "amount": float(row.amount),
-                    "unit": row.unit,
-                    "scope": row.scope,
-                    "t_co2": float(row.t_co2),
-                }
-                for row in result.by_source
-            ],
-        }
+    """EstimateOut as JSON text, written as json.dumps would write it (a test checks the bytes): the numbers with
+    float's repr, and the parts that depend only on the entry, the language or the factor set encoded once."""
+    rows = ", ".join(
+        f'{_row_head(row.source, row.entry, row.label)}, "amount": {float(row.amount)!r}, '
+        f'{_row_unit(row.unit, row.scope)}, "t_co2": {float(row.t_co2)!r}}}'
+        for row in result.by_source
     )
+    exact = "null" if result.total_exact is None else f'"{format(result.total_exact, "f")}"'
     about = (
         factor_set.name,
         factor_set.fiscal_year,
@@ -240,16 +224,33 @@ def estimate_json(result, factor_set) -> str:
         factor_set.publication,
         factor_set.url,
     )
-    return f'{head[:-1]}, "factor_set": {_factor_set_json(about)}}}'
+    return (
+        f'{{"scope1_t": {_number(result.scope1_t)}, "scope2_t": {_number(result.scope2_t)}, '
+        f'"total_t": {_number(result.total_t)}, "total_t_exact": {exact}, '
+        f'"scope2_market_t": {_number(result.scope2_market_t)}, "total_market_t": {_number(result.total_market_t)}, '
+        f'"parts_differ": {"true" if result.parts_differ else "false"}, "by_source": [{rows}], '
+        f'"factor_set": {_factor_set_json(about)}}}'
+    )
+
+
+def _number(value: Decimal | None) -> str:
+    """A Decimal as JSON writes the float of it (float's repr; the amounts are finite by the schema's limits)."""
+    return "null" if value is None else repr(float(value))
+
+
+@functools.lru_cache(maxsize=512)
+def _row_head(source: str, entry: str, label: str) -> str:
+    return _encode({"source": source, "entry": entry, "label": label})[:-1]
+
+
+@functools.lru_cache(maxsize=512)
+def _row_unit(unit: str, scope: int) -> str:
+    return _encode({"unit": unit, "scope": scope})[1:-1]
 
 
 @functools.lru_cache(maxsize=64)
 def _factor_set_json(about: tuple) -> str:
     return _encode(dict(zip(("name", "fiscal_year", "version", "source", "publication", "url"), about, strict=True)))
-
-
-def _float(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
 
 
 @router.post("/sbt-sme", response=SbtOut, summary="中小企業版SBTの要件を満たすか判定する")

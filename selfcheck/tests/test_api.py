@@ -188,6 +188,29 @@ def test_the_plain_estimate_view_answers_exactly_what_the_ninja_operation_answer
 
 
 @pytest.mark.parametrize(
+    "body",
+    [
+        {"electricity_kwh": 120000, "city_gas_nm3": 8000, "lpg_kg": 2000, "gasoline_l": 3000, "diesel_l": 1500},
+        {"electricity_kwh": "0.5", "market_electricity_kg_per_kwh": 0.421, "heat_gj": 12.25},
+        {"electricity_kwh": 23640570},
+        {"city_gas_m3": 1000, "city_gas_mj_per_m3": 45, "kerosene_l": 0, "heavy_oil_a_l": "1e12"},
+        {},
+    ],
+)
+def test_the_estimate_is_written_byte_for_byte_as_json_dumps_writes_it_and_fits_its_schema(client, body):
+    """estimate_json writes its JSON by hand (f-strings, parts encoded once): the text must be what json.dumps gives
+    for the same values, whatever is entered, not entered, exact or in the market-based columns."""
+    from selfcheck.api import EstimateOut
+
+    text = post(client, "estimate", body).content.decode()
+    assert text == json.dumps(json.loads(text), ensure_ascii=False)
+    EstimateOut.model_validate_json(text)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})  # labels in English: other strings to escape
+    english = post(client, "estimate", body).content.decode()
+    assert english == json.dumps(json.loads(english), ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
     "body,field",
     [
         ({"electricity_kwh": -1}, "electricity_kwh"),
