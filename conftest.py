@@ -288,11 +288,17 @@ _AXE_RUN = """() => {
 }"""
 
 
+def load_axe(page) -> None:
+    """axe-core into the current page, unless it is there already (it goes with each navigation)."""
+    if not page.evaluate("() => typeof axe !== 'undefined'"):
+        from axe_playwright_python.sync_playwright import Axe
+
+        page.evaluate(Axe().axe_script)
+
+
 def axe_violations(page) -> list[dict]:
     """The serious and critical axe-core violations on the current page."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    page.evaluate(Axe().axe_script)
+    load_axe(page)
     results = page.evaluate(_AXE_RUN)
     return [v for v in results["violations"] if v.get("impact") in ("serious", "critical")]
 
@@ -345,10 +351,7 @@ def assert_no_sideways_scroll(page, width: int = PHONE_WIDTH) -> None:
     page.set_viewport_size({"width": width, "height": 844})
     try:
         found = page.evaluate(_SIDEWAYS)
-        if not page.evaluate("() => typeof axe !== 'undefined'"):
-            from axe_playwright_python.sync_playwright import Axe
-
-            page.evaluate(Axe().axe_script)
+        load_axe(page)
         unreachable = page.evaluate(_AXE_SCROLL_REGIONS)["violations"]
     finally:
         page.set_viewport_size(original)

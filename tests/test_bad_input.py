@@ -68,6 +68,7 @@ def url_patterns() -> list[tuple[str, str]]:
     APIs' plain views stand in front of their django-ninja operations under the same route, and hand every request
     they do not answer themselves to the operation, so the operation is still swept through them."""
     found: list[tuple[str, str]] = []
+    seen: set[str] = set()
 
     def walk(patterns, prefix=""):
         for p in patterns:
@@ -75,7 +76,8 @@ def url_patterns() -> list[tuple[str, str]]:
                 if str(p.pattern).startswith("admin/"):
                     continue
                 walk(p.url_patterns, prefix + str(p.pattern))
-            elif isinstance(p, URLPattern) and prefix + str(p.pattern) not in {route for route, _ in found}:
+            elif isinstance(p, URLPattern) and prefix + str(p.pattern) not in seen:
+                seen.add(prefix + str(p.pattern))
                 found.append((prefix + str(p.pattern), p.name or ""))
 
     walk(get_resolver().url_patterns)
