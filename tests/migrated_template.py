@@ -6,8 +6,11 @@ fingerprint of what the migrations produce, and each worker's test database is c
 CREATE DATABASE … TEMPLATE (Django's TEST["TEMPLATE"]); `migrate` then finds nothing left to apply. A later run
 with the same fingerprint reuses it, as pytest-django's --reuse-db would, but with no risk of a stale schema: the
 fingerprint covers every migration file, every project module they import (and what those import), and the lock
-file of the installed packages (whose own migrations are part of the result). Templates of other fingerprints are
-dropped when a new one is built.
+file of the installed packages (whose own migrations are part of the result).
+
+Other checkouts may share the server and run at the same time with other migrations: a template is never dropped
+while another run may still copy it. Each use stamps the template's comment with the time; only templates unused
+for STALE_AFTER are dropped, without FORCE, so a template some session is connected to stays.
 """
 
 import ast
@@ -15,6 +18,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psycopg2
@@ -23,6 +27,7 @@ from psycopg2 import sql
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "cnportal_migrated_"
 LOCK_KEY = 20261124  # advisory lock: two runs at once build the template once
+STALE_AFTER = 3 * 24 * 3600  # seconds a template of another fingerprint is kept after its last use
 
 
 def _project_module(name: str) -> Path | None:
@@ -94,7 +99,11 @@ def ensure(settings_dict: dict) -> str:
             try:
                 cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s AND datistemplate", [name])
                 if cursor.fetchone() is None:
+                    _drop_stale(cursor, keep=name)
                     _build(cursor, settings_dict, name)
+                cursor.execute(
+                    sql.SQL("COMMENT ON DATABASE {} IS %s").format(sql.Identifier(name)), [str(int(time.time()))]
+                )
             finally:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
     finally:
@@ -102,11 +111,25 @@ def ensure(settings_dict: dict) -> str:
     return name
 
 
+def _drop_stale(cursor, *, keep: str) -> None:
+    """A cut-off build of `keep`, and templates of other fingerprints unused for STALE_AFTER seconds."""
+    cursor.execute(
+        "SELECT d.datname, shobj_description(d.oid, 'pg_database') FROM pg_database d WHERE d.datname LIKE %s",
+        [PREFIX + "%"],
+    )
+    now = time.time()
+    for old, stamp in cursor.fetchall():
+        recent = bool(stamp and stamp.isdigit() and now - int(stamp) < STALE_AFTER)
+        if old != keep and recent:
+            continue
+        try:
+            cursor.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE false").format(sql.Identifier(old)))
+            cursor.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(old)))
+        except psycopg2.errors.ObjectInUse:
+            continue  # another run is copying it right now: it is not stale
+
+
 def _build(cursor, settings_dict: dict, name: str) -> None:
-    cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [PREFIX + "%"])
-    for (old,) in cursor.fetchall():  # other fingerprints, and a build of this one that was cut off
-        cursor.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE false").format(sql.Identifier(old)))
-        cursor.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(old)))
     cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     env = {
         **os.environ,

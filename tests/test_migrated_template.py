@@ -35,3 +35,27 @@ def test_a_change_to_a_module_a_migration_imports_through_another_changes_the_fi
     assert migrated_template.fingerprint() == before
     (tmp_path / "app" / "values.py").write_text("VALUES = [2]\n")
     assert migrated_template.fingerprint() != before
+
+
+def test_a_recently_used_template_of_another_fingerprint_is_kept_and_an_old_one_dropped():
+    """Another checkout may be running with other migrations: its template stays while it is in use."""
+    import time
+
+    from django.conf import settings
+    from psycopg2 import sql
+
+    conn = migrated_template._connect(settings.DATABASES["default"])
+    recent, old = migrated_template.PREFIX + "test_recent", migrated_template.PREFIX + "test_old"
+    try:
+        with conn.cursor() as cursor:
+            for name, stamp in ((recent, time.time()), (old, time.time() - migrated_template.STALE_AFTER - 60)):
+                cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+                cursor.execute(sql.SQL("CREATE DATABASE {} IS_TEMPLATE true").format(sql.Identifier(name)))
+                cursor.execute(sql.SQL("COMMENT ON DATABASE {} IS %s").format(sql.Identifier(name)), [str(int(stamp))])
+            migrated_template._drop_stale(cursor, keep=migrated_template.PREFIX + "test_mine")
+            cursor.execute("SELECT datname FROM pg_database WHERE datname IN (%s, %s)", [recent, old])
+            assert [row[0] for row in cursor.fetchall()] == [recent]
+            cursor.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE false").format(sql.Identifier(recent)))
+            cursor.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(recent)))
+    finally:
+        conn.close()

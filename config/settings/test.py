@@ -1,13 +1,18 @@
 """Tests: the real PostgreSQL and Redis on localhost (DATABASE_URL / REDIS_URL override), never SQLite."""
 
+import hashlib
+
 from .base import *  # noqa: F403
-from .base import env
+from .base import BASE_DIR, env
 
 DEBUG = False
 SECRET_KEY = "test-only-key-not-used-anywhere-else-0b6c2f8d4e"
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/postgres")}
-DATABASES["default"]["TEST"] = {"NAME": env("TEST_DB_NAME", default="test_cnportal")}
+# Each checkout has its own test databases (and so its own Redis namespace and Celery queue): two `make test` runs
+# from two clones may share one server.
+_CHECKOUT = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:8]
+DATABASES["default"]["TEST"] = {"NAME": env("TEST_DB_NAME", default=f"test_cnportal_{_CHECKOUT}")}
 # tests/migrated_template.py runs `migrate` once into the template of the test databases under these settings.
 if env("MIGRATED_TEMPLATE_BUILD", default=""):
     DATABASES["default"]["NAME"] = env("MIGRATED_TEMPLATE_BUILD")
