@@ -5,6 +5,7 @@ from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 PALETTE = ["#1a5fb4", "#2f8f5b", "#c65d00", "#7b3fa0", "#b3261e", "#00758f", "#5c6b00", "#8a5a00", "#505a64"]
 
@@ -14,6 +15,13 @@ def _fmt(value: float | int | Decimal) -> str:
     if isinstance(value, Decimal) or (isinstance(value, float) and value != int(value)):
         return f"{value:,.1f}"
     return f"{int(value):,}"
+
+
+def chart_alternative(items: Sequence[tuple[str, float | int | Decimal]], *, title: str, unit: str = "") -> str:
+    """The chart in words: its title and every bar's figure, for a screen reader and a tagged PDF's /Alt."""
+    if not items:
+        return f"{title}：{_('データなし')}"
+    return f"{title}：" + "、".join(f"{label} {_fmt(value)}{unit}" for label, value in items)
 
 
 def bar_chart_svg(
@@ -35,12 +43,13 @@ def bar_chart_svg(
     height = top + max(len(items), 1) * (bar_height + gap) + gap
     peak = max((float(v) for _, v in items), default=0) or 1.0
     plot_width = width - label_width - value_width
+    alternative = chart_alternative(items, title=title, unit=unit)
+    label_attr = escape(alternative, {'"': "&quot;"})
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'class="chart" role="img" aria-label="{escape(title)}" preserveAspectRatio="xMinYMin meet"'
-        + (f' font-family="{escape(font_family)}"' if font_family else "")
-        + ">",
-        f"<title>{escape(title)}</title>",
+        f'class="chart" role="img" aria-label="{label_attr}" '
+        'preserveAspectRatio="xMinYMin meet"' + (f' font-family="{escape(font_family)}"' if font_family else "") + ">",
+        f"<title>{escape(alternative)}</title>",
     ]
     for index, (label, value) in enumerate(items):
         y = top + index * (bar_height + gap)

@@ -19,6 +19,7 @@ from core.errors import ApplicationError
 from core.ics import CalendarEvent, calendar_bytes
 from core.jst import JA_DATETIME, format_jst, jst_date
 from core.mail import Attachment, outbox_enqueue
+from core.pdf import html_to_pdf
 
 from .models import (
     DIAGNOSIS_MAX_VISITS,
@@ -692,13 +693,11 @@ def deliverable_context(case: Case) -> dict:
 
 
 def deliverable_pdf_bytes(deliverable: Deliverable) -> bytes:
-    from weasyprint import HTML
-
     case = Case.objects.select_related("company", "expert").get(pk=deliverable.case_id)
     html = render_to_string(
         f"dispatch/pdf/{deliverable.kind}.html", {**deliverable_context(case), "kind": deliverable.get_kind_display()}
     )
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return html_to_pdf(html=html)
 
 
 def deliverable_render(*, pk: int) -> Deliverable | None:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from core import versions as versions_module
 from core.errors import ApplicationError
+from core.pdf import html_to_pdf
 from core.queue import enqueue, enqueue_on_commit
 
 from . import selectors
@@ -348,8 +349,6 @@ PDF_FONT_FAMILY = "Noto Sans CJK JP Subset, Noto Sans CJK JP, sans-serif"
 
 
 def sheet_pdf_bytes(sheet: Sheet) -> bytes:
-    from weasyprint import HTML
-
     from .charts import co2_chart
 
     report = selectors.sheet_report(sheet)
@@ -364,7 +363,7 @@ def sheet_pdf_bytes(sheet: Sheet) -> bytes:
             "pdf_font_url": PDF_FONT.as_uri(),
         },
     )
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return html_to_pdf(html=html)
 
 
 def step_context(sheet: Sheet) -> dict:

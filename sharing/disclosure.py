@@ -1,9 +1,9 @@
 """What a customer reads through a disclosure link: Scope 1 and 2 per fiscal year, with the method and factors cited."""
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core.pdf import html_to_pdf
 from selfcheck import selectors as selfcheck_selectors
 
 from .models import Share
@@ -37,7 +37,5 @@ def disclosure_data(*, share: Share) -> dict:
 
 def disclosure_pdf_bytes(*, share: Share) -> bytes:
     """A one-page PDF of the same figures (rendered on request: a few hundred milliseconds, rarely asked for)."""
-    from weasyprint import HTML
-
     html = render_to_string("sharing/disclosure_pdf.html", disclosure_data(share=share))
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return html_to_pdf(html=html)

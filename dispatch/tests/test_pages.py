@@ -296,3 +296,22 @@ def test_the_subsidies_catalogue_links_to_both_programmes(client):
     page = client.get(reverse("subsidies:index")).content.decode()
     assert reverse("dispatch:apply") + "?programme=diagnosis&amp;from=catalogue" in page
     assert reverse("dispatch:apply") + "?programme=handson&amp;from=catalogue" in page
+
+
+@pytest.mark.parametrize("kind", list(Deliverable.Kind))
+def test_every_kind_of_deliverable_is_a_tagged_pdf_with_language_title_headings_and_table_headers(
+    kind, sme_user, desk, expert
+):
+    from tests.pdf_structure import assert_accessible_pdf
+
+    case = assigned_diagnosis(sme_user, desk, expert)
+    services.visit_schedule(
+        case=case, user=expert.user, starts_at=jst(2026, 12, 2), expert_days=1, done="工場内の照明と空調を確認"
+    )
+    services.measure_add(
+        case=case, user=expert.user, family="kaeru", description="LED照明への更新", cost=3, effect=2, difficulty=2
+    )
+    structure = assert_accessible_pdf(
+        services.deliverable_pdf_bytes(Deliverable(case=case, kind=kind)), title=str(Deliverable.Kind(kind).label)
+    )
+    assert "Table" in structure.tags and "TH" in structure.tags

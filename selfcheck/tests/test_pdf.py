@@ -204,3 +204,13 @@ def test_a_render_that_keeps_killing_its_worker_stops_as_failed(sme_user, settin
     services.sheet_render_pdf(pk=sheet.pk)
     sheet.refresh_from_db()
     assert sheet.pdf_status == Sheet.PdfStatus.FAILED and sheet.pdf_error
+
+
+@pytest.mark.django_db
+def test_the_report_is_a_tagged_pdf_whose_chart_has_its_figures_as_text(sme_user):
+    from tests.pdf_structure import assert_accessible_pdf
+
+    sheet = filled_sheet(sme_user.company)
+    structure = assert_accessible_pdf(services.sheet_pdf_bytes(sheet), title="CNセルフチェック レポート")
+    assert {"H1", "H2", "H3", "Table", "TH", "L", "LI"} <= set(structure.tags)
+    assert structure.figure_alts == ["エネルギー種別のCO2排出量：電気 50.8t-CO2、LPG 6.0t-CO2、ガソリン 6.9t-CO2"]

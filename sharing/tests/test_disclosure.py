@@ -157,3 +157,12 @@ def test_a_share_has_one_link_whenever_it_is_shown(link):
     first = services.disclosure_token(share)
     with time_machine.travel(timezone.now() + dt.timedelta(seconds=61), tick=False):
         assert services.disclosure_token(share) == first
+
+
+def test_the_pdf_is_tagged_with_language_title_headings_and_table_headers(link, sme_user):
+    from sharing.disclosure import disclosure_pdf_bytes
+    from tests.pdf_structure import assert_accessible_pdf
+
+    share, _url = link
+    structure = assert_accessible_pdf(disclosure_pdf_bytes(share=share), title=sme_user.company.name)
+    assert "Table" in structure.tags
