@@ -83,9 +83,31 @@ class RecommendationForm(InputChecksMixin, forms.Form):
 
 
 class AvailabilityRowForm(InputChecksMixin, forms.Form):
-    weekday = forms.TypedChoiceField(label=_("曜日"), choices=Weekday.choices, coerce=int)
-    start = forms.TimeField(label=_("開始"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    end = forms.TimeField(label=_("終了"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    # A blank first choice: an empty extra row posts "" for the weekday, so the formset sees it unchanged and skips it
+    # (without it the browser posts 月曜日 and every save failed on the extra rows' empty times).
+    weekday = forms.TypedChoiceField(
+        label=_("曜日"),
+        choices=[("", _("選んでください")), *Weekday.choices],
+        coerce=int,
+        empty_value=None,
+        error_messages={"required": _("曜日を選んでください。")},
+    )
+    start = forms.TimeField(
+        label=_("開始"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={
+            "required": _("開始の時刻を入力してください。"),
+            "invalid": _("時刻を正しく入力してください。"),
+        },
+    )
+    end = forms.TimeField(
+        label=_("終了"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={
+            "required": _("終了の時刻を入力してください。"),
+            "invalid": _("時刻を正しく入力してください。"),
+        },
+    )
 
 
 # absolute_max: a forged TOTAL_FORMS of 10^12 would otherwise build (and show) 1,021 empty rows.

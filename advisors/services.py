@@ -193,6 +193,23 @@ def booking_mark(*, account: AdvisorAccount, booking: Booking, status: str, now:
     return booking_set_status(booking=booking, status=status, now=now)
 
 
+def selfcheck_open(*, account: AdvisorAccount, booking: Booking) -> int:
+    """The advisor opens the self-check the company shared: the look is logged for the company once per day."""
+    from sharing import services as sharing_services
+    from sharing.models import AccessAction
+
+    from .shared import advisor_share, shared_sheets
+
+    _check_own(account=account, booking=booking)
+    share = advisor_share(booking=booking)
+    if share is None:
+        raise ApplicationError(_("企業はセルフチェックの結果を共有していません。"))
+    years = [sheet.fiscal_year for sheet in shared_sheets(booking=booking)] or [None]
+    return sharing_services.access_record_daily(
+        items=[(share, year) for year in years], action=AccessAction.VIEW, user=account.user
+    )
+
+
 def recommendation_add(
     *, account: AdvisorAccount, booking: Booking, kind: str, seminar=None, measure=None, note: str = ""
 ) -> Recommendation:

@@ -153,6 +153,18 @@ def status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @advisor_required
 @require_POST
+def selfcheck_open(request: HttpRequest, pk: int) -> HttpResponse:
+    account = request.advisor_account
+    booking = selectors.booking_for_advisor(advisor_id=account.advisor_id, pk=pk)
+    try:
+        services.selfcheck_open(account=account, booking=booking)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return redirect(reverse("advisors:booking", args=[pk]) + "#selfcheck")
+
+
+@advisor_required
+@require_POST
 def recommend(request: HttpRequest, pk: int) -> HttpResponse:
     account = request.advisor_account
     booking = selectors.booking_for_advisor(advisor_id=account.advisor_id, pk=pk)

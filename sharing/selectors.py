@@ -143,3 +143,12 @@ def access_count(*, share: Share, action: str | None = None) -> int:
     if action:
         qs = qs.filter(action=action)
     return qs.count()
+
+
+def viewed_today(*, share: Share, user, action: str, now: dt.datetime | None = None) -> bool:
+    """Whether this user's look (of this kind) at the share has been recorded since midnight in Japan."""
+    from core.jst import JST, jst_date
+
+    now = now or timezone.now()
+    midnight = dt.datetime.combine(jst_date(now), dt.time(0), tzinfo=JST)
+    return ShareAccess.objects.filter(share=share, user=user, action=action, at__gte=midnight).exists()

@@ -131,6 +131,35 @@ def access_record_many(*, items: Iterable[tuple[Share, int | None]], action: str
     return len(rows)
 
 
+def access_record_daily(
+    *, items: Iterable[tuple[Share, int | None]], action: str, user, now: dt.datetime | None = None
+) -> int:
+    """Record a look once per user, share, year and day in Japan (an explicit "open" the user may repeat all day).
+
+    The share rows are locked, so two clicks at once write one row per year, not two."""
+    from core.jst import JST, jst_date
+
+    items = list(items)
+    if not items or not getattr(user, "is_authenticated", False):
+        return 0
+    now = now or timezone.now()
+    midnight = dt.datetime.combine(jst_date(now), dt.time(0), tzinfo=JST)
+    with transaction.atomic():
+        list(Share.objects.select_for_update().filter(pk__in=sorted({s.pk for s, _y in items})).order_by("pk"))
+        seen = set(
+            ShareAccess.objects.filter(
+                share__in=[s for s, _y in items], user=user, action=action, at__gte=midnight
+            ).values_list("share_id", "fiscal_year")
+        )
+        rows = [
+            ShareAccess(share=share, action=action, user=user, fiscal_year=year)
+            for share, year in items
+            if (share.pk, year) not in seen
+        ]
+        ShareAccess.objects.bulk_create(rows)
+    return len(rows)
+
+
 # --- the customer's signed link ----------------------------------------------------------------------------------
 
 

@@ -165,7 +165,13 @@ def test_invite_by_csv_to_advisor_record_to_dashboard(live_server, browser, axe,
     check(ap, axe, "25-advisor-booking")
     content = ap.content()
     assert "取引先からScope 1・2の報告を求められています" in content
-    assert "企業がこの相談のために共有しています" in content and "2026年度" in content
+    assert (
+        "企業がこの相談のために共有しています" in content and not ShareAccess.objects.filter(user=account.user).exists()
+    )
+    ap.get_by_role("button", name="共有された結果を見る").click()
+    ap.wait_for_url("**/advisor/bookings/*/#selfcheck")
+    check(ap, axe, "25-advisor-selfcheck")
+    assert "2026年度" in ap.content()
     assert ShareAccess.objects.filter(user=account.user).exists()
     ap.get_by_label("相談記録（中小機構の職員と専門家のみ）").fill("Scope 2の算定方法を説明。設備更新の意向あり。")
     ap.get_by_label("次のステップ（企業にも表示）").fill("電力会社の排出係数を確認し、マーケット基準も算定する")

@@ -146,3 +146,54 @@ def test_regenerating_the_feed_address_retires_the_old_one(advisor_client, accou
 
 def test_a_guessed_feed_address_is_not_found(client, account):
     assert client.get("/advisor/calendar/guess.ics").status_code == 404
+
+
+def _availability_form(client) -> list[tuple[str, str]]:
+    from tests.formpost import rendered_forms
+
+    page = client.get("/advisor/availability/")
+    assert page.status_code == 200
+    (form,) = [f for f in rendered_forms(page.content.decode()) if f["action"] == ""]
+    return form["data"]
+
+
+def test_weekly_hours_posted_exactly_as_rendered_save_unchanged(advisor_client, account, frozen):
+    """The browser posts the empty extra rows too (blank weekday, empty times): saving without a change works."""
+    from tests.formpost import as_post
+
+    advisor_client.post("/advisor/availability/", _rows((1, "13:00", "17:00"), (3, "09:00", "12:00")))
+    before = list(AdvisorAvailability.objects.filter(advisor=account.advisor).values_list("weekday", "start", "end"))
+    pairs = _availability_form(advisor_client)
+    assert ("av-2-weekday", "") in pairs and ("av-3-start", "") in pairs  # the two extra rows, as rendered
+    response = advisor_client.post("/advisor/availability/", as_post(pairs))
+    assert response.status_code == 302, response.content.decode()
+    after = list(AdvisorAvailability.objects.filter(advisor=account.advisor).values_list("weekday", "start", "end"))
+    assert after == before
+
+
+def test_weekly_hours_changed_in_the_rendered_form_and_an_extra_row_filled_are_saved(advisor_client, account, frozen):
+    from tests.formpost import as_post
+
+    advisor_client.post("/advisor/availability/", _rows((1, "13:00", "17:00")))
+    pairs = _availability_form(advisor_client)
+    changed = {"av-0-end": "16:00", "av-1-weekday": "3", "av-1-start": "09:00", "av-1-end": "11:00"}
+    response = advisor_client.post("/advisor/availability/", as_post(pairs, changed))
+    assert response.status_code == 302, response.content.decode()
+    assert list(
+        AdvisorAvailability.objects.filter(advisor=account.advisor)
+        .order_by("weekday")
+        .values_list("weekday", "start", "end")
+    ) == [(1, dt.time(13), dt.time(16)), (3, dt.time(9), dt.time(11))]
+
+
+def test_an_extra_row_with_times_but_no_weekday_is_refused_next_to_the_field(advisor_client, account, frozen):
+    from tests.formpost import as_post
+
+    before = list(AdvisorAvailability.objects.filter(advisor=account.advisor).values_list("weekday", "start", "end"))
+    pairs = _availability_form(advisor_client)
+    response = advisor_client.post(
+        "/advisor/availability/", as_post(pairs, {"av-2-start": "09:00", "av-2-end": "10:00"})
+    )
+    assert response.status_code == 400 and "曜日を選んでください。" in response.content.decode()
+    after = list(AdvisorAvailability.objects.filter(advisor=account.advisor).values_list("weekday", "start", "end"))
+    assert after == before

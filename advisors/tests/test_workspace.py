@@ -98,6 +98,10 @@ def test_a_shared_selfcheck_shows_figures_trend_and_sbt_and_each_look_is_logged(
     filled_sheet(sme.company, fiscal_year=2026)
     share = share_with_advisor(booking, sme)
     page = advisor_client.get(f"/advisor/bookings/{booking.pk}/").content.decode()
+    assert "共有された結果を見る" in page and "63.6" not in page and not ShareAccess.objects.exists()
+    response = advisor_client.post(f"/advisor/bookings/{booking.pk}/selfcheck/")
+    assert response.status_code == 302 and response["Location"].endswith("#selfcheck")
+    page = advisor_client.get(f"/advisor/bookings/{booking.pk}/").content.decode()
     assert "2025年度" in page and "2026年度" in page and "63.6" in page
     assert "<svg" in page  # the trend chart
     assert "要件を満たす" in page
@@ -243,3 +247,31 @@ def test_a_recommendation_after_an_institutions_own_consultation_mails_the_staff
     advisor_client.post(f"/advisor/bookings/{booking.pk}/recommend/", {"reco-kind": "expert_dispatch"})
     mail = MailOutbox.objects.get(key__startswith="advisors.recommendation:")
     assert mail.to == [staff.email] and "専門家派遣" in mail.body
+
+
+def test_reloading_the_booking_page_writes_nothing_and_opening_is_logged_once_a_day(advisor_client, booking, sme):
+    """A GET never writes: the company's access log grows by one row per year and day, however often it is shown."""
+    from selfcheck.tests.helpers import factor_set_for_test_year
+
+    factor_set_for_test_year(2025)
+    filled_sheet(sme.company, fiscal_year=2025)
+    share = share_with_advisor(booking, sme)
+    with time_machine.travel(booking.start - dt.timedelta(hours=1), tick=False):
+        for _ in range(5):
+            assert advisor_client.get(f"/advisor/bookings/{booking.pk}/").status_code == 200
+        assert not ShareAccess.objects.exists()
+        for _ in range(3):
+            advisor_client.post(f"/advisor/bookings/{booking.pk}/selfcheck/")
+            assert "63.6" in advisor_client.get(f"/advisor/bookings/{booking.pk}/").content.decode()
+        assert ShareAccess.objects.filter(share=share, action=AccessAction.VIEW).count() == 1
+    with time_machine.travel(booking.start + dt.timedelta(days=1), tick=False):
+        page = advisor_client.get(f"/advisor/bookings/{booking.pk}/").content.decode()
+        assert "共有された結果を見る" in page and "63.6" not in page  # a new day in Japan: open again
+        advisor_client.post(f"/advisor/bookings/{booking.pk}/selfcheck/")
+    assert ShareAccess.objects.filter(share=share, action=AccessAction.VIEW).count() == 2
+
+
+def test_opening_without_a_share_changes_nothing_and_says_why(advisor_client, booking):
+    response = advisor_client.post(f"/advisor/bookings/{booking.pk}/selfcheck/", follow=True)
+    assert "企業はセルフチェックの結果を共有していません。" in response.content.decode()
+    assert not ShareAccess.objects.exists()
