@@ -48,3 +48,30 @@ def format_jst_date(value: dt.datetime | dt.date | None, fmt: str = "%Y-%m-%d") 
     if isinstance(value, dt.datetime):
         return format_jst(value, fmt)
     return value.strftime(fmt)
+
+
+# --- 年度: the Japanese fiscal year, April to March in JST ------------------------------------------------------
+
+
+def fiscal_year_of(value: dt.datetime | dt.date) -> int:
+    """The 年度 (April–March) of a day in Japan, or of an instant (taken in JST): 2027-03-31 → 2026, 2027-04-01 → 2027."""
+    day = jst_date(value) if isinstance(value, dt.datetime) else value
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def current_fiscal_year() -> int:
+    """The 年度 of today in JST."""
+    return fiscal_year_of(jst_today())
+
+
+def last_complete_fiscal_year() -> int:
+    """The last 年度 whose twelve months are over (in December 2026: 2025), the year an SME has all bills for."""
+    return current_fiscal_year() - 1
+
+
+def fiscal_year_bounds(fiscal_year: int) -> tuple[dt.datetime, dt.datetime]:
+    """The 年度 as aware instants [April 1 00:00 JST, next April 1 00:00 JST), for filtering stored datetimes."""
+    return (
+        dt.datetime(fiscal_year, 4, 1, tzinfo=JST),
+        dt.datetime(fiscal_year + 1, 4, 1, tzinfo=JST),
+    )
