@@ -34,6 +34,7 @@ from .models import (
     Mode,
     OpeningRule,
     Topic,
+    sitting_in_clash_message,
 )
 
 TAKEN_MESSAGE = "この枠はたった今埋まりました。別の日時を選んでください。"
@@ -303,7 +304,11 @@ def booking_create(
     try:
         with transaction.atomic(durable=True):
             # What becomes scarcer: the company (its hours and its cap) and the advisors' hours, in every window.
-            lock_rows([(Company, [company.pk]), (Advisor, candidates)])
+            # An institution sitting in becomes scarcer too: one consultation an hour.
+            lock_rows(
+                [(Company, [company.pk]), (Advisor, candidates)]
+                + ([(SupportInstitution, [sitting_in.pk])] if sitting_in else [])
+            )
             slot = _check_slot(window=window, start=start, now=now, company_id=company.pk)
             advisor = _pick_advisor(window=window, slot=slot, advisor_id=advisor_id)
             current = now or timezone.now()
@@ -314,6 +319,8 @@ def booking_create(
                     % {"n": max_future_bookings()},
                     field="start",
                 )
+            if sitting_in is not None:
+                _check_sitting_in(Booking(sitting_in=sitting_in, start=slot.start, end=slot.end))
             booking = Booking.objects.create(
                 company=company,
                 created_by=user,
@@ -334,7 +341,9 @@ def booking_create(
             from .notifications import notify_booking
 
             notify_booking(booking=booking, kind="created")
-    except (IntegrityError, LockTimeout):
+    except IntegrityError as exc:
+        raise _integrity(exc) from None
+    except LockTimeout:
         raise _taken() from None
     except DatabaseError as exc:
         if is_lock_timeout(exc):
@@ -353,6 +362,23 @@ def _booking_company(user) -> Company:
 
         return institution_consulting_company(institution=user.institution)
     raise ApplicationError(_("相談を予約するには企業情報の登録が必要です。"), field=None)
+
+
+def _check_sitting_in(booking: Booking) -> None:
+    """An institution sits in on one consultation at a time (its row is locked by the caller)."""
+    clash = booking.sitting_in_clash()
+    if clash is not None:
+        raise ApplicationError(sitting_in_clash_message(booking.sitting_in, clash), field="sitting_in")
+
+
+def _integrity(exc: IntegrityError) -> ApplicationError:
+    """A constraint that caught a race, in words: the institution's hour, or the slot taken."""
+    if "booking_sitting_in" in str(exc):
+        return ApplicationError(
+            _("同席する支援機関は、この時間に別の相談に同席する予定になりました。別の日時を選んでください。"),
+            field="sitting_in",
+        )
+    return _taken()
 
 
 def _taken() -> ApplicationError:
@@ -449,8 +475,13 @@ def booking_reschedule(*, user, pk: int, token: str, start: dt.datetime, now: dt
     candidates = _candidate_advisor_ids(window=booking.window, advisor_id=advisor_id)
     try:
         with transaction.atomic(durable=True):
-            lock_rows([(Company, [booking.company_id]), (Advisor, candidates), (Booking, [booking.pk])])
-            booking = Booking.objects.select_related("window", "advisor", "company", "created_by").get(pk=booking.pk)
+            lock_rows(
+                [(Company, [booking.company_id]), (Advisor, candidates), (Booking, [booking.pk])]
+                + ([(SupportInstitution, [booking.sitting_in_id])] if booking.sitting_in_id else [])
+            )
+            booking = Booking.objects.select_related("window", "advisor", "company", "created_by", "sitting_in").get(
+                pk=booking.pk
+            )
             _check_changeable(booking, now)
             slot = _check_slot(
                 window=booking.window,
@@ -461,12 +492,15 @@ def booking_reschedule(*, user, pk: int, token: str, start: dt.datetime, now: dt
             )
             advisor = _pick_advisor(window=booking.window, slot=slot, advisor_id=advisor_id)
             booking.start, booking.end, booking.advisor = slot.start, slot.end, advisor
+            _check_sitting_in(booking)
             booking.sequence += 1
             booking.save(update_fields=["start", "end", "advisor", "sequence", "updated_at"])
             from .notifications import notify_booking
 
             notify_booking(booking=booking, kind="changed")
-    except (IntegrityError, LockTimeout):
+    except IntegrityError as exc:
+        raise _integrity(exc) from None
+    except LockTimeout:
         raise _taken() from None
     except DatabaseError as exc:
         if is_lock_timeout(exc):
@@ -574,8 +608,10 @@ def booking_move(
     try:
         with transaction.atomic(durable=True):
             # The advisor becomes scarcer; the booking row serialises desk and SME changes of this booking.
-            lock_rows([(Advisor, [advisor.pk]), (Booking, [booking.pk])])
-            booking = Booking.objects.get(pk=booking.pk)
+            # The institution sitting in (if any) too, in the same sorted lock as the others.
+            sitting_in_id = Booking.objects.filter(pk=booking.pk).values_list("sitting_in_id", flat=True).first()
+            lock_rows([(Advisor, [advisor.pk]), (Booking, [booking.pk]), (SupportInstitution, [sitting_in_id])])
+            booking = Booking.objects.select_related("sitting_in").get(pk=booking.pk)
             if booking.status not in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED):
                 raise ApplicationError(_("終了・キャンセル済みの予約は変更できません。"), field=None)
             if booking.mode not in window.modes:
@@ -603,12 +639,15 @@ def booking_move(
             if AdvisorDayOff.objects.filter(advisor=advisor, date=start.astimezone(JST).date()).exists():
                 raise ApplicationError(_("この専門家はその日お休みです。"), field="advisor")
             booking.window, booking.advisor, booking.start, booking.end = window, advisor, start, end
+            _check_sitting_in(booking)
             booking.sequence += 1
             booking.save(update_fields=["window", "advisor", "start", "end", "sequence", "updated_at"])
             from .notifications import notify_booking
 
             notify_booking(booking=booking, kind="changed" if moved_in_time else "updated")
-    except IntegrityError:
+    except IntegrityError as exc:
+        if "booking_sitting_in" in str(exc):
+            raise _integrity(exc) from None
         raise ApplicationError(_("この専門家はその時間に別の相談が入っています。"), field="advisor") from None
     return booking
 
