@@ -2,7 +2,8 @@
 
 `staff_groups_sync` (run after every `migrate`, and after a test flush) creates the groups and sets each one's
 permissions to exactly this list, so a permission added by hand in the admin does not survive a deploy.
-Superusers are the only ones who manage staff accounts, groups, permissions, the mail outbox and the audit trail.
+Superusers are the only ones who manage staff accounts, groups, permissions and the audit trail. The consultation and
+seminar desks, who are told of undeliverable mail, see the mail outbox and may send a failed mail again.
 """
 
 CONSULTATION_DESK = "相談デスク"
@@ -19,10 +20,13 @@ def _crud(app: str, *models: str, verbs=("view", "add", "change", "delete")) -> 
 
 
 _SEE_ORGANISATIONS = ["accounts.view_company", "accounts.view_supportinstitution"]
+# The outbox: queued, sent and failed mails, and "send again" for a failed one (core.mail.outbox_resend, audited).
+_MAIL_DESK = ["core.view_mailoutbox", "core.resend_mailoutbox", "core.view_mailresend"]
 
 GROUP_PERMISSIONS: dict[str, list[str]] = {
     CONSULTATION_DESK: [
         *_SEE_ORGANISATIONS,
+        *_MAIL_DESK,
         "accounts.view_user",
         *_crud(
             "consultations",
@@ -44,6 +48,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
     ],
     SEMINAR_DESK: [
         *_SEE_ORGANISATIONS,
+        *_MAIL_DESK,
         "accounts.view_user",
         *_crud("seminars", "seminar", "session", "cohost", "material"),
         "seminars.view_registration",

@@ -4,8 +4,9 @@ from django.contrib.sites.models import Site
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .audit import AuditedAdmin
 from .mail import outbox_resend
-from .models import MailOutbox
+from .models import MailOutbox, MailResend
 
 
 class SuperuserOnlyAdmin(admin.ModelAdmin):
@@ -36,7 +37,10 @@ class TechnicalSiteAdmin(SuperuserOnlyAdmin, SiteAdmin):
 
 
 @admin.register(MailOutbox)
-class MailOutboxAdmin(SuperuserOnlyAdmin):
+class MailOutboxAdmin(admin.ModelAdmin):
+    """The desks (core.view_mailoutbox) see queued and failed mails; with core.resend_mailoutbox they send a failed
+    one again through the outbox service. Nobody adds, edits or deletes a row here: the outbox owns its state."""
+
     list_display = ["key", "subject", "recipients", "state", "created_at", "sent_at", "attempts", "next_attempt_at"]
     list_filter = ["state", ("sent_at", admin.EmptyFieldListFilter), "created_at"]
     search_fields = ["key", "subject", "to"]
@@ -62,9 +66,9 @@ class MailOutboxAdmin(SuperuserOnlyAdmin):
     def recipients(self, obj: MailOutbox) -> str:
         return ", ".join(obj.to)
 
-    @admin.action(description=_("選択した送信失敗メールを再送する"))
+    @admin.action(description=_("選択した送信失敗メールを再送する"), permissions=["resend"])
     def send_again(self, request, queryset) -> None:
-        count = outbox_resend(rows=queryset)
+        count = outbox_resend(rows=queryset, by=request.user)
         skipped = queryset.count() - count
         if count:
             self.message_user(
@@ -80,5 +84,32 @@ class MailOutboxAdmin(SuperuserOnlyAdmin):
                 messages.WARNING,
             )
 
+    def has_resend_permission(self, request) -> bool:
+        return request.user.has_perm("core.resend_mailoutbox")
+
     def has_add_permission(self, request, *args) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(MailResend)
+class MailResendAdmin(AuditedAdmin):
+    """Who sent which failed mail again, and when (read-only; rows are written by outbox_resend)."""
+
+    list_display = ["outbox", "resent_by", "created_at"]
+    list_select_related = ["outbox", "resent_by"]
+    readonly_fields = ["outbox", "resent_by", "created_at"]
+
+    def has_add_permission(self, request, *args) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import parseaddr
+from functools import partial
 from smtplib import SMTPRecipientsRefused
 
 from django.conf import settings
@@ -27,8 +28,8 @@ from django.utils.translation import gettext as _
 
 from core.site import absolute_url
 
-from .models import MailOutbox
-from .queue import enqueue, enqueue_on_commit
+from . import queue
+from .models import MailOutbox, MailResend
 
 logger = logging.getLogger(__name__)
 
@@ -113,10 +114,27 @@ def outbox_enqueue(
         )
     if not created:
         return None
+    transaction.on_commit(partial(outbox_publish, pk=row.pk, token=row.lease_token))
+    return row
+
+
+def outbox_publish(*, pk: int, token: str) -> bool:
+    """Queue the send of one row under its lease token; when the broker cannot be reached, make the row due at once,
+    so that the first sweep after Redis is back queues it (instead of waiting out the queue lease)."""
     from .tasks import outbox_send
 
-    enqueue_on_commit(outbox_send, row.pk, row.lease_token)
-    return row
+    if queue.enqueue(outbox_send, pk, token):
+        return True
+    _make_due(pks=[pk], tokens=[token])
+    return False
+
+
+def _make_due(*, pks: list[int], tokens: list[str]) -> None:
+    # Only while the row still carries the token of the message that was never queued: a row taken over since keeps
+    # its own lease.
+    now = timezone.now()
+    for pk, token in zip(pks, tokens, strict=True):
+        MailOutbox.objects.filter(pk=pk, lease_token=token, state=State.PENDING).update(lease_until=now, updated_at=now)
 
 
 def message_id(row: MailOutbox) -> str:
@@ -259,21 +277,23 @@ def outbox_sweep(*, limit: int = 500) -> int:
             row.save(update_fields=["lease_token", "lease_until", "give_up_at", "updated_at"])
             queued.append((row.pk, row.lease_token))
     sent = 0
-    for pk, token in queued:
-        if not enqueue(outbox_send, pk, token):
-            break  # the broker is down: the leases expire and the next sweep tries again
+    for index, (pk, token) in enumerate(queued):
+        if not queue.enqueue(outbox_send, pk, token):
+            # the broker is down: the rows not queued stay due, and the next sweep tries again
+            rest = queued[index:]
+            _make_due(pks=[p for p, _t in rest], tokens=[t for _p, t in rest])
+            break
         sent += 1
     return sent
 
 
-def outbox_resend(*, rows: QuerySet[MailOutbox]) -> int:
-    """Send failed mails again (the admin's 'send again'): a new 3-day window, back-off from the start."""
-    from .tasks import outbox_send
-
+def outbox_resend(*, rows: QuerySet[MailOutbox], by=None) -> int:
+    """Send failed mails again (the desk's 'send again'): a new 3-day window, back-off from the start, and an audit
+    row naming who asked. Rows that have not failed are left as they are; returns how many were queued."""
     now = timezone.now()
     queued: list[tuple[int, str]] = []
     with transaction.atomic():
-        for row in rows.select_for_update().filter(state=State.FAILED):
+        for row in rows.select_for_update().filter(state=State.FAILED).order_by("pk"):
             row.state = State.PENDING
             row.attempts = 0
             row.failed_at = None
@@ -282,9 +302,12 @@ def outbox_resend(*, rows: QuerySet[MailOutbox]) -> int:
             row.lease_until = now + _seconds("OUTBOX_QUEUE_LEASE_SECONDS")
             row.give_up_at = now + _retry_window()
             row.save()
+            resend = MailResend(outbox=row, resent_by=by)
+            resend._history_user = by  # the audit row names the desk member, also outside a request
+            resend.save()
             queued.append((row.pk, row.lease_token))
         for pk, token in queued:
-            enqueue_on_commit(outbox_send, pk, token)
+            transaction.on_commit(partial(outbox_publish, pk=pk, token=token))
     return len(queued)
 
 
@@ -302,7 +325,7 @@ def outbox_failed_digest(*, now=None) -> MailOutbox | None:
         _("この24時間に、送信できなかったメールが%(count)s件あります（失敗の合計：%(total)s件）。")
         % {"count": len(recent), "total": total},
         _(
-            "管理サイトの「送信メール」（システム管理者のみ表示）で内容を確認し、"
+            "管理サイトの「送信メール」（相談デスク・セミナーデスクとシステム管理者が閲覧できます）で内容を確認し、"
             "「選択した送信失敗メールを再送する」を実行してください：%(url)s"
         )
         % {"url": admin_url},

@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class BaseModel(models.Model):
@@ -43,6 +45,8 @@ class MailOutbox(BaseModel):
         verbose_name = _("送信メール")
         verbose_name_plural = _("送信メール")
         ordering = ["-created_at"]
+        # The desks see the outbox and send a failed mail again; nobody edits or deletes a row by hand.
+        permissions = [("resend_mailoutbox", _("送信失敗メールを再送できる"))]
         indexes = [
             models.Index(fields=["sent_at", "created_at"], name="outbox_pending_idx"),
             models.Index(fields=["state", "lease_until"], name="outbox_sweep_idx"),
@@ -56,3 +60,28 @@ class MailOutbox(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.key} → {', '.join(self.to)}"
+
+
+class MailResend(BaseModel):
+    """A desk member sent a failed mail again (core.mail.outbox_resend): the audit trail names who and when."""
+
+    outbox = models.ForeignKey(
+        MailOutbox, verbose_name=_("送信メール"), on_delete=models.CASCADE, related_name="resends"
+    )
+    resent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("再送した職員"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("送信メールの再送")
+        verbose_name_plural = _("送信メールの再送")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"#{self.outbox_id} {self.outbox.subject}"

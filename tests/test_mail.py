@@ -223,3 +223,113 @@ def test_celery_bounds_every_task_and_keeps_the_message_of_a_killed_worker(setti
     beat = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"core.tasks.outbox_sweep", "core.tasks.outbox_failed_digest"} <= beat
     assert {"selfcheck.tasks.sheets_pdf_requeue_stale", "dispatch.tasks.sweep_deliverables"} <= beat
+
+
+@pytest.mark.django_db
+def test_a_mail_whose_message_could_not_be_queued_is_due_for_the_next_sweep_at_once(
+    settings, django_capture_on_commit_callbacks
+):
+    """Redis down when the mail is queued: the row does not wait out its queue lease (it did, 10 minutes)."""
+    with (
+        mock.patch("core.queue.enqueue", return_value=False) as queued,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        row = outbox_enqueue(key="test:12:down", to=["l@example.jp"], subject="件名", body="本文")
+    assert queued.call_count == 1
+    row.refresh_from_db()
+    assert row.state == MailOutbox.State.PENDING and row.lease_until <= timezone.now()
+    with mock.patch("core.queue.enqueue", return_value=True) as requeued:
+        assert outbox_sweep() == 1  # the first sweep after Redis is back, without waiting for any lease
+    row.refresh_from_db()
+    assert [c.args[1:] for c in requeued.call_args_list] == [(row.pk, row.lease_token)]
+
+
+@pytest.mark.django_db
+def test_a_sweep_that_loses_the_broker_half_way_leaves_the_rest_due(settings):
+    rows = [outbox_enqueue(key=f"test:13:{i}", to=["m@example.jp"], subject="件名", body="本文") for i in range(3)]
+    with time_machine.travel(timezone.now() + timedelta(seconds=settings.OUTBOX_QUEUE_LEASE_SECONDS + 1)):
+        with mock.patch("core.queue.enqueue", side_effect=[True, False]):
+            assert outbox_sweep() == 1
+        leases = sorted(MailOutbox.objects.filter(pk__in=[r.pk for r in rows]).values_list("lease_until", flat=True))
+        assert leases[0] <= timezone.now() and leases[1] <= timezone.now()  # the two not queued wait for no lease
+        assert leases[2] > timezone.now()  # the one queued holds its new lease
+        with mock.patch("core.queue.enqueue", return_value=True):
+            assert outbox_sweep() == 2
+
+
+def test_the_sweep_runs_every_minute_and_a_queued_message_waits_at_most_two_minutes(settings):
+    from celery.schedules import crontab
+
+    entry = next(e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "core.tasks.outbox_sweep")
+    assert entry["schedule"] == crontab(minute="*")
+    assert settings.OUTBOX_QUEUE_LEASE_SECONDS <= 120
+
+
+def _desk_member(group: str):
+    from django.contrib.auth.models import Group
+
+    from accounts.services import staff_groups_sync
+    from accounts.tests.factories import StaffUserFactory
+
+    staff_groups_sync()
+    user = StaffUserFactory()
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("group", ["相談デスク", "セミナーデスク"])
+def test_the_desks_see_queued_and_failed_mails_and_send_a_failed_one_again_with_an_audit_row(
+    client, group, django_capture_on_commit_callbacks
+):
+    from core.models import MailResend
+
+    failed = MailOutbox.objects.create(
+        key="test:14:failed",
+        to=["n@example.jp"],
+        subject="失敗した件名",
+        body="本文",
+        state=MailOutbox.State.FAILED,
+        attempts=78,
+        failed_at=timezone.now(),
+        last_error="SMTPServerDisconnected: down",
+    )
+    queued = outbox_enqueue(key="test:14:queued", to=["n@example.jp"], subject="待っている件名", body="本文")
+    desk = _desk_member(group)
+    client.force_login(desk)
+    listing = client.get("/admin/core/mailoutbox/").content.decode()
+    assert "失敗した件名" in listing and "待っている件名" in listing
+    assert "test:14:queued" in client.get("/admin/core/mailoutbox/?state__exact=pending").content.decode()
+    detail = client.get(f"/admin/core/mailoutbox/{failed.pk}/change/").content.decode()
+    assert "SMTPServerDisconnected" in detail and 'name="_save"' not in detail  # read-only for the desk
+
+    with mock.patch("core.queue.enqueue") as published, django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/core/mailoutbox/",
+            {"action": "send_again", "_selected_action": [failed.pk, queued.pk]},
+            follow=True,
+        )
+    page = response.content.decode()
+    assert "1件のメールを再送します" in page and "送信失敗ではないメール1件は対象外です" in page
+    failed.refresh_from_db()
+    assert failed.state == MailOutbox.State.PENDING and failed.attempts == 0
+    assert [c.args[1:] for c in published.call_args_list] == [(failed.pk, failed.lease_token)]
+    resend = MailResend.objects.get()
+    assert resend.outbox == failed and resend.resent_by == desk
+    record = resend.history.get()
+    assert record.history_user == desk and record.history_type == "+"
+    assert "test:14:failed" in client.get("/admin/core/mailresend/").content.decode()
+    assert outbox_deliver(pk=failed.pk, token=failed.lease_token) is True
+
+
+@pytest.mark.django_db
+def test_other_desk_groups_neither_see_nor_resend_mail(client):
+    failed = MailOutbox.objects.create(
+        key="test:15:failed", to=["o@example.jp"], subject="件名", body="本文", state="failed", failed_at=timezone.now()
+    )
+    client.force_login(_desk_member("カタログ編集者"))
+    assert client.get("/admin/core/mailoutbox/").status_code == 403
+    response = client.post("/admin/core/mailoutbox/", {"action": "send_again", "_selected_action": [failed.pk]})
+    assert response.status_code == 403
+    failed.refresh_from_db()
+    assert failed.state == MailOutbox.State.FAILED

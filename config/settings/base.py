@@ -187,8 +187,11 @@ EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=20)
 OUTBOX_RETRY_BASE_SECONDS = 60
 OUTBOX_RETRY_MAX_SECONDS = 3600
 OUTBOX_RETRY_WINDOW_HOURS = 72
-# How long a queued message may wait for a worker, and how long one send may take, before the sweep takes over.
-OUTBOX_QUEUE_LEASE_SECONDS = 600
+# How long a queued message may wait for a worker, and how long one send may take, before the sweep (every minute)
+# takes over. A message that could not be queued at all (Redis down) makes its row due at once instead, so it leaves
+# with the first sweep after Redis is back. A message still waiting when its lease expires is superseded (the row
+# gets a new token), never doubled: only the holder of the row's token sends.
+OUTBOX_QUEUE_LEASE_SECONDS = 120
 OUTBOX_SEND_SOFT_TIME_LIMIT = 60
 OUTBOX_SEND_TIME_LIMIT = 90
 OUTBOX_SEND_LEASE_SECONDS = 120
