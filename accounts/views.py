@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from core.desk import has_second_factor
 from core.errors import ApplicationError
 from core.resume import resume_pop
 
@@ -17,7 +18,11 @@ from .services import account_close, company_save_for_user
 def dashboard(request: HttpRequest) -> HttpResponse:
     if request.user.needs_company_profile:
         return redirect("accounts:company")
-    return render(request, "accounts/dashboard.html")
+    user = request.user
+    second_factor = has_second_factor(user)
+    # Desk staff, experts and advisors must enrol before they see companies' data; everybody else may.
+    must_enrol = not second_factor and (user.is_staff or user.is_advisor or hasattr(user, "expert"))
+    return render(request, "accounts/dashboard.html", {"second_factor": second_factor, "must_enrol": must_enrol})
 
 
 @login_required

@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from consultations.models import Advisor
-from core.admin_site import staff_has_second_factor
+from core.desk import has_second_factor
 from core.errors import ApplicationError
 from core.forms import InputChecksMixin
 
@@ -69,7 +69,7 @@ class AdvisorAccountAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("二段階認証"), boolean=True)
     def second_factor(self, obj: AdvisorAccount) -> bool:
-        return staff_has_second_factor(obj.user)
+        return has_second_factor(obj.user)
 
     @admin.action(description=_("招待メールを再送する（パスワード未設定の専門家）"), permissions=["add"])
     def resend_invitation(self, request, queryset):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consultations.models import AdvisorAvailability, AdvisorDayOff, BookingStatus
-from core.admin_site import staff_has_second_factor
+from core.desk import has_second_factor
 from core.errors import ApplicationError
 from core.jst import jst_today
 from core.site import absolute_url
@@ -34,7 +34,7 @@ def advisor_required(view):
         account = selectors.account_of(request.user)
         if account is None:
             raise Http404
-        if not staff_has_second_factor(request.user):
+        if not has_second_factor(request.user):
             messages.warning(
                 request,
                 _(

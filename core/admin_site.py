@@ -10,12 +10,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
-
-def staff_has_second_factor(user) -> bool:
-    """A staff account counts only once it has an authenticator app (TOTP) enrolled in allauth's MFA."""
-    from allauth.mfa.models import Authenticator
-
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+from .desk import has_second_factor
 
 
 class StaffAdminSite(admin.AdminSite):
@@ -25,7 +20,7 @@ class StaffAdminSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
-        return bool(user.is_active and user.is_staff and staff_has_second_factor(user))
+        return bool(user.is_active and user.is_staff and has_second_factor(user))
 
     def _next_url(self, request: HttpRequest) -> str:
         candidate = request.GET.get(REDIRECT_FIELD_NAME, "")

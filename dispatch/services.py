@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Company, SupportInstitution, User
+from core.desk import has_second_factor, is_desk_member
 from core.errors import ApplicationError
 from core.ics import CalendarEvent, calendar_bytes
 from core.jst import JA_DATETIME, format_jst, jst_date
@@ -144,9 +145,12 @@ def _clean_text(value: str | None, *, field: str, label: str, required: bool = F
     return text
 
 
-def role_of(*, user: User, case: Case) -> str | None:
-    """The role in which a user acts on a case, or None if the case is none of theirs."""
-    if user.is_staff and user.has_perm("dispatch.run_dispatch_desk"):
+DESK_PERMISSION = "dispatch.run_dispatch_desk"
+
+
+def _position_of(*, user: User, case: Case) -> str | None:
+    """The role a user's position gives on a case, before the second factor is asked for."""
+    if is_desk_member(user, DESK_PERMISSION):
         return DESK
     expert = getattr(user, "expert", None) if user.is_authenticated else None
     if expert is not None and case.expert_id == expert.pk:
@@ -154,6 +158,21 @@ def role_of(*, user: User, case: Case) -> str | None:
     if user.is_authenticated and user.company_id and user.company_id == case.company_id:
         return COMPANY
     return None
+
+
+def role_of(*, user: User, case: Case) -> str | None:
+    """The role in which a user acts on a case, or None if the case is none of theirs.
+
+    The desk and the expert act on other companies' cases: only with an authenticator app (core.desk's rule)."""
+    role = _position_of(user=user, case=case)
+    if role in (DESK, EXPERT) and not has_second_factor(user):
+        return None
+    return role
+
+
+def role_awaits_second_factor(*, user: User, case: Case) -> bool:
+    """The desk or the case's expert, held back only by a missing authenticator app (sent to enrol)."""
+    return _position_of(user=user, case=case) in (DESK, EXPERT) and not has_second_factor(user)
 
 
 def allowed_moves(*, case: Case, role: str | None) -> list[str]:

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.desk import SecondFactorRequired, second_factor_require
 from core.errors import ApplicationError
 
 from . import selectors, services
@@ -87,6 +88,8 @@ def _case_for(request: HttpRequest, pk: int):
     if case is None:
         raise Http404
     role = services.role_of(user=request.user, case=case)
+    if role is None and services.role_awaits_second_factor(user=request.user, case=case):
+        raise SecondFactorRequired
     institution_id = getattr(request.user, "institution_id", None)
     if role is None and not (institution_id and institution_id in (case.on_behalf_of_id, case.shared_with_id)):
         raise Http404
@@ -225,5 +228,6 @@ def expert_home(request: HttpRequest) -> HttpResponse:
     expert = getattr(request.user, "expert", None)
     if expert is None:
         raise PermissionDenied
+    second_factor_require(request.user)
     cases = selectors.cases_of_expert(expert=expert)
     return render(request, "dispatch/expert_home.html", {"expert": expert, "cases": cases})

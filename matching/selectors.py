@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from core.admin_site import staff_has_second_factor
 from core.choices import Region
+from core.desk import desk_allows
 from core.jst import jst_date
 
 from .models import (
@@ -58,14 +58,8 @@ def buyer_emails(buyer_id: int) -> list[str]:
 
 
 def _desk_has(user, perm: str) -> bool:
-    """SMRJ desk pages follow the admin's rule: staff, the permission, and an enrolled second factor."""
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and user.is_staff
-        and user.has_perm(perm)
-        and staff_has_second_factor(user)
-    )
+    """SMRJ desk pages follow the one desk rule (core.desk): staff, the permission, an enrolled second factor."""
+    return desk_allows(user, perm)
 
 
 def can_review(user) -> bool:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from core.charts import bar_chart_svg
 from core.csvexport import csv_response
+from core.desk import desk_required
 from core.errors import ApplicationError
 from core.jst import JA_DATETIME, format_jst, jst_today
 
@@ -31,6 +32,7 @@ from .forms import (
     ThemeFollowForm,
 )
 from .models import MeetingStatus, MemberStatus, NeedStatus, ProposalStatus
+from .roles import REVIEW_NEEDS, VIEW_STATISTICS
 
 NEED_FIELDS = ["title", "theme", "summary", "sought", "conditions", "region", "deadline"]
 
@@ -66,20 +68,6 @@ def _sme_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _desk_required(check):
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapper(request: HttpRequest, *args, **kwargs):
-            if not check(request.user):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 # --- public and SME pages ----------------------------------------------------------------------------------------
@@ -481,7 +469,7 @@ def buyer_need(request: HttpRequest, pk: int) -> HttpResponse:
 # --- SMRJ desk ---------------------------------------------------------------------------------------------------
 
 
-@_desk_required(selectors.can_review)
+@desk_required(REVIEW_NEEDS)
 def staff_review(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -490,7 +478,7 @@ def staff_review(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_desk_required(selectors.can_review)
+@desk_required(REVIEW_NEEDS)
 @require_POST
 def staff_review_decide(request: HttpRequest, pk: int) -> HttpResponse:
     try:
@@ -518,7 +506,7 @@ STAT_HEADERS = [
 ]
 
 
-@_desk_required(selectors.can_view_statistics)
+@desk_required(VIEW_STATISTICS)
 def statistics(request: HttpRequest) -> HttpResponse:
     rows = selectors.statistics_by_fiscal_year()
     sources = selectors.source_rows()
@@ -537,7 +525,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_desk_required(selectors.can_view_statistics)
+@desk_required(VIEW_STATISTICS)
 def statistics_csv(request: HttpRequest) -> HttpResponse:
     def cell(value):
         return "" if value is None else value

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.choices import Industry, Prefecture
+from core.desk import desk_allows
 from core.errors import ApplicationError
 from core.jst import JST, jst_date, jst_today
 from core.mail import outbox_enqueue
@@ -30,6 +31,9 @@ from .models import (
 from .selectors import finder_filters_parse, measure_queryset
 
 CLOSING_NOTICE = timedelta(days=7)
+# The catalogue editors' permissions (accounts.roles), checked through the one desk rule of core.desk.
+CATALOGUE_PERMISSION = "subsidies.change_measure"
+PLAN_PERMISSION = "subsidies.change_actionplan"
 # A round that closes "on" a day accepts applications until the end of that day in Japan.
 ROUND_CLOSING_TIME = time(23, 59, 59)
 
@@ -39,8 +43,8 @@ ROUND_CLOSING_TIME = time(23, 59, 59)
 
 def measure_mark_checked(*, measure: Measure, user, note: str = "") -> MeasureCheck:
     """A staff member has checked the measure against its official source: record who and when."""
-    if not (user.is_authenticated and user.is_staff):
-        raise ApplicationError(_("支援策の確認を記録できるのは中小機構の職員だけです。"), code="forbidden")
+    if not desk_allows(user, CATALOGUE_PERMISSION):
+        raise ApplicationError(_("支援策の確認を記録できるのは中小機構のカタログ編集者だけです。"), code="forbidden")
     with transaction.atomic():
         measure = Measure.objects.select_for_update().get(pk=measure.pk)
         check = MeasureCheck.objects.create(measure=measure, checked_by=user, checked_at=timezone.now(), note=note)
@@ -148,7 +152,7 @@ def action_plan_can_edit(*, user, plan: ActionPlan) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     if user.is_staff:
-        return user.has_perm("subsidies.change_actionplan")
+        return desk_allows(user, PLAN_PERMISSION)
     return user.institution_id is not None and plan.institution_id == user.institution_id
 
 

@@ -1,7 +1,6 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
@@ -9,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.desk import desk_allows, desk_require, desk_required
 from core.errors import ApplicationError
 
 from . import selectors, services
@@ -103,7 +103,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "measure": measure,
             "filters": filters,
             "following": selectors.user_follows_measure(user=request.user, measure=measure),
-            "show_stale": request.user.is_authenticated and request.user.is_staff and card.stale,
+            "show_stale": card.stale and desk_allows(request.user, services.CATALOGUE_PERMISSION),
         },
     )
 
@@ -142,7 +142,7 @@ def unfollow(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("subsidies:follows")
 
 
-@staff_member_required
+@desk_required(services.CATALOGUE_PERMISSION)
 def stale(request: HttpRequest) -> HttpResponse:
     return render(request, "subsidies/stale.html", {"measures": selectors.measure_stale_list()})
 
@@ -175,6 +175,7 @@ def plan_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if pk is not None:
         plan = get_object_or_404(ActionPlan, pk=pk)
         if not services.action_plan_can_edit(user=request.user, plan=plan):
+            desk_require(request.user, services.PLAN_PERMISSION)  # a desk member without a second factor enrols
             raise PermissionDenied
     elif not request.user.institution_id:
         raise PermissionDenied

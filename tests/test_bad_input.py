@@ -298,6 +298,7 @@ def build_world() -> dict:
     enrol_second_factor(advisor_user)
     account = AdvisorAccount.objects.create(advisor=advisor, user=advisor_user)
     expert_user = UserFactory(email="expert@example.jp")
+    enrol_second_factor(expert_user)
     expert = Expert.objects.create(user=expert_user, name="派遣 太郎", qualifications="エネルギー管理士")
     booking = booking_create(user=sme, start=at(2026, 4, 23, 10), **intake())
     sheet = filled_sheet(sme.company)

@@ -72,7 +72,14 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class SmeUserFactory(UserFactory):
+    """An SME's user; SmeUserFactory(second_factor=True) for one who enrolled an authenticator app (optional)."""
+
     company = factory.SubFactory(CompanyFactory)
+
+    @factory.post_generation
+    def second_factor(obj, create, extracted, **kwargs):
+        if create and extracted:
+            enrol_second_factor(obj)
 
 
 class InstitutionUserFactory(UserFactory):

@@ -58,6 +58,8 @@ MIDDLEWARE = [
     # The audit trail records who made each change (django-simple-history reads the request's user).
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A desk member or expert without an authenticator app is sent to set one up (core.desk).
+    "core.desk.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]

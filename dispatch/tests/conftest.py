@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import Group
 
-from accounts.tests.factories import StaffUserFactory, UserFactory
+from accounts.tests.factories import StaffUserFactory, UserFactory, enrol_second_factor
 from core.jst import JST
 from dispatch.models import Expert
 
@@ -22,8 +22,12 @@ def desk(db):
     return user
 
 
-def make_expert(email="expert@example.jp", name="派遣 太郎") -> Expert:
-    return Expert.objects.create(user=UserFactory(email=email), name=name, qualifications="エネルギー管理士")
+def make_expert(email="expert@example.jp", name="派遣 太郎", *, second_factor: bool = True) -> Expert:
+    """An expert; with an authenticator app unless asked otherwise (experts see companies' cases only with one)."""
+    user = UserFactory(email=email)
+    if second_factor:
+        enrol_second_factor(user)
+    return Expert.objects.create(user=user, name=name, qualifications="エネルギー管理士")
 
 
 @pytest.fixture

@@ -268,10 +268,11 @@ def test_the_review_page_is_for_the_matching_desk_only_and_publishes_through_the
     assert need.status == NeedStatus.PUBLISHED and need.reviewed_by == desk
 
 
-def test_desk_pages_refuse_staff_without_a_second_factor(client, frozen):
+def test_desk_pages_send_staff_without_a_second_factor_to_enrol(client, frozen):
     client.force_login(make_desk_user(second_factor=False))
-    assert client.get("/matching/staff/review/").status_code == 403
-    assert client.get("/matching/staff/statistics/").status_code == 403
+    for url in ("/matching/staff/review/", "/matching/staff/statistics/"):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"] == "/accounts/2fa/totp/activate/", url
 
 
 def test_statistics_page_and_csv_show_portal_and_source_rows(client, scene):

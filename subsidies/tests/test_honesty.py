@@ -88,7 +88,7 @@ def test_a_jgrants_import_is_not_a_check():
 
 
 @pytest.mark.django_db
-def test_entry_unchecked_for_a_year_is_flagged_to_staff_and_marked_to_users(client, staff_user):
+def test_entry_unchecked_for_a_year_is_flagged_to_staff_and_marked_to_users(client, editor):
     measure = MeasureFactory(name="古い確認の支援策", last_checked=date(2025, 11, 22))
     fresh = MeasureFactory(name="最近確認した支援策", last_checked=date(2025, 11, 23))
     with time_machine.travel(datetime(2026, 11, 23, 12, 0, tzinfo=JST), tick=False):
@@ -99,7 +99,7 @@ def test_entry_unchecked_for_a_year_is_flagged_to_staff_and_marked_to_users(clie
         assert "1年以上未確認" in card
         detail = client.get(measure.get_absolute_url()).content.decode()
         assert "1年以上、職員が公式情報と照合していません" in detail
-        client.force_login(staff_user)
+        client.force_login(editor)
         dashboard = client.get(reverse("accounts:dashboard")).content.decode()
         to_check = Measure.objects.filter(last_checked__isnull=True).count() + 1
         assert f"確認が必要な支援策が {to_check} 件あります" in dashboard

@@ -5,8 +5,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from accounts.roles import CATALOGUE_EDITOR
+from accounts.tests.factories import StaffUserFactory
 from subsidies.models import Follow, Measure
 
 from .factories import MeasureFactory, RoundFactory
@@ -76,12 +79,24 @@ def test_measure_page_shows_caps_and_the_amount_for_the_entered_investment(clien
 
 
 @pytest.mark.django_db
-def test_stale_measure_is_flagged_to_staff_only(client, staff_user):
+def test_stale_measure_is_flagged_to_catalogue_editors_only(client, staff_user):
     measure = MeasureFactory(last_checked=date(2020, 1, 1))
     assert "1年以上確認されていません" not in client.get(measure.get_absolute_url()).content.decode()
-    client.force_login(staff_user)
+    client.force_login(staff_user)  # staff of no desk group: neither the flag nor the list
+    assert "1年以上確認されていません" not in client.get(measure.get_absolute_url()).content.decode()
+    assert client.get(reverse("subsidies:stale")).status_code == 403
+    staff_user.groups.add(Group.objects.get(name=CATALOGUE_EDITOR))
     assert "1年以上確認されていません" in client.get(measure.get_absolute_url()).content.decode()
     assert measure.name in client.get(reverse("subsidies:stale")).content.decode()
+
+
+@pytest.mark.django_db
+def test_stale_list_sends_a_catalogue_editor_without_an_authenticator_to_enrol(client):
+    editor = StaffUserFactory(second_factor=False)
+    editor.groups.add(Group.objects.get(name=CATALOGUE_EDITOR))
+    client.force_login(editor)
+    response = client.get(reverse("subsidies:stale"))
+    assert response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp")
 
 
 @pytest.mark.django_db
