@@ -1,4 +1,8 @@
+import time
+
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -20,3 +24,23 @@ class AccountAdapter(DefaultAccountAdapter):
         if resume_peek(request):
             return resume_pop(request)
         return super().get_login_redirect_url(request)
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """The second-factor pages do not ask for the password again right after signing in: a sign-in of this
+        session within the reauthentication timeout counts as recent (staff and advisors go from the password
+        straight to the QR code). Later, and for every other sensitive action, allauth asks as before."""
+        required = super().is_reauthentication_required(app=app, **kwargs)
+        if required and app == "allauth.mfa" and self.request is not None and signed_in_recently(self.request):
+            return False
+        return required
+
+
+def signed_in_recently(request: HttpRequest) -> bool:
+    """Whether this session's user signed in (password, and the second factor if they have one) within the timeout."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    records = get_authentication_records(request, user)
+    if not records:
+        return False
+    return time.time() - records[-1].get("at", 0) < account_settings.REAUTHENTICATION_TIMEOUT

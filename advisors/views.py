@@ -1,6 +1,7 @@
 import datetime as dt
 from functools import wraps
 
+from allauth.account.internal.flows.login import record_authentication
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import redirect_to_login
@@ -65,6 +66,9 @@ def welcome(request: HttpRequest, token: str) -> HttpResponse:
             form.add_error("password1", error.message)
         else:
             login(request, account.user, backend="django.contrib.auth.backends.ModelBackend")
+            # As allauth records a sign-in: the password just set counts as a recent one, so the authenticator
+            # page that follows shows the QR code without asking for the password again.
+            record_authentication(request, account.user, method="password", email=account.user.email)
             messages.success(
                 request, _("パスワードを設定しました。続けて、認証アプリによる二段階認証を設定してください。")
             )
