@@ -47,6 +47,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise (static files stay cacheable), above everything else: every private answer, error pages
+    # included, leaves as `Cache-Control: private, no-store` (core.cachecontrol says the rule and its markers).
+    "core.cachecontrol.PrivateCacheMiddleware",
     "core.middleware.SecurityHeadersMiddleware",
     "core.versions.RequestTokensMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
