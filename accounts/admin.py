@@ -1,12 +1,15 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_site import DeskTabularInline
 from core.audit import AuditedAdmin
 
 from .models import Company, SupportInstitution, User
+from .services import password_reset_send
 
 
 class CompanyUserInline(DeskTabularInline):
@@ -104,23 +107,72 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
         (_("日時"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2", "institution")}),)
-    # What the account group (アカウント管理) sees: no staff flag, no superuser flag, no groups or permissions.
+    # What the account group (アカウント管理) sees: no staff flag, no superuser flag, no groups or permissions, and
+    # no password (it sends the password-reset mail instead; the e-mail address it cannot change, or a reset mail
+    # to an address of its choosing would take the account over).
     manager_fieldsets = (
-        (None, {"fields": ("email", "password")}),
+        (None, {"fields": ("email",)}),
         (_("氏名"), {"fields": ("last_name", "first_name")}),
         (_("所属"), {"fields": ("company", "institution")}),
         (_("状態"), {"fields": ("is_active",)}),
         (_("日時"), {"fields": ("last_login", "date_joined")}),
     )
 
-    # Least privilege: only a superuser sees or changes staff accounts (their passwords included), the superuser
-    # flag, groups and permissions. Everyone else with user permissions manages SME and institution users only;
-    # a staff account is not even in their queryset, so its change and password pages answer 404.
+    actions = ["send_password_reset"]
+
+    # Least privilege: only a superuser sees or changes staff accounts (their passwords and change history
+    # included), the superuser flag, groups and permissions. Everyone else with user permissions manages SME and
+    # institution users only: no staff, no advisors, experts or buyers' members (who see other companies' data),
+    # none of them even in their queryset, so their change, password and history pages answer 404.
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        return queryset.filter(is_staff=False, is_superuser=False)
+        return queryset.filter(
+            is_staff=False,
+            is_superuser=False,
+            advisor_account__isnull=True,
+            expert__isnull=True,
+            buyer_membership__isnull=True,
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None or request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        return ["email", "last_login", "date_joined"]
+
+    def user_change_password(self, request, id, form_url=""):
+        """Only a superuser sets a password here; the account group sends the reset mail (an action)."""
+        if not request.user.is_superuser:
+            raise Http404
+        return super().user_change_password(request, id, form_url)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._refuse_staff_history(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._refuse_staff_history(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _refuse_staff_history(self, request, object_id) -> None:
+        """A staff or superuser account's history (e-mail, group changes), now or at any time: superusers only."""
+        if request.user.is_superuser:
+            return
+        object_id = unquote(object_id)
+        if not self.get_queryset(request).filter(pk=object_id).exists():
+            raise Http404
+        if User.history.filter(id=object_id).filter(Q(is_staff=True) | Q(is_superuser=True)).exists():
+            raise Http404
+
+    @admin.action(description=_("パスワード再設定のメールを送る"), permissions=["change"])
+    def send_password_reset(self, request, queryset):
+        sent = 0
+        for user in queryset:
+            if password_reset_send(request=request, user=user):
+                self.log_change(request, user, [{"changed": {"fields": [str(_("パスワード再設定のメール"))]}}])
+                sent += 1
+        self.message_user(request, _("%(n)s件のアカウントにパスワード再設定のメールを送りました。") % {"n": sent})
 
     def get_fieldsets(self, request, obj=None):
         if obj is None or request.user.is_superuser:

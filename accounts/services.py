@@ -96,6 +96,20 @@ def _admin_history_rename(obj, label: str) -> None:
     )
 
 
+def password_reset_send(*, request, user: User) -> bool:
+    """Send allauth's password-reset mail to the account's own verified address (what the desk does instead of
+    setting a password); False for an account that cannot receive one (closed, inactive, no address)."""
+    from allauth.account.forms import ResetPasswordForm
+
+    if not user.is_active or user.email.endswith(f"@{CLOSED_EMAIL_DOMAIN}"):
+        return False
+    form = ResetPasswordForm(data={"email": user.email})
+    if not form.is_valid():
+        return False
+    form.save(request)
+    return True
+
+
 def staff_groups_sync() -> None:
     """Create the staff groups and give each exactly the permissions listed in accounts.roles."""
     from django.apps import apps

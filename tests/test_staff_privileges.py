@@ -240,3 +240,84 @@ def test_staff_without_the_catalogue_permission_gets_no_plan_form(client):
     assert response.status_code == 403
     plan.refresh_from_db()
     assert plan.title == ""
+
+
+# --- staff accounts' history: superusers only ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("group", ALL_GROUPS)
+def test_only_superusers_read_the_history_of_a_staff_or_superuser_account(client, group):
+    boss = SuperUserFactory(last_name="上司")
+    colleague = StaffUserFactory()
+    former = StaffUserFactory()
+    former.is_staff = False  # once staff: its history still holds the staff-era rows
+    former.save()
+    sme = SmeUserFactory()
+    client.force_login(_member(group))
+    for account in (boss, colleague, former):
+        for url in (
+            f"/admin/accounts/user/{account.pk}/history/",
+            f"/admin/accounts/user/{account.pk}/history/{account.history.latest().history_id}/",
+        ):
+            response = client.get(url)
+            assert response.status_code in (403, 404), f"{group} {url}: {response.status_code}"
+            assert boss.email not in response.content.decode()
+    sees_users = group in MATRIX["/admin/accounts/user/"]
+    assert client.get(f"/admin/accounts/user/{sme.pk}/history/").status_code == (200 if sees_users else 403)
+    client.force_login(_member(SUPERUSER))
+    for account in (boss, colleague, former):
+        assert client.get(f"/admin/accounts/user/{account.pk}/history/").status_code == 200
+
+
+# --- the account group: SME accounts, never a password ------------------------------------------------------------
+
+
+def test_account_group_cannot_reach_advisors_experts_or_buyers(account_admin_client):
+    from accounts.tests.factories import UserFactory, enrol_second_factor
+    from advisors.models import AdvisorAccount
+    from consultations.tests.conftest import make_advisor
+    from dispatch.models import Expert
+    from matching.tests.factories import BuyerMemberFactory
+
+    advisor = UserFactory()
+    enrol_second_factor(advisor)
+    AdvisorAccount.objects.create(advisor=make_advisor(), user=advisor)
+    expert = UserFactory()
+    Expert.objects.create(user=expert, name="派遣 花子")
+    buyer = BuyerMemberFactory().user
+    sme = SmeUserFactory()
+    listing = account_admin_client.get("/admin/accounts/user/").content.decode()
+    assert f"/admin/accounts/user/{sme.pk}/change/" in listing
+    for user in (advisor, expert, buyer):
+        assert f"/admin/accounts/user/{user.pk}/change/" not in listing
+        for page in ("change", "password", "history"):
+            response = account_admin_client.get(f"/admin/accounts/user/{user.pk}/{page}/")
+            assert response.status_code == 404 or response["Location"] == "/admin/", page  # "not found" either way
+        response = account_admin_client.post(
+            f"/admin/accounts/user/{user.pk}/password/",
+            {"password1": "taken-over-2026x", "password2": "taken-over-2026x"},
+        )
+        assert response.status_code == 404
+        user.refresh_from_db()
+        assert user.check_password(PASSWORD)
+
+
+def test_account_group_never_sets_a_password_but_sends_the_reset_mail(account_admin_client, mailoutbox):
+    sme = SmeUserFactory()
+    page = account_admin_client.get(f"/admin/accounts/user/{sme.pk}/change/").content.decode()
+    assert "/password/" not in page and 'name="email"' not in page
+    response = account_admin_client.post(
+        f"/admin/accounts/user/{sme.pk}/password/", {"password1": "taken-over-2026x", "password2": "taken-over-2026x"}
+    )
+    assert response.status_code == 404
+    # nor by changing the address first: the e-mail field is read-only to the group
+    account_admin_client.post(f"/admin/accounts/user/{sme.pk}/change/", _user_form(sme, email="attacker@example.jp"))
+    sme.refresh_from_db()
+    assert sme.check_password(PASSWORD) and sme.email != "attacker@example.jp"
+    response = account_admin_client.post(
+        "/admin/accounts/user/", {"action": "send_password_reset", "_selected_action": [sme.pk]}
+    )
+    assert response.status_code == 302
+    assert [m.to for m in mailoutbox] == [[sme.email]] and "/accounts/password/reset/key/" in mailoutbox[0].body
+    sme.refresh_from_db()
+    assert sme.check_password(PASSWORD)
