@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SupportInstitution
-from core.forms import InputChecksMixin
-from core.jst import JST, format_jst, jst_today, to_jst
+from core.forms import DateRangeForm, InputChecksMixin
+from core.jst import JST, format_jst, to_jst
 
 from .models import Advisor, BookingStatus, ConsultationWindow, MeetingTool, Mode, Topic
 
@@ -175,31 +175,5 @@ class DeskMeetingForm(forms.Form):
         return _("%(start)sの予約の相談方法・会議URLを保存しました。") % {"start": format_jst(booking.start)}
 
 
-class StatisticsRangeForm(forms.Form):
+class StatisticsRangeForm(DateRangeForm):
     """The statistics period: the last twelve months unless chosen; a reversed range is an error, not an empty page."""
-
-    date_from = forms.DateField(label=_("開始日"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("終了日"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, data=None, **kwargs):
-        today = jst_today()
-        default_from = (today - dt.timedelta(days=365)) + dt.timedelta(days=1)
-        self.defaults = {"date_from": default_from, "date_to": today}
-        if data is not None:
-            data = data.copy()
-            for name, value in self.defaults.items():
-                if not data.get(name):
-                    data[name] = value.isoformat()
-        else:
-            data = {name: value.isoformat() for name, value in self.defaults.items()}
-        super().__init__(data, **kwargs)
-
-    def clean(self):
-        cleaned = super().clean()
-        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
-        if date_from and date_to and date_from > date_to:
-            self.add_error("date_to", _("終了日は開始日以降の日付にしてください（開始日と終了日が逆です）。"))
-        return cleaned
-
-    def range(self) -> tuple[dt.date, dt.date]:
-        return self.cleaned_data["date_from"], self.cleaned_data["date_to"]

@@ -1,8 +1,5 @@
 """The desk's side of expert dispatch: cases move only through the transition form, which calls the service."""
 
-import datetime as dt
-
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -14,12 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from core.charts import bar_chart_svg
 from core.csvexport import csv_response
-from core.errors import ApplicationError
-from core.forms import InputChecksMixin
-from core.jst import format_jst, jst_today
+from core.forms import DateRangeForm
+from core.jst import format_jst
 
 from . import selectors, services
-from .models import Case, CaseEvent, DayRate, Deliverable, Expert, Stage, Visit
+from .models import Case, CaseEvent, DayRate, Deliverable, Expert, Visit
 
 
 class VisitInline(admin.TabularInline):
@@ -56,33 +52,9 @@ class DeliverableInline(admin.TabularInline):
         return False
 
 
-class TransitionForm(InputChecksMixin, forms.Form):
-    to = forms.ChoiceField(label=_("次の段階"))
-    reason = forms.CharField(
-        label=_("お断りの理由（お断りのとき）"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    expert = forms.ModelChoiceField(
-        label=_("担当専門家"), queryset=Expert.objects.filter(is_active=True), required=False
-    )
-    period_start = forms.DateField(
-        label=_("支援期間（開始）"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    period_end = forms.DateField(
-        label=_("支援期間（終了）"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    planned_expert_days = forms.DecimalField(label=_("計画人日"), required=False, max_digits=5, decimal_places=1)
-    goals = forms.CharField(label=_("支援の目標"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    schedule = forms.CharField(label=_("スケジュール"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    note = forms.CharField(label=_("メモ"), required=False, max_length=2000)
-
-    def __init__(self, *args, moves, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["to"].choices = moves
-
-
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
-    list_display = ["pk", "company", "programme", "stage", "expert", "applied_jst"]
+    list_display = ["pk", "company", "programme", "stage", "expert", "applied_jst", "page_link"]
     list_filter = ["programme", "stage", "expert"]
     search_fields = ["company__name"]
     list_select_related = ["company", "expert"]
@@ -122,15 +94,20 @@ class CaseAdmin(admin.ModelAdmin):
     def applied_jst(self, obj):
         return format_jst(obj.applied_at)
 
-    @admin.display(description=_("段階を進める"))
+    @admin.display(description=_("案件ページ"))
     def transition_link(self, obj):
+        """The one page where the desk moves the case, with its visits, deliverables, next action and history."""
         if not obj.pk:
             return "—"
         return format_html(
             '<a class="button" href="{}">{}</a>',
-            reverse("admin:dispatch_case_transition", args=[obj.pk]),
-            _("段階を進める"),
+            reverse("dispatch:case", args=[obj.pk]),
+            _("案件ページで段階を進める・訪問を記録する"),
         )
+
+    @admin.display(description=_("案件ページ"))
+    def page_link(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("dispatch:case", args=[obj.pk]), _("開く"))
 
     def has_add_permission(self, request):
         return False
@@ -149,78 +126,44 @@ class CaseAdmin(admin.ModelAdmin):
         ] + super().get_urls()
 
     def transition_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Stage moves are made on the case page (one page for the case); this address leads there."""
         case = get_object_or_404(Case, pk=pk)
         if not self.has_change_permission(request, case):
             raise PermissionDenied
-        role = services.role_of(user=request.user, case=case)
-        moves = [(to, Stage(to).label) for to in services.allowed_moves(case=case, role=role)]
-        form = TransitionForm(request.POST or None, moves=moves, initial={"expert": case.expert_id})
-        if request.method == "POST" and form.is_valid():
-            data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
-            to = data.pop("to")
-            try:
-                services.case_transition(case=case, user=request.user, to=to, **data)
-            except ApplicationError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            else:
-                self.message_user(
-                    request, _("#%(pk)s を「%(stage)s」に進めました。") % {"pk": case.pk, "stage": Stage(to).label}
-                )
-                return redirect("admin:dispatch_case_change", case.pk)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("案件 #%(pk)s の段階を進める") % {"pk": case.pk},
-            "case": case,
-            "form": form,
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "dispatch/admin/transition.html", context)
+        return redirect(reverse("dispatch:case", args=[case.pk]) + "#moves")
 
     def statistics_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        today = jst_today()
-        error = ""
-        try:
-            date_from = (
-                dt.date.fromisoformat(request.GET.get("date_from") or "")
-                if request.GET.get("date_from")
-                else today - dt.timedelta(days=365)
-            )
-            date_to = dt.date.fromisoformat(request.GET.get("date_to") or "") if request.GET.get("date_to") else today
-        except ValueError:
-            date_from, date_to = today - dt.timedelta(days=365), today
-            error = _("日付は YYYY-MM-DD の形で入力してください。直近12か月を表示しています。")
-        if not (1900 <= date_from.year <= 2100 and 1900 <= date_to.year <= 2100):
-            error = _("日付は1900年から2100年の間で入力してください。直近12か月を表示しています。")
-            date_from, date_to = today - dt.timedelta(days=365), today
-        if date_from > date_to:
-            error = _("開始日が終了日より後になっています。直近12か月を表示しています。")
-            date_from, date_to = today - dt.timedelta(days=365), today
-        stats = selectors.statistics(date_from=date_from, date_to=date_to)
-        if request.GET.get("format") == "csv":
-            rows = []
-            for title, key in self._dimensions():
-                rows += [[title, label, n] for label, n in stats[key]]
-            rows.append(
-                [
-                    _("申込みから報告書までの月数（中央値）"),
-                    "",
-                    stats["months_median"] if stats["months_median"] is not None else "",
-                ]
-            )
-            rows.append([_("派遣人日（合計）"), "", stats["expert_days"]])
-            return csv_response(filename="dispatch-statistics.csv", header=[_("集計"), _("区分"), _("件数")], rows=rows)
-        sections = [
-            {"title": title, "rows": stats[key], "chart": bar_chart_svg(stats[key], title=title, unit=_("件"))}
-            for title, key in self._dimensions()
-        ]
+        # The same period form as the bookings' statistics: a reversed range is an error and no figures.
+        form = DateRangeForm(request.GET or None)
+        stats, sections = None, []
+        if form.is_valid():
+            date_from, date_to = form.range()
+            stats = selectors.statistics(date_from=date_from, date_to=date_to)
+            if request.GET.get("format") == "csv":
+                rows = []
+                for title, key in self._dimensions():
+                    rows += [[title, label, n] for label, n in stats[key]]
+                rows.append(
+                    [
+                        _("申込みから報告書までの月数（中央値）"),
+                        "",
+                        stats["months_median"] if stats["months_median"] is not None else "",
+                    ]
+                )
+                rows.append([_("派遣人日（合計）"), "", stats["expert_days"]])
+                return csv_response(
+                    filename="dispatch-statistics.csv", header=[_("集計"), _("区分"), _("件数")], rows=rows
+                )
+            sections = [
+                {"title": title, "rows": stats[key], "chart": bar_chart_svg(stats[key], title=title, unit=_("件"))}
+                for title, key in self._dimensions()
+            ]
         context = {
             **self.admin_site.each_context(request),
             "title": _("専門家派遣の統計"),
-            "date_from": date_from,
-            "date_to": date_to,
-            "error": error,
+            "form": form,
             "stats": stats,
             "sections": sections,
             "opts": self.model._meta,

@@ -5,7 +5,7 @@ from accounts.models import SupportInstitution
 from core.forms import InputChecksMixin
 from core.jst import JST
 
-from .models import Family, Programme, Rank
+from .models import Expert, Family, Programme, Rank, Stage
 
 
 class ApplyForm(InputChecksMixin, forms.Form):
@@ -95,5 +95,72 @@ class MeasureForm(InputChecksMixin, forms.Form):
     difficulty = forms.TypedChoiceField(label=_("難しさ"), choices=Rank.choices, coerce=int)
 
 
-class MoveForm(InputChecksMixin, forms.Form):
+class VisitLogForm(InputChecksMixin, forms.Form):
+    """After a visit: what was done (this marks it done) and the readings taken."""
+
+    done = forms.CharField(label=_("実施内容"), max_length=3000, widget=forms.Textarea(attrs={"rows": 3}))
+    readings = forms.CharField(
+        label=_("計測・検針の記録"), max_length=3000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+def _date_field(label):
+    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+
+class StageMoveForm(InputChecksMixin, forms.Form):
+    """One move of a case, with only the fields that move asks for, filled with what the case already holds."""
+
     to = forms.CharField(widget=forms.HiddenInput)
+    note = forms.CharField(label=_("メモ（履歴に残ります）"), required=False, max_length=2000)
+
+    # The fields each move asks for (the service checks them again); other moves ask only for the note.
+    FIELDS = {
+        Stage.DECLINED: ["reason"],
+        Stage.EXPERT_ASSIGNED: ["expert", "period_start", "period_end"],
+        Stage.PLAN_AGREED: ["expert", "period_start", "period_end", "planned_expert_days", "goals", "schedule"],
+    }
+
+    def __init__(self, *args, case, to: str, **kwargs):
+        kwargs.setdefault("prefix", f"move-{to}")
+        initial = {
+            "to": to,
+            "expert": case.expert_id,
+            "period_start": case.period_start,
+            "period_end": case.period_end,
+            "planned_expert_days": case.planned_expert_days,
+            "goals": case.goals,
+            "schedule": case.schedule,
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        self.target = to
+        extra = {
+            "reason": forms.CharField(
+                label=_("お断りの理由（企業へのメールに載ります）"),
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            ),
+            "expert": forms.ModelChoiceField(
+                label=_("担当専門家"),
+                queryset=Expert.objects.filter(is_active=True),
+                empty_label=_("選んでください"),
+            ),
+            "period_start": _date_field(_("支援期間（開始）")),
+            "period_end": _date_field(_("支援期間（終了）")),
+            "planned_expert_days": forms.DecimalField(
+                label=_("計画人日"),
+                max_digits=5,
+                decimal_places=1,
+                help_text=_("0.5〜60（ハンズオン支援の目安は約20人日）"),
+            ),
+            "goals": forms.CharField(label=_("支援の目標"), max_length=3000, widget=forms.Textarea(attrs={"rows": 3})),
+            "schedule": forms.CharField(
+                label=_("スケジュール"), max_length=3000, widget=forms.Textarea(attrs={"rows": 3})
+            ),
+        }
+        for name in self.FIELDS.get(to, []):
+            self.fields[name] = extra[name]
+        self.order_fields([*self.FIELDS.get(to, []), "note"])
+
+    def data_for_service(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "to" and v not in (None, "")}

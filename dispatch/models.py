@@ -10,7 +10,9 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from core.models import BaseModel
 
@@ -133,6 +135,7 @@ class Case(BaseModel):
     goals = models.TextField(_("支援の目標"), max_length=3000, blank=True)
     schedule = models.TextField(_("スケジュール"), max_length=3000, blank=True)
     roadmap = models.TextField(_("ロードマップ"), max_length=3000, blank=True)
+    history = HistoricalRecords(verbose_name=_("派遣案件の変更履歴"))
 
     class Meta:
         verbose_name = _("派遣案件")
@@ -177,6 +180,10 @@ class CaseEvent(BaseModel):
         verbose_name_plural = _("案件の履歴")
         ordering = ["created_at", "pk"]
 
+    def __str__(self) -> str:
+        before = self.get_from_stage_display() or "—"
+        return f"#{self.case_id} {before} → {self.get_to_stage_display()}"
+
 
 class Visit(BaseModel):
     """An expert's visit to the company, with its log."""
@@ -188,6 +195,7 @@ class Visit(BaseModel):
     expert_days = models.DecimalField(_("人日"), max_digits=3, decimal_places=1)
     done = models.TextField(_("実施内容"), max_length=3000, blank=True)
     readings = models.TextField(_("計測・検針の記録"), max_length=3000, blank=True)
+    history = HistoricalRecords(verbose_name=_("訪問の変更履歴"))
 
     class Meta:
         verbose_name = _("訪問")
@@ -204,6 +212,10 @@ class Visit(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.case} 第{self.number}回"
+
+    def happened(self, now=None) -> bool:
+        """Done: its time is over and what was done is recorded (a visit still ahead is only planned)."""
+        return self.ends_at <= (now or timezone.now()) and bool(self.done.strip())
 
 
 class Family(models.TextChoices):
@@ -232,11 +244,15 @@ class ProposedMeasure(BaseModel):
     cost = models.PositiveSmallIntegerField(_("費用"), choices=Rank.choices)
     effect = models.PositiveSmallIntegerField(_("効果"), choices=Rank.choices)
     difficulty = models.PositiveSmallIntegerField(_("難しさ"), choices=Rank.choices)
+    history = HistoricalRecords(verbose_name=_("提案した対策の変更履歴"))
 
     class Meta:
         verbose_name = _("提案した対策")
         verbose_name_plural = _("提案した対策")
         ordering = ["-effect", "cost", "difficulty", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_family_display()}：{self.description}"
 
 
 class Deliverable(BaseModel):
@@ -263,3 +279,6 @@ class Deliverable(BaseModel):
         verbose_name = _("成果物")
         verbose_name_plural = _("成果物")
         constraints = [models.UniqueConstraint(fields=["case", "kind"], name="dispatch_deliverable_once")]
+
+    def __str__(self) -> str:
+        return f"#{self.case_id} {self.get_kind_display()}（{self.get_status_display()}）"

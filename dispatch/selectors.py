@@ -64,7 +64,7 @@ def statistics(*, date_from, date_to) -> dict:
     cases = list(
         Case.objects.filter(applied_at__gte=start, applied_at__lt=end)
         .select_related("company")
-        .prefetch_related("events")
+        .prefetch_related("events", "visits")
         .order_by("applied_at")
     )
     by_stage = Counter(c.stage for c in cases)
@@ -76,7 +76,8 @@ def statistics(*, date_from, date_to) -> dict:
         report = next(
             (e for e in case.events.all() if e.to_stage in (Stage.REPORT_DELIVERED, Stage.FINAL_REPORT)), None
         )
-        if report is not None:
+        # A report filed before any visit had happened (possible until the rule came) measures nothing: left out.
+        if report is not None and any(v.happened(report.created_at) for v in case.visits.all()):
             months.append(round((report.created_at - case.applied_at).days / 30.4, 1))
     days = Visit.objects.filter(case__in=[c.pk for c in cases]).aggregate(total=Sum("expert_days"))["total"]
     return {

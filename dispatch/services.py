@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +22,7 @@ from core.ics import CalendarEvent, calendar_bytes
 from core.jst import JA_DATETIME, format_jst, jst_date
 from core.mail import Attachment, outbox_enqueue
 from core.pdf import html_to_pdf
+from core.site import absolute_url
 
 from .models import (
     DIAGNOSIS_MAX_VISITS,
@@ -187,15 +189,31 @@ def _company_recipients(case: Case) -> list[str]:
     return sorted(case.company.mail_addresses())
 
 
+# The subject prefix every mail of the portal carries (institutions, advisors, the outbox digest).
+SUBJECT_PREFIX = "【CN支援ポータル】"
+
+
+def case_url(case: Case) -> str:
+    """The case page as a full address, for mails (clickable in any mail program)."""
+    return absolute_url(reverse("dispatch:case", args=[case.pk]))
+
+
 def _notify_stage(case: Case, stage: str) -> None:
     body = render_to_string(
         "dispatch/mail/stage.txt",
-        {"case": case, "stage_label": Stage(stage).label, "message": _(STAGE_MESSAGES[stage]), "stage": stage},
+        {
+            "case": case,
+            "stage_label": Stage(stage).label,
+            "message": _(STAGE_MESSAGES[stage]),
+            "stage": stage,
+            "url": case_url(case),
+        },
     )
     outbox_enqueue(
         key=f"dispatch:case:{case.pk}:stage:{stage}",
         to=_company_recipients(case),
-        subject=_("【専門家派遣】%(programme)s：%(stage)s")
+        subject=SUBJECT_PREFIX
+        + _("専門家派遣（%(programme)s）：%(stage)s")
         % {"programme": case.get_programme_display(), "stage": Stage(stage).label},
         body=body,
     )
@@ -317,8 +335,9 @@ def _create_case(
             outbox_enqueue(
                 key=f"dispatch:case:{case.pk}:confirm",
                 to=_company_recipients(case),
-                subject=_("【専門家派遣】%(name)sから代理のお申込みがありました") % {"name": institution.name},
-                body=render_to_string("dispatch/mail/confirm.txt", {"case": case}),
+                subject=SUBJECT_PREFIX
+                + _("専門家派遣：%(name)sから代理のお申込みがありました") % {"name": institution.name},
+                body=render_to_string("dispatch/mail/confirm.txt", {"case": case, "url": case_url(case)}),
             )
     return case
 
@@ -416,6 +435,16 @@ def _apply_stage_data(case: Case, to: str, data: dict) -> list[str]:
             data.get("schedule", case.schedule), field="schedule", label=_("スケジュール"), required=True, limit=3000
         )
         changed += ["planned_expert_days", "goals", "schedule"]
+    if to in (Stage.REPORT_DELIVERED, Stage.FINAL_REPORT, Stage.CLOSED) and not _a_visit_happened(case):
+        message = (
+            _("訪問が1回も実施されていないため、案件を終了できません。実施した訪問の内容を記録してください。")
+            if to == Stage.CLOSED
+            else _(
+                "報告書は訪問の後に提出します。日時が過ぎた訪問に「実施内容」を記録してから進めてください"
+                "（予定の訪問は実施済みになりません）。"
+            )
+        )
+        raise ApplicationError(message, field="visits")
     if to == Stage.REPORT_DELIVERED:
         if not case.findings.strip():
             raise ApplicationError(_("報告書の前に、診断の所見を記入してください。"), field="findings")
@@ -429,6 +458,59 @@ def _apply_stage_data(case: Case, to: str, data: dict) -> list[str]:
         if not case.roadmap.strip():
             raise ApplicationError(_("最終報告の前に、ロードマップを記入してください。"), field="roadmap")
     return changed
+
+
+# Who acts next at each stage and what they do, for the case page's 「次の対応」.
+NEXT_ACTIONS = {
+    Stage.AWAITING_COMPANY: (COMPANY, "代理のお申込みの内容を確認し、申し込むか取り下げる。"),
+    Stage.APPLIED: (DESK, "お申込みの内容を確認し、お受けするかお断りするかを決める。"),
+    Stage.ACCEPTED: (DESK, "担当の専門家と支援期間を決める。"),
+    Stage.EXPERT_ASSIGNED: (EXPERT, "企業と日程を調整し、初回の訪問を登録する。"),
+    Stage.VISITS: (EXPERT, "訪問の後に実施内容を記録し、所見・対策・削減目標を書いて診断報告書を提出する。"),
+    Stage.REPORT_DELIVERED: (DESK, "診断報告書が企業に届いたことを確かめ、案件を終了する。"),
+    Stage.INTERVIEW: (
+        DESK,
+        "訪問調査の後、担当専門家・支援期間・計画人日・目標・スケジュールを決めて支援計画に合意する。",
+    ),
+    Stage.PLAN_AGREED: (EXPERT, "キックオフを行う。"),
+    Stage.KICKOFF: (EXPERT, "初回の訪問を登録する。"),
+    Stage.SUPPORT: (EXPERT, "訪問を重ね、支援前後のCO2排出量とロードマップを書いて最終報告をする。"),
+    Stage.FINAL_REPORT: (DESK, "最終報告書が企業に届いたことを確かめ、フォローアップに進める。"),
+    Stage.FOLLOW_UP: (DESK, "フォローアップを終えたら案件を終了する。"),
+}
+ROLE_LABELS = {DESK: "窓口", EXPERT: "担当専門家", COMPANY: "企業"}
+
+
+def case_next_action(case: Case) -> dict | None:
+    """The next step of an open case: who, what, and what is still missing before the report can be filed."""
+    if case.stage not in NEXT_ACTIONS:
+        return None
+    who, what = NEXT_ACTIONS[case.stage]
+    now = timezone.now()
+    visits = list(case.visits.all())
+    missing = []
+    if case.stage in (Stage.VISITS, Stage.SUPPORT):
+        if not any(v.happened(now) for v in visits):
+            missing.append(_("実施済みの訪問（日時が過ぎ、実施内容を記録したもの）"))
+        if case.stage == Stage.VISITS:
+            if not case.findings.strip():
+                missing.append(_("診断の所見"))
+            if not case.measures.all():
+                missing.append(_("提案する対策（1つ以上）"))
+            if case.target_year is None or case.target_reduction_pct is None:
+                missing.append(_("削減目標（年度と%）"))
+        else:
+            if case.baseline_t is None or case.after_t is None:
+                missing.append(_("支援前後のCO2排出量"))
+            if not case.roadmap.strip():
+                missing.append(_("ロードマップ"))
+    unlogged = [v.number for v in visits if v.ends_at <= now and not v.done.strip()]
+    return {"who": _(ROLE_LABELS[who]), "what": _(what), "missing": missing, "unlogged": unlogged}
+
+
+def _a_visit_happened(case: Case) -> bool:
+    now = timezone.now()
+    return any(visit.happened(now) for visit in case.visits.all())
 
 
 def case_update_report(*, case: Case, user: User, **data) -> Case:
@@ -544,6 +626,9 @@ def visit_schedule(
         raise ApplicationError(_("訪問の時間は1〜10時間で入力してください。"), field="hours")
     done = _clean_text(done, field="done", label=_("実施内容"), limit=3000)
     readings = _clean_text(readings, field="readings", label=_("計測・検針の記録"), limit=3000)
+    ends_at = starts_at + dt.timedelta(hours=float(hours))
+    if (done or readings) and ends_at > timezone.now():
+        raise ApplicationError(_("実施内容と計測の記録は、訪問の終了後に記録してください。"), field="done")
     with transaction.atomic():
         case = Case.objects.select_for_update(of=("self",)).select_related("company", "expert__user").get(pk=case.pk)
         if role_of(user=user, case=case) not in (DESK, EXPERT):
@@ -569,7 +654,7 @@ def visit_schedule(
             case=case,
             number=count + 1,
             starts_at=starts_at,
-            ends_at=starts_at + dt.timedelta(hours=float(hours)),
+            ends_at=ends_at,
             expert_days=days,
             done=done,
             readings=readings,
@@ -587,11 +672,19 @@ def visit_schedule(
 
 
 def visit_log(*, visit: Visit, user: User, done: str, readings: str = "") -> Visit:
-    """After the visit: what was done and which readings were taken."""
+    """After the visit: what was done and which readings were taken; this marks the visit as done."""
     with transaction.atomic():
         visit = Visit.objects.select_for_update().select_related("case").get(pk=visit.pk)
         if role_of(user=user, case=visit.case) not in (DESK, EXPERT):
             raise ApplicationError(_("この案件を操作する権限がありません。"), field="done")
+        if visit.case.stage in (Stage.CLOSED, Stage.DECLINED, Stage.WITHDRAWN):
+            raise ApplicationError(_("終了した案件は変更できません。"), field="done")
+        if visit.ends_at > timezone.now():
+            raise ApplicationError(
+                _("第%(n)s回の訪問はまだ終わっていません（%(when)s まで）。訪問の後に記録してください。")
+                % {"n": visit.number, "when": format_jst(visit.ends_at, JA_DATETIME)},
+                field="done",
+            )
         visit.done = _clean_text(done, field="done", label=_("実施内容"), required=True, limit=3000)
         visit.readings = _clean_text(readings, field="readings", label=_("計測・検針の記録"), limit=3000)
         visit.save(update_fields=["done", "readings", "updated_at"])
@@ -614,19 +707,24 @@ def visit_ics(visit: Visit) -> bytes:
 
 
 def _notify_visit(case: Case, visit: Visit) -> None:
-    recipients = _company_recipients(case)
+    """One notice to the company and one to the expert, each addressed to its reader."""
+    when = format_jst(visit.starts_at, JA_DATETIME)
+    subject = SUBJECT_PREFIX + _("専門家派遣：訪問日時のお知らせ（%(when)s）") % {"when": when}
+    ics = [Attachment(filename="visit.ics", content=visit_ics(visit), mimetype="text/calendar")]
+    readers = [("", _company_recipients(case), _("%(name)s ご担当者様") % {"name": case.company.name})]
     if case.expert_id:
-        recipients.append(case.expert.user.email)
-    outbox_enqueue(
-        key=f"dispatch:visit:{visit.pk}:scheduled",
-        to=recipients,
-        subject=_("【専門家派遣】訪問日時のお知らせ（%(when)s）") % {"when": format_jst(visit.starts_at, JA_DATETIME)},
-        body=render_to_string(
-            "dispatch/mail/visit.txt",
-            {"case": case, "visit": visit, "when": format_jst(visit.starts_at, JA_DATETIME)},
-        ),
-        attachments=[Attachment(filename="visit.ics", content=visit_ics(visit), mimetype="text/calendar")],
-    )
+        readers.append((":expert", [case.expert.user.email], _("%(name)s 様") % {"name": case.expert.name}))
+    for suffix, to, addressee in readers:
+        outbox_enqueue(
+            key=f"dispatch:visit:{visit.pk}:scheduled{suffix}",
+            to=to,
+            subject=subject,
+            body=render_to_string(
+                "dispatch/mail/visit.txt",
+                {"case": case, "visit": visit, "when": when, "addressee": addressee, "url": case_url(case)},
+            ),
+            attachments=ics,
+        )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -701,9 +799,13 @@ def deliverable_request(*, case: Case, kind: str) -> Deliverable:
 def deliverable_context(case: Case) -> dict:
     from . import selectors
 
+    now = timezone.now()
+    visits = list(case.visits.all())
     return {
         "case": case,
-        "visits": list(case.visits.all()),
+        # Only visits whose time is over and whose record is written count as done; the rest are still planned.
+        "visits": [v for v in visits if v.happened(now)],
+        "planned_visits": [v for v in visits if not v.happened(now)],
         "measures": list(case.measures.all()),
         "costs": case_costs(case),
         "selfcheck": selectors.shared_selfcheck(case),

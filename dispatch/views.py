@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,7 +15,7 @@ from core.desk import SecondFactorRequired, second_factor_require
 from core.errors import ApplicationError
 
 from . import selectors, services
-from .forms import ApplyForm, MeasureForm, OnBehalfForm, ReportForm, VisitForm
+from .forms import ApplyForm, MeasureForm, OnBehalfForm, ReportForm, StageMoveForm, VisitForm, VisitLogForm
 from .models import Deliverable, Programme, Stage
 
 
@@ -97,17 +98,48 @@ def _case_for(request: HttpRequest, pk: int):
 
 
 def _case_context(case, role: str | None, **forms) -> dict:
-    """What the case page shows to a role; the expert and the desk also get their forms (blank or with errors)."""
+    """What the case page shows to a role; the expert and the desk also get their forms (blank or with errors):
+    one form per possible move with only the fields that move asks for, and a record form per visit whose time
+    is over and whose record is not yet written."""
     reached = {e.to_stage for e in case.events.all()}
+    now = timezone.now()
+    moves = services.allowed_moves(case=case, role=role)
     context = {
         "case": case,
         "role": role,
         "flow": [(s, Stage(s).label, s in reached, s == case.stage) for s in services.FLOWS[case.programme]],
         "costs": services.case_costs(case),
-        "moves": [(to, Stage(to).label) for to in services.allowed_moves(case=case, role=role)],
+        "moves": [(to, Stage(to).label) for to in moves],
         "selfcheck": selectors.shared_selfcheck(case) if role in ("expert", "desk", "company") else [],
+        "next_action": services.case_next_action(case) if role in ("expert", "desk") else None,
+        "visits": [
+            {"visit": v, "state": "done" if v.happened(now) else ("unlogged" if v.ends_at <= now else "planned")}
+            for v in case.visits.all()
+        ],
+        "open": case.stage not in (Stage.CLOSED, Stage.DECLINED, Stage.WITHDRAWN),
     }
     if role in ("expert", "desk"):
+        bound = forms.get("move_form")
+        context["move_forms"] = [
+            (
+                to,
+                Stage(to).label,
+                bound if bound is not None and bound.target == to else StageMoveForm(case=case, to=to),
+            )
+            for to in moves
+            if to != Stage.APPLIED
+        ]
+        bound_log = forms.get("log_form")
+        for item in context["visits"]:
+            if item["state"] != "planned" and context["open"]:
+                pk = item["visit"].pk
+                item["form"] = (
+                    bound_log
+                    if bound_log is not None and bound_log.visit_pk == pk
+                    else VisitLogForm(
+                        prefix=f"log-{pk}", initial={"done": item["visit"].done, "readings": item["visit"].readings}
+                    )
+                )
         context["visit_form"] = forms.get("visit_form") or VisitForm(prefix="visit")
         context["report_form"] = forms.get("report_form") or ReportForm(
             prefix="report",
@@ -117,6 +149,15 @@ def _case_context(case, role: str | None, **forms) -> dict:
             },
         )
         context["measure_form"] = forms.get("measure_form") or MeasureForm(prefix="measure")
+    anchors = {"visit_form": "visit", "report_form": "report", "measure_form": "measures"}
+    for name, form in forms.items():
+        if form is not None and form.errors:
+            if name == "move_form":
+                context["error_anchor"] = f"move-{form.target}"
+            elif name == "log_form":
+                context["error_anchor"] = f"log-{form.visit_pk}"
+            else:
+                context["error_anchor"] = anchors[name]
     return context
 
 
@@ -131,6 +172,21 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def case_move(request: HttpRequest, pk: int) -> HttpResponse:
     case, role = _case_for(request, pk)
     to = request.POST.get("to", "")
+    allowed = services.allowed_moves(case=case, role=role)
+    # The expert's and the desk's move forms carry their target in a prefixed field (one form per move).
+    to = to or next((m for m in allowed if request.POST.get(f"move-{m}-to") == m), "")
+    if role in ("expert", "desk") and to in allowed:
+        form = StageMoveForm(request.POST, case=case, to=to)
+        if form.is_valid():
+            try:
+                services.case_transition(case=case, user=request.user, to=to, **form.data_for_service())
+            except ApplicationError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, _("「%(stage)s」に進めました。") % {"stage": Stage(to).label})
+                return redirect("dispatch:case", pk=case.pk)
+        case = selectors.case_get(pk=case.pk)
+        return render(request, "dispatch/case.html", _case_context(case, role, move_form=form), status=400)
     try:
         if to == Stage.APPLIED and case.stage == Stage.AWAITING_COMPANY:
             services.case_confirm(
@@ -205,6 +261,28 @@ def measure_add(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("対策を追加しました。"))
                 return form, None
         return form, "measure_form"
+
+    return _workspace_post(request, pk, handle)
+
+
+@login_required
+@require_POST
+def visit_log(request: HttpRequest, pk: int, visit_pk: int) -> HttpResponse:
+    def handle(case):
+        visit = next((v for v in case.visits.all() if v.pk == visit_pk), None)
+        if visit is None:
+            raise Http404
+        form = VisitLogForm(request.POST, prefix=f"log-{visit.pk}")
+        form.visit_pk = visit.pk
+        if form.is_valid():
+            try:
+                services.visit_log(visit=visit, user=request.user, **form.cleaned_data)
+            except ApplicationError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, _("第%(n)s回の訪問を実施済みとして記録しました。") % {"n": visit.number})
+                return form, None
+        return form, "log_form"
 
     return _workspace_post(request, pk, handle)
 

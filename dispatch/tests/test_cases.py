@@ -5,11 +5,13 @@ import threading
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 
 from accounts.tests.factories import InstitutionUserFactory, SmeUserFactory
 from core.errors import ApplicationError
 from core.models import MailOutbox
+from core.site import absolute_url
 from dispatch import services
 from dispatch.models import Case, CaseEvent, DayRate, Programme, Stage, Visit
 
@@ -99,7 +101,9 @@ def test_declining_needs_a_reason_and_the_company_reads_it(sme_user, desk):
 
 def test_each_stage_mails_the_company_once_through_the_whole_diagnosis(sme_user, desk, expert):
     case = assigned_diagnosis(sme_user, desk, expert)
-    services.visit_schedule(case=case, user=expert.user, starts_at=jst(2026, 12, 2), expert_days=1)
+    services.visit_schedule(
+        case=case, user=expert.user, starts_at=jst(2026, 12, 2), expert_days=1, done="コンプレッサ室を確認"
+    )
     services.case_update_report(
         case=case, user=expert.user, findings="コンプレッサの空転が多い", target_year=2030, target_reduction_pct=30
     )
@@ -164,10 +168,16 @@ def test_an_unassigned_expert_cannot_log_visits(sme_user, desk, expert):
 def test_a_visit_sends_an_ics_to_company_and_expert(sme_user, desk, expert):
     case = assigned_diagnosis(sme_user, desk, expert)
     visit = services.visit_schedule(case=case, user=expert.user, starts_at=jst(2026, 12, 2, 13), expert_days=1)
-    mail = MailOutbox.objects.get(key=f"dispatch:visit:{visit.pk}:scheduled")
-    assert sorted(mail.to) == sorted([sme_user.email, expert.user.email])
-    assert "2026年12月02日 13:00" in mail.subject
-    assert mail.attachments[0]["mimetype"] == "text/calendar"
+    company = MailOutbox.objects.get(key=f"dispatch:visit:{visit.pk}:scheduled")
+    to_expert = MailOutbox.objects.get(key=f"dispatch:visit:{visit.pk}:scheduled:expert")
+    assert company.to == [sme_user.email] and to_expert.to == [expert.user.email]
+    for mail in (company, to_expert):
+        assert mail.subject.startswith("【CN支援ポータル】") and "2026年12月02日 13:00" in mail.subject
+        assert mail.attachments[0]["mimetype"] == "text/calendar"
+        assert absolute_url(f"/dispatch/cases/{case.pk}/") in mail.body and absolute_url().startswith("http")
+        assert "中小企業カーボンニュートラル支援ポータル" in mail.body.split("\n--\n", 1)[1]  # the signature
+    assert company.body.startswith(f"{sme_user.company.name} ご担当者様")
+    assert to_expert.body.startswith(f"{expert.name} 様")
 
 
 def handson_in_support(sme_user, desk, expert) -> Case:
@@ -178,7 +188,7 @@ def handson_in_support(sme_user, desk, expert) -> Case:
         user=desk,
         to=Stage.PLAN_AGREED,
         expert=expert,
-        period_start=dt.date(2027, 1, 1),
+        period_start=dt.date(2026, 11, 1),
         period_end=dt.date(2027, 10, 31),
         planned_expert_days="20",
         goals="2030年度に2022年度比でCO2を50%削減する計画をつくる",
@@ -203,7 +213,9 @@ def test_handson_cost_uses_the_rate_in_force_on_each_visit_day(sme_user, desk, e
 
 def test_the_final_report_needs_before_and_after_figures_and_a_roadmap(sme_user, desk, expert):
     case = handson_in_support(sme_user, desk, expert)
-    services.visit_schedule(case=case, user=expert.user, starts_at=jst(2027, 1, 12), expert_days=1)
+    services.visit_schedule(
+        case=case, user=expert.user, starts_at=jst(2026, 11, 12), expert_days=1, done="請求書を確認"
+    )
     with pytest.raises(ApplicationError) as exc:
         services.case_transition(case=case, user=expert.user, to=Stage.FINAL_REPORT)
     assert exc.value.field == "after_t"
@@ -292,3 +304,94 @@ def test_closing_the_account_withdraws_open_cases_and_blanks_their_text(sme_user
     assert case.stage == Stage.WITHDRAWN and case.wants == "" and case.sites == "" and not case.share_selfcheck
     assert not case.measures.exists() and not case.deliverables.exists() and not pdf.exists()
     assert case.visits.get().done == "" and case.visits.get().expert_days == Decimal("1.0")  # statistics keep days
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Item 9 of issue 26: a report (and the end of a case) only after a visit has happened. The clock stands on
+# 6 December 2026 (JST), inside the period of assigned_diagnosis, so "past" and "ahead" stay so.
+
+AT = time_machine.travel(dt.datetime(2026, 12, 6, 12, tzinfo=dt.timezone(dt.timedelta(hours=9))), tick=True)
+
+
+def ready_for_report(case, expert):
+    services.case_update_report(
+        case=case, user=expert.user, findings="空転が多い", target_year=2030, target_reduction_pct=30
+    )
+    services.measure_add(
+        case=case, user=expert.user, family="tomeru", description="昼休みの停止", cost=1, effect=2, difficulty=1
+    )
+
+
+@AT
+def test_a_report_cannot_be_filed_while_every_visit_is_still_ahead_or_unrecorded(sme_user, desk, expert):
+    case = assigned_diagnosis(sme_user, desk, expert)
+    ahead = services.visit_schedule(case=case, user=expert.user, starts_at=jst(2027, 3, 1), expert_days=1)
+    past = services.visit_schedule(case=case, user=expert.user, starts_at=jst(2026, 12, 2), expert_days=1)
+    ready_for_report(case, expert)
+    for _attempt in range(2):
+        with pytest.raises(ApplicationError) as exc:
+            services.case_transition(case=case, user=expert.user, to=Stage.REPORT_DELIVERED)
+        assert exc.value.field == "visits" and "訪問の後に" in exc.value.message
+        case.refresh_from_db()
+        assert case.stage == Stage.VISITS and not case.deliverables.exists()
+        with pytest.raises(ApplicationError) as exc:  # a visit still ahead cannot be marked done
+            services.visit_log(visit=ahead, user=expert.user, done="まだ行っていない")
+        assert "まだ終わっていません" in exc.value.message
+    services.visit_log(visit=past, user=expert.user, done="照明と空調を確認")
+    services.case_transition(case=case, user=expert.user, to=Stage.REPORT_DELIVERED)
+    case.refresh_from_db()
+    assert case.stage == Stage.REPORT_DELIVERED
+
+
+@AT
+def test_a_future_visit_cannot_be_scheduled_with_a_record_of_what_was_done(sme_user, desk, expert):
+    case = assigned_diagnosis(sme_user, desk, expert)
+    with pytest.raises(ApplicationError) as exc:
+        services.visit_schedule(case=case, user=expert.user, starts_at=jst(2027, 3, 1), expert_days=1, done="実施")
+    assert exc.value.field == "done"
+    assert not Visit.objects.exists()
+
+
+@AT
+def test_a_case_without_a_visit_that_happened_cannot_be_closed(sme_user, desk, expert):
+    case = assigned_diagnosis(sme_user, desk, expert)
+    Case.objects.filter(pk=case.pk).update(stage=Stage.REPORT_DELIVERED)  # as a case reported before the rule
+    with pytest.raises(ApplicationError) as exc:
+        services.case_transition(case=case, user=desk, to=Stage.CLOSED)
+    assert exc.value.field == "visits" and "終了できません" in exc.value.message
+    case.refresh_from_db()
+    assert case.stage == Stage.REPORT_DELIVERED
+
+
+@AT
+def test_statistics_leave_out_a_report_filed_before_any_visit_happened(sme_user, desk, expert):
+    from core.jst import jst_today
+    from dispatch import selectors
+
+    case = assigned_diagnosis(sme_user, desk, expert)
+    services.visit_schedule(case=case, user=expert.user, starts_at=jst(2027, 3, 1), expert_days=1)
+    Case.objects.filter(pk=case.pk).update(stage=Stage.REPORT_DELIVERED)
+    CaseEvent.objects.create(case=case, from_stage=Stage.VISITS, to_stage=Stage.REPORT_DELIVERED, actor=desk)
+    today = jst_today()
+    stats = selectors.statistics(date_from=today - dt.timedelta(days=30), date_to=today)
+    assert stats["total"] == 1 and stats["reports"] == 0 and stats["months_median"] is None
+
+
+@AT
+def test_the_report_pdf_lists_only_visits_that_happened_as_done(sme_user, desk, expert):
+    case = assigned_diagnosis(sme_user, desk, expert)
+    services.visit_schedule(case=case, user=expert.user, starts_at=jst(2026, 12, 2), expert_days=1, done="実施した")
+    services.visit_schedule(case=case, user=expert.user, starts_at=jst(2027, 3, 1), expert_days=1)
+    context = services.deliverable_context(Case.objects.get(pk=case.pk))
+    assert [v.number for v in context["visits"]] == [1]
+    assert [v.number for v in context["planned_visits"]] == [2]
+
+
+def test_stage_mails_carry_the_portal_prefix_salutation_and_a_clickable_address(sme_user, desk):
+    case = apply(sme_user)
+    services.case_transition(case=case, user=desk, to=Stage.ACCEPTED)
+    for mail in stage_mails(case):
+        assert mail.subject.startswith("【CN支援ポータル】専門家派遣")
+        assert mail.body.startswith(f"{sme_user.company.name} ご担当者様")
+        assert absolute_url(f"/dispatch/cases/{case.pk}/") in mail.body
+        assert "\n--\n中小企業カーボンニュートラル支援ポータル" in mail.body

@@ -163,20 +163,114 @@ def test_the_pdf_downloads_for_the_company_only(client, sme_user, desk, expert):
     assert client.get(url).status_code == 404
 
 
-def test_the_desk_moves_a_case_in_the_admin_and_an_impossible_move_is_a_form_error(client, sme_user, desk):
+def test_the_desk_moves_a_case_on_the_case_page_and_a_refused_move_is_an_error_next_to_the_field(
+    client, sme_user, desk
+):
     case = apply(sme_user)
     client.force_login(desk)
-    url = reverse("admin:dispatch_case_transition", args=[case.pk])
-    assert client.get(url).status_code == 200
-    response = client.post(url, {"to": "declined", "reason": ""})
-    assert response.status_code == 200 and "お断りの理由を入力してください。" in response.content.decode()
-    response = client.post(url, {"to": "closed"})
-    assert response.status_code == 200
+    url = reverse("dispatch:move", args=[case.pk])
+    response = client.post(url, {"move-declined-to": "declined", "move-declined-reason": ""})
+    body = response.content.decode()
+    assert response.status_code == 400 and "このフィールドは必須です" in body and 'href="#move-declined"' in body
+    response = client.post(url, {"to": "closed", "move-closed-to": "closed"})  # not a move from 申込み受付
+    assert response.status_code == 302
     case.refresh_from_db()
     assert case.stage == Stage.APPLIED
-    client.post(url, {"to": "accepted"})
+    client.post(url, {"move-accepted-to": "accepted", "move-accepted-note": "書類を確認"})
     case.refresh_from_db()
     assert case.stage == Stage.ACCEPTED
+    assert case.events.last().note == "書類を確認" and case.events.last().actor == desk
+    # The admin's old address for moves leads to the case page.
+    response = client.get(reverse("admin:dispatch_case_transition", args=[case.pk]))
+    assert response.status_code == 302 and response.url == reverse("dispatch:case", args=[case.pk]) + "#moves"
+
+
+def test_each_move_asks_only_for_its_own_fields_and_shows_earlier_choices(client, sme_user, desk, expert):
+    case = apply(sme_user, programme=Programme.HANDSON)
+    client.force_login(desk)
+    page = client.get(reverse("dispatch:case", args=[case.pk])).content.decode()
+    assert 'name="move-declined-reason"' in page and 'name="move-interview-note"' in page
+    assert 'name="move-interview-expert"' not in page and 'name="move-interview-goals"' not in page
+    services.case_transition(case=case, user=desk, to=Stage.INTERVIEW)
+    page = client.get(reverse("dispatch:case", args=[case.pk])).content.decode()
+    for name in ("expert", "period_start", "period_end", "planned_expert_days", "goals", "schedule"):
+        assert f'name="move-plan_agreed-{name}"' in page, name
+    services.case_transition(
+        case=case,
+        user=desk,
+        to=Stage.PLAN_AGREED,
+        expert=expert,
+        period_start=dt.date(2026, 11, 1),
+        period_end=dt.date(2027, 8, 31),
+        planned_expert_days="20",
+        goals="2030年度にCO2を半減",
+        schedule="月2〜3日の訪問",
+    )
+    page = client.get(reverse("dispatch:case", args=[case.pk])).content.decode()
+    assert 'name="move-kickoff-note"' in page and 'name="move-kickoff-goals"' not in page
+    for shown in (expert.name, "2030年度にCO2を半減", "月2〜3日の訪問", "20.0"):
+        assert shown in page, shown
+    assert "次の対応" in page and "キックオフを行う。" in page
+
+
+def test_a_refused_plan_keeps_what_the_desk_typed_and_changes_nothing(client, sme_user, desk, expert):
+    case = apply(sme_user, programme=Programme.HANDSON)
+    services.case_transition(case=case, user=desk, to=Stage.INTERVIEW)
+    client.force_login(desk)
+    data = {
+        "move-plan_agreed-to": "plan_agreed",
+        "move-plan_agreed-expert": str(expert.pk),
+        "move-plan_agreed-period_start": "2027-01-01",
+        "move-plan_agreed-period_end": "2028-06-30",  # longer than a year
+        "move-plan_agreed-planned_expert_days": "20",
+        "move-plan_agreed-goals": "入力した目標",
+        "move-plan_agreed-schedule": "入力したスケジュール",
+    }
+    response = client.post(reverse("dispatch:move", args=[case.pk]), data)
+    body = response.content.decode()
+    assert response.status_code == 400 and "支援期間は1年以内にしてください。" in body
+    assert "入力した目標" in body and "入力したスケジュール" in body
+    case.refresh_from_db()
+    assert case.stage == Stage.INTERVIEW and case.expert is None and case.goals == ""
+
+
+def test_the_desk_records_a_past_visit_as_done_on_the_case_page(client, sme_user, desk, expert):
+    case = assigned_diagnosis(sme_user, desk, expert)
+    visit = services.visit_schedule(case=case, user=desk, starts_at=jst(2026, 12, 2), expert_days=1)
+    client.force_login(desk)
+    page = client.get(reverse("dispatch:case", args=[case.pk])).content.decode()
+    assert "実施内容の記録待ち" in page and "実施済みの訪問（日時が過ぎ、実施内容を記録したもの）" in page
+    url = reverse("dispatch:visit_log", args=[case.pk, visit.pk])
+    response = client.post(url, {f"log-{visit.pk}-done": ""})
+    assert response.status_code == 400 and f'href="#log-{visit.pk}"' in response.content.decode()
+    response = client.post(url, {f"log-{visit.pk}-done": "照明を確認", f"log-{visit.pk}-readings": "電力 1,200kWh"})
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    assert visit.done == "照明を確認" and visit.happened()
+    assert "実施済み" in client.get(reverse("dispatch:case", args=[case.pk])).content.decode()
+
+
+def test_the_admin_change_form_and_list_link_to_the_case_page(client, sme_user, desk):
+    case = apply(sme_user)
+    client.force_login(desk)
+    link = f'href="{reverse("dispatch:case", args=[case.pk])}"'
+    assert link in client.get(reverse("admin:dispatch_case_change", args=[case.pk])).content.decode()
+    assert link in client.get(reverse("admin:dispatch_case_changelist")).content.decode()
+    page = client.get(reverse("dispatch:case", args=[case.pk])).content.decode()
+    assert f'href="{reverse("admin:dispatch_case_change", args=[case.pk])}"' in page
+
+
+def test_opening_the_case_page_writes_nothing(client, sme_user, desk, expert):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = assigned_diagnosis(sme_user, desk, expert)
+    client.force_login(desk)
+    client.get(reverse("dispatch:case", args=[case.pk]))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("dispatch:case", args=[case.pk])).status_code == 200
+    writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert not [w for w in writes if "django_session" not in w]
 
 
 def test_the_stage_cannot_be_edited_in_the_change_form(client, sme_user, desk):
@@ -208,13 +302,28 @@ def test_statistics_count_cases_and_export_csv_with_bom(client, sme_user, desk, 
     ] in rows
 
 
-def test_a_reversed_statistics_range_is_named_as_an_error(client, desk):
+def test_a_reversed_statistics_range_is_an_error_next_to_the_field_and_no_figures(client, sme_user, desk, admin_user):
+    apply(sme_user)
     client.force_login(desk)
-    page = client.get(reverse("admin:dispatch_statistics"), {"date_from": "2026-12-01", "date_to": "2026-01-01"})
-    assert "開始日が終了日より後になっています" in page.content.decode()
-    page = client.get(reverse("admin:dispatch_statistics"), {"date_from": "9999-99-99"})
+    url = reverse("admin:dispatch_statistics")
+    for params in ({"date_from": "2026-12-01", "date_to": "2026-01-01"}, {"date_to": "2000-01-01"}):
+        for extra in ({}, {"format": "csv"}):
+            response = client.get(url, {**params, **extra})
+            body = response.content.decode()
+            assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+            assert "終了日は開始日以降の日付にしてください（開始日と終了日が逆です）。" in body
+            assert 'id="id_date_to_error"' in body, body
+            assert "対象の案件" not in body and "CSVで書き出す" not in body
+    # The bookings' statistics say the same words for the same mistake.
+    client.force_login(admin_user)
+    body = client.get(
+        reverse("admin:consultations_statistics"), {"date_from": "2026-12-01", "date_to": "2026-01-01"}
+    ).content.decode()
+    assert "終了日は開始日以降の日付にしてください（開始日と終了日が逆です）。" in body
+    client.force_login(desk)
+    page = client.get(url, {"date_from": "9999-99-99"})
     assert page.status_code == 200
-    page = client.get(reverse("admin:dispatch_statistics"), {"date_from": "9999-12-31", "date_to": "9999-12-31"})
+    page = client.get(url, {"date_from": "9999-12-31", "date_to": "9999-12-31"})
     assert page.status_code == 200 and "1900年から2100年" in page.content.decode()
 
 
@@ -250,7 +359,9 @@ def test_the_support_plan_and_final_report_pdfs_say_the_plan_and_the_figures(sme
     text = _text(services.pdf_directory() / plan.path)
     for expected in ("支援計画書", "2030年度に2022年度比でCO2を50%削減する計画をつくる", "20.0", "350,000円"):
         assert expected in text, expected
-    services.visit_schedule(case=case, user=expert.user, starts_at=jst(2027, 1, 12), expert_days="1.5")
+    services.visit_schedule(
+        case=case, user=expert.user, starts_at=jst(2026, 11, 12), expert_days="1.5", done="請求書を確認"
+    )
     services.case_update_report(case=case, user=expert.user, baseline_t="120.5", after_t="98.0", roadmap="2030年 半減")
     services.case_transition(case=case, user=expert.user, to=Stage.FINAL_REPORT)
     final = Deliverable.objects.get(case=case, kind=Deliverable.Kind.FINAL_REPORT)
