@@ -11,6 +11,7 @@ from core.errors import ApplicationError
 from core.resume import resume_pop
 
 from .forms import AccountCloseForm, CompanyForm
+from .prefill import company_prefill, company_prefill_forget
 from .services import account_close, company_save_for_user
 
 
@@ -30,13 +31,16 @@ def company_edit(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_institution_staff or user.is_advisor:
         raise PermissionDenied
-    form = CompanyForm(request.POST or None, instance=user.company)
+    # A company not yet described starts from what its invitation said (the name), if it came from one.
+    initial = company_prefill(request) if user.company_id is None else {}
+    form = CompanyForm(request.POST or None, instance=user.company, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             company_save_for_user(user=user, data=form.cleaned_data)
         except ApplicationError as exc:
             form.add_error(exc.field, exc.message)
         else:
+            company_prefill_forget(request)
             resume = resume_pop(request)
             if resume:
                 messages.success(request, _("企業情報を保存しました。続けて、選んだ日時のご予約をどうぞ。"))

@@ -29,6 +29,23 @@ class InviteForm(InputChecksMixin, forms.Form):
         return data
 
 
+class MemberFilterForm(InputChecksMixin, forms.Form):
+    """Search and order of the member list (GET): a query no one means is shown as an error, never a 500."""
+
+    q = forms.CharField(label=_("企業名で探す"), required=False, max_length=100)
+    sort = forms.ChoiceField(
+        label=_("並び順"),
+        required=False,
+        choices=[
+            ("name", _("企業名")),
+            ("joined", _("会員になった日（新しい順）")),
+            ("progress", _("進み具合（進んでいる順）")),
+            ("co2", _("CO2排出量（多い順）")),
+        ],
+        error_messages={"invalid_choice": _("並び順を一覧から選んでください。")},
+    )
+
+
 class CsvUploadForm(InputChecksMixin, forms.Form):
     file = forms.FileField(
         label=_("会員名簿のCSVファイル"),
@@ -142,6 +159,9 @@ class ConfirmForm(InputChecksMixin, forms.Form):
         label=_("ご相談内容"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "専門家に相談したいことを、御社の言葉でお書きください。支援機関からのメッセージは上に表示しています。"
+        ),
         error_messages={"required": _("ご相談内容を入力してください。")},
     )
     customer_request = forms.CharField(

@@ -1,9 +1,11 @@
 """Reads for the institution dashboard: members, their progress, CO2 of those who share, invitations."""
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.paginator import Paginator
 from django.utils import timezone
 
 from consultations.models import Booking
@@ -80,6 +82,31 @@ def member_rows(*, institution, fiscal_year: int | None = None) -> tuple[list[Me
             )
         )
     return rows, [p for p in pairs if p[1].total_t is not None]
+
+
+MEMBER_PAGE_SIZE = 50
+MEMBER_SORTS = ("name", "joined", "progress", "co2")
+
+
+def _folded(text: str) -> str:
+    """Full-width and half-width, upper and lower case alike: 「ＡＢＣ商事」 is found by "abc"."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def member_page(rows: list[MemberRow], *, query: str = "", sort: str = "name", page: int | str = 1):
+    """The members matching the search, in the chosen order, one page of MEMBER_PAGE_SIZE (a Paginator page)."""
+    needle = _folded(query.strip())
+    found = [r for r in rows if needle in _folded(r.membership.company.name)] if needle else list(rows)
+    by_name = sorted(found, key=lambda r: (_folded(r.membership.company.name), r.membership.pk))
+    if sort == "joined":
+        ordered = sorted(by_name, key=lambda r: r.membership.created_at, reverse=True)
+    elif sort == "progress":
+        ordered = sorted(by_name, key=lambda r: -(r.consulted + r.measured + r.planned + r.sbt_checked))
+    elif sort == "co2":
+        ordered = sorted(by_name, key=lambda r: (r.latest is None, -(r.latest[1] if r.latest else 0)))
+    else:
+        ordered = by_name
+    return Paginator(ordered, MEMBER_PAGE_SIZE).get_page(page)
 
 
 def totals(rows: list[MemberRow]) -> dict:

@@ -1,5 +1,6 @@
 import secrets
 from dataclasses import asdict
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.prefill import company_prefill_remember
 from core.csvexport import csv_response
 from core.errors import ApplicationError
 from core.jst import format_jst_date, to_jst
@@ -19,7 +21,7 @@ from sharing.models import AccessAction
 
 from . import csvimport, selectors, services
 from .csvimport import Row
-from .forms import ConfirmForm, CsvUploadForm, InviteForm, RequestForm
+from .forms import ConfirmForm, CsvUploadForm, InviteForm, MemberFilterForm, RequestForm
 from .models import MemberInvitation, Membership, RequestStatus
 
 SESSION_IMPORT = "institutions_import"
@@ -35,12 +37,28 @@ def _institution_of(request: HttpRequest):
 def _dashboard_context(request: HttpRequest, **extra) -> dict:
     institution = _institution_of(request)
     rows, pairs = selectors.member_rows(institution=institution)
-    sharing_services.access_record_many(
-        items=[(share, sheet.fiscal_year) for share, sheet in pairs], action=AccessAction.LIST, user=request.user
+    filters = MemberFilterForm(request.GET or None)
+    wanted = filters.cleaned_data if filters.is_valid() else {}
+    page = selectors.member_page(
+        rows, query=wanted.get("q") or "", sort=wanted.get("sort") or "name", page=request.GET.get("page") or 1
     )
+    # Only the figures on this page are shown, so only those are logged for the companies.
+    shown = {r.membership.company_id for r in page.object_list}
+    sharing_services.access_record_many(
+        items=[(share, sheet.fiscal_year) for share, sheet in pairs if share.company_id in shown],
+        action=AccessAction.LIST,
+        user=request.user,
+    )
+    kept = {k: v for k, v in (("q", wanted.get("q")), ("sort", wanted.get("sort"))) if v}
+    failed = [f for f in (extra.get("invite_form"), extra.get("upload_form")) if f is not None and f.errors]
     return {
         "institution": institution,
         "rows": rows,
+        "page": page,
+        "filters": filters,
+        "filtered": bool(kept.get("q")),
+        "page_query": urlencode(kept),
+        "failed_forms": failed,
         "totals": selectors.totals(rows),
         "fiscal_year": selectors.current_fiscal_year(),
         "invitations": selectors.invitations(institution=institution),
@@ -202,6 +220,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
             status=403,
         )
     request.session[SESSION_INVITATION] = token
+    company_prefill_remember(request, name=invitation.company_name)
     if request.method == "POST":
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
@@ -321,11 +340,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             request.POST if request.method == "POST" else None,
             slots=slots,
             window=window,
-            initial={
-                "start": to_jst(item.start).isoformat() if proposed_free else "",
-                "topics": item.topics,
-                "question": item.message,
-            },
+            # The institution's message stays the institution's (shown above the form); the question is the
+            # company's own words to the advisor.
+            initial={"start": to_jst(item.start).isoformat() if proposed_free else "", "topics": item.topics},
         )
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data

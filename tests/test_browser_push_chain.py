@@ -80,7 +80,7 @@ def test_invite_by_csv_to_advisor_record_to_dashboard(live_server, browser, axe,
     check(cp, axe, "04-join-anonymous")
     cp.get_by_role("link", name="新規登録して参加する").click()
     check(cp, axe, "05-signup")
-    cp.get_by_label("メールアドレス").fill("midori@example.jp")
+    assert cp.get_by_label("メールアドレス").input_value() == "midori@example.jp"  # from the invitation
     cp.locator("#id_password1").fill("midori-seiko-2026")
     cp.locator("#id_password2").fill("midori-seiko-2026")
     cp.get_by_role("button", name="ユーザー登録").click()
@@ -97,7 +97,7 @@ def test_invite_by_csv_to_advisor_record_to_dashboard(live_server, browser, axe,
     cp.get_by_role("button", name="ログイン").last.click()
     cp.wait_for_url("**/me/company/")
     check(cp, axe, "09-company-form")
-    cp.get_by_label("会社名・屋号").fill("株式会社みどり精工")
+    assert cp.get_by_label("会社名・屋号").input_value() == "株式会社みどり精工"  # from the invitation
     cp.get_by_label("所在地（都道府県）").select_option("aichi")
     cp.get_by_label("業種").select_option("manufacturing")
     cp.locator("#id_employee_band").select_option("le_20")
@@ -197,7 +197,7 @@ def test_invite_by_csv_to_advisor_record_to_dashboard(live_server, browser, axe,
     check(ip, axe, "31-dashboard-progress")
     row = ip.locator("tr", has_text="株式会社みどり精工")
     cells = [c.strip() for c in row.locator("td").all_inner_texts()]
-    assert cells[:4] == ["未", "済", "済", "済"]  # consultation not held yet; measured, planned, SBT checked
+    assert cells[1:5] == ["未", "済", "済", "済"]  # (joined on,) not consulted yet; measured, planned, SBT checked
     assert "参加済み" in ip.content()
 
     # 8. the institution books a consultation for itself through the same calendar and intake
@@ -244,6 +244,8 @@ def test_invite_by_csv_to_advisor_record_to_dashboard(live_server, browser, axe,
     check(cp, axe, "38-my-page-request")
     cp.get_by_role("link", name=re.compile("からの依頼を確認する")).click()
     check(cp, axe, "39-request-detail")
+    assert cp.get_by_label("ご相談内容").input_value() == ""  # the institution's message is not the company's question
+    cp.get_by_label("ご相談内容").fill("省エネ設備の更新に使える補助金を知りたい")
     cp.get_by_label("Zoom").check()
     cp.get_by_role("button", name="この内容で予約する").click()
     cp.wait_for_url("**/consultations/bookings/*/")
@@ -258,6 +260,6 @@ def test_invite_by_csv_to_advisor_record_to_dashboard(live_server, browser, axe,
     check(ip, axe, "42-institution-bookings")
     ip.get_by_role("link", name=re.compile(f"{proposed.month}月{proposed.day}日")).last.click()
     check(ip, axe, "43-sat-in-booking")
-    assert "省エネ設備の補助金を一緒に相談しましょう" in ip.content() and "キャンセルする" not in ip.content()
+    assert "省エネ設備の更新に使える補助金を知りたい" in ip.content() and "キャンセルする" not in ip.content()
     for context in (inst, co, ad):
         context.close()

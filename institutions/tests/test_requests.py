@@ -358,3 +358,19 @@ def test_one_open_request_per_member_at_a_time(frozen, advisor, client, institut
     again = _ask(client, member[1], date="", time="", preferred="いつでも")
     assert again.status_code == 400 and "まだ回答を待っています" in again.content.decode()
     assert ConsultationRequest.objects.count() == 1 and MailOutbox.objects.count() == 1
+
+
+def test_the_institutions_message_is_shown_as_its_own_and_not_put_in_the_companys_question(
+    frozen, advisor, client, institution_user, member
+):
+    from tests.formpost import rendered_forms
+
+    user, _membership = member
+    item = _request(
+        institution_user, user.company, message="当所も同席して補助金を一緒に確認します", start=at(2026, 4, 23, 10)
+    )
+    client.force_login(user)
+    page = client.get(f"/institutions/requests/{item.pk}/").content.decode()
+    assert f"{institution_user.institution.name} からのメッセージ" in page
+    (form,) = [f for f in rendered_forms(page) if f["action"] == ""]
+    assert ("question", "") in form["data"] and ("start", SLOT) in form["data"]
