@@ -5,10 +5,10 @@ from django.utils.translation import gettext as _
 
 from core.choices import employee_band_for
 from core.errors import ApplicationError
-from core.mail import outbox_forget_address
+from core.mail import outbox_forget_address, outbox_redact
 
 from .models import Company, User
-from .signals import account_closing
+from .signals import account_closing, account_personal_texts
 
 CLOSED_EMAIL_DOMAIN = "deleted.invalid"  # .invalid never resolves (RFC 2606): no mail can reach a closed account
 CLOSED_COMPANY_NAME = "退会した企業"
@@ -56,6 +56,9 @@ def account_close(*, user: User) -> None:
     if company is not None and company.users.exclude(pk=user.pk).exists():
         company = None  # colleagues still use it: only this person leaves
     address = user.email
+    copied = personal_strings(user=user, company=company)
+    for _receiver, texts in account_personal_texts.send(sender=User, user=user, company=company):
+        copied.extend(texts or [])
     account_closing.send(sender=User, user=user, company=company)
     with transaction.atomic():
         if company is not None:
@@ -73,6 +76,9 @@ def account_close(*, user: User) -> None:
         user.institution = None
         user.save()
         outbox_forget_address(address=address)
+        # Mails to others (the desk, the advisor, the institution, the closing's own cancellation notices) keep
+        # copies of the name and of the texts: they are cut out of every stored subject, body and attachment.
+        outbox_redact(texts=copied)
         # The change history (simple-history) keeps earlier versions of the rows: they lose the same fields.
         User.history.filter(id=user.pk).update(email=user.email, first_name="", last_name="")
         if company is not None:
@@ -85,6 +91,19 @@ def account_close(*, user: User) -> None:
         audit_forget(user_id=user.pk, company_id=company.pk if company is not None else None)
         if company is not None:
             _admin_history_rename(company, CLOSED_COMPANY_NAME)
+
+
+def personal_strings(*, user: User, company: Company | None) -> list[str]:
+    """The ways mails name a person and a company: the address, the name as written in salutations, the company."""
+    last, first = user.last_name.strip(), user.first_name.strip()
+    found = [user.email]
+    if last and first:
+        found += [f"{last} {first}", f"{last}　{first}", f"{last}{first}", f"{first} {last}"]
+    if last:
+        found += [f"{last} 様", f"{last}様", f"{last}　様"]
+    if company is not None and company.name != CLOSED_COMPANY_NAME:
+        found.append(company.name)
+    return found
 
 
 def _admin_history_rename(obj, label: str) -> None:

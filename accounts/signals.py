@@ -7,3 +7,8 @@ from django.dispatch import Signal
 # the person's own data and anonymises what must stay for anonymous statistics (a past consultation, a seminar
 # head-count), in its own transactions and so that running it again does no harm.
 account_closing = Signal()
+
+# Sent by account_close just before account_closing, with the same `user` and `company`. Each app returns the free
+# texts it holds for them (a consultation's question, a case's description) that mails may have copied: once every
+# app has done its part, the mail outbox loses every copy of them (core.mail.outbox_redact).
+account_personal_texts = Signal()

@@ -699,6 +699,15 @@ def bookings_forget_company(*, company: Company, now: dt.datetime | None = None)
     Booking.history.filter(company_id=company.pk).update(**blank)
 
 
+def on_account_personal_texts(sender, *, user, company, **kwargs) -> list[str]:
+    """The free texts of a closing company's bookings, so that copies of them in mails can be cut out."""
+    if company is None:
+        return []
+    fields = ("question", "customer_request", "private_record", "meeting_url")
+    rows = Booking.objects.filter(company=company).values_list(*fields)
+    return [text for row in rows for text in row if text]
+
+
 def on_account_closing(sender, *, user, company, **kwargs) -> None:
     if company is not None:
         bookings_forget_company(company=company)

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from . import mail
+from . import mail, retention
 
 
 @shared_task(
@@ -32,3 +32,9 @@ def outbox_sweep() -> int:
 def outbox_failed_digest() -> bool:
     """The desk's daily list of mails that could not be sent."""
     return mail.outbox_failed_digest() is not None
+
+
+@shared_task
+def retention_enforce() -> dict[str, int]:
+    """The privacy notice's retention periods (core.retention), once a day."""
+    return retention.retention_enforce()

@@ -8,8 +8,9 @@ class DispatchConfig(AppConfig):
     verbose_name = _("専門家派遣（診断・助言／ハンズオン支援）")
 
     def ready(self) -> None:
-        from accounts.signals import account_closing
+        from accounts.signals import account_closing, account_personal_texts
 
         from . import services
 
         account_closing.connect(services.on_account_closing, dispatch_uid="dispatch.account_closing")
+        account_personal_texts.connect(services.on_account_personal_texts, dispatch_uid="dispatch.texts")

@@ -862,6 +862,19 @@ def deliverables_sweep(*, older_than: dt.timedelta = dt.timedelta(minutes=10)) -
 # Account closing
 
 
+CASE_TEXTS = ("wants", "sites", "equipment", "decline_reason", "findings", "goals", "schedule", "roadmap")
+
+
+def on_account_personal_texts(sender, *, user: User, company, **kwargs) -> list[str]:
+    """The free texts of a closing company's cases and visits, so that copies of them in mails can be cut out."""
+    if company is None:
+        return []
+    cases = Case.objects.filter(company=company)
+    texts = [t for row in cases.values_list(*CASE_TEXTS) for t in row]
+    texts += [t for row in Visit.objects.filter(case__in=cases).values_list("done", "readings") for t in row]
+    return [t for t in texts if t]
+
+
 def on_account_closing(sender, *, user: User, company, **kwargs) -> None:
     """A closing company's cases keep only what anonymous statistics need; open ones are withdrawn."""
     if company is None:
@@ -880,7 +893,7 @@ def cases_forget_company(*, company: Company, actor: User) -> int:
                     case=case, from_stage=case.stage, to_stage=Stage.WITHDRAWN, actor=actor, note=_("アカウントの削除")
                 )
                 case.stage = Stage.WITHDRAWN
-            for name in ("wants", "sites", "equipment", "decline_reason", "findings", "goals", "schedule", "roadmap"):
+            for name in CASE_TEXTS:
                 setattr(case, name, "")
             case.share_selfcheck = False
             case.shared_with = None

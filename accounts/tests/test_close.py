@@ -173,3 +173,54 @@ def test_the_closed_address_can_sign_up_again(member):
     account_close(user=member["user"])
     again = User.objects.create_user(email=address, password="another-horse-battery-7")
     assert again.pk != member["user"].pk
+
+
+def _copies_in_database(needles: list[str]) -> list[str]:
+    """Every text, JSON and character column of every table, and the mail outbox's attachments decoded, searched for
+    each needle: where a copy of it is still kept."""
+    import base64
+
+    from django.db import connection
+
+    found = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND data_type IN ('character varying', 'text', 'jsonb', 'json')"
+        )
+        for table, column in cursor.fetchall():
+            for needle in needles:
+                cursor.execute(f'SELECT COUNT(*) FROM "{table}" WHERE "{column}"::text LIKE %s', [f"%{needle}%"])
+                if cursor.fetchone()[0]:
+                    found.append(f"{table}.{column}: {needle}")
+    for row in MailOutbox.objects.exclude(attachments=[]):
+        for item in row.attachments:
+            content = base64.b64decode(item["content"]).decode("utf-8", errors="replace")
+            found += [f"outbox #{row.pk} attachment {item['filename']}: {n}" for n in needles if n in content]
+    return found
+
+
+def test_closing_leaves_no_copy_of_the_name_or_the_texts_anywhere_in_the_database(
+    frozen, django_capture_on_commit_callbacks
+):
+    """The desk's and the advisor's mails (and the cancellation the closing itself sends) kept the company's name
+    and the consultation's text after the account was deleted."""
+    from dispatch import services as dispatch
+    from dispatch.models import Programme
+
+    user = SmeUserFactory(first_name="花子", last_name="緑川", company__name="緑川精機株式会社")
+    make_advisor()
+    texts = ["コンプレッサを夜間に止められるか相談したい", "取引先の青葉商事から排出量の報告を求められた"]
+    with django_capture_on_commit_callbacks(execute=True):
+        upcoming = booking_create(user=user, start=at(2026, 4, 23, 14), **intake(question=texts[0]))
+        booking_create(user=user, start=at(2026, 4, 28, 10), **intake(customer_request=texts[1]))
+        dispatch.case_apply(
+            user=user, programme=Programme.DIAGNOSIS, wants="乾燥炉の重油を減らしたい", sites="緑川本社"
+        )
+    needles = [user.email, "緑川精機", "緑川 花子", "緑川様", "緑川 様", *texts, "乾燥炉の重油を減らしたい", "緑川本社"]
+    assert _copies_in_database(needles)  # the check finds what it looks for
+    assert MailOutbox.objects.exclude(to__contains=[user.email]).filter(body__contains="緑川精機").exists()
+    assert upcoming.status == BookingStatus.REQUESTED
+    with django_capture_on_commit_callbacks(execute=True):
+        account_close(user=user)
+    assert _copies_in_database(needles) == []

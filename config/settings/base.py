@@ -210,6 +210,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 10,
 }
+# Retention periods stated in the privacy notice and enforced by core.retention (daily beat task).
+MAIL_BODY_RETENTION_DAYS = env.int("DJANGO_MAIL_BODY_RETENTION_DAYS", default=90)
+MAIL_RECORD_RETENTION_DAYS = env.int("DJANGO_MAIL_RECORD_RETENTION_DAYS", default=365)
 CELERY_BEAT_SCHEDULE = {
     "mail-outbox-sweep": {
         "task": "core.tasks.outbox_sweep",
@@ -218,6 +221,11 @@ CELERY_BEAT_SCHEDULE = {
     "mail-outbox-failed-digest": {
         "task": "core.tasks.outbox_failed_digest",
         "schedule": crontab(minute=0, hour=OUTBOX_DIGEST_HOUR),
+    },
+    # the retention periods the privacy notice states (core.retention), at 3:30 JST
+    "retention-enforce": {
+        "task": "core.tasks.retention_enforce",
+        "schedule": crontab(minute=30, hour=3),
     },
     # seminars
     "seminar-reminders": {
