@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
-from icalendar import Calendar, Event, vText
+from icalendar import Calendar, Event, vBinary, vText
 
 from .jst import to_jst
 
@@ -33,6 +33,8 @@ class CalendarEvent:
     cancelled: bool = False
     # TENTATIVE, CONFIRMED or CANCELLED; when empty, CANCELLED if `cancelled` else CONFIRMED.
     status: str = ""
+    # (media type, content) pairs written inline as ATTACH (RFC 5545 3.8.1.1), e.g. a check-in QR code.
+    attachments: tuple[tuple[str, bytes], ...] = ()
 
     @property
     def ical_status(self) -> str:
@@ -71,6 +73,12 @@ def calendar_bytes(events: list[CalendarEvent], *, method: str = "PUBLISH", name
         if item.url:
             event.add("url", item.url)
         event.add("status", item.ical_status)
+        for media_type, content in item.attachments:
+            event.add(
+                "attach",
+                vBinary(content),
+                parameters={"FMTTYPE": media_type, "ENCODING": "BASE64", "VALUE": "BINARY"},
+            )
         cal.add_component(event)
     if events:
         # Japan has kept +09:00 without daylight saving since 1951: one STANDARD block from 1970 covers any date.

@@ -219,7 +219,8 @@ class SeminarAdmin(AuditedAdmin):
             raise PermissionDenied
         year = request.GET.get("year", "")
         seminars = Seminar.objects.annotate(
-            n_registered=Count("registrations", filter=Q(registrations__status=RegistrationStatus.REGISTERED))
+            n_registered=Count("registrations", filter=Q(registrations__status=RegistrationStatus.REGISTERED)),
+            n_attended=Count("registrations", filter=Q(registrations__attended=True)),
         )
         if year.isdigit():
             seminars = seminars.filter(held_on__year=int(year))

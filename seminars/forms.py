@@ -37,3 +37,14 @@ class CapacityForm(InputChecksMixin, forms.Form):
             "空欄にすると定員なしになります。増やした分はキャンセル待ちの方に申込順で割り当て、お知らせします。"
         ),
     )
+
+
+class CheckinCodeForm(InputChecksMixin, forms.Form):
+    """The no-camera way in: the short code from the registration mail."""
+
+    code = forms.CharField(
+        label=_("受付番号"),
+        max_length=20,
+        help_text=_("メールに書かれた番号です（例：123-ABCD）。"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "inputmode": "text"}),
+    )

@@ -251,6 +251,15 @@ class Registration(BaseModel):
     waitlisted_at = models.DateTimeField(_("キャンセル待ち登録日時"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("キャンセル日時"), null=True, blank=True)
     attended = models.BooleanField(_("出席"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("受付日時"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("受付担当"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     history = HistoricalRecords(verbose_name=_("申込の変更履歴"))
 
     class Meta:
@@ -262,6 +271,11 @@ class Registration(BaseModel):
                 fields=["seminar", "user"],
                 condition=~Q(status="cancelled"),
                 name="one_active_registration_per_person",
+            ),
+            # Checked in at the door means attended, and only a confirmed seat is checked in.
+            models.CheckConstraint(
+                condition=Q(checked_in_at__isnull=True) | (Q(attended=True) & Q(status="registered")),
+                name="checked_in_means_attended",
             ),
         ]
 

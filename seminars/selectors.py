@@ -132,7 +132,9 @@ class Attendance:
     def people_text(self) -> str:
         return f"{self.people:,}名" + ("以上" if self.people_at_least else "")
 
-    def add(self, seminar: Seminar, *, registered: int) -> None:
+    def add(self, seminar: Seminar, *, registered: int, attended: int = 0) -> None:
+        """`attended`: people recorded as present (checked in at the door or marked by the desk); once any are, they
+        are the count, otherwise the confirmed registrations stand in for it."""
         self.seminars += 1
         if seminar.final_headcount is not None:
             if seminar.headcount_unit == HeadcountUnit.PEOPLE:
@@ -143,7 +145,7 @@ class Attendance:
             else:
                 self.other_notes.append(seminar.headcount_text)
         elif seminar.accepts_registration:
-            self.people += registered
+            self.people += attended or registered
         elif seminar.headcount_note:
             self.other_notes.append(seminar.headcount_note)
         else:
@@ -151,8 +153,17 @@ class Attendance:
 
 
 def attendance_by(seminars, key) -> dict:
-    """Attendance per key(seminar) (month, format, …); each seminar needs `n_registered` annotated."""
+    """Attendance per key(seminar) (month, format, …); each seminar needs `n_registered` (and may have
+    `n_attended`) annotated."""
     tally: dict = defaultdict(Attendance)
     for seminar in seminars:
-        tally[key(seminar)].add(seminar, registered=seminar.n_registered)
+        tally[key(seminar)].add(seminar, registered=seminar.n_registered, attended=getattr(seminar, "n_attended", 0))
     return dict(tally)
+
+
+def checkin_counts(*, seminar: Seminar) -> dict[str, int]:
+    """Confirmed seats and how many of them have been checked in at the door."""
+    return seminar.registrations.aggregate(
+        registered=Count("pk", filter=Q(status=RegistrationStatus.REGISTERED)),
+        checked_in=Count("pk", filter=Q(checked_in_at__isnull=False)),
+    )

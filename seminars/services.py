@@ -1,21 +1,28 @@
 """Seminar registrations: seats, waitlist, cancellation, and the mails that go with them."""
 
+import base64
+import io
+import unicodedata
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.choices import InstitutionType
 from core.errors import ApplicationError
 from core.ics import CalendarEvent, calendar_bytes
-from core.jst import to_jst
+from core.jst import JA_DATETIME, format_jst, to_jst
 from core.mail import Attachment, outbox_enqueue
 from core.site import absolute_url
 
-from .models import Audience, Registration, RegistrationStatus, Seminar
+from .models import Audience, Registration, RegistrationStatus, Seminar, SeminarFormat
 
 TOKEN_SALT = "seminars.registration"
 TOKEN_MAX_AGE = 60 * 60 * 24 * 180
@@ -83,6 +90,8 @@ def registration_cancel(*, registration: Registration) -> Registration:
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         if registration.status == RegistrationStatus.CANCELLED:
             raise ApplicationError(_("この申込はすでにキャンセルされています。"))
+        if registration.checked_in_at is not None:
+            raise ApplicationError(_("会場で受付を済ませた申込はキャンセルできません。"))
         if seminar.starts_at is None or seminar.starts_at <= timezone.now():
             raise ApplicationError(_("開始後のセミナーはキャンセルできません。"))
         freed_seat = registration.status == RegistrationStatus.REGISTERED
@@ -140,7 +149,10 @@ def registration_set_attendance(*, registration: Registration, attended: bool | 
         if registration.seminar.starts_at is not None and registration.seminar.starts_at > timezone.now():
             raise ApplicationError(_("出欠はセミナーの開始後に記録してください。"), field="attended")
         registration.attended = attended
-        registration.save(update_fields=["attended", "updated_at"])
+        if attended is not True:  # the desk corrects a check-in made by mistake: the check-in goes with it
+            registration.checked_in_at = None
+            registration.checked_in_by = None
+        registration.save(update_fields=["attended", "checked_in_at", "checked_in_by", "updated_at"])
     return registration
 
 
@@ -199,6 +211,21 @@ def seminar_ics(seminar: Seminar, *, with_link: bool = False) -> bytes:
     return calendar_bytes([calendar_event(seminar, with_link=with_link)])
 
 
+def registration_ics(registration: Registration) -> bytes:
+    """The seminar in the registered person's calendar, with the link and, for a venue, the check-in code and QR."""
+    event = calendar_event(registration.seminar, with_link=True)
+    if has_door(registration.seminar):
+        code = _("受付番号：%(code)s（会場の受付でQRコードかこの番号をお見せください）") % {
+            "code": checkin_code(registration)
+        }
+        event = replace(
+            event,
+            description=f"{event.description}\n{code}".strip(),
+            attachments=(("image/png", checkin_qr_png(registration)),),
+        )
+    return calendar_bytes([event])
+
+
 def calendar_event(seminar: Seminar, *, with_link: bool = False) -> CalendarEvent:
     url = absolute_url(reverse("seminars:detail", args=[seminar.pk]))
     location = seminar.venue or str(seminar.get_format_display())
@@ -238,10 +265,13 @@ def _mail(registration: Registration, kind: str):
         "cancel_url": base + reverse("seminars:token_cancel", args=[token_for(registration, "cancel")]),
         "leave_url": base + reverse("seminars:token_leave", args=[token_for(registration, "leave")]),
         "kind": kind,
+        "checkin_code": checkin_code(registration) if has_door(seminar) else "",
     }
     attachments = []
     if kind in ("confirmation", "promoted"):
-        attachments.append(Attachment("seminar.ics", seminar_ics(seminar, with_link=True), "text/calendar"))
+        attachments.append(Attachment("seminar.ics", registration_ics(registration), "text/calendar"))
+        if has_door(seminar):
+            attachments.append(Attachment("checkin-qr.png", checkin_qr_png(registration), "image/png"))
     return outbox_enqueue(
         key=f"seminars.registration:{registration.pk}:{kind}",
         to=[registration.user.email],
@@ -267,3 +297,112 @@ def registrations_forget_user(*, user: User) -> None:
 
 def on_account_closing(sender, *, user: User, company, **kwargs) -> None:
     registrations_forget_user(user=user)
+
+
+# --- Check-in at the door (a seminar-desk member's phone scans the QR code of the registration mail) ----------------
+
+CHECKIN_OPENS_BEFORE = timedelta(hours=3)
+CHECKIN_CLOSES_AFTER = timedelta(hours=3)  # after the end (or the start, when no end is set)
+CHECKIN_FORMATS = (SeminarFormat.ONSITE, SeminarFormat.HYBRID, SeminarFormat.TRAINING)
+_CODE_SALT = "seminars.checkin-code"
+
+
+def has_door(seminar: Seminar) -> bool:
+    """Whether people come to a venue (and so are checked in there); online and video seminars have no door."""
+    return seminar.format in CHECKIN_FORMATS
+
+
+def _code_check(pk: int) -> str:
+    digest = salted_hmac(_CODE_SALT, str(pk)).digest()
+    return base64.b32encode(digest).decode()[:4]
+
+
+def checkin_code(registration: Registration) -> str:
+    """The short code printed in the mail, typed at the door when no camera works: the id and a 4-letter check."""
+    return f"{registration.pk}-{_code_check(registration.pk)}"
+
+
+def checkin_url(registration: Registration) -> str:
+    """The signed address in the QR code; only a seminar-desk member with the second factor can act on it."""
+    token = token_for(registration, "checkin")
+    return absolute_url(reverse("seminars:checkin_scan", args=[registration.seminar_id, token]))
+
+
+def checkin_qr_png(registration: Registration) -> bytes:
+    import qrcode
+
+    image = qrcode.make(checkin_url(registration), box_size=6, border=2)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _of_seminar(registration: Registration, seminar_id: int) -> Registration:
+    if registration.seminar_id != seminar_id:
+        raise ApplicationError(
+            _("別のセミナー（%(other)s）の申込です。受付しているセミナーのものか確認してください。")
+            % {"other": registration.seminar.title}
+        )
+    return registration
+
+
+def registration_for_checkin(*, seminar_id: int, token: str) -> Registration:
+    """The registration a scanned QR code names, refused when forged or when it belongs to another seminar."""
+    try:
+        registration = registration_from_token(token=token, action="checkin")
+    except ApplicationError as exc:
+        raise ApplicationError(_("QRコードを読み取れませんでした。受付番号で探してください。")) from exc
+    return _of_seminar(registration, seminar_id)
+
+
+def registration_for_code(*, seminar_id: int, code: str) -> Registration:
+    """The registration a typed short code names (full-width digits and any dash accepted)."""
+    text = unicodedata.normalize("NFKC", code or "").strip().upper().replace("ー", "-").replace("−", "-")
+    number, _dash, check = text.partition("-")
+    if not number.isdigit() or not constant_time_compare(check, _code_check(int(number))):
+        raise ApplicationError(
+            _("受付番号が見つかりません。メールに書かれた番号（例：123-ABCD）を入力してください。"), field="code"
+        )
+    try:
+        registration = Registration.objects.select_related("seminar", "user").get(pk=int(number))
+    except Registration.DoesNotExist as exc:
+        raise ApplicationError(_("受付番号が見つかりません。"), field="code") from exc
+    return _of_seminar(registration, seminar_id)
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    registration: Registration
+    already: bool  # checked in before this request (the time is on the registration)
+
+
+def registration_check_in(*, registration_id: int, user: User, now: datetime | None = None) -> CheckIn:
+    """Record that the person is here: once, from three hours before the start until three hours after the end."""
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        registration = (
+            Registration.objects.select_for_update(of=("self",))
+            .select_related("seminar", "user")
+            .get(pk=registration_id)
+        )
+        if registration.checked_in_at is not None:
+            return CheckIn(registration=registration, already=True)
+        if registration.status != RegistrationStatus.REGISTERED:
+            raise ApplicationError(
+                _("この申込は「%(status)s」のため受付できません。") % {"status": registration.get_status_display()}
+            )
+        seminar = registration.seminar
+        if seminar.starts_at is None:
+            raise ApplicationError(_("開始日時が決まっていないセミナーは受付できません。"))
+        if now < seminar.starts_at - CHECKIN_OPENS_BEFORE:
+            raise ApplicationError(
+                _("受付は開始の3時間前からです（開始：%(start)s）。")
+                % {"start": format_jst(seminar.starts_at, JA_DATETIME)}
+            )
+        if now > (seminar.ends_at or seminar.starts_at) + CHECKIN_CLOSES_AFTER:
+            raise ApplicationError(_("このセミナーの受付は終了しています。出欠は管理サイトで記録してください。"))
+        registration.attended = True
+        registration.checked_in_at = now
+        registration.checked_in_by = user
+        registration.save(update_fields=["attended", "checked_in_at", "checked_in_by", "updated_at"])
+    return CheckIn(registration=registration, already=False)

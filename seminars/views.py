@@ -6,12 +6,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.desk import desk_required
 from core.errors import ApplicationError
 from core.ics import calendar_bytes
+from core.jst import format_jst
 from core.pagecache import anonymous_page
 
 from . import selectors, services
-from .forms import SeminarFilterForm
+from .forms import CheckinCodeForm, SeminarFilterForm
 from .models import Material, Registration, RegistrationStatus, Seminar
 
 
@@ -145,3 +147,47 @@ def material(request: HttpRequest, pk: int) -> FileResponse:
     if not item.seminar.is_past:
         raise Http404
     return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.file.name.rsplit("/", 1)[-1])
+
+
+# The seminar desk checks people in at the door, on a phone, with its second factor (core.desk).
+CHECKIN_PERMISSION = "seminars.change_registration"
+
+
+@desk_required(CHECKIN_PERMISSION)
+def checkin_desk(request: HttpRequest, pk: int) -> HttpResponse:
+    """The door of one seminar: how many are in, and the short-code search for when the camera cannot help."""
+    seminar = get_object_or_404(Seminar, pk=pk)
+    form = CheckinCodeForm(request.GET or None)
+    if form.is_valid():
+        try:
+            registration = services.registration_for_code(seminar_id=seminar.pk, code=form.cleaned_data["code"])
+        except ApplicationError as exc:
+            form.add_error("code", exc.message)
+        else:
+            return redirect(services.checkin_url(registration))
+    context = {"seminar": seminar, "form": form, "counts": selectors.checkin_counts(seminar=seminar)}
+    return render(request, "seminars/checkin_desk.html", context, status=400 if form.errors else 200)
+
+
+@desk_required(CHECKIN_PERMISSION)
+def checkin_scan(request: HttpRequest, pk: int, token: str) -> HttpResponse:
+    """What the QR code opens: the person, and one button that records them as here (a GET changes nothing)."""
+    seminar = get_object_or_404(Seminar, pk=pk)
+    try:
+        registration = services.registration_for_checkin(seminar_id=seminar.pk, token=token)
+    except ApplicationError as exc:
+        context = {"seminar": seminar, "message": exc.message}
+        return render(request, "seminars/checkin_refused.html", context, status=400)
+    if request.method == "POST":
+        try:
+            result = services.registration_check_in(registration_id=registration.pk, user=request.user)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            at = format_jst(result.registration.checked_in_at, "%H:%M")
+            if result.already:
+                messages.warning(request, _("この方はすでに受付済みです（%(at)s）。") % {"at": at})
+            else:
+                messages.success(request, _("受付しました（%(at)s）。") % {"at": at})
+        return redirect(request.path)
+    return render(request, "seminars/checkin_scan.html", {"seminar": seminar, "registration": registration})

@@ -39,7 +39,7 @@ GROUPS = [
 # tests/test_staff_privileges.py's matrix.
 OWN_PAGES: dict[str, set[str]] = {
     CONSULTATION_DESK: set(),
-    SEMINAR_DESK: set(),
+    SEMINAR_DESK: {"seminars/<int:pk>/checkin/"},
     SELFCHECK_DESK: set(),
     ACCOUNT_ADMIN: set(),
     CATALOGUE_EDITOR: {"subsidies/stale/", "subsidies/plans/<int:pk>/edit/"},
