@@ -1,7 +1,10 @@
 FROM python:3.11-slim-bookworm
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+# The commit the image is built from: the release tag of error reports (config.settings.base SENTRY_RELEASE).
+ARG GIT_COMMIT=unknown
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 GIT_COMMIT=${GIT_COMMIT}
+# postgresql-client-15 (pg_dump, pg_restore) for `python scripts/backup.py` (make backup / make restore).
 RUN apt-get update && apt-get install -y --no-install-recommends \
-      fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 gettext \
+      fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 gettext postgresql-client-15 \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements/base.lock requirements/base.lock

@@ -6,6 +6,7 @@ from consultations.api import slots_view
 from selfcheck.api import estimate_view
 
 from .api import api
+from .metrics import metrics
 
 # admin.site is core.admin_site.StaffAdminSite: it signs in through allauth (rate limits, e-mail verification,
 # a second factor), never through Django's own login form.
@@ -24,6 +25,7 @@ urlpatterns = [
     path("api/v1/consultations/slots", slots_view(list_slots), name="list_slots"),
     path("api/v1/selfcheck/estimate", estimate_view(estimate), name="estimate"),
     path("api/v1/", (api_patterns, api_app, api_namespace)),
+    path("metrics", metrics, name="metrics"),
     path("", include("core.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

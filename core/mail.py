@@ -311,6 +311,29 @@ def outbox_resend(*, rows: QuerySet[MailOutbox], by=None) -> int:
     return len(queued)
 
 
+@dataclass(frozen=True)
+class Backlog:
+    waiting: int  # pending or being sent
+    oldest_age_seconds: float  # of the oldest waiting row, 0 when none waits
+    failed: int
+
+
+def outbox_backlog() -> Backlog:
+    """How much mail waits to go out and for how long (metrics, readiness): two indexed queries."""
+    from django.db.models import Count, Min
+
+    waiting = MailOutbox.objects.filter(state__in=[State.PENDING, State.SENDING]).aggregate(
+        count=Count("pk"), oldest=Min("created_at")
+    )
+    oldest = waiting["oldest"]
+    age = max(0.0, (timezone.now() - oldest).total_seconds()) if oldest else 0.0
+    return Backlog(
+        waiting=waiting["count"],
+        oldest_age_seconds=age,
+        failed=MailOutbox.objects.filter(state=State.FAILED).count(),
+    )
+
+
 def outbox_failed_digest(*, now=None) -> MailOutbox | None:
     """Mail the desk the rows that failed in the last 24 hours (once a day); None when nothing failed."""
     from .jst import format_jst, jst_date

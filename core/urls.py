@@ -5,6 +5,7 @@ from . import openstats_views, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("know/", views.know, name="know"),
     path("privacy/", views.privacy, name="privacy"),
     path("terms/", views.terms, name="terms"),

@@ -163,7 +163,18 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database and Redis answer, 503 naming what is down."""
+    """Liveness: the process answers. Touches nothing else, so an outage of PostgreSQL or Redis never gets healthy
+    web processes restarted; /readyz says whether they can serve."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: 200 when PostgreSQL and Redis answer and no mail has waited longer than
+    READY_MAIL_BACKLOG_MAX_AGE_SECONDS; 503 naming what is not."""
+    from .mail import outbox_backlog
+
     checks: dict[str, str] = {}
     try:
         with connections["default"].cursor() as cursor:
@@ -181,9 +192,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
             checks["redis"] = "down"
     else:
         checks["redis"] = "not configured (tasks run in-process)"
-    down = [name for name, state in checks.items() if state == "down"]
+    backlog_age = None
+    if checks["database"] == "ok":
+        backlog_age = round(outbox_backlog().oldest_age_seconds)
+        checks["mail_backlog"] = "ok" if backlog_age <= settings.READY_MAIL_BACKLOG_MAX_AGE_SECONDS else "stale"
+    down = [name for name, state in checks.items() if state in ("down", "stale")]
     return JsonResponse(
-        {"status": "down" if down else "ok", "down": down, "checks": checks},
+        {"status": "down" if down else "ok", "down": down, "checks": checks, "mail_backlog_age_seconds": backlog_age},
         status=503 if down else 200,
     )
 

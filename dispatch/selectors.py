@@ -6,7 +6,8 @@ from collections import Counter
 from decimal import Decimal
 from statistics import median
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Count, Min, Prefetch, QuerySet, Sum
+from django.utils import timezone
 
 from core.choices import PREFECTURE_REGION, Industry, Region
 
@@ -93,3 +94,12 @@ def statistics(*, date_from, date_to) -> dict:
         "reports": len(months),
         "expert_days": days or Decimal(0),
     }
+
+
+def deliverables_waiting() -> tuple[int, float]:
+    """How many deliverable PDFs wait to be rendered, and the oldest one's wait in seconds (metrics)."""
+    waiting = Deliverable.objects.filter(status=Deliverable.Status.QUEUED).aggregate(
+        count=Count("pk"), oldest=Min("updated_at")
+    )
+    oldest = waiting["oldest"]
+    return waiting["count"], max(0.0, (timezone.now() - oldest).total_seconds()) if oldest else 0.0

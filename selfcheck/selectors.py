@@ -2,7 +2,8 @@
 
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Count, Min, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import versions
@@ -244,3 +245,12 @@ def sheets_of_companies(*, company_ids) -> QuerySet[Sheet]:
         .prefetch_related("factor_set__factors")
         .order_by("company__name", "-fiscal_year")
     )
+
+
+def sheets_pdf_waiting() -> tuple[int, float]:
+    """How many report PDFs are queued or rendering, and the oldest one's wait in seconds (metrics)."""
+    waiting = Sheet.objects.filter(pdf_status__in=[Sheet.PdfStatus.QUEUED, Sheet.PdfStatus.RENDERING]).aggregate(
+        count=Count("pk"), oldest=Min("pdf_requested_at")
+    )
+    oldest = waiting["oldest"]
+    return waiting["count"], max(0.0, (timezone.now() - oldest).total_seconds()) if oldest else 0.0

@@ -10,33 +10,62 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.django_db
-def test_healthz_is_ok_when_database_and_redis_answer(client):
+def test_healthz_answers_without_touching_the_database_or_redis(client, settings):
+    # no django_db mark: a query would raise here
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # Redis down: liveness does not care
     response = client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_is_ok_when_database_redis_and_the_mail_backlog_are(client):
+    response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json()["checks"] == {"database": "ok", "redis": "ok"}
+    assert response.json()["checks"] == {"database": "ok", "redis": "ok", "mail_backlog": "ok"}
 
 
 @pytest.mark.django_db
-def test_healthz_names_redis_when_it_is_down(client, settings):
+def test_readyz_names_redis_when_it_is_down(client, settings):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
-    response = client.get("/healthz")
+    response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["down"] == ["redis"]
 
 
+@pytest.mark.django_db
+def test_readyz_names_a_mail_backlog_older_than_its_limit(client, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.models import MailOutbox
+
+    MailOutbox.objects.create(key="ready:old", to=["a@example.jp"], subject="件名", body="本文")
+    MailOutbox.objects.filter(key="ready:old").update(
+        created_at=timezone.now() - timedelta(seconds=settings.READY_MAIL_BACKLOG_MAX_AGE_SECONDS + 60)
+    )
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["down"] == ["mail_backlog"]
+    assert response.json()["mail_backlog_age_seconds"] >= settings.READY_MAIL_BACKLOG_MAX_AGE_SECONDS + 60
+    MailOutbox.objects.filter(key="ready:old").update(state="failed", failed_at=timezone.now())
+    assert client.get("/readyz").status_code == 200  # a failed mail is the desk's to resend, not a stuck queue
+
+
 @pytest.mark.django_db(transaction=True)
-def test_healthz_names_the_database_when_it_is_down(client):
+def test_readyz_names_the_database_when_it_is_down(client):
     real_port = connection.settings_dict["PORT"]
     connection.close()
     connection.settings_dict["PORT"] = "1"
     try:
-        response = client.get("/healthz")
+        response = client.get("/readyz")
+        alive = client.get("/healthz")
     finally:
         connection.close()
         connection.settings_dict["PORT"] = real_port
     assert response.status_code == 503
     assert response.json()["down"] == ["database"]
+    assert alive.status_code == 200
 
 
 @pytest.mark.django_db
@@ -94,7 +123,7 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
 def test_docker_compose_file_is_valid_and_has_every_service():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert {"web", "worker", "beat", "postgres", "redis", "mailpit"} <= set(services)
+    assert {"migrate", "web", "worker", "beat", "nginx", "postgres", "redis", "mailpit"} <= set(services)
     assert "gunicorn" in services["web"]["command"]
     assert "celery" in services["worker"]["command"] and "worker" in services["worker"]["command"]
     assert "beat" in services["beat"]["command"]

@@ -163,4 +163,5 @@ def test_docker_compose_sets_the_trusted_proxy_count_explicitly():
     import yaml
 
     compose = yaml.safe_load((Path(__file__).resolve().parent.parent / "docker-compose.yml").read_text())
-    assert compose["x-app"]["environment"]["DJANGO_TRUSTED_PROXY_COUNT"] == "0"
+    # nginx is the one proxy in front of gunicorn (tests/test_compose.py checks what it sends)
+    assert compose["x-app"]["environment"]["DJANGO_TRUSTED_PROXY_COUNT"] == "1"

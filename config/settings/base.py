@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "ninja",
     "simple_history",
+    "django_prometheus",
     "core",
     "accounts",
     "consultations",
@@ -45,6 +46,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last: the request id for every log line of the request, and the request's count and latency.
+    "core.observability.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise (static files stay cacheable), above everything else: every private answer, error pages
@@ -65,6 +69,7 @@ MIDDLEWARE = [
     "core.desk.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -302,10 +307,29 @@ CONTENT_SECURITY_POLICY = (
 # seminars: registration closes this many hours before the start unless the seminar says otherwise.
 SEMINAR_REGISTRATION_CLOSE_HOURS = env.int("SEMINAR_REGISTRATION_CLOSE_HOURS", default=24)
 
+# Logs: one JSON object a line on stderr (python-json-logger), each with the request id of the request or Celery task
+# it belongs to (core.observability; "-" outside both). DJANGO_LOG_FORMAT=text gives plain lines for a terminal.
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "core.observability.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601 in UTC
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "text" if LOG_FORMAT == "text" else "json",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -315,3 +339,17 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+# Celery workers and beat log through the configuration above (JSON, request id) instead of their own handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- operations: error reports, metrics, readiness (docs/operations.md) ---
+# Error reports go to Sentry only when SENTRY_DSN is set; personal data is scrubbed (core.observability).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="production")
+# The release tag: the image's commit (Dockerfile: GIT_COMMIT build argument), else the project's version.
+SENTRY_RELEASE = env("SENTRY_RELEASE", default="") or "cn-portal@" + env("GIT_COMMIT", default="0.1.0")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+# /metrics (Prometheus) answers only a request with "Authorization: Bearer <this token>"; empty: 404 to everyone.
+METRICS_TOKEN = env("DJANGO_METRICS_TOKEN", default="")
+# /readyz answers 503 when the oldest mail waiting to go out (not failed) is older than this.
+READY_MAIL_BACKLOG_MAX_AGE_SECONDS = env.int("DJANGO_READY_MAIL_BACKLOG_MAX_AGE", default=900)

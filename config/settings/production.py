@@ -23,3 +23,13 @@ LANGUAGE_COOKIE_SECURE = True
 
 EMAIL_CONFIG = env.email_url("DJANGO_EMAIL_URL", default="smtp://localhost:25")
 vars().update(EMAIL_CONFIG)
+
+# Error reports (Sentry) only with a DSN: without SENTRY_DSN nothing is initialised and nothing leaves the server.
+from core.observability import sentry_init  # noqa: E402
+
+sentry_init(
+    dsn=env("SENTRY_DSN", default=""),
+    release=SENTRY_RELEASE,  # noqa: F405
+    environment=SENTRY_ENVIRONMENT,  # noqa: F405
+    traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,  # noqa: F405
+)
