@@ -2,9 +2,11 @@ import re
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -42,11 +44,54 @@ def _printable(name: str) -> str:
     return CONTROL_CHARACTERS.sub("", name)[:50] or "?"
 
 
+def accepts_uploads(limit: Callable[[], int]):
+    """Mark a view that takes file uploads: multipart bodies up to limit() bytes reach it (every other route and
+    every other body keeps DATA_UPLOAD_MAX_MEMORY_SIZE). A multipart body above limit() but under
+    REQUEST_BODY_HARD_LIMIT still reaches the view, with its text fields and without its files, and
+    request.upload_refused says why: the view shows its page again with what was typed and the error next to the
+    file field. The limit is a callable so that it follows the settings at request time."""
+
+    def mark(view):
+        view.upload_limit = limit
+        return view
+
+    return mark
+
+
+class DiscardFilesHandler(FileUploadHandler):
+    """Reads a multipart body's text fields and drops every file (used for a body too large to keep)."""
+
+    def new_file(self, *args, **kwargs):
+        raise SkipFile
+
+    def receive_data_chunk(self, raw_data, start):
+        return None
+
+    def file_complete(self, file_size):
+        return None
+
+
+def _upload_limit(request: HttpRequest) -> int | None:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    limit = getattr(match.func, "upload_limit", None)
+    return limit() if limit is not None else None
+
+
+def _megabytes(limit: int) -> str:
+    return f"{limit / 1024 / 1024:.1f}".removesuffix(".0")
+
+
 class BadInputMiddleware:
-    """Answers in Japanese what no view can handle, before any view tries: a body above the upload limit (413)
+    """Answers in Japanese what no view can handle, before any view tries: a body above the route's limit (413)
     and query parameters holding control characters (400 naming the parameter). Form fields are checked by
     the forms themselves, next to the field. Under /api/ every answer is JSON, like the API's own errors: an
     HTML error page Django would send (404 for an unknown route, 405, or a 500) is turned into JSON there.
+
+    It sits below the authentication middleware, so that a refusal page still shows who is signed in; it reads
+    no body itself, and runs before the CSRF check reads one.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -68,9 +113,20 @@ class BadInputMiddleware:
             length = 0
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if limit is not None and length > limit:
-            message = _("送信されたデータが大きすぎます（上限は%(mb)s MBです）。") % {
-                "mb": round(limit / 1024 / 1024, 1)
-            }
+            route_limit = None if api else _upload_limit(request)
+            if route_limit is not None and request.content_type == "multipart/form-data":
+                if length <= route_limit:
+                    return None
+                if length <= settings.REQUEST_BODY_HARD_LIMIT:
+                    request.upload_handlers = [DiscardFilesHandler()]
+                    request.upload_refused = _(
+                        "添付ファイルが大きすぎるため受け取れませんでした（1回の送信で合わせて%(mb)s MBまで）。"
+                        "ファイルは保存していません。入力した内容はそのまま残っていますので、"
+                        "ファイルを選び直して送信してください。"
+                    ) % {"mb": _megabytes(route_limit)}
+                    return None
+                limit = route_limit
+            message = _("送信されたデータが大きすぎます（上限は%(mb)s MBです）。") % {"mb": _megabytes(limit)}
             return _error(request, 413, message, "body", api=api)
         for name, values in request.GET.lists():
             if CONTROL_CHARACTERS.search(name) or any(CONTROL_CHARACTERS.search(v) for v in values):

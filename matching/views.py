@@ -1,5 +1,6 @@
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,8 +17,9 @@ from core.csvexport import csv_response
 from core.desk import desk_required
 from core.errors import ApplicationError
 from core.jst import JA_DATETIME, format_jst, jst_today
+from core.middleware import accepts_uploads
 
-from . import selectors, services
+from . import files, selectors, services
 from .forms import (
     BuyerApplyForm,
     DeclineForm,
@@ -120,6 +122,27 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _proposal_upload_limit() -> int:
+    """A proposal's request: every attachment at its largest, plus the text fields at theirs."""
+    return files.max_bytes() * settings.MATCHING_ATTACHMENTS_PER_PROPOSAL + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def _proposal_form_is_valid(request: HttpRequest, form) -> bool:
+    """Valid and complete; a body whose files were too large to keep shows its typed text with the error."""
+    refused = getattr(request, "upload_refused", None)
+    if refused:
+        form.is_valid()
+        form.add_error("attachments", refused)
+        return False
+    return request.method == "POST" and form.is_valid()
+
+
+def _proposal_page(request: HttpRequest, context: dict) -> HttpResponse:
+    status = 413 if getattr(request, "upload_refused", None) else 200
+    return render(request, "matching/proposal_form.html", context, status=status)
+
+
+@accepts_uploads(_proposal_upload_limit)
 @_sme_required
 def propose(request: HttpRequest, pk: int) -> HttpResponse:
     need = selectors.need_visible(pk=pk, user=request.user)
@@ -133,7 +156,7 @@ def propose(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("このニーズの提案締切を過ぎました。"))
         return redirect("matching:need", pk=need.pk)
     form = ProposalForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if _proposal_form_is_valid(request, form):
         try:
             proposal = services.proposal_create(
                 user=request.user,
@@ -149,10 +172,8 @@ def propose(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("提案を送りました。提案先からの回答はメールでもお知らせします。"))
             return redirect("matching:proposal", pk=proposal.pk)
-    return render(
-        request,
-        "matching/proposal_form.html",
-        {"form": form, "need": need, "selfcheck": selectors.latest_selfcheck(company=request.user.company)},
+    return _proposal_page(
+        request, {"form": form, "need": need, "selfcheck": selectors.latest_selfcheck(company=request.user.company)}
     )
 
 
@@ -203,6 +224,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@accepts_uploads(_proposal_upload_limit)
 @_sme_required
 def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     access = _proposal_access(request, pk)
@@ -217,7 +239,7 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "share_selfcheck": proposal.selfcheck_level is not None,
     }
     form = ProposalForm(request.POST or None, request.FILES or None, initial=initial, existing=existing)
-    if request.method == "POST" and form.is_valid():
+    if _proposal_form_is_valid(request, form):
         try:
             services.proposal_update(
                 user=request.user,
@@ -234,9 +256,8 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("提案を更新しました。"))
             return redirect("matching:proposal", pk=proposal.pk)
-    return render(
+    return _proposal_page(
         request,
-        "matching/proposal_form.html",
         {
             "form": form,
             "need": proposal.need,

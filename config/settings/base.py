@@ -59,9 +59,10 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.JapaneseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "core.middleware.BadInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Below authentication (a refusal page still shows who is signed in), before any view or CSRF check reads a body.
+    "core.middleware.BadInputMiddleware",
     # The audit trail records who made each change (django-simple-history reads the request's user).
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -277,6 +278,9 @@ CELERY_BEAT_SCHEDULE["consultations-reminders"] = {
 # --- matching ---
 MATCHING_ATTACHMENT_MAX_BYTES = env.int("MATCHING_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 MATCHING_ATTACHMENTS_PER_PROPOSAL = env.int("MATCHING_ATTACHMENTS_PER_PROPOSAL", default=5)
+# Routes that take files raise the body limit for their own multipart bodies (core.middleware.accepts_uploads); a
+# body above a route's limit but under this one is read without its files so the page can show what was typed.
+REQUEST_BODY_HARD_LIMIT = env.int("DJANGO_REQUEST_BODY_HARD_LIMIT", default=128 * 1024 * 1024)
 # The weekly digest of new needs for followed themes: Monday 8:00 JST, once per user and week (outbox key).
 CELERY_BEAT_SCHEDULE["matching-weekly-digest"] = {
     "task": "matching.tasks.matching_weekly_digest",
