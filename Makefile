@@ -7,7 +7,7 @@ MANAGE := $(PY) manage.py
 # The suite runs on this many processes (pytest-xdist), one test database each; TEST_WORKERS=0 runs in one.
 TEST_WORKERS ?= 2
 
-.PHONY: run test install sysdeps services lint format messages bench clean lock
+.PHONY: run test install sysdeps services lint format messages bench clean lock backup restore
 
 $(VENV)/.installed: requirements/dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,3 +54,13 @@ clean:
 lock: $(VENV)/.installed
 	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 -o requirements/base.lock -q
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements/dev.lock -q
+
+# Back up the database DATABASE_URL names and the private files (DJANGO_PRIVATE_MEDIA_ROOT) into one archive in
+# $(BACKUP_DIR); restore one into an empty database and an empty folder (docs/operations.md, "Backups").
+BACKUP_DIR ?= backups
+backup:
+	@BACKUP_DIR="$(BACKUP_DIR)" $(PY) scripts/backup.py backup
+
+restore:
+	@test -n "$(FILE)" || { echo "make restore FILE=$(BACKUP_DIR)/cnportal-....tar.gz" >&2; exit 2; }
+	@$(PY) scripts/backup.py restore "$(FILE)"
