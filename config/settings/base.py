@@ -280,7 +280,7 @@ MATCHING_ATTACHMENT_MAX_BYTES = env.int("MATCHING_ATTACHMENT_MAX_BYTES", default
 MATCHING_ATTACHMENTS_PER_PROPOSAL = env.int("MATCHING_ATTACHMENTS_PER_PROPOSAL", default=5)
 # Routes that take files raise the body limit for their own multipart bodies (core.middleware.accepts_uploads); a
 # body above a route's limit but under this one is read without its files so the page can show what was typed.
-REQUEST_BODY_HARD_LIMIT = env.int("DJANGO_REQUEST_BODY_HARD_LIMIT", default=128 * 1024 * 1024)
+REQUEST_BODY_HARD_LIMIT = env.int("DJANGO_REQUEST_BODY_HARD_LIMIT", default=64 * 1024 * 1024)
 # The weekly digest of new needs for followed themes: Monday 8:00 JST, once per user and week (outbox key).
 CELERY_BEAT_SCHEDULE["matching-weekly-digest"] = {
     "task": "matching.tasks.matching_weekly_digest",
