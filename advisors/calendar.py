@@ -21,6 +21,22 @@ STATUS = {
 }
 
 
+def event_description(*, booking, url: str) -> str:
+    """What the advisor needs to prepare, from the calendar alone: company, topics, the institution sitting in, how
+    to join. Minimal personal data: no question text, no contact person, no e-mail or telephone (the feed's address
+    is a secret, but a calendar is copied to phones and shared calendars; the details stay behind the sign-in)."""
+    lines = [
+        _("企業：%(name)s") % {"name": booking.company.name},
+        _("相談したいこと：%(topics)s") % {"topics": "、".join(booking.topic_labels()) or "—"},
+        _("相談方法：%(mode)s（%(tool)s）")
+        % {"mode": booking.get_mode_display(), "tool": booking.get_meeting_tool_display()},
+        _("同席する支援機関：%(name)s") % {"name": booking.sitting_in.name if booking.sitting_in_id else "—"},
+        _("会議URL：%(url)s") % {"url": booking.meeting_url or _("未設定")},
+        _("相談の詳細（ログインが必要）：%(url)s") % {"url": url},
+    ]
+    return "\n".join(lines)
+
+
 def advisor_feed(*, account: AdvisorAccount) -> bytes:
     cal = Calendar()
     cal.add("prodid", PRODID)
@@ -42,7 +58,9 @@ def advisor_feed(*, account: AdvisorAccount) -> bytes:
             "summary",
             _("CN相談：%(company)s（%(window)s）") % {"company": booking.company.name, "window": booking.window.name},
         )
-        event.add("description", base + reverse("advisors:booking", args=[booking.pk]))
+        event.add(
+            "description", event_description(booking=booking, url=base + reverse("advisors:booking", args=[booking.pk]))
+        )
         event.add("url", base + reverse("advisors:booking", args=[booking.pk]))
         event.add("sequence", booking.sequence)
         event.add("status", STATUS.get(booking.status, "CONFIRMED"))

@@ -122,3 +122,31 @@ class DayOffForm(InputChecksMixin, forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": _("日付を入力してください。"), "invalid": _("日付を正しく入力してください。")},
     )
+
+
+class WorkspaceFilterForm(InputChecksMixin, forms.Form):
+    q = forms.CharField(
+        label=_("相談を探す"),
+        required=False,
+        max_length=100,
+        help_text=_("企業名・ご相談内容・同席する支援機関の名前で探せます。"),
+    )
+
+
+class MeetingUrlForm(InputChecksMixin, forms.Form):
+    meeting_url = forms.URLField(
+        label=_("会議URL"),
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        help_text=_(
+            "ZoomやTeamsの会議URL（https://…）。保存すると企業にメールでお知らせします。空にすると取り消します。"
+        ),
+        error_messages={"invalid": _("会議URLは https:// で始まる形で入力してください。")},
+    )
+
+    def clean_meeting_url(self) -> str:
+        url = self.cleaned_data["meeting_url"]
+        if url and not url.lower().startswith("https://"):
+            raise forms.ValidationError(_("会議URLは https:// で始まる形で入力してください。"))
+        return url

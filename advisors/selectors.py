@@ -2,11 +2,12 @@
 
 import datetime as dt
 
-from django.db.models import Prefetch, QuerySet
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from consultations.models import ACTIVE_STATUSES, Booking
+from consultations.models import ACTIVE_STATUSES, Booking, BookingStatus
 
 from .models import AdvisorAccount, Recommendation
 
@@ -31,6 +32,53 @@ def advisor_bookings(*, advisor_id: int, now: dt.datetime | None = None) -> tupl
     past = [b for b in rows if b not in upcoming]
     past.reverse()
     return upcoming, past
+
+
+WORKSPACE_VIEWS = ("upcoming", "week", "needs_record", "all")
+WORKSPACE_PAGE_SIZE = 30
+
+
+def _workspace_filters(*, now: dt.datetime) -> dict[str, Q]:
+    from core.jst import JST, jst_date
+
+    today = jst_date(now)
+    monday = dt.datetime.combine(today - dt.timedelta(days=today.weekday()), dt.time(0), tzinfo=JST)
+    open_statuses = [BookingStatus.REQUESTED, BookingStatus.CONFIRMED]
+    return {
+        "upcoming": Q(end__gt=now, status__in=open_statuses),
+        "week": Q(start__gte=monday, start__lt=monday + dt.timedelta(days=7), status__in=ACTIVE_STATUSES),
+        # Held (or due to have been) and not yet written up: what the desk and the company wait for.
+        "needs_record": Q(start__lte=now, status__in=[BookingStatus.CONFIRMED, BookingStatus.DONE], private_record=""),
+        "all": Q(),
+    }
+
+
+WORKSPACE_ORDER = {"upcoming": "start", "week": "start", "needs_record": "-start", "all": "-start"}
+
+
+def workspace_counts(*, advisor_id: int, now: dt.datetime | None = None) -> dict[str, int]:
+    """How many bookings each view of the workspace holds (one query)."""
+    now = now or timezone.now()
+    filters = _workspace_filters(now=now)
+    return Booking.objects.filter(advisor_id=advisor_id).aggregate(
+        **{name: Count("pk", filter=q) for name, q in filters.items()}
+    )
+
+
+def workspace_bookings(*, advisor_id: int, view: str = "upcoming", query: str = "", page: int | str = 1, now=None):
+    """One page of the advisor's bookings in a view, searched by company name, question or intake (a Paginator page)."""
+    now = now or timezone.now()
+    filters = _workspace_filters(now=now)
+    view = view if view in filters else "upcoming"
+    qs = _bookings().filter(filters[view], advisor_id=advisor_id)
+    for word in query.split()[:5]:
+        qs = qs.filter(
+            Q(company__name__icontains=word)
+            | Q(question__icontains=word)
+            | Q(customer_request__icontains=word)
+            | Q(sitting_in__name__icontains=word)
+        )
+    return Paginator(qs.order_by(WORKSPACE_ORDER[view], "pk"), WORKSPACE_PAGE_SIZE).get_page(page)
 
 
 def booking_for_advisor(*, advisor_id: int, pk: int) -> Booking:
@@ -62,6 +110,6 @@ def feed_bookings(*, advisor_id: int, now: dt.datetime | None = None) -> list[Bo
     now = now or timezone.now()
     return list(
         Booking.objects.filter(advisor_id=advisor_id, start__gte=now - dt.timedelta(days=90))
-        .select_related("company", "window")
+        .select_related("company", "window", "sitting_in")
         .order_by("start")
     )

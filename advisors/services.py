@@ -14,7 +14,16 @@ from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
-from consultations.models import ACTIVE_STATUSES, Advisor, AdvisorAvailability, AdvisorDayOff, Booking, BookingStatus
+from consultations.models import (
+    ACTIVE_STATUSES,
+    Advisor,
+    AdvisorAvailability,
+    AdvisorDayOff,
+    Booking,
+    BookingStatus,
+    Mode,
+)
+from consultations.services import booking_set_meeting
 from core.errors import ApplicationError
 from core.jst import JA_DATETIME, JST, format_jst, jst_today
 from core.mail import outbox_enqueue
@@ -191,6 +200,18 @@ def booking_mark(*, account: AdvisorAccount, booking: Booking, status: str, now:
     if status not in ADVISOR_STATUSES:
         raise ApplicationError(_("この状態には変更できません。"), field="status")
     return booking_set_status(booking=booking, status=status, now=now)
+
+
+def meeting_url_set(*, account: AdvisorAccount, booking: Booking, meeting_url: str) -> Booking:
+    """The advisor sets (or clears) the meeting URL of an open online booking, through the desk's own service: the
+    calendar entry's SEQUENCE goes up, the company (and an institution sitting in) hears of it, the history records
+    who changed it."""
+    _check_own(account=account, booking=booking)
+    if booking.mode == Mode.IN_PERSON:
+        raise ApplicationError(_("来所の相談には会議URLは要りません。"), field="meeting_url")
+    return booking_set_meeting(
+        booking=booking, mode=booking.mode, meeting_tool=booking.meeting_tool, meeting_url=meeting_url.strip()
+    )
 
 
 def selfcheck_open(*, account: AdvisorAccount, booking: Booking) -> int:

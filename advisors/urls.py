@@ -10,6 +10,7 @@ urlpatterns = [
     path("bookings/<int:pk>/", views.booking_detail, name="booking"),
     path("bookings/<int:pk>/record/", views.record, name="record"),
     path("bookings/<int:pk>/status/", views.status, name="status"),
+    path("bookings/<int:pk>/meeting-url/", views.meeting_url, name="meeting_url"),
     path("bookings/<int:pk>/selfcheck/", views.selfcheck_open, name="selfcheck_open"),
     path("bookings/<int:pk>/recommend/", views.recommend, name="recommend"),
     path("recommendations/<int:pk>/delete/", views.recommendation_delete, name="recommendation_delete"),

@@ -1,5 +1,6 @@
 import datetime as dt
 from functools import wraps
+from urllib.parse import urlencode
 
 from allauth.account.internal.flows.login import record_authentication
 from django.contrib import messages
@@ -10,9 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from consultations.models import AdvisorAvailability, AdvisorDayOff, BookingStatus
+from consultations.models import AdvisorAvailability, AdvisorDayOff, BookingStatus, Mode
 from core.desk import has_second_factor
 from core.errors import ApplicationError
 from core.jst import jst_today
@@ -20,7 +22,15 @@ from core.site import absolute_url
 
 from . import selectors, services
 from .calendar import advisor_feed
-from .forms import AvailabilityFormSet, DayOffForm, RecommendationForm, RecordForm, WelcomeForm
+from .forms import (
+    AvailabilityFormSet,
+    DayOffForm,
+    MeetingUrlForm,
+    RecommendationForm,
+    RecordForm,
+    WelcomeForm,
+    WorkspaceFilterForm,
+)
 from .models import Recommendation
 from .shared import shared_selfcheck
 
@@ -78,17 +88,44 @@ def welcome(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+WORKSPACE_VIEW_LABELS = {
+    "upcoming": gettext_lazy("これからの相談"),
+    "week": gettext_lazy("今週の相談"),
+    "needs_record": gettext_lazy("記録が必要な相談"),
+    "all": gettext_lazy("すべての相談"),
+}
+
+
 @advisor_required
 def home(request: HttpRequest) -> HttpResponse:
     account = request.advisor_account
-    upcoming, past = selectors.advisor_bookings(advisor_id=account.advisor_id)
+    view = request.GET.get("view", "upcoming")
+    view = view if view in WORKSPACE_VIEW_LABELS else "upcoming"
+    filters = WorkspaceFilterForm(request.GET or None)
+    query = filters.cleaned_data.get("q", "") if filters.is_valid() else ""
+    counts = selectors.workspace_counts(advisor_id=account.advisor_id)
+    page = selectors.workspace_bookings(
+        advisor_id=account.advisor_id, view=view, query=query, page=request.GET.get("page") or 1
+    )
+    now = timezone.now()
+    for booking in page.object_list:
+        booking.needs_record = (
+            booking.start <= now
+            and booking.status in (BookingStatus.CONFIRMED, BookingStatus.DONE)
+            and not booking.private_record
+        )
     return render(
         request,
         "advisors/home.html",
         {
             "account": account,
-            "upcoming": upcoming,
-            "past": past,
+            "view": view,
+            "views": [(key, label, counts[key]) for key, label in WORKSPACE_VIEW_LABELS.items()],
+            "view_label": WORKSPACE_VIEW_LABELS[view],
+            "filters": filters,
+            "query": query,
+            "page": page,
+            "page_query": urlencode({"view": view, **({"q": query} if query else {})}),
             "feed_url": absolute_url(reverse("advisors:calendar_feed", args=[account.calendar_token])),
         },
     )
@@ -115,6 +152,10 @@ def _booking_context(request: HttpRequest, pk: int, **forms) -> dict:
             prefix="rec",
         ),
         "recommend_form": forms.get("recommend_form") or RecommendationForm(prefix="reco"),
+        "meeting_form": forms.get("meeting_form")
+        or MeetingUrlForm(initial={"meeting_url": booking.meeting_url}, prefix="meet"),
+        "meeting_editable": booking.mode == Mode.ONLINE
+        and booking.status in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED),
         "status_actions": allowed,
     }
 
@@ -153,6 +194,25 @@ def status(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("状態を「%(s)s」にしました。") % {"s": booking.get_status_display()})
     return redirect("advisors:booking", pk=pk)
+
+
+@advisor_required
+@require_POST
+def meeting_url(request: HttpRequest, pk: int) -> HttpResponse:
+    account = request.advisor_account
+    booking = selectors.booking_for_advisor(advisor_id=account.advisor_id, pk=pk)
+    form = MeetingUrlForm(request.POST, prefix="meet")
+    if form.is_valid():
+        try:
+            services.meeting_url_set(account=account, booking=booking, meeting_url=form.cleaned_data["meeting_url"])
+        except ApplicationError as error:
+            # An in-person, finished or cancelled booking: nothing to correct in the form, so said at the top.
+            messages.error(request, error.message)
+            return redirect("advisors:booking", pk=pk)
+        else:
+            messages.success(request, _("会議URLを保存しました。変更は企業にメールでお知らせします。"))
+            return redirect(reverse("advisors:booking", args=[pk]) + "#meeting")
+    return render(request, "advisors/booking.html", _booking_context(request, pk, meeting_form=form), status=400)
 
 
 @advisor_required

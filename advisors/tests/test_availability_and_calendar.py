@@ -130,6 +130,38 @@ def test_the_feed_carries_my_bookings_in_tokyo_time_with_vtimezone(client, accou
     assert str(events[f"consultation-{confirmed.pk}@cn-portal"]["LOCATION"]) == "https://zoom.example/j/1"
 
 
+def test_feed_events_carry_company_topics_institution_and_meeting_url_but_no_question_or_contact(
+    client, account, frozen
+):
+    from accounts.tests.factories import InstitutionUserFactory
+
+    sme = SmeUserFactory(email="contact-person@example.jp")
+    institution = InstitutionUserFactory().institution
+    booking = book(
+        user=sme,
+        advisor=account.advisor,
+        start=at(2026, 4, 28, 14),
+        meeting_url="https://zoom.example/j/42",
+        sitting_in=institution,
+        topics=["supply_chain", "subsidy"],
+    )
+    response = client.get(f"/advisor/calendar/{account.calendar_token}.ics")
+    (event,) = Calendar.from_ical(response.content).walk("VEVENT")
+    description = str(event["DESCRIPTION"])
+    for text in (
+        f"企業：{sme.company.name}",
+        "相談したいこと：サプライチェーン対応、補助金",
+        f"同席する支援機関：{institution.name}",
+        "会議URL：https://zoom.example/j/42",
+        f"/advisor/bookings/{booking.pk}/",
+    ):
+        assert text in description, (text, description)
+    body = response.content.decode()
+    for private in (booking.question, booking.customer_request, "contact-person@example.jp"):
+        assert private not in body and private not in description
+    assert response["Cache-Control"] == "private, no-store"
+
+
 def test_an_empty_feed_still_names_its_time_zone(client, account):
     assert "BEGIN:VTIMEZONE" in client.get(f"/advisor/calendar/{account.calendar_token}.ics").content.decode()
 

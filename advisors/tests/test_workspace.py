@@ -56,10 +56,11 @@ def test_the_list_shows_only_my_bookings_upcoming_and_past(advisor_client, accou
     mine_next = book(user=sme, advisor=account.advisor, start=at(2026, 4, 23, 10))
     mine_past = book(user=SmeUserFactory(), advisor=account.advisor, start=at(2026, 4, 14, 10), status="done")
     theirs = book(user=SmeUserFactory(), advisor=other.advisor, start=at(2026, 4, 23, 11))
-    page = advisor_client.get("/advisor/").content.decode()
-    upcoming, past = page.split("これまでの相談", 1)
-    assert mine_next.company.name in upcoming and mine_past.company.name in past
-    assert theirs.company.name not in page
+    upcoming = advisor_client.get("/advisor/").content.decode()
+    everything = advisor_client.get("/advisor/?view=all").content.decode()
+    assert mine_next.company.name in upcoming and mine_past.company.name not in upcoming
+    assert mine_next.company.name in everything and mine_past.company.name in everything
+    assert theirs.company.name not in upcoming + everything
     assert advisor_client.get(f"/advisor/bookings/{theirs.pk}/").status_code == 404
     assert advisor_client.post(f"/advisor/bookings/{theirs.pk}/record/", {"rec-private_record": "x"}).status_code == 404
 
@@ -275,3 +276,88 @@ def test_opening_without_a_share_changes_nothing_and_says_why(advisor_client, bo
     response = advisor_client.post(f"/advisor/bookings/{booking.pk}/selfcheck/", follow=True)
     assert "企業はセルフチェックの結果を共有していません。" in response.content.decode()
     assert not ShareAccess.objects.exists()
+
+
+def test_the_workspace_filters_upcoming_this_week_and_needing_a_record_and_searches(advisor_client, account, frozen):
+    """NOW is Monday 2026-04-20 in Japan: this week runs to Sunday the 26th."""
+    from accounts.tests.factories import CompanyFactory
+
+    def company_user(name):
+        return SmeUserFactory(company=CompanyFactory(name=name))
+
+    held_unwritten = book(user=company_user("記録待ち工業"), advisor=account.advisor, start=at(2026, 4, 14, 10))
+    held_written = book(
+        user=company_user("記録済み工業"), advisor=account.advisor, start=at(2026, 4, 15, 10), private_record="済"
+    )
+    this_week = book(user=company_user("今週商事"), advisor=account.advisor, start=at(2026, 4, 23, 10))
+    next_week = book(
+        user=company_user("来週製作所"), advisor=account.advisor, start=at(2026, 4, 28, 14), question="LPガスの削減"
+    )
+    cancelled = book(
+        user=company_user("取消工業"), advisor=account.advisor, start=at(2026, 4, 24, 10), status="cancelled"
+    )
+
+    def names(url):
+        page = advisor_client.get(url).content.decode()
+        return {
+            b.company.name
+            for b in (held_unwritten, held_written, this_week, next_week, cancelled)
+            if b.company.name in page
+        }
+
+    assert names("/advisor/") == {"今週商事", "来週製作所"}
+    assert names("/advisor/?view=week") == {"今週商事"}
+    assert names("/advisor/?view=needs_record") == {"記録待ち工業"}
+    assert names("/advisor/?view=all") == {"記録待ち工業", "記録済み工業", "今週商事", "来週製作所", "取消工業"}
+    assert names("/advisor/?view=all&q=LPガス") == {"来週製作所"}  # the question text is searched
+    assert names("/advisor/?view=all&q=記録") == {"記録待ち工業", "記録済み工業"}
+    page = advisor_client.get("/advisor/").content.decode()
+    assert "記録が必要な相談（1）" in page and "これからの相談（2）" in page
+    assert advisor_client.get("/advisor/?view=nonsense&page=zz&q=" + "x" * 300).status_code == 200
+
+
+def test_the_advisor_sets_the_meeting_url_through_the_booking_service_with_an_audit_row_and_a_mail(
+    advisor_client, account, booking, sme
+):
+    from core.models import MailOutbox
+
+    before = booking.sequence
+    response = advisor_client.post(
+        f"/advisor/bookings/{booking.pk}/meeting-url/", {"meet-meeting_url": "https://zoom.example/j/777"}
+    )
+    assert response.status_code == 302 and response["Location"].endswith("#meeting")
+    booking.refresh_from_db()
+    assert booking.meeting_url == "https://zoom.example/j/777" and booking.sequence == before + 1
+    row = booking.history.latest()
+    assert row.history_user == account.user and row.meeting_url == "https://zoom.example/j/777"
+    assert MailOutbox.objects.filter(to__contains=[sme.email]).exists()
+    page = advisor_client.get(f"/advisor/bookings/{booking.pk}/").content.decode()
+    assert 'value="https://zoom.example/j/777"' in page
+    # http://, a non-URL and another advisor's booking change nothing
+    for bad in ("http://zoom.example/j/1", "zoom meeting"):
+        response = advisor_client.post(f"/advisor/bookings/{booking.pk}/meeting-url/", {"meet-meeting_url": bad})
+        assert response.status_code == 400 and "https:// で始まる形" in response.content.decode()
+    other = advisor_account(name="別", email="other2@example.jp")
+    theirs = book(user=SmeUserFactory(), advisor=other.advisor, start=at(2026, 4, 23, 15))
+    assert (
+        advisor_client.post(
+            f"/advisor/bookings/{theirs.pk}/meeting-url/", {"meet-meeting_url": "https://x.example/"}
+        ).status_code
+        == 404
+    )
+    booking.refresh_from_db()
+    assert booking.meeting_url == "https://zoom.example/j/777"
+
+
+def test_an_in_person_booking_has_no_meeting_url_to_set(advisor_client, account, sme, frozen):
+    visit = book(
+        user=sme, advisor=account.advisor, start=at(2026, 4, 23, 10), mode="in_person", meeting_tool="in_person"
+    )
+    page = advisor_client.get(f"/advisor/bookings/{visit.pk}/").content.decode()
+    assert "会議URLを保存する" not in page
+    response = advisor_client.post(
+        f"/advisor/bookings/{visit.pk}/meeting-url/", {"meet-meeting_url": "https://zoom.example/j/1"}, follow=True
+    )
+    assert "来所の相談には会議URLは要りません" in response.content.decode()
+    visit.refresh_from_db()
+    assert visit.meeting_url == ""
