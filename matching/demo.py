@@ -1,10 +1,12 @@
 """Demo matching data (all fictional): two buyers, five needs, proposals at every stage, made through the services."""
 
 import datetime as dt
+import io
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
+from pypdf import PdfWriter
 
 from accounts.demo import DEMO_ADMIN, DEMO_PASSWORD, DEMO_SME
 from accounts.models import Company, User
@@ -18,11 +20,15 @@ from .roles import MATCHING_DESK
 DEMO_BUYER_1 = "buyer@example.jp"
 DEMO_BUYER_2 = "buyer2@example.jp"
 
+
 # A one-page PDF so that the demo proposals have an attachment to open.
-DEMO_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-)
+def _demo_pdf() -> bytes:
+    """A one-page blank PDF, whole (an attachment is parsed to its end before it is accepted)."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def _user(email: str, **fields) -> User:
@@ -150,7 +156,7 @@ def load_demo(*, stdout) -> None:
             offer=offer,
             fit=fit,
             company_pr="創業40年。県内の工場・店舗を中心に施工実績があります（デモ）。",
-            files=[SimpleUploadedFile("catalogue.pdf", DEMO_PDF)],
+            files=[SimpleUploadedFile("catalogue.pdf", _demo_pdf())],
         )
 
     # submitted

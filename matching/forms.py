@@ -113,7 +113,8 @@ class ProposalForm(InputChecksMixin, forms.Form):
     def __init__(self, *args, existing=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["attachments"].help_text = _(
-            "PDF・PNG・JPEGを1ファイル%(mb)sMBまで、合わせて5個まで。提案先の担当者と中小機構だけが見られます。"
+            "PDF・PNG・JPEG・Word・Excel・PowerPoint（マクロなし）を1ファイル%(mb)sMBまで、合わせて5個まで。"
+            "提案先の担当者と中小機構だけが見られます。"
         ) % {"mb": max_megabytes()}
         if existing:
             self.fields["remove"].choices = [(str(a.pk), a.original_name) for a in existing]

@@ -1,5 +1,6 @@
 from collections import Counter
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -15,6 +16,7 @@ from core.charts import bar_chart_svg
 from core.csvexport import csv_response
 from core.errors import ApplicationError
 from core.jst import format_jst, format_jst_date
+from core.uploads import DOCX, JPEG, PDF, PNG, PPTX, XLSX, upload_check
 
 from . import selectors, services
 from .forms import CapacityForm
@@ -31,8 +33,29 @@ class CoHostInline(DeskTabularInline):
     extra = 1
 
 
+MATERIAL_KINDS = (PDF, PPTX, DOCX, XLSX, PNG, JPEG)
+
+
+class MaterialForm(forms.ModelForm):
+    """A handout is offered for download to anyone: the whole file must parse as the type its name claims."""
+
+    class Meta:
+        model = Material
+        fields = ["title", "file"]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload and hasattr(upload, "content_type"):  # a new upload, not the file already stored
+            try:
+                upload_check(upload, name=upload.name, kinds=MATERIAL_KINDS, field="file")
+            except ApplicationError as exc:
+                raise forms.ValidationError(exc.message) from exc
+        return upload
+
+
 class MaterialInline(DeskTabularInline):
     model = Material
+    form = MaterialForm
     extra = 0
 
 

@@ -27,7 +27,12 @@ def _desk(client, group: str):
     client.force_login(user)
 
 
-@pytest.mark.parametrize("dangerous", ["=1+1", "+81-3-0000", "-2+3", "@SUM(A1:A9)", "\t=1", "\r=1"])
+@pytest.mark.parametrize(
+    "dangerous",
+    ["=1+1", "+81-3-0000", "-2+3", "@SUM(A1:A9)", "\t=1", "\r=1", "\n=1"]
+    # what Japanese Excel converts: the full-width signs, the minus sign an IME types, and leading spaces
+    + ["＝1+1", "＋81", "－2+3", "＠SUM(A1:A9)", "\u2212" + "2+3", " =1+1", "\u3000＝HYPERLINK(1)"],
+)
 def test_a_cell_a_spreadsheet_would_evaluate_is_neutralised(dangerous):
     assert csv_safe(dangerous) == "'" + dangerous
 
@@ -62,18 +67,19 @@ def test_booking_csv_neutralises_a_formula_company_name(client):
 
 
 @pytest.mark.django_db
-def test_institution_csv_neutralises_a_formula_company_name(client):
+@pytest.mark.parametrize("payload", [PAYLOAD, '＝HYPERLINK("http://evil.example/","x")'])
+def test_institution_csv_neutralises_a_formula_company_name(client, payload):
     from selfcheck.tests.helpers import filled_sheet
     from sharing.models import ShareKind
     from sharing.services import share_grant
 
-    owner = SmeUserFactory(company=CompanyFactory(name=PAYLOAD))
+    owner = SmeUserFactory(company=CompanyFactory(name=payload))
     member = InstitutionUserFactory()
     filled_sheet(owner.company)
     share_grant(company=owner.company, kind=ShareKind.INSTITUTION, user=owner, institution=member.institution)
     client.force_login(member)
     rows = _rows(client.get(reverse("sharing:received_csv")))
-    assert rows[1][0] == "'" + PAYLOAD
+    assert rows[1][0] == "'" + payload
 
 
 @pytest.mark.django_db

@@ -1,7 +1,10 @@
 import datetime as dt
+import io
 
 import factory
 from django.utils import timezone
+from PIL import Image
+from pypdf import PdfWriter
 
 from accounts.tests.factories import SmeUserFactory, UserFactory
 from core.choices import Industry, Prefecture
@@ -18,10 +21,25 @@ from matching.models import (
 )
 from matching.selectors import normalise
 
-# Minimal files whose first bytes are what the type checks look for.
-PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPEG_BYTES = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+def _pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _image(kind: str) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (0, 128, 64)).save(out, kind)
+    return out.getvalue()
+
+
+# Small but whole files: the attachment check parses each one to its end (core.uploads).
+PDF_BYTES = _pdf()
+PNG_BYTES = _image("PNG")
+JPEG_BYTES = _image("JPEG")
 
 
 class BuyerFactory(factory.django.DjangoModelFactory):

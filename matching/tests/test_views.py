@@ -213,7 +213,7 @@ def test_a_proposal_with_a_disguised_file_is_refused_next_to_the_field_and_nothi
     )
     body = response.content.decode()
     assert response.status_code == 200
-    assert "PDF・PNG・JPEGのいずれでもありません" in body and 'aria-invalid="true"' in body
+    assert "「spec.pdf」はPDFとして読み取れません" in body and 'aria-invalid="true"' in body
     assert not Proposal.objects.exists()
 
 
