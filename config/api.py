@@ -4,8 +4,10 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Query, Router
 from ninja.errors import HttpError, ValidationError
+from ninja.parser import Parser
 
 from consultations.api import router as consultations_router
+from core.apierrors import BodyParseError, json_body, pydantic_message
 from core.choices import Prefecture, Region, prefectures_in
 from core.errors import ApplicationError
 from core.views import DATABASE_UNAVAILABLE, database_unavailable
@@ -66,7 +68,16 @@ def declare_error_responses(schema: dict) -> None:
                 operation["responses"].setdefault(code, {"description": ERROR_RESPONSES[code], **ref})
 
 
+class JapaneseJSONParser(Parser):
+    """Says in Japanese what is wrong with a body that is not JSON (django-ninja answers "Cannot parse request
+    body" and keeps our exception as the cause, which http_error below reads)."""
+
+    def parse_body(self, request: HttpRequest):
+        return json_body(request.body)
+
+
 api = PortalAPI(
+    parser=JapaneseJSONParser(),
     title="CN支援ポータル API",
     version="1",
     description="中小企業のカーボンニュートラル支援ポータルの公開API。エラーは400で、原因の項目名を field に返します。",
@@ -82,11 +93,15 @@ def _field_of(location: list | tuple) -> str:
 
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = [{"field": _field_of(err.get("loc", ())), "message": err.get("msg", "")} for err in exc.errors]
+    errors = [{"field": _field_of(err.get("loc", ())), "message": pydantic_message(err)} for err in exc.errors]
     return api.create_response(
         request,
         {
-            "detail": str(_("入力内容に誤りがあります。")),
+            "detail": (
+                str(_("入力内容に誤りがあります。「%(field)s」：%(message)s")) % errors[0]
+                if errors
+                else str(_("入力内容に誤りがあります。"))
+            ),
             "field": errors[0]["field"] if errors else None,
             "errors": errors,
         },
@@ -109,6 +124,13 @@ def application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespon
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, BodyParseError):
+        message = exc.__cause__.message
+        return api.create_response(
+            request,
+            {"detail": message, "field": "body", "errors": [{"field": "body", "message": message}]},
+            status=400,
+        )
     return api.create_response(request, {"detail": str(exc.message), "field": None}, status=exc.status_code)
 
 
