@@ -1,6 +1,7 @@
 """The staff admin: signed in through allauth only (its rate limits and MFA), never Django's own login form."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import BaseInlineFormSet
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -109,5 +110,25 @@ class LabelledWidgetsMixin:
         return formfield
 
 
+class LabelledDeleteFormSet(BaseInlineFormSet):
+    """A tabular inline's 削除 checkbox has only its column's header, no <label> (axe: label, critical): each one
+    is named after its row, and the blank row the 「追加」 link copies after what it is."""
+
+    def add_fields(self, form, index):
+        from django.forms.formsets import DELETION_FIELD_NAME
+
+        super().add_fields(form, index)
+        field = form.fields.get(DELETION_FIELD_NAME)
+        if field is None:
+            return
+        if index is None:
+            row = _("追加する行")
+        elif form.instance.pk:
+            row = str(form.instance)
+        else:
+            row = _("%(n)s行目") % {"n": index + 1}
+        field.widget.attrs["aria-label"] = _("%(row)sを削除") % {"row": row}
+
+
 class DeskTabularInline(LabelledWidgetsMixin, admin.TabularInline):
-    pass
+    formset = LabelledDeleteFormSet
