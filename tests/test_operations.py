@@ -129,9 +129,10 @@ def test_each_log_line_of_a_request_carries_its_request_id(client, json_lines):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_celery_task_logs_with_the_request_id_of_the_request_that_queued_it(client, tmp_path, settings):
-    """A real worker process: the seminar registration's confirmation mail is sent by a task whose log lines carry
-    the id the request was given (sent in the message headers), in the JSON the worker writes."""
+def test_a_celery_task_logs_with_the_request_id_of_the_request_that_queued_it(client, tmp_path, monkeypatch):
+    """A real worker process, run as docker-compose.yml runs it (--quiet: no banner): the seminar registration's
+    confirmation mail is sent by a task whose log lines carry the id the request was given (sent in the message
+    headers), and every line the worker writes is JSON."""
     from django.urls import reverse
 
     from accounts.tests.factories import SmeUserFactory
@@ -151,7 +152,9 @@ def test_a_celery_task_logs_with_the_request_id_of_the_request_that_queued_it(cl
         app.amqp._producer_pool = None
 
     switch(redis_server.url)
-    worker = WorkerProcess(redis=redis_server, smtp=sink, log=tmp_path / "worker.log", overrides={})
+    # this machine runs the tests as root, which Celery warns about on stderr (the image runs as the user "app")
+    monkeypatch.setenv("PYTHONWARNINGS", "ignore:You're running the worker with superuser privileges")
+    worker = WorkerProcess(redis=redis_server, smtp=sink, log=tmp_path / "worker.log", overrides={}, quiet=True)
     try:
         user = SmeUserFactory()
         client.force_login(user)
@@ -166,7 +169,7 @@ def test_a_celery_task_logs_with_the_request_id_of_the_request_that_queued_it(cl
         sink.stop()
         redis_server.stop()
     output = worker.output()
-    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    lines = [json.loads(line) for line in output.splitlines()]  # every line is JSON
     task_lines = [line for line in lines if "core.tasks.outbox_send" in line["message"]]
     assert [line["message"].split("]")[1].split()[0] for line in task_lines] == ["received", "succeeded"]
     assert [line["request_id"] for line in task_lines] == [request_id, request_id]
@@ -238,3 +241,75 @@ def test_sentry_reports_with_a_dsn_tagged_with_the_release_and_without_personal_
     assert event["request"]["headers"] == {"X-Request-Id": "abc"}
     assert event["release"] == "cn-portal@abc1234"
     assert event["exception"]["values"][0]["value"] == "could not mail [Filtered]"
+
+
+# --- the web service as docker-compose.yml runs it ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_gunicorn_with_its_config_writes_json_lines_with_the_request_id_and_adds_up_metrics_over_workers(tmp_path):
+    """config/gunicorn.py as the web service runs it (two workers, PROMETHEUS_MULTIPROC_DIR): every line gunicorn
+    and the portal write is JSON, a request's lines carry the id nginx sent, and /metrics counts the requests of
+    both workers."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    from django.db import connection
+
+    from tests.faults.conftest import free_port, wait_for
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PROMETHEUS_"))}
+    s = connection.settings_dict
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        DATABASE_URL=f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}",
+        DJANGO_METRICS_TOKEN=TOKEN,
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prometheus"),
+        GUNICORN_WORKERS="2",
+    )
+    log = (tmp_path / "gunicorn.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "--bind", f"127.0.0.1:{port}", "config.wsgi"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+    def get(path: str, **headers):
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return response.status, dict(response.headers), response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read().decode()
+        except OSError:
+            return None, {}, ""
+
+    try:
+        wait_for(lambda: get("/healthz")[0] == 200, timeout=60, what="gunicorn")
+        for _ in range(20):
+            get("/healthz")
+        status, headers, _body = get("/no-such-page/", **{"X-Request-ID": "c0ffee00" * 4})
+        assert status == 404 and headers["X-Request-ID"] == "c0ffee00" * 4
+        assert get("/metrics")[0] == 404
+        status, _headers, metrics = get("/metrics", Authorization=f"Bearer {TOKEN}")
+        time.sleep(0.5)  # the last lines reach the log
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    assert status == 200
+    counted = sum(
+        float(line.rpartition(" ")[2])
+        for line in metrics.splitlines()
+        if line.startswith("django_http_requests_total_by_method_total{") and 'method="GET"' in line
+    )
+    assert counted >= 22  # the requests before this scrape, whichever worker answered them
+    lines = (tmp_path / "gunicorn.log").read_text().splitlines()
+    records = [json.loads(line) for line in lines]  # every line is JSON
+    assert any(r["logger"] == "gunicorn.error" and "Booting worker" in r["message"] for r in records)
+    not_found = [r for r in records if r["logger"] == "django.request" and "/no-such-page/" in r["message"]]
+    assert [(r["request_id"], r["level"]) for r in not_found] == [("c0ffee00" * 4, "WARNING")]

@@ -156,7 +156,7 @@ class SmtpSink:
 class WorkerProcess:
     """`celery worker` in a subprocess on our Redis and SMTP sink, with the test's settings overrides."""
 
-    def __init__(self, *, redis: OwnRedis, smtp: SmtpSink, log: Path, overrides: dict) -> None:
+    def __init__(self, *, redis: OwnRedis, smtp: SmtpSink, log: Path, overrides: dict, quiet: bool = False) -> None:
         import json
 
         env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
@@ -171,7 +171,8 @@ class WorkerProcess:
             }
         )
         self.log = log
-        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=INFO"]
+        command = [sys.executable, "-m", "celery", "-A", "config", *(["--quiet"] if quiet else []), "worker"]
+        command += ["--pool=solo", "--loglevel=INFO"]
         command += ["--without-mingle", "--without-gossip", "--without-heartbeat", "-Q", env["FAULTS_QUEUE"]]
         self._log_file = log.open("wb")
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self._log_file, stderr=subprocess.STDOUT)
