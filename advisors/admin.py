@@ -1,14 +1,18 @@
 from django import forms
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from consultations.models import Advisor
+from core.audit import AuditedAdmin
 from core.desk import has_second_factor
 from core.errors import ApplicationError
 from core.forms import InputChecksMixin
+from core.jst import format_jst
 
 from . import services
-from .models import AdvisorAccount, FollowUp, Recommendation
+from .models import AdvisorAccount, FollowUp, MoveRequest, Recommendation
 
 
 class InviteForm(InputChecksMixin, forms.ModelForm):
@@ -102,3 +106,66 @@ class RecommendationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(MoveRequest)
+class MoveRequestAdmin(AuditedAdmin):
+    """Advisors' requests to move a booking: the desk approves (the booking moves through booking_move, the company
+    is mailed) or declines. Nothing here is edited by hand."""
+
+    list_display = ["booking_link", "advisor", "current_jst", "start_jst", "status", "created_jst"]
+    list_filter = ["status"]
+    list_select_related = ["booking", "booking__advisor", "booking__company"]
+    search_fields = ["booking__company__name", "booking__advisor__name", "reason"]
+    fields = ["booking_link", "advisor", "current_jst", "start_jst", "reason", "status", "decided_by", "decided_jst"]
+    readonly_fields = fields
+    actions = ["approve", "decline"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("相談予約"))
+    def booking_link(self, obj):
+        url = reverse("admin:consultations_booking_change", args=[obj.booking_id])
+        return format_html('<a href="{}">{}</a>', url, obj.booking)
+
+    @admin.display(description=_("専門家"))
+    def advisor(self, obj):
+        return obj.booking.advisor.name
+
+    @admin.display(description=_("いまの日時"))
+    def current_jst(self, obj):
+        return format_jst(obj.booking.start)
+
+    @admin.display(description=_("希望する日時"), ordering="start")
+    def start_jst(self, obj):
+        return format_jst(obj.start)
+
+    @admin.display(description=_("依頼日時"), ordering="created_at")
+    def created_jst(self, obj):
+        return format_jst(obj.created_at)
+
+    @admin.display(description=_("判断した日時"))
+    def decided_jst(self, obj):
+        return format_jst(obj.decided_at) or "—"
+
+    def _decide(self, request, queryset, decide) -> None:
+        done = 0
+        for item in queryset.order_by("pk"):
+            try:
+                decide(request_id=item.pk, user=request.user)
+                done += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"{item}: {exc.message}", messages.WARNING)
+        self.message_user(request, _("%(n)s件を処理しました。") % {"n": done})
+
+    @admin.action(description=_("承認して予約を移す（企業にお知らせします）"), permissions=["change"])
+    def approve(self, request, queryset):
+        self._decide(request, queryset, services.move_request_approve)
+
+    @admin.action(description=_("見送る（予約はそのまま）"), permissions=["change"])
+    def decline(self, request, queryset):
+        self._decide(request, queryset, services.move_request_decline)

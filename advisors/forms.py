@@ -1,9 +1,12 @@
+import datetime as dt
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consultations.models import Weekday
 from core.forms import InputChecksMixin
+from core.jst import JST
 
 from .models import RecommendationKind
 
@@ -150,3 +153,25 @@ class MeetingUrlForm(InputChecksMixin, forms.Form):
         if url and not url.lower().startswith("https://"):
             raise forms.ValidationError(_("会議URLは https:// で始まる形で入力してください。"))
         return url
+
+
+class MoveRequestForm(InputChecksMixin, forms.Form):
+    date = forms.DateField(
+        label=_("希望する日"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("日付を入力してください。"), "invalid": _("日付を正しく入力してください。")},
+    )
+    time = forms.TimeField(
+        label=_("開始時刻（日本時間）"),
+        widget=forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M"),
+        error_messages={"required": _("開始時刻を入力してください。"), "invalid": _("時刻を正しく入力してください。")},
+    )
+    reason = forms.CharField(
+        label=_("理由（窓口に伝わります）"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("理由を入力してください。")},
+    )
+
+    def start(self) -> dt.datetime:
+        return dt.datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"], tzinfo=JST)

@@ -6,7 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
+from core.jst import format_jst
 from core.models import BaseModel
 
 
@@ -122,3 +124,59 @@ class Recommendation(BaseModel):
         if self.kind == RecommendationKind.SUBSIDY:
             return self.measure.name
         return str(_("専門家派遣（ハンズオン支援・CO2削減診断など）"))
+
+
+class MoveRequestStatus(models.TextChoices):
+    PENDING = "pending", _("窓口の確認待ち")
+    APPROVED = "approved", _("承認（予約を移動）")
+    DECLINED = "declined", _("見送り")
+
+
+class MoveRequest(BaseModel):
+    """An advisor asks the desk to move a booking to another time; the desk approves it through the booking service
+    (`consultations.services.booking_move`: the advisor's hour, day off and the institution's hour checked under
+    lock), or declines it with a note. One open request per booking."""
+
+    booking = models.ForeignKey(
+        "consultations.Booking", on_delete=models.CASCADE, related_name="move_requests", verbose_name=_("相談予約")
+    )
+    start = models.DateTimeField(_("希望する開始日時"))
+    reason = models.TextField(_("理由"), max_length=1000)
+    status = models.CharField(
+        _("状態"), max_length=20, choices=MoveRequestStatus.choices, default=MoveRequestStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("依頼した専門家"),
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("判断した職員"),
+    )
+    decided_at = models.DateTimeField(_("判断した日時"), null=True, blank=True)
+    desk_note = models.TextField(_("窓口からのひとこと"), blank=True, max_length=1000)
+    history = HistoricalRecords(verbose_name=_("日時変更の依頼の変更履歴"))
+
+    class Meta:
+        verbose_name = _("日時変更の依頼")
+        verbose_name_plural = _("日時変更の依頼")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking"], condition=Q(status="pending"), name="move_request_one_pending_per_booking"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True) | ~Q(status="pending"),
+                name="move_request_pending_undecided",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("予約番号%(pk)s の日時変更（%(start)s）") % {"pk": self.booking_id, "start": format_jst(self.start)}

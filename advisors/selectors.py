@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from consultations.models import ACTIVE_STATUSES, Booking, BookingStatus
 
-from .models import AdvisorAccount, Recommendation
+from .models import AdvisorAccount, MoveRequest, Recommendation
 
 
 def account_of(user) -> AdvisorAccount | None:
@@ -113,3 +113,8 @@ def feed_bookings(*, advisor_id: int, now: dt.datetime | None = None) -> list[Bo
         .select_related("company", "window", "sitting_in")
         .order_by("start")
     )
+
+
+def move_requests(*, booking_id: int) -> list[MoveRequest]:
+    """The advisor's requests to move this booking, latest first."""
+    return list(MoveRequest.objects.filter(booking_id=booking_id).order_by("-created_at"))

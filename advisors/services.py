@@ -3,11 +3,12 @@
 import datetime as dt
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -23,13 +24,21 @@ from consultations.models import (
     BookingStatus,
     Mode,
 )
-from consultations.services import booking_set_meeting
+from consultations.services import booking_move, booking_set_meeting
 from core.errors import ApplicationError
 from core.jst import JA_DATETIME, JST, format_jst, jst_today
 from core.mail import outbox_enqueue
 from core.site import absolute_url
 
-from .models import AdvisorAccount, FollowUp, Recommendation, RecommendationKind, new_calendar_token
+from .models import (
+    AdvisorAccount,
+    FollowUp,
+    MoveRequest,
+    MoveRequestStatus,
+    Recommendation,
+    RecommendationKind,
+    new_calendar_token,
+)
 
 INVITE_SALT = "advisors.invitation"
 INVITE_MAX_AGE = dt.timedelta(days=7)
@@ -212,6 +221,112 @@ def meeting_url_set(*, account: AdvisorAccount, booking: Booking, meeting_url: s
     return booking_set_meeting(
         booking=booking, mode=booking.mode, meeting_tool=booking.meeting_tool, meeting_url=meeting_url.strip()
     )
+
+
+def move_request_create(
+    *, account: AdvisorAccount, booking: Booking, start: dt.datetime, reason: str, now: dt.datetime | None = None
+) -> MoveRequest:
+    """The advisor asks the desk to move an open booking; the desk decides (it arranges the time with the company).
+    Checked now so that a request the desk could not approve is not sent: the hour free for this advisor."""
+    _check_own(account=account, booking=booking)
+    current = now or timezone.now()
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(_("理由を入力してください。"), field="reason")
+    if start <= current:
+        raise ApplicationError(_("これからの日時を選んでください。"), field="start")
+    if start > current + DAY_OFF_HORIZON:
+        raise ApplicationError(_("1年先までの日時を選んでください。"), field="start")
+    try:
+        with transaction.atomic():
+            booking = Booking.objects.select_for_update().get(pk=booking.pk)
+            if booking.status not in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED):
+                raise ApplicationError(_("終了・キャンセル済みの相談は移動を依頼できません。"))
+            if start == booking.start:
+                raise ApplicationError(_("いまの日時と同じです。別の日時を選んでください。"), field="start")
+            end = start + (booking.end - booking.start)
+            clash = (
+                Booking.objects.filter(
+                    advisor_id=booking.advisor_id, status__in=ACTIVE_STATUSES, start__lt=end, end__gt=start
+                )
+                .exclude(pk=booking.pk)
+                .first()
+            )
+            if clash is not None:
+                raise ApplicationError(
+                    _("その時間には別の相談（予約番号%(pk)s）が入っています。") % {"pk": clash.pk}, field="start"
+                )
+            if AdvisorDayOff.objects.filter(advisor_id=booking.advisor_id, date=start.astimezone(JST).date()).exists():
+                raise ApplicationError(_("その日は休みに登録されています。"), field="start")
+            if MoveRequest.objects.filter(booking=booking, status=MoveRequestStatus.PENDING).exists():
+                raise ApplicationError(_("この相談には、窓口の確認待ちの依頼がすでにあります。"))
+            item = MoveRequest.objects.create(booking=booking, start=start, reason=reason, requested_by=account.user)
+            _move_request_mail(item)
+    except IntegrityError:
+        raise ApplicationError(_("この相談には、窓口の確認待ちの依頼がすでにあります。")) from None
+    return item
+
+
+def _move_request_mail(item: MoveRequest) -> None:
+    booking = item.booking
+    with translation.override("ja"):
+        outbox_enqueue(
+            key=f"advisors.move_request:{item.pk}",
+            to=[settings.DESK_EMAIL],
+            subject=_("【CN相談】専門家から日時変更の依頼（予約番号%(pk)s）") % {"pk": booking.pk},
+            body=render_to_string(
+                "advisors/email/move_request.txt",
+                {
+                    "item": item,
+                    "booking": booking,
+                    "advisor": booking.advisor,
+                    "current": format_jst(booking.start, JA_DATETIME),
+                    "proposed": format_jst(item.start, JA_DATETIME),
+                    "url": absolute_url(reverse("admin:advisors_moverequest_change", args=[item.pk])),
+                },
+            ),
+        )
+
+
+def _move_request_pending(pk: int) -> MoveRequest:
+    item = MoveRequest.objects.select_for_update().select_related("booking").get(pk=pk)
+    if item.status != MoveRequestStatus.PENDING:
+        raise ApplicationError(_("この依頼はすでに判断されています（%(s)s）。") % {"s": item.get_status_display()})
+    return item
+
+
+def move_request_approve(*, request_id: int, user, now: dt.datetime | None = None) -> MoveRequest:
+    """The desk approves: the booking is moved by the desk's booking_move (lock, clash, day off, the institution's
+    hour, the company's mail) and the request marked in the same transaction, or neither happens."""
+    item = MoveRequest.objects.select_related("booking", "booking__window", "booking__advisor").get(pk=request_id)
+    if item.status != MoveRequestStatus.PENDING:
+        raise ApplicationError(_("この依頼はすでに判断されています（%(s)s）。") % {"s": item.get_status_display()})
+
+    def mark(_booking: Booking) -> None:
+        locked = _move_request_pending(item.pk)
+        locked.status = MoveRequestStatus.APPROVED
+        locked.decided_by = user
+        locked.decided_at = now or timezone.now()
+        locked.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+
+    booking = item.booking
+    booking_move(
+        booking=booking, window=booking.window, advisor=booking.advisor, start=item.start, now=now, on_moved=mark
+    )
+    item.refresh_from_db()
+    return item
+
+
+def move_request_decline(*, request_id: int, user, note: str = "", now: dt.datetime | None = None) -> MoveRequest:
+    """The desk declines (for instance, the company cannot make the new time); the booking stays as it is."""
+    with transaction.atomic():
+        item = _move_request_pending(request_id)
+        item.status = MoveRequestStatus.DECLINED
+        item.decided_by = user
+        item.decided_at = now or timezone.now()
+        item.desk_note = note.strip()
+        item.save(update_fields=["status", "decided_by", "decided_at", "desk_note", "updated_at"])
+    return item
 
 
 def selfcheck_open(*, account: AdvisorAccount, booking: Booking) -> int:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("bookings/<int:pk>/record/", views.record, name="record"),
     path("bookings/<int:pk>/status/", views.status, name="status"),
     path("bookings/<int:pk>/meeting-url/", views.meeting_url, name="meeting_url"),
+    path("bookings/<int:pk>/move/", views.move_request, name="move_request"),
     path("bookings/<int:pk>/selfcheck/", views.selfcheck_open, name="selfcheck_open"),
     path("bookings/<int:pk>/recommend/", views.recommend, name="recommend"),
     path("recommendations/<int:pk>/delete/", views.recommendation_delete, name="recommendation_delete"),

@@ -26,6 +26,7 @@ from .forms import (
     AvailabilityFormSet,
     DayOffForm,
     MeetingUrlForm,
+    MoveRequestForm,
     RecommendationForm,
     RecordForm,
     WelcomeForm,
@@ -154,6 +155,9 @@ def _booking_context(request: HttpRequest, pk: int, **forms) -> dict:
         "recommend_form": forms.get("recommend_form") or RecommendationForm(prefix="reco"),
         "meeting_form": forms.get("meeting_form")
         or MeetingUrlForm(initial={"meeting_url": booking.meeting_url}, prefix="meet"),
+        "move_form": forms.get("move_form") or MoveRequestForm(prefix="move"),
+        "move_requests": selectors.move_requests(booking_id=booking.pk),
+        "movable": booking.status in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED) and booking.end > now,
         "meeting_editable": booking.mode == Mode.ONLINE
         and booking.status in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED),
         "status_actions": allowed,
@@ -213,6 +217,26 @@ def meeting_url(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("会議URLを保存しました。変更は企業にメールでお知らせします。"))
             return redirect(reverse("advisors:booking", args=[pk]) + "#meeting")
     return render(request, "advisors/booking.html", _booking_context(request, pk, meeting_form=form), status=400)
+
+
+@advisor_required
+@require_POST
+def move_request(request: HttpRequest, pk: int) -> HttpResponse:
+    account = request.advisor_account
+    booking = selectors.booking_for_advisor(advisor_id=account.advisor_id, pk=pk)
+    form = MoveRequestForm(request.POST, prefix="move")
+    if form.is_valid():
+        try:
+            services.move_request_create(
+                account=account, booking=booking, start=form.start(), reason=form.cleaned_data["reason"]
+            )
+        except ApplicationError as error:
+            field = {"start": "date"}.get(error.field, error.field)
+            form.add_error(field if field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("日時の変更を窓口に依頼しました。窓口が企業と調整して決めます。"))
+            return redirect(reverse("advisors:booking", args=[pk]) + "#move")
+    return render(request, "advisors/booking.html", _booking_context(request, pk, move_form=form), status=400)
 
 
 @advisor_required

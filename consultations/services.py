@@ -598,8 +598,10 @@ def booking_move(
     advisor: Advisor,
     start: dt.datetime,
     now: dt.datetime | None = None,
+    on_moved: Callable[[Booking], None] | None = None,
 ) -> Booking:
     """The desk moves an open booking to another window, advisor or time (same length), if that advisor is free.
+    `on_moved` runs inside the move's transaction (an advisor's move request is approved in the same commit).
 
     The desk may go outside the published slots (it arranges the time with the SME), but never double-books an
     advisor: the advisor row is locked, overlapping active bookings are looked for, and the database constraint
@@ -642,6 +644,8 @@ def booking_move(
             _check_sitting_in(booking)
             booking.sequence += 1
             booking.save(update_fields=["window", "advisor", "start", "end", "sequence", "updated_at"])
+            if on_moved is not None:
+                on_moved(booking)
             from .notifications import notify_booking
 
             notify_booking(booking=booking, kind="changed" if moved_in_time else "updated")
