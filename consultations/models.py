@@ -141,6 +141,9 @@ class AdvisorAvailability(BaseModel):
             models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="availability_start_before_end"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.advisor} {self.get_weekday_display()} {self.start:%H:%M}〜{self.end:%H:%M}"
+
 
 class AdvisorDayOff(BaseModel):
     advisor = models.ForeignKey(Advisor, on_delete=models.CASCADE, related_name="days_off")
@@ -150,6 +153,9 @@ class AdvisorDayOff(BaseModel):
         verbose_name = _("専門家の休み")
         verbose_name_plural = _("専門家の休み")
         constraints = [models.UniqueConstraint(fields=["advisor", "date"], name="advisor_day_off_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.advisor} {self.date:%Y-%m-%d}"
 
 
 class Closure(BaseModel):
@@ -172,6 +178,11 @@ class Closure(BaseModel):
         verbose_name = _("休業日")
         verbose_name_plural = _("休業日")
         ordering = ["date"]
+
+    def __str__(self) -> str:
+        where = self.window.name if self.window_id else str(_("すべての窓口"))
+        reason = f"（{self.reason}）" if self.reason else ""
+        return f"{self.date:%Y-%m-%d} {where}{reason}"
 
 
 class BookingStatus(models.TextChoices):

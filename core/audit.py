@@ -15,7 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
-from simple_history.models import registered_models
+from simple_history.models import DeletedObject, registered_models
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .admin_site import LabelledWidgetsMixin
@@ -29,9 +29,14 @@ AUDIT_MAX_PAGES = 100
 
 
 def readable_value(model: type[models.Model], field_name: str, value) -> str:
-    """A stored value as the desk knows it: JST time, the choice's label, the related object's name."""
-    if value is None or value == "":
+    """A stored value as the desk knows it: JST time, the choice's label, the related object's name, and inside
+    JSON answers the labels the model gives for its codes (`audit_value_labels`), never a raw dict or list."""
+    if value is None or value == "" or value == {} or value == []:
         return "—"
+    if isinstance(value, DeletedObject):  # a foreign key that was empty, or whose object is gone
+        if value.pk is None:
+            return "—"
+        return str(_("%(model)s（削除済み・#%(pk)s）") % {"model": value.model._meta.verbose_name, "pk": value.pk})
     try:
         model_field = model._meta.get_field(field_name)
     except Exception:
@@ -45,16 +50,42 @@ def readable_value(model: type[models.Model], field_name: str, value) -> str:
         if isinstance(value, list):
             return "、".join(str(labels.get(v, v)) for v in value)
         return str(labels.get(value, value))
+    labels = model.audit_value_labels(field_name) if hasattr(model, "audit_value_labels") else {}
+    if isinstance(value, dict):
+        return _mapping_label(value, labels)
     if isinstance(value, list):
-        return "、".join(_item_label(v) for v in value)
+        return "、".join(_item_label(v, labels) for v in value)
     return str(value)
 
 
-def _item_label(value) -> str:
+def _plain(value, labels: dict) -> str:
+    if isinstance(value, bool):
+        return str(_("はい") if value else _("いいえ"))
+    if isinstance(value, dict):
+        return _mapping_label(value, labels)
+    if isinstance(value, list):
+        return "、".join(_plain(v, labels) for v in value)
+    if value is None or value == "":
+        return "—"
+    return str(labels.get(value, value)) if isinstance(value, str) else str(value)
+
+
+def _mapping_label(value: dict, labels: dict) -> str:
+    """{"peer_cases": True, ...} as 「他の中小企業の取り組み事例を調べたことがある：はい、…」."""
+    if not value:
+        return "—"
+    parts = []
+    for key, item in value.items():
+        shown = _plain(item, labels)
+        parts.append(f"{labels.get(key, key)}：{f'（{shown}）' if isinstance(item, dict) else shown}")
+    return "、".join(parts)
+
+
+def _item_label(value, labels: dict | None = None) -> str:
     if isinstance(value, dict):  # an m2m row of the history: show the related object
         related = [v for k, v in value.items() if k != "history" and not k.endswith("_id")]
-        return "、".join(str(v) for v in related) if related else str(value)
-    return str(value)
+        return "、".join(str(v) for v in related) if related else _mapping_label(value, labels or {})
+    return _plain(value, labels or {})
 
 
 def _topic_like_labels(model, field_name: str, value):

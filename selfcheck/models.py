@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 from core.fields import HttpsURLField
 from core.models import BaseModel
 
-from .calculator import ENTRIES, SOURCES
+from .calculator import AWARENESS, ENTRIES, ENTRY_LABELS, MEASURE_STATUSES, MEASURES, SOURCES
 
 MAX_AMOUNT = Decimal("1000000000000")  # 10^12 of any unit: above this an entry is a typo, not a bill
 
@@ -247,6 +247,18 @@ class Sheet(BaseModel):
             "pdf_lease_until",
         ],
     )
+
+    @classmethod
+    def audit_value_labels(cls, field_name: str) -> dict:
+        """The labels the audit list shows for the codes inside the JSON answers (core.audit)."""
+        months = {str(m): f"{m}月" for m in range(1, 13)}
+        return {
+            "measures": {**{code: label for code, _family, label in MEASURES}, **dict(MEASURE_STATUSES)},
+            "awareness": dict(AWARENESS),
+            "monthly": {**ENTRY_LABELS, **months},
+            "annualised": dict(ENTRY_LABELS),
+            "factors_used": {**ENTRY_LABELS, "t_per_unit": _("t-CO2／単位"), "unit": _("単位"), "scope": _("スコープ")},
+        }.get(field_name, {})
 
     class Meta:
         verbose_name = _("セルフチェックシート")

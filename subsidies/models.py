@@ -341,6 +341,10 @@ class Follow(BaseModel):
             ),
         ]
 
+    def __str__(self) -> str:
+        what = str(self.measure) if self.measure_id else f"{_('検索条件')}：{self.filter_query or '—'}"
+        return f"{self.user} → {what}"
+
 
 class PlanType(models.TextChoices):
     """What the publisher calls its plan: METI's CN action plan, or a chamber's 環境アクションプラン (reference/002)."""
