@@ -876,3 +876,41 @@ def _url(name: str, *args) -> str:
 def _mail(*, key: str, to: list[str], template: str, subject: str, context: dict, attachments=()):
     body = render_to_string(f"matching/email/{template}.txt", {**context, "site_url": absolute_url()})
     return outbox_enqueue(key=key, to=to, subject=f"[CN支援ポータル] {subject}", body=body, attachments=attachments)
+
+
+# Account closing ------------------------------------------------------------------------------------------------
+
+PROPOSAL_TEXTS = ("offer", "fit", "company_pr", "outcome_note")
+
+
+def on_account_personal_texts(sender, *, user: User, company, **kwargs) -> list[str]:
+    """The texts of a closing company's proposals and its answers to meetings, so that mails lose their copies."""
+    if company is None:
+        return []
+    proposals = Proposal.objects.filter(company=company)
+    texts = [t for row in proposals.values_list(*PROPOSAL_TEXTS) for t in row]
+    texts += [t for t in Meeting.objects.filter(proposal__in=proposals).values_list("response_note", flat=True)]
+    return [t for t in texts if t]
+
+
+def on_account_closing(sender, *, user: User, company, **kwargs) -> None:
+    if company is not None:
+        proposals_forget_company(company=company)
+
+
+def proposals_forget_company(*, company) -> int:
+    """A closing company's proposals keep only their status and dates (the buyer's counts): their texts, its
+    answers to meetings and the attached files go; running it again changes nothing."""
+    done = 0
+    for pk in Proposal.objects.filter(company=company).values_list("pk", flat=True):
+        with transaction.atomic():
+            proposal = Proposal.objects.select_for_update().get(pk=pk)
+            for name in PROPOSAL_TEXTS:
+                setattr(proposal, name, "")
+            proposal.save()
+            proposal.meetings.update(response_note="")
+            for attachment in proposal.attachments.all():
+                attachment.file.delete(save=False)
+                attachment.delete()
+        done += 1
+    return done

@@ -1,5 +1,7 @@
 """Closing an account (issue 14, finding 9): the person's data goes, anonymous counts stay, and it works end to end."""
 
+from pathlib import Path
+
 import pytest
 import time_machine
 from allauth.account.models import EmailAddress
@@ -201,13 +203,18 @@ def _copies_in_database(needles: list[str]) -> list[str]:
 
 
 def test_closing_leaves_no_copy_of_the_name_or_the_texts_anywhere_in_the_database(
-    frozen, django_capture_on_commit_callbacks
+    frozen, django_capture_on_commit_callbacks, settings, tmp_path
 ):
     """The desk's and the advisor's mails (and the cancellation the closing itself sends) kept the company's name
     and the consultation's text after the account was deleted."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
     from dispatch import services as dispatch
     from dispatch.models import Programme
+    from matching import services as matching
+    from matching.tests.factories import PDF_BYTES, NeedFactory
 
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     user = SmeUserFactory(first_name="花子", last_name="緑川", company__name="緑川精機株式会社")
     make_advisor()
     texts = ["コンプレッサを夜間に止められるか相談したい", "取引先の青葉商事から排出量の報告を求められた"]
@@ -217,10 +224,21 @@ def test_closing_leaves_no_copy_of_the_name_or_the_texts_anywhere_in_the_databas
         dispatch.case_apply(
             user=user, programme=Programme.DIAGNOSIS, wants="乾燥炉の重油を減らしたい", sites="緑川本社"
         )
+        proposal = matching.proposal_create(
+            user=user,
+            need_id=NeedFactory().pk,
+            offer="緑川式の排熱回収ユニット",
+            fit="同業の工場で燃料を三割減らした",
+            files=[SimpleUploadedFile("緑川カタログ.pdf", PDF_BYTES)],
+        )
+    attachment = proposal.attachments.get()
+    assert Path(attachment.file.path).is_file()
     needles = [user.email, "緑川精機", "緑川 花子", "緑川様", "緑川 様", *texts, "乾燥炉の重油を減らしたい", "緑川本社"]
+    needles += ["緑川式の排熱回収ユニット", "同業の工場で燃料を三割減らした", "緑川カタログ"]
     assert _copies_in_database(needles)  # the check finds what it looks for
     assert MailOutbox.objects.exclude(to__contains=[user.email]).filter(body__contains="緑川精機").exists()
     assert upcoming.status == BookingStatus.REQUESTED
     with django_capture_on_commit_callbacks(execute=True):
         account_close(user=user)
     assert _copies_in_database(needles) == []
+    assert not Path(attachment.file.path).exists()
