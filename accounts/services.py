@@ -1,13 +1,21 @@
+from allauth.account.forms import ResetPasswordForm
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from django.apps import apps
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from core.choices import employee_band_for
+from core.audit import audit_forget
+from core.choices import EmployeeBand, Industry, RevenueBand, employee_band_for
 from core.errors import ApplicationError
 from core.mail import outbox_forget_address, outbox_redact
 
 from .models import Company, User
+from .roles import GROUP_PERMISSIONS
 from .signals import account_closing, account_personal_texts
 
 CLOSED_EMAIL_DOMAIN = "deleted.invalid"  # .invalid never resolves (RFC 2606): no mail can reach a closed account
@@ -86,7 +94,6 @@ def account_close(*, user: User) -> None:
         # The admin's change history names objects as they were called: rename them there too.
         _admin_history_rename(user, str(user))
         # The audit trail keeps copies of rows (e-mail, names, questions): those of this account go as well.
-        from core.audit import audit_forget
 
         audit_forget(user_id=user.pk, company_id=company.pk if company is not None else None)
         if company is not None:
@@ -107,8 +114,6 @@ def personal_strings(*, user: User, company: Company | None) -> list[str]:
 
 
 def _admin_history_rename(obj, label: str) -> None:
-    from django.contrib.admin.models import LogEntry
-    from django.contrib.contenttypes.models import ContentType
 
     LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)).update(
         object_repr=label[:200]
@@ -118,7 +123,6 @@ def _admin_history_rename(obj, label: str) -> None:
 def password_reset_send(*, request, user: User) -> bool:
     """Send allauth's password-reset mail to the account's own verified address (what the desk does instead of
     setting a password); False for an account that cannot receive one (closed, inactive, no address)."""
-    from allauth.account.forms import ResetPasswordForm
 
     if not user.is_active or user.email.endswith(f"@{CLOSED_EMAIL_DOMAIN}"):
         return False
@@ -131,11 +135,6 @@ def password_reset_send(*, request, user: User) -> bool:
 
 def staff_groups_sync() -> None:
     """Create the staff groups and give each exactly the permissions listed in accounts.roles."""
-    from django.apps import apps
-    from django.contrib.auth.management import create_permissions
-    from django.contrib.auth.models import Group, Permission
-
-    from .roles import GROUP_PERMISSIONS
 
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0)
@@ -154,7 +153,6 @@ def institution_consulting_company(*, institution) -> Company:
 
     It never has users of its own (institution staff keep `company` empty); its profile says "other / unknown",
     so the consultation statistics count an institution's consultation without inventing an industry."""
-    from core.choices import EmployeeBand, Industry, RevenueBand
 
     found = Company.objects.filter(for_institution=institution).first()
     if found is not None:

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from consultations.models import Weekday
 from core.forms import InputChecksMixin
 from core.jst import JST
+from seminars.models import Seminar
+from subsidies.models import Measure
 
 from .models import RecommendationKind
 
@@ -66,8 +68,6 @@ class RecommendationForm(InputChecksMixin, forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from seminars.models import Seminar
-        from subsidies.models import Measure
 
         super().__init__(*args, **kwargs)
         self.fields["seminar"].queryset = Seminar.objects.filter(

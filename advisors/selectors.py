@@ -7,7 +7,9 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from consultations import selectors as consultations_selectors
 from consultations.models import ACTIVE_STATUSES, Booking, BookingStatus
+from core.jst import JST, jst_date
 
 from .models import AdvisorAccount, MoveRequest, Recommendation
 
@@ -19,8 +21,12 @@ def account_of(user) -> AdvisorAccount | None:
 
 
 def _bookings() -> QuerySet[Booking]:
-    return Booking.objects.select_related("company", "window", "sitting_in", "follow_up").prefetch_related(
-        Prefetch("recommendations", queryset=Recommendation.objects.select_related("seminar", "measure"))
+    return (
+        consultations_selectors.booking_queryset()
+        .select_related("follow_up")
+        .prefetch_related(
+            Prefetch("recommendations", queryset=Recommendation.objects.select_related("seminar", "measure"))
+        )
     )
 
 
@@ -39,7 +45,6 @@ WORKSPACE_PAGE_SIZE = 30
 
 
 def _workspace_filters(*, now: dt.datetime) -> dict[str, Q]:
-    from core.jst import JST, jst_date
 
     today = jst_date(now)
     monday = dt.datetime.combine(today - dt.timedelta(days=today.weekday()), dt.time(0), tzinfo=JST)
@@ -60,8 +65,10 @@ def workspace_counts(*, advisor_id: int, now: dt.datetime | None = None) -> dict
     """How many bookings each view of the workspace holds (one query)."""
     now = now or timezone.now()
     filters = _workspace_filters(now=now)
-    return Booking.objects.filter(advisor_id=advisor_id).aggregate(
-        **{name: Count("pk", filter=q) for name, q in filters.items()}
+    return (
+        consultations_selectors.booking_queryset()
+        .filter(advisor_id=advisor_id)
+        .aggregate(**{name: Count("pk", filter=q) for name, q in filters.items()})
     )
 
 
@@ -108,11 +115,7 @@ def company_recommendations(*, company_id: int, booking_id: int | None = None) -
 def feed_bookings(*, advisor_id: int, now: dt.datetime | None = None) -> list[Booking]:
     """What the private calendar feed carries: the last 90 days and everything ahead, cancellations included."""
     now = now or timezone.now()
-    return list(
-        Booking.objects.filter(advisor_id=advisor_id, start__gte=now - dt.timedelta(days=90))
-        .select_related("company", "window", "sitting_in")
-        .order_by("start")
-    )
+    return consultations_selectors.advisor_feed_bookings(advisor_id=advisor_id, since=now - dt.timedelta(days=90))
 
 
 def move_requests(*, booking_id: int) -> list[MoveRequest]:

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
+from consultations import selectors as consultations_selectors
 from consultations.models import (
     ACTIVE_STATUSES,
     Advisor,
@@ -23,12 +24,15 @@ from consultations.models import (
     Booking,
     BookingStatus,
     Mode,
+    Weekday,
 )
-from consultations.services import booking_move, booking_set_meeting
+from consultations.services import booking_move, booking_set_meeting, booking_set_status
 from core.errors import ApplicationError
 from core.jst import JA_DATETIME, JST, format_jst, jst_today
 from core.mail import outbox_enqueue
 from core.site import absolute_url
+from sharing import services as sharing_services
+from sharing.models import AccessAction
 
 from .models import (
     AdvisorAccount,
@@ -39,6 +43,7 @@ from .models import (
     RecommendationKind,
     new_calendar_token,
 )
+from .shared import advisor_share, shared_sheets
 
 INVITE_SALT = "advisors.invitation"
 INVITE_MAX_AGE = dt.timedelta(days=7)
@@ -203,7 +208,6 @@ ADVISOR_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.DONE, BookingStatus.N
 
 def booking_mark(*, account: AdvisorAccount, booking: Booking, status: str, now: dt.datetime | None = None) -> Booking:
     """Confirm, mark done or no-show through the desk's own status rules (the desk alone cancels)."""
-    from consultations.services import booking_set_status
 
     _check_own(account=account, booking=booking)
     if status not in ADVISOR_STATUSES:
@@ -331,10 +335,6 @@ def move_request_decline(*, request_id: int, user, note: str = "", now: dt.datet
 
 def selfcheck_open(*, account: AdvisorAccount, booking: Booking) -> int:
     """The advisor opens the self-check the company shared: the look is logged for the company once per day."""
-    from sharing import services as sharing_services
-    from sharing.models import AccessAction
-
-    from .shared import advisor_share, shared_sheets
 
     _check_own(account=account, booking=booking)
     share = advisor_share(booking=booking)
@@ -371,7 +371,7 @@ def recommendation_add(
 
 def _recommendation_mail(recommendation: Recommendation) -> None:
     """The company (for an institution's own consultation: the staff member who booked it) hears of the next action."""
-    booking = Booking.objects.select_related("company", "created_by", "advisor").get(pk=recommendation.booking_id)
+    booking = consultations_selectors.booking_with_people(pk=recommendation.booking_id)
     to = booking.company.mail_addresses()
     if not to and booking.created_by_id and booking.created_by.is_active:
         to = [booking.created_by.email]
@@ -404,24 +404,14 @@ def recommendation_remove(*, account: AdvisorAccount, recommendation: Recommenda
 # --- availability and days off ---------------------------------------------------------------------------------------
 
 
-def _opening_rules(advisor: Advisor) -> dict[int, list[tuple[dt.time, dt.time]]]:
-    from consultations.models import OpeningRule
-
-    rules: dict[int, list[tuple[dt.time, dt.time]]] = {}
-    for rule in OpeningRule.objects.filter(window__advisors=advisor).distinct():
-        rules.setdefault(rule.weekday, []).append((rule.start, rule.end))
-    return rules
-
-
 def availability_replace(
     *, account: AdvisorAccount, rows: list[tuple[int, dt.time, dt.time]]
 ) -> list[AdvisorAvailability]:
     """The advisor's weekly hours, each within the opening hours of a window they serve, without overlaps."""
-    from consultations.models import Weekday
 
     if len(rows) > MAX_AVAILABILITY_ROWS:
         raise ApplicationError(_("時間帯は%(n)s件までです。") % {"n": MAX_AVAILABILITY_ROWS})
-    rules = _opening_rules(account.advisor)
+    rules = consultations_selectors.advisor_opening_hours(advisor_id=account.advisor_id)
     labels = dict(Weekday.choices)
     for weekday, start, end in rows:
         day = labels.get(weekday, "?")
@@ -458,19 +448,9 @@ def day_off_add(*, account: AdvisorAccount, date: dt.date) -> AdvisorDayOff:
         raise ApplicationError(_("過去の日付は休みにできません。"), field="date")
     if date > today + DAY_OFF_HORIZON:
         raise ApplicationError(_("休みは1年先までの日付で登録してください。"), field="date")
-    start = dt.datetime.combine(date, dt.time(0), tzinfo=JST)
     with transaction.atomic():
         Advisor.objects.select_for_update().get(pk=account.advisor_id)
-        held = list(
-            Booking.objects.filter(
-                advisor_id=account.advisor_id,
-                status__in=[s for s in ACTIVE_STATUSES if s != BookingStatus.DONE],
-                start__lt=start + dt.timedelta(days=1),
-                end__gt=start,
-            )
-            .select_related("company")
-            .order_by("start")
-        )
+        held = consultations_selectors.advisor_bookings_held_on(advisor_id=account.advisor_id, date=date)
         if held:
             listing = "、".join(f"{format_jst(b.start, '%H:%M')} {b.company.name}（予約番号{b.pk}）" for b in held)
             raise ApplicationError(

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from consultations.models import AdvisorAvailability, AdvisorDayOff, BookingStatus, Mode
+from consultations import selectors as consultations_selectors
+from consultations.models import BookingStatus, Mode
 from core.desk import has_second_factor
 from core.errors import ApplicationError
 from core.jst import jst_today
@@ -32,7 +33,7 @@ from .forms import (
     WelcomeForm,
     WorkspaceFilterForm,
 )
-from .models import Recommendation
+from .models import AdvisorAccount, Recommendation
 from .shared import shared_selfcheck
 
 
@@ -282,7 +283,7 @@ def recommendation_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _availability_context(request: HttpRequest, *, formset=None, day_off_form=None) -> dict:
     account = request.advisor_account
-    rows = AdvisorAvailability.objects.filter(advisor_id=account.advisor_id).order_by("weekday", "start")
+    rows = consultations_selectors.advisor_weekly_hours(advisor_id=account.advisor_id)
     return {
         "account": account,
         "formset": formset
@@ -290,7 +291,7 @@ def _availability_context(request: HttpRequest, *, formset=None, day_off_form=No
             initial=[{"weekday": r.weekday, "start": r.start, "end": r.end} for r in rows], prefix="av"
         ),
         "day_off_form": day_off_form or DayOffForm(prefix="off"),
-        "days_off": AdvisorDayOff.objects.filter(advisor_id=account.advisor_id, date__gte=jst_today()).order_by("date"),
+        "days_off": consultations_selectors.advisor_days_off(advisor_id=account.advisor_id, date_from=jst_today()),
         "windows": account.advisor.windows.prefetch_related("rules"),
     }
 
@@ -355,7 +356,6 @@ def calendar_regenerate(request: HttpRequest) -> HttpResponse:
 
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The private feed that Outlook or Google Calendar subscribes to (no login: the address is the secret)."""
-    from .models import AdvisorAccount
 
     account = AdvisorAccount.objects.select_related("advisor").filter(calendar_token=token).first()
     if account is None or not account.user.is_active:

@@ -7,6 +7,7 @@ from ninja.errors import HttpError, ValidationError
 from ninja.parser import Parser
 
 from consultations.api import router as consultations_router
+from core import apidocs
 from core.apierrors import BodyParseError, json_body, pydantic_message
 from core.choices import Prefecture, Region, prefectures_in
 from core.errors import ApplicationError
@@ -84,6 +85,7 @@ api = PortalAPI(
     urls_namespace="api",
     docs_url="/docs",
 )
+apidocs.openapi_document.register(api.get_openapi_schema)
 
 
 def _field_of(location: list | tuple) -> str:

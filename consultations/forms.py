@@ -8,6 +8,7 @@ from core.forms import DateRangeForm, InputChecksMixin
 from core.jst import JST, format_jst, to_jst
 
 from .models import Advisor, BookingStatus, ConsultationWindow, MeetingTool, Mode, Topic
+from .services import booking_move, booking_next_statuses, booking_set_meeting, booking_set_status
 
 
 class AdvisorChoiceField(forms.TypedChoiceField):
@@ -108,7 +109,6 @@ class DeskStatusForm(forms.Form):
     )
 
     def __init__(self, *args, booking, **kwargs):
-        from .services import booking_next_statuses
 
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [(s, BookingStatus(s).label) for s in booking_next_statuses(booking)]
@@ -116,7 +116,6 @@ class DeskStatusForm(forms.Form):
         self.available = bool(self.fields["status"].choices)
 
     def apply(self, booking) -> str:
-        from .services import booking_set_status
 
         status = self.cleaned_data["status"]
         url = self.cleaned_data["meeting_url"] if status == BookingStatus.CONFIRMED else None
@@ -145,7 +144,6 @@ class DeskMoveForm(forms.Form):
         )
 
     def apply(self, booking) -> str:
-        from .services import booking_move
 
         data = self.cleaned_data
         start = dt.datetime.combine(data["date"], data["time"], tzinfo=JST)
@@ -169,7 +167,6 @@ class DeskMeetingForm(forms.Form):
         )
 
     def apply(self, booking) -> str:
-        from .services import booking_set_meeting
 
         booking = booking_set_meeting(booking=booking, **self.cleaned_data)
         return _("%(start)sの予約の相談方法・会議URLを保存しました。") % {"start": format_jst(booking.start)}

@@ -11,6 +11,7 @@ from core.jst import JA_DATETIME, format_jst
 from core.mail import Attachment, outbox_enqueue
 from core.site import absolute_url
 
+from . import hooks
 from .models import Booking, BookingStatus, Mode
 
 SUBJECTS = {
@@ -105,7 +106,7 @@ def notify_booking(*, booking: Booking, kind: str) -> bool:
                 attachments=[ics],
             )
         if booking.sitting_in_id and (
-            kind in INSTITUTION_KINDS or (kind == "created" and not _booked_on_the_institutions_request(booking))
+            kind in INSTITUTION_KINDS or (kind == "created" and not hooks.booked_on_request(booking=booking))
         ):
             _notify_sitting_in(booking=booking, kind=kind, suffix=suffix, context=context)
     return row is not None
@@ -115,12 +116,6 @@ def notify_booking(*, booking: Booking, kind: str) -> bool:
 # booking too when the company named it in its own intake (a booking made on the institution's request is told by
 # the request's answer, institutions.services).
 INSTITUTION_KINDS = ("confirmed", "changed", "updated", "cancelled")
-
-
-def _booked_on_the_institutions_request(booking: Booking) -> bool:
-    from institutions.models import ConsultationRequest
-
-    return ConsultationRequest.objects.filter(booking=booking).exists()
 
 
 def _notify_sitting_in(*, booking: Booking, kind: str, suffix: str, context: dict) -> None:

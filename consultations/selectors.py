@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Hashable
 
 from django.core.cache import cache
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +23,17 @@ from core.choices import EmployeeBand, Industry, RevenueBand
 from core.jst import JST
 
 from . import services
-from .models import ACTIVE_STATUSES, Advisor, Booking, BookingStatus, ConsultationWindow, Topic
+from .models import (
+    ACTIVE_STATUSES,
+    Advisor,
+    AdvisorAvailability,
+    AdvisorDayOff,
+    Booking,
+    BookingStatus,
+    ConsultationWindow,
+    OpeningRule,
+    Topic,
+)
 from .services import Slot
 
 NAMESPACE = "consultations"
@@ -174,3 +185,57 @@ def window_advisor_ids(*, window: ConsultationWindow) -> list[int]:
 def company_booking_at(*, company_id: int, window: ConsultationWindow, start: dt.datetime) -> Booking | None:
     """The company's active booking of this window at this time (a double submit finds the first one)."""
     return Booking.objects.filter(company_id=company_id, window=window, start=start, status__in=ACTIVE_STATUSES).first()
+
+
+# --- for the roles built on consultations (advisors): reads of bookings and of an advisor's hours ---------------
+
+
+def booking_queryset() -> QuerySet[Booking]:
+    """Bookings with what every booking page shows (company, window, sitting-in institution): the base another
+    app narrows and extends with its own relations."""
+    return Booking.objects.select_related("company", "window", "sitting_in")
+
+
+def booking_with_people(*, pk: int) -> Booking:
+    """One booking with its company, the person who booked and the advisor (for a mail about it)."""
+    return Booking.objects.select_related("company", "created_by", "advisor").get(pk=pk)
+
+
+def advisor_feed_bookings(*, advisor_id: int, since: dt.datetime) -> list[Booking]:
+    """An advisor's bookings starting from `since` on, cancellations included, soonest first."""
+    return list(
+        Booking.objects.filter(advisor_id=advisor_id, start__gte=since)
+        .select_related("company", "window", "sitting_in")
+        .order_by("start")
+    )
+
+
+def advisor_bookings_held_on(*, advisor_id: int, date: dt.date) -> list[Booking]:
+    """The advisor's bookings still to be held (requested, confirmed, no-show kept) that overlap a day in Japan."""
+    start = dt.datetime.combine(date, dt.time(0), tzinfo=JST)
+    return list(
+        Booking.objects.filter(
+            advisor_id=advisor_id,
+            status__in=[s for s in ACTIVE_STATUSES if s != BookingStatus.DONE],
+            start__lt=start + dt.timedelta(days=1),
+            end__gt=start,
+        )
+        .select_related("company")
+        .order_by("start")
+    )
+
+
+def advisor_weekly_hours(*, advisor_id: int) -> list[AdvisorAvailability]:
+    return list(AdvisorAvailability.objects.filter(advisor_id=advisor_id).order_by("weekday", "start"))
+
+
+def advisor_days_off(*, advisor_id: int, date_from: dt.date) -> list[AdvisorDayOff]:
+    return list(AdvisorDayOff.objects.filter(advisor_id=advisor_id, date__gte=date_from).order_by("date"))
+
+
+def advisor_opening_hours(*, advisor_id: int) -> dict[int, list[tuple[dt.time, dt.time]]]:
+    """Weekday → opening hours of the windows the advisor serves."""
+    rules: dict[int, list[tuple[dt.time, dt.time]]] = {}
+    for rule in OpeningRule.objects.filter(window__advisors__pk=advisor_id).distinct():
+        rules.setdefault(rule.weekday, []).append((rule.start, rule.end))
+    return rules

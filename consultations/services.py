@@ -17,10 +17,12 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from accounts.models import Company, SupportInstitution
+from accounts.services import booking_company_id, institution_consulting_company
 from core.errors import ApplicationError
 from core.jst import JST, format_jst, jst_date
 from core.locking import LockTimeout, is_lock_timeout, lock_rows
 
+from . import hooks
 from .models import (
     ACTIVE_STATUSES,
     Advisor,
@@ -36,6 +38,7 @@ from .models import (
     Topic,
     sitting_in_clash_message,
 )
+from .notifications import notify_booking
 
 TAKEN_MESSAGE = "この枠はたった今埋まりました。別の日時を選んでください。"
 
@@ -292,13 +295,11 @@ def booking_create(
     _validate_intake(window=window, mode=mode, topics=topics, question=question, meeting_tool=meeting_tool)
     sitting_in = None
     if sitting_in_id:
-        from institutions.selectors import is_active_member
-
         sitting_in = SupportInstitution.objects.filter(pk=sitting_in_id).first()
         if sitting_in is None:
             raise ApplicationError(_("同席する支援機関が見つかりません。"), field="sitting_in")
         # The institution will see the booking: only one the company has joined (and not left) may sit in.
-        if not is_active_member(institution_id=sitting_in.pk, company_id=company.pk):
+        if not hooks.may_sit_in(institution_id=sitting_in.pk, company_id=company.pk):
             raise ApplicationError(_("同席できるのは、所属している支援機関だけです。"), field="sitting_in")
     candidates = _candidate_advisor_ids(window=window, advisor_id=advisor_id)
     try:
@@ -338,7 +339,6 @@ def booking_create(
             )
             if on_created is not None:
                 on_created(booking)
-            from .notifications import notify_booking
 
             notify_booking(booking=booking, kind="created")
     except IntegrityError as exc:
@@ -358,8 +358,6 @@ def _booking_company(user) -> Company:
     if user.company_id:
         return user.company
     if user.institution_id:
-        from accounts.services import institution_consulting_company
-
         return institution_consulting_company(institution=user.institution)
     raise ApplicationError(_("相談を予約するには企業情報の登録が必要です。"), field=None)
 
@@ -420,7 +418,6 @@ def _pick_advisor(*, window, slot: Slot, advisor_id: int | None) -> Advisor:
 
 def booking_for_company(*, user, pk: int) -> Booking:
     """A booking of the user's company (or of the staff's institution itself), or 404 (another's id is not revealed)."""
-    from accounts.services import booking_company_id
 
     company_id = booking_company_id(user)
     if not company_id:
@@ -461,7 +458,6 @@ def booking_cancel(*, user, pk: int, token: str, now: dt.datetime | None = None)
         booking.cancelled_at = timezone.now()
         booking.sequence += 1
         booking.save(update_fields=["status", "cancelled_at", "sequence", "updated_at"])
-        from .notifications import notify_booking
 
         notify_booking(booking=booking, kind="cancelled")
     return booking
@@ -495,7 +491,6 @@ def booking_reschedule(*, user, pk: int, token: str, start: dt.datetime, now: dt
             _check_sitting_in(booking)
             booking.sequence += 1
             booking.save(update_fields=["start", "end", "advisor", "sequence", "updated_at"])
-            from .notifications import notify_booking
 
             notify_booking(booking=booking, kind="changed")
     except IntegrityError as exc:
@@ -559,8 +554,6 @@ def booking_set_status(
             kind = "cancelled"
         booking.save(update_fields=fields)
         if kind:
-            from .notifications import notify_booking
-
             notify_booking(booking=booking, kind=kind)
     return booking
 
@@ -585,7 +578,6 @@ def booking_set_meeting(*, booking: Booking, mode: str, meeting_tool: str, meeti
         booking.mode, booking.meeting_tool, booking.meeting_url = mode, meeting_tool, meeting_url
         booking.sequence += 1
         booking.save(update_fields=["mode", "meeting_tool", "meeting_url", "sequence", "updated_at"])
-        from .notifications import notify_booking
 
         notify_booking(booking=booking, kind="updated")
     return booking
@@ -646,7 +638,6 @@ def booking_move(
             booking.save(update_fields=["window", "advisor", "start", "end", "sequence", "updated_at"])
             if on_moved is not None:
                 on_moved(booking)
-            from .notifications import notify_booking
 
             notify_booking(booking=booking, kind="changed" if moved_in_time else "updated")
     except IntegrityError as exc:
@@ -658,7 +649,6 @@ def booking_move(
 
 def reminders_send(*, now: dt.datetime | None = None) -> int:
     """Queue the day-before reminder of every active booking tomorrow; the outbox key makes it once only."""
-    from .notifications import notify_booking
 
     today = jst_date(now or timezone.now())
     tomorrow = today + dt.timedelta(days=1)

@@ -16,9 +16,9 @@ from core.errors import ApplicationError
 from core.jst import jst_date
 from core.pagecache import anonymous_page
 from core.resume import resume_forget, resume_remember
-from institutions.selectors import member_institutions
+from sharing.services import share_grant
 
-from . import selectors, services
+from . import hooks, selectors, services
 from .forms import IntakeForm
 from .models import ConsultationWindow, Mode
 from .notifications import booking_ics
@@ -145,7 +145,7 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
         # The institution consults for itself: nobody sits in, and it has no self-check of its own to share.
         del form.fields["sitting_in"], form.fields["share_selfcheck"]
     else:
-        member_of = member_institutions(company_id=company_id)
+        member_of = hooks.member_institutions(company_id=company_id)
         if member_of.exists():
             form.fields["sitting_in"].queryset = member_of
         else:
@@ -168,6 +168,8 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
                     meeting_tool=data["meeting_tool"],
                     advisor_id=data["advisor"],
                     sitting_in_id=data["sitting_in"].pk if data.get("sitting_in") else None,
+                    # The share with the advisor is granted in the booking's own transaction: both or neither.
+                    on_created=_share_with_advisor(request.user) if data.get("share_selfcheck") else None,
                 )
             except ApplicationError as exc:
                 if exc.code == "taken":
@@ -182,10 +184,6 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
                 visible = exc.field in form.fields and not form.fields[exc.field].widget.is_hidden
                 form.add_error(exc.field if visible else None, exc.message)
             else:
-                if data.get("share_selfcheck"):
-                    from sharing.services import share_grant
-
-                    share_grant(company=booking.company, kind="advisor", booking=booking, user=request.user)
                 messages.success(request, _("ご予約を受け付けました。確認のメールをお送りしました。"))
                 return redirect("consultations:booking_detail", pk=booking.pk)
         elif data["advisor"] and data["advisor"] not in slot.free_advisor_ids:
@@ -199,6 +197,13 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
             }
             return render(request, "consultations/confirm.html", context)
     return render(request, "consultations/intake.html", context)
+
+
+def _share_with_advisor(user):
+    def grant(booking) -> None:
+        share_grant(company=booking.company, kind="advisor", booking=booking, user=user)
+
+    return grant
 
 
 def _slot_taken(request: HttpRequest, context: dict, *, form: IntakeForm | None = None) -> HttpResponse:
@@ -223,9 +228,7 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     upcoming, past = selectors.company_bookings(company_id=company_id) if company_id else ([], [])
     context = {"upcoming": upcoming, "past": past, "institution": user.institution if user.institution_id else None}
     if user.institution_id:
-        from institutions.selectors import sitting_in_bookings
-
-        context["sitting_in"] = sitting_in_bookings(institution=user.institution)
+        context["sitting_in"] = hooks.sitting_in_bookings(institution=user.institution)
     return render(request, "consultations/my_bookings.html", context)
 
 

@@ -5,13 +5,18 @@ from django.contrib.admin.options import BaseInlineFormSet
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.forms.formsets import DELETION_FIELD_NAME
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
+from .admin_widgets import LabelledWidgetsMixin
+from .audit import AUDIT_PAGE_SIZE, audit_page
 from .desk import has_second_factor
+from .forms import AuditFilterForm
 
 
 class StaffAdminSite(admin.AdminSite):
@@ -52,16 +57,11 @@ class StaffAdminSite(admin.AdminSite):
         return redirect("account_change_password")
 
     def get_urls(self):
-        from django.urls import path
 
         return [path("audit/", self.admin_view(self.audit_view), name="audit")] + super().get_urls()
 
     def audit_view(self, request: HttpRequest) -> HttpResponse:
         """Every recorded desk change, newest first, filterable by model, person, kind and period: superusers only."""
-        from django.template.response import TemplateResponse
-
-        from .audit import AUDIT_PAGE_SIZE, audit_page
-        from .forms import AuditFilterForm
 
         if not request.user.is_superuser:
             raise PermissionDenied
@@ -89,34 +89,11 @@ class StaffAdminSite(admin.AdminSite):
         return TemplateResponse(request, "admin/audit.html", context)
 
 
-class LabelledWidgetsMixin:
-    """Inputs Django's admin renders without a <label> (a tabular inline's cells, the date and time halves of a
-    split date/time) get an aria-label naming the field, so that a screen reader says what each input is."""
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        from django import forms
-        from django.utils.text import capfirst
-
-        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if formfield is None:
-            return None
-        label = str(capfirst(db_field.verbose_name))
-        widget = getattr(formfield.widget, "widget", formfield.widget)  # inside RelatedFieldWidgetWrapper
-        if isinstance(widget, forms.MultiWidget):
-            for sub, part in zip(widget.widgets, (_("日付"), _("時刻")), strict=False):
-                sub.attrs.setdefault("aria-label", f"{label}（{part}）")
-        else:
-            widget.attrs.setdefault("aria-label", label)
-        return formfield
-
-
 class LabelledDeleteFormSet(BaseInlineFormSet):
     """A tabular inline's 削除 checkbox has only its column's header, no <label> (axe: label, critical): each one
     is named after its row, and the blank row the 「追加」 link copies after what it is."""
 
     def add_fields(self, form, index):
-        from django.forms.formsets import DELETION_FIELD_NAME
-
         super().add_fields(form, index)
         field = form.fields.get(DELETION_FIELD_NAME)
         if field is None:

@@ -6,10 +6,13 @@ This module reads those rows for people: readable values (JST times, labels inst
 ids) on each object's history page, and one list of every change for superusers.
 """
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from heapq import merge
 
+from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.urls import NoReverseMatch, reverse
 from django.utils.text import capfirst
@@ -18,7 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject, registered_models
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from .admin_site import LabelledWidgetsMixin
+from .admin_widgets import LabelledWidgetsMixin
 from .jst import JST, format_jst
 
 HISTORY_TYPES = {"+": _("作成"), "~": _("変更"), "-": _("削除")}
@@ -153,7 +156,6 @@ class AuditContextHelper(HistoricalRecordContextHelper):
     """The object history page of the admin, with JST times, labels and names instead of raw stored values."""
 
     def format_delta_change(self, change):
-        import dataclasses
 
         return dataclasses.replace(
             change,
@@ -247,12 +249,9 @@ def audit_forget(*, user_id: int, company_id: int | None = None) -> int:
     """Delete the audit rows that keep a closed account's personal data (its e-mail and name, its company's name,
     an SME's questions): every history row of the user or company itself, and of the rows that point at them.
     The change log of the desk's own work on other objects stays. Returns how many rows went."""
-    from django.contrib.auth import get_user_model
 
     targets = {get_user_model(): user_id}
     if company_id is not None:
-        from django.apps import apps
-
         targets[apps.get_model("accounts", "Company")] = company_id
     removed = 0
     for model in audited_models():

@@ -12,6 +12,7 @@ Views call `desk_require(request.user, perm)` (or decorate with `@desk_required(
 from collections.abc import Callable
 from functools import wraps
 
+from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -26,7 +27,6 @@ class SecondFactorRequired(Exception):
 
 def has_second_factor(user) -> bool:
     """True once the account has an authenticator app (TOTP) enrolled in allauth's MFA."""
-    from allauth.mfa.models import Authenticator
 
     if not getattr(user, "is_authenticated", False):
         return False

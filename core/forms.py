@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .audit import AUDIT_MAX_PAGES, HISTORY_TYPES, audited_models
+from .jst import jst_today
 
 # C0 controls and DEL, except tab, line feed and carriage return.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -81,7 +82,6 @@ class DateRangeForm(InputChecksMixin, forms.Form):
     date_to = forms.DateField(label=_("終了日"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, data=None, **kwargs):
-        from .jst import jst_today
 
         today = jst_today()
         default_from = (today - dt.timedelta(days=365)) + dt.timedelta(days=1)

@@ -10,26 +10,30 @@ window (OUTBOX_RETRY_WINDOW_HOURS) closes; then the row is ``failed``, listed in
 import base64
 import hashlib
 import logging
+import operator
 import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import parseaddr
-from functools import partial
+from functools import partial, reduce
 from smtplib import SMTPRecipientsRefused
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import connection, transaction
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.site import absolute_url
 
 from . import queue
+from .jst import format_jst, jst_date
 from .models import MailOutbox, MailResend
+
+OUTBOX_SEND = "core.tasks.outbox_send"  # core/tasks.py calls this module: named, not imported
 
 logger = logging.getLogger(__name__)
 
@@ -121,9 +125,7 @@ def outbox_enqueue(
 def outbox_publish(*, pk: int, token: str) -> bool:
     """Queue the send of one row under its lease token; when the broker cannot be reached, make the row due at once,
     so that the first sweep after Redis is back queues it (instead of waiting out the queue lease)."""
-    from .tasks import outbox_send
-
-    if queue.enqueue(outbox_send, pk, token):
+    if queue.enqueue(OUTBOX_SEND, pk, token):
         return True
     _make_due(pks=[pk], tokens=[token])
     return False
@@ -251,8 +253,6 @@ def outbox_deliver(*, pk: int, token: str | None = None) -> bool:
 
 def outbox_sweep(*, limit: int = 500) -> int:
     """Queue again the rows whose lease expired (a lost message, a dead worker, Redis down at enqueue time)."""
-    from .tasks import outbox_send
-
     now = timezone.now()
     queued: list[tuple[int, str]] = []
     with transaction.atomic():
@@ -278,7 +278,7 @@ def outbox_sweep(*, limit: int = 500) -> int:
             queued.append((row.pk, row.lease_token))
     sent = 0
     for index, (pk, token) in enumerate(queued):
-        if not queue.enqueue(outbox_send, pk, token):
+        if not queue.enqueue(OUTBOX_SEND, pk, token):
             # the broker is down: the rows not queued stay due, and the next sweep tries again
             rest = queued[index:]
             _make_due(pks=[p for p, _t in rest], tokens=[t for _p, t in rest])
@@ -320,7 +320,6 @@ class Backlog:
 
 def outbox_backlog() -> Backlog:
     """How much mail waits to go out and for how long (metrics, readiness): two indexed queries."""
-    from django.db.models import Count, Min
 
     waiting = MailOutbox.objects.filter(state__in=[State.PENDING, State.SENDING]).aggregate(
         count=Count("pk"), oldest=Min("created_at")
@@ -336,7 +335,6 @@ def outbox_backlog() -> Backlog:
 
 def outbox_failed_digest(*, now=None) -> MailOutbox | None:
     """Mail the desk the rows that failed in the last 24 hours (once a day); None when nothing failed."""
-    from .jst import format_jst, jst_date
 
     now = now or timezone.now()
     recent = list(MailOutbox.objects.filter(state=State.FAILED, failed_at__gt=now - timedelta(days=1)).order_by("pk"))
@@ -369,7 +367,6 @@ def outbox_failed_digest(*, now=None) -> MailOutbox | None:
 def outbox_forget_address(*, address: str) -> int:
     """A closed account's address leaves the outbox: it is taken off every row, and a row left with no one to reach
     loses its text (a row not yet sent is closed as failed, so it never goes). Returns how many rows changed."""
-    from django.db import connection
 
     rows = MailOutbox.objects.all()
     if connection.features.supports_json_field_contains:
@@ -402,10 +399,6 @@ REDACT_MIN_LENGTH = 3
 def outbox_redact(*, texts: Iterable[str], replacement: str = REDACTED) -> int:
     """Cut every copy of `texts` out of the stored mails (subject and body), and drop the attachments that hold one
     (an .ics names the company): what a closed account leaves in the mails sent to others. Returns rows changed."""
-    import operator
-    from functools import reduce
-
-    from django.db.models import Q
 
     needles = sorted({t.strip() for t in texts if t and len(t.strip()) >= REDACT_MIN_LENGTH}, key=len, reverse=True)
     if not needles:

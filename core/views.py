@@ -7,11 +7,14 @@ from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from .apidocs import api_reference
+from .mail import outbox_backlog
 from .pagecache import anonymous_page
 
 AREAS = [
@@ -136,10 +139,6 @@ def know(request: HttpRequest) -> HttpResponse:
 
 def api_docs(request: HttpRequest) -> HttpResponse:
     """公開API: every operation of the OpenAPI document with its parameters, as an accessible page."""
-    from django.utils.translation import get_language
-
-    from .apidocs import api_reference
-
     return render(request, "core/api.html", {"operations": api_reference(get_language())})
 
 
@@ -173,7 +172,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def readyz(request: HttpRequest) -> JsonResponse:
     """Readiness: 200 when PostgreSQL and Redis answer and no mail has waited longer than
     READY_MAIL_BACKLOG_MAX_AGE_SECONDS; 503 naming what is not."""
-    from .mail import outbox_backlog
 
     checks: dict[str, str] = {}
     try:

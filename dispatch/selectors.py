@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from decimal import Decimal
 from statistics import median
 
-from django.db.models import Count, Min, Prefetch, QuerySet, Sum
+from django.db.models import Count, Min, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from core.choices import PREFECTURE_REGION, Industry, Region
+from core.jst import JST
+from selfcheck.selectors import sheets_of_company
 
 from .models import Case, CaseEvent, Deliverable, Programme, Stage, Visit
 
@@ -33,7 +36,6 @@ def cases_of_expert(*, expert) -> QuerySet[Case]:
 
 def cases_of_institution(*, institution) -> QuerySet[Case]:
     """Cases an institution applied for or that the company shares with it."""
-    from django.db.models import Q
 
     return _cases().filter(Q(on_behalf_of=institution) | Q(shared_with=institution))
 
@@ -46,7 +48,6 @@ def shared_selfcheck(case: Case) -> list[dict]:
     """The company's self-check years, only if it agreed to share them with the case."""
     if not case.share_selfcheck:
         return []
-    from selfcheck.selectors import sheets_of_company
 
     return [
         {"fiscal_year": s.fiscal_year, "total_t": s.total_t, "level": s.level}
@@ -56,9 +57,6 @@ def shared_selfcheck(case: Case) -> list[dict]:
 
 def statistics(*, date_from, date_to) -> dict:
     """Cases applied for in a date range (JST days), counted the ways the desk reports them."""
-    import datetime as dt
-
-    from core.jst import JST
 
     start = dt.datetime.combine(date_from, dt.time(0), tzinfo=JST)
     end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(0), tzinfo=JST)

@@ -5,3 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class InstitutionsConfig(AppConfig):
     name = "institutions"
     verbose_name = _("支援機関のプッシュ型支援")
+
+    def ready(self) -> None:
+        # Answers to consultations' hooks (consultations sits below institutions and never imports it); imported
+        # here because models are not ready before app loading ends.
+        from consultations import hooks
+
+        from . import selectors
+
+        hooks.may_sit_in.register(selectors.is_active_member)
+        hooks.member_institutions.register(selectors.member_institutions)
+        hooks.sitting_in_bookings.register(selectors.sitting_in_bookings)
+        hooks.booked_on_request.register(selectors.booked_on_request)

@@ -1,5 +1,6 @@
 """Push-type support: institutions invite their member companies; a company is a member until it leaves."""
 
+import datetime as dt
 import secrets
 
 from django.conf import settings
@@ -12,6 +13,13 @@ from core.models import BaseModel
 
 def new_nonce() -> str:
     return secrets.token_urlsafe(16)
+
+
+INVITE_DAYS = 14  # an invitation link works this many days after it was (last) sent
+
+
+def invitation_expires_at(invitation: "MemberInvitation") -> dt.datetime:
+    return invitation.sent_at + dt.timedelta(days=INVITE_DAYS)
 
 
 class MemberInvitation(BaseModel):

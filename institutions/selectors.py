@@ -8,12 +8,13 @@ from decimal import Decimal
 from django.core.paginator import Paginator
 from django.utils import timezone
 
+from accounts.models import SupportInstitution
 from consultations.models import Booking
+from core.jst import current_fiscal_year
 from selfcheck import selectors as selfcheck_selectors
 from sharing import selectors as sharing_selectors
 
-from .models import MemberInvitation, Membership
-from .services import invitation_expires_at
+from .models import ConsultationRequest, MemberInvitation, Membership, RequestStatus, invitation_expires_at
 
 
 @dataclass
@@ -36,12 +37,6 @@ class MemberRow:
             return None
         previous, current = self.years[-2][1], self.years[-1][1]
         return ((current - previous) / previous * 100).quantize(Decimal("0.1"))
-
-
-def current_fiscal_year() -> int:
-    from selfcheck.forms import current_fiscal_year as fiscal_year
-
-    return fiscal_year()
 
 
 def active_memberships(*, institution) -> list[Membership]:
@@ -169,7 +164,6 @@ def company_memberships(*, company_id: int) -> list[Membership]:
 
 
 def institution_requests(*, institution) -> list:
-    from .models import ConsultationRequest
 
     members = set(
         Membership.objects.filter(institution=institution, left_at__isnull=True).values_list("company_id", flat=True)
@@ -187,7 +181,6 @@ def institution_requests(*, institution) -> list:
 
 
 def company_requests(*, company_id: int) -> list:
-    from .models import ConsultationRequest, RequestStatus
 
     return list(
         ConsultationRequest.objects.filter(company_id=company_id, status=RequestStatus.PENDING)
@@ -206,7 +199,6 @@ def company_upcoming_bookings(*, company_id: int) -> list[Booking]:
 
 def member_institutions(*, company_id: int):
     """The institutions a company is a member of now: the ones that may sit in on its consultations."""
-    from accounts.models import SupportInstitution
 
     return SupportInstitution.objects.filter(
         memberships__company_id=company_id, memberships__left_at__isnull=True
@@ -217,3 +209,8 @@ def is_active_member(*, institution_id: int, company_id: int) -> bool:
     return Membership.objects.filter(
         institution_id=institution_id, company_id=company_id, left_at__isnull=True
     ).exists()
+
+
+def booked_on_request(*, booking: Booking) -> bool:
+    """Was this booking made on an institution's consultation request (the request's answer told the institution)?"""
+    return ConsultationRequest.objects.filter(booking=booking).exists()

@@ -11,16 +11,28 @@ from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
+from consultations.models import ConsultationWindow, Topic
+from consultations.services import booking_create, bookings_sitting_in_end, slot_check
 from core.errors import ApplicationError
 from core.jst import JA_DATETIME, format_jst
 from core.mail import outbox_enqueue
 from core.site import absolute_url
+from sharing.services import shares_revoke_for_institution
 
 from .csvimport import Row
-from .models import MemberInvitation, Membership, new_nonce
+from .models import (
+    INVITE_DAYS,
+    ConsultationRequest,
+    MemberInvitation,
+    Membership,
+    RequestStatus,
+    invitation_expires_at,
+    new_nonce,
+)
+from .models import MemberInvitation as Invitation
+from .selectors import is_active_member
 
 INVITE_SALT = "institutions.invitation"
-INVITE_DAYS = 14
 
 
 class InvitationLinkError(ApplicationError):
@@ -33,10 +45,6 @@ def invitation_token(invitation: MemberInvitation) -> str:
 
 def invitation_url(invitation: MemberInvitation) -> str:
     return absolute_url(reverse("institutions:join", args=[invitation_token(invitation)]))
-
-
-def invitation_expires_at(invitation: MemberInvitation) -> dt.datetime:
-    return invitation.sent_at + dt.timedelta(days=INVITE_DAYS)
 
 
 def _mail(invitation: MemberInvitation) -> None:
@@ -54,7 +62,6 @@ def _mail(invitation: MemberInvitation) -> None:
 
 def row_problems(*, institution, row: Row) -> list[str]:
     """What stops an invitation to this address besides the row's own format problems."""
-    from .selectors import is_active_member  # the selectors import this module
 
     problems = list(row.problems)
     if not row.email or problems:
@@ -162,7 +169,6 @@ def invitation_accept(*, token: str, user) -> Membership:
 
 def _joined_mail(*, invitation: MemberInvitation, membership: Membership) -> None:
     """The staff member who invited (or, if gone, every staff member) hears that the company joined."""
-    from .models import MemberInvitation as Invitation
 
     invitation = Invitation.objects.select_related("institution", "created_by", "accepted_company").get(
         pk=invitation.pk
@@ -186,7 +192,6 @@ def _joined_mail(*, invitation: MemberInvitation, membership: Membership) -> Non
 
 def membership_leave(*, membership: Membership, user) -> Membership:
     """The company leaves: the membership ends and every share with that institution is revoked at once."""
-    from sharing.services import shares_revoke_for_institution
 
     if getattr(user, "company_id", None) != membership.company_id:
         raise ApplicationError(_("退会できるのは、その企業のユーザーだけです。"))
@@ -271,11 +276,6 @@ def consultation_request_create(
     """Ask an active member company to hold a consultation with the institution sitting in (同席), at a slot the
     institution chose (free now; the company may still take another) or at times that suit it; the company is
     mailed and answers on its page."""
-    from consultations.models import ConsultationWindow, Topic
-    from consultations.services import slot_check
-
-    from .models import ConsultationRequest, RequestStatus
-    from .selectors import is_active_member
 
     if user is None or user.institution_id != institution.pk:
         raise ApplicationError(_("この支援機関の職員だけが依頼できます。"))
@@ -318,7 +318,6 @@ def consultation_request_create(
 
 def consultation_request_for_company(*, request_id: int, user):
     """A request made to the user's company, or None (another company's request is not revealed)."""
-    from .models import ConsultationRequest
 
     if not getattr(user, "company_id", None):
         return None
@@ -330,8 +329,6 @@ def consultation_request_for_company(*, request_id: int, user):
 
 
 def _check_answerable(item) -> None:
-    from .models import RequestStatus
-    from .selectors import is_active_member
 
     if item is None:
         raise ApplicationError(_("依頼が見つかりません。"))
@@ -355,16 +352,11 @@ def consultation_request_confirm(
     """The company books the consultation through the normal booking service (its rules, its cap, the advisor's
     hour) with the institution sitting in; the request is marked in the booking's own transaction, so a lost
     slot leaves the request open and a request answered meanwhile books nothing."""
-    from consultations.services import booking_create
-
-    from .models import ConsultationRequest, RequestStatus
 
     item = consultation_request_for_company(request_id=request_id, user=user)
     _check_answerable(item)
     window = item.window
     if window is None:
-        from consultations.models import ConsultationWindow
-
         window = ConsultationWindow.objects.get(code="hq")
 
     def mark(booking) -> None:
@@ -397,7 +389,6 @@ def consultation_request_confirm(
 
 def consultation_request_decline(*, request_id: int, user):
     """The company says no; the institution is told. Answering twice changes nothing."""
-    from .models import ConsultationRequest, RequestStatus
 
     item = consultation_request_for_company(request_id=request_id, user=user)
     if item is None:
@@ -418,9 +409,6 @@ def consultation_request_decline(*, request_id: int, user):
 def consultation_requests_end(*, membership: Membership) -> None:
     """A company left: its open requests from that institution end, and the institution no longer sits in on its
     consultations still to come."""
-    from consultations.services import bookings_sitting_in_end
-
-    from .models import ConsultationRequest, RequestStatus
 
     ConsultationRequest.objects.filter(
         institution_id=membership.institution_id, company_id=membership.company_id, status=RequestStatus.PENDING

@@ -13,6 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.prefill import company_prefill_remember
+from consultations.models import ConsultationWindow
+from consultations.selectors import window_list
+from consultations.services import booking_bounds, nearest_free_slots
 from core.csvexport import csv_response
 from core.errors import ApplicationError
 from core.jst import format_jst_date, to_jst
@@ -269,7 +272,6 @@ def leave(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _request_form(request: HttpRequest, institution) -> RequestForm:
-    from consultations.selectors import window_list
 
     return RequestForm(
         request.POST if request.method == "POST" else None,
@@ -313,8 +315,6 @@ def request_create(request: HttpRequest) -> HttpResponse:
 
 def _request_slots(item, *, company_id: int):
     """The free slots the company may take, nearest the proposed one (or the earliest) first in time order."""
-    from consultations.models import ConsultationWindow
-    from consultations.services import booking_bounds, nearest_free_slots
 
     window = item.window or ConsultationWindow.objects.get(code="hq")
     around = item.start or booking_bounds()[0]

@@ -30,11 +30,6 @@ NATIONWIDE = "nationwide"
 REGION_CHOICES = [(NATIONWIDE, _("全国"))] + list(Region.choices)
 
 
-def fiscal_year_of(day: dt.date) -> int:
-    """Japanese fiscal year (April to March) of a calendar day."""
-    return day.year if day.month >= 4 else day.year - 1
-
-
 class Buyer(BaseModel):
     """A large company (大手企業) that posts CN needs; its staff are approved by SMRJ."""
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from core.choices import Region
 from core.desk import desk_allows
 from core.jst import jst_date
+from selfcheck.selectors import sheets_of_company
 
 from .models import (
     NATIONWIDE,
@@ -91,7 +92,6 @@ def can_see_need_details(user, need: Need) -> bool:
 
 def latest_selfcheck(*, company):
     """The company's most recent self-check sheet (through the self-check app's own selector), or None."""
-    from selfcheck.selectors import sheets_of_company
 
     return sheets_of_company(company=company).order_by("fiscal_year").last()
 

@@ -16,7 +16,7 @@ from accounts.models import User
 from core.choices import Industry, Prefecture
 from core.errors import ApplicationError
 from core.ics import CalendarEvent, calendar_bytes
-from core.jst import JA_DATE, JA_DATETIME, format_jst, jst_date, jst_today, to_jst
+from core.jst import JA_DATE, JA_DATETIME, fiscal_year_of, format_jst, jst_date, jst_today, to_jst
 from core.mail import Attachment as MailAttachment
 from core.mail import outbox_enqueue
 from core.site import absolute_url
@@ -42,7 +42,6 @@ from .models import (
     ProposalStatus,
     Theme,
     ThemeFollow,
-    fiscal_year_of,
 )
 from .roles import APPROVE_BUYER_MEMBERS, REVIEW_NEEDS
 

@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -59,9 +59,7 @@ class FactorSetAdmin(AuditedAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
-            obj.version = (
-                FactorSet.objects.filter(fiscal_year=obj.fiscal_year).aggregate(v=Max("version"))["v"] or 0
-            ) + 1
+            obj.version = services.factor_set_next_version(fiscal_year=obj.fiscal_year)
         super().save_model(request, obj, form, change)
 
     def get_urls(self):

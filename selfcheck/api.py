@@ -11,10 +11,10 @@ from ninja import Router, Schema
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, create_model
 
 from core.errors import ApplicationError
+from core.jst import current_fiscal_year
 
 from . import selectors, services
 from .calculator import ConversionMissing, SbtInput, calculate_co2, check_sbt_sme, market_factor_problem
-from .forms import current_fiscal_year
 from .models import MAX_AMOUNT
 
 router = Router(tags=["selfcheck"])

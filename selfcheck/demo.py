@@ -1,9 +1,10 @@
 """Demo data of this area for `manage.py load_demo` (idempotent): the demo SME's sheet for each fiscal year that has
-a factor set (FY2026 today), shared with the demo chamber. Years without a set are skipped, never computed."""
+a factor set (FY2026 today). Years without a set are skipped, never computed; sharing.demo shares them with the demo
+chamber."""
 
 from decimal import Decimal
 
-from accounts.demo import DEMO_INSTITUTION, DEMO_SME
+from accounts.demo import DEMO_SME
 from accounts.models import User
 
 from . import services
@@ -17,7 +18,6 @@ YEARS = {
 
 def load_demo(*, stdout) -> None:
     sme = User.objects.filter(email=DEMO_SME).select_related("company").first()
-    staff = User.objects.filter(email=DEMO_INSTITUTION).select_related("institution").first()
     if not sme or not sme.company:
         return
     made = []
@@ -40,8 +40,4 @@ def load_demo(*, stdout) -> None:
             },
             awareness={"customer_asked": True, "peer_cases": True},
         )
-    if staff and staff.institution:
-        from sharing.services import share_grant
-
-        share_grant(company=sme.company, kind="institution", institution=staff.institution, user=sme)
     stdout.write(f"  セルフチェック: デモ企業の{'・'.join(made)}年度のシート")

@@ -5,7 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import InputChecksMixin
-from core.jst import jst_today
+from core.jst import current_fiscal_year
 
 from .calculator import (
     AWARENESS,
@@ -15,15 +15,10 @@ from .calculator import (
     MEASURE_STATUSES,
     MEASURES,
     SOURCE_LABELS,
+    SOURCES,
     market_factor_problem,
 )
-from .models import MAX_AMOUNT, Sheet
-
-
-def current_fiscal_year() -> int:
-    """The Japanese fiscal year (April–March) of today in JST."""
-    today = jst_today()
-    return today.year if today.month >= 4 else today.year - 1
+from .models import MAX_AMOUNT, STEP3_FIELDS, Sheet
 
 
 def fiscal_year_choices() -> list[tuple[int, str]]:
@@ -229,22 +224,7 @@ class Step2Form(InputChecksMixin, forms.Form):
 class Step3Form(InputChecksMixin, forms.ModelForm):
     class Meta:
         model = Sheet
-        fields = [
-            "base_year",
-            "base_emissions_t",
-            "target_year",
-            "target_reduction_pct",
-            "re_intent",
-            "person_in_charge",
-            "roadmap",
-            "sbt_employees",
-            "sbt_revenue_yen",
-            "sbt_total_assets_yen",
-            "sbt_financial_or_oil_gas",
-            "sbt_sector_specific_method_required",
-            "sbt_parent_under_standard_sbt",
-            "sbt_flag_sector",
-        ]
+        fields = STEP3_FIELDS
         widgets = {"roadmap": forms.Textarea(attrs={"rows": 4})}
         help_texts = {
             "base_year": _("例：2023"),
@@ -364,8 +344,6 @@ class DeskAmountsForm(forms.Form):
     """The desk corrects a sheet's annual amounts (at the company's request); the service recomputes everything."""
 
     def __init__(self, *args, sheet, **kwargs):
-        from .calculator import SOURCE_LABELS, SOURCES
-        from .models import Sheet
 
         super().__init__(*args, **kwargs)
         for code, (unit, _divisor) in SOURCES.items():
@@ -382,7 +360,6 @@ class DeskAmountsForm(forms.Form):
 
     def service_data(self, sheet) -> dict:
         """What sheet_save_step1 takes; the monthly split of an amount the desk did not touch is kept."""
-        from .calculator import SOURCES
 
         data = dict(self.cleaned_data)
         for code in SOURCES:

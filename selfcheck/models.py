@@ -15,6 +15,23 @@ from core.models import BaseModel
 from .calculator import AWARENESS, ENTRIES, ENTRY_LABELS, MEASURE_STATUSES, MEASURES, SOURCES
 
 MAX_AMOUNT = Decimal("1000000000000")  # 10^12 of any unit: above this an entry is a typo, not a bill
+# Step 3 (計画策定): the sheet fields its form shows and its service saves, in the order of the page.
+STEP3_FIELDS = [
+    "base_year",
+    "base_emissions_t",
+    "target_year",
+    "target_reduction_pct",
+    "re_intent",
+    "person_in_charge",
+    "roadmap",
+    "sbt_employees",
+    "sbt_revenue_yen",
+    "sbt_total_assets_yen",
+    "sbt_financial_or_oil_gas",
+    "sbt_sector_specific_method_required",
+    "sbt_parent_under_standard_sbt",
+    "sbt_flag_sector",
+]
 
 
 class FactorSet(BaseModel):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from . import selectors
 from .calculator import (
     AWARENESS,
     ENTRIES,
+    FAMILIES,
     FISCAL_MONTHS,
     MEASURE_STATUSES,
     MEASURES,
@@ -28,24 +30,10 @@ from .calculator import (
     market_factor_problem,
     summarise_months,
 )
-from .models import MAX_AMOUNT, Factor, FactorSet, Sheet
+from .charts import co2_chart
+from .models import MAX_AMOUNT, STEP3_FIELDS, Factor, FactorSet, Sheet
 
-STEP3_FIELDS = [
-    "base_year",
-    "base_emissions_t",
-    "target_year",
-    "target_reduction_pct",
-    "re_intent",
-    "person_in_charge",
-    "roadmap",
-    "sbt_employees",
-    "sbt_revenue_yen",
-    "sbt_total_assets_yen",
-    "sbt_financial_or_oil_gas",
-    "sbt_sector_specific_method_required",
-    "sbt_parent_under_standard_sbt",
-    "sbt_flag_sector",
-]
+RENDER_SHEET_PDF = "selfcheck.tasks.render_sheet_pdf"  # selfcheck/tasks.py calls this module: named, not imported
 
 
 def validate_amount(value, *, field: str) -> Decimal | None:
@@ -106,10 +94,8 @@ def _save_and_queue(sheet: Sheet, fields: list[str]) -> Sheet:
     with transaction.atomic():
         sheet.save(update_fields=update)
         if sheet.company_id:
-            from .tasks import render_sheet_pdf
-
             # Redis being down must not turn a saved sheet into an error page: the beat job re-queues it.
-            enqueue_on_commit(render_sheet_pdf, sheet.pk)
+            enqueue_on_commit(RENDER_SHEET_PDF, sheet.pk)
     return sheet
 
 
@@ -257,6 +243,11 @@ def sheet_claim(*, sheet: Sheet, company) -> Sheet | None:
 # --- factor sets ---------------------------------------------------------------------------------------------------
 
 
+def factor_set_next_version(*, fiscal_year: int) -> int:
+    """The number the next factor set of a fiscal year gets: one above the highest so far (1 for the first)."""
+    return (FactorSet.objects.filter(fiscal_year=fiscal_year).aggregate(v=Max("version"))["v"] or 0) + 1
+
+
 def factor_set_new_version(
     *,
     base: FactorSet,
@@ -273,9 +264,8 @@ def factor_set_new_version(
     `factors` maps each source to {"t_per_unit", "source_text", "publication", "note"}; units and scopes are kept.
     """
     with transaction.atomic():
-        versions = list(
-            FactorSet.objects.select_for_update().filter(fiscal_year=base.fiscal_year).values_list("version", flat=True)
-        )
+        # Lock the year's sets: two new versions at once get two numbers.
+        list(FactorSet.objects.select_for_update().filter(fiscal_year=base.fiscal_year).values_list("pk", flat=True))
         base_rows = {f.source: f for f in base.factors.all()}
         unknown = set(factors) - set(base_rows)
         if unknown:
@@ -307,7 +297,7 @@ def factor_set_new_version(
         created = FactorSet.objects.create(
             name=name,
             fiscal_year=base.fiscal_year,
-            version=max(versions, default=0) + 1,
+            version=factor_set_next_version(fiscal_year=base.fiscal_year),
             previous=base,
             source=source,
             publication=publication,
@@ -349,8 +339,6 @@ PDF_FONT_FAMILY = "Noto Sans CJK JP Subset, Noto Sans CJK JP, sans-serif"
 
 
 def sheet_pdf_bytes(sheet: Sheet) -> bytes:
-    from .charts import co2_chart
-
     report = selectors.sheet_report(sheet)
     html = render_to_string(
         "selfcheck/pdf/report.html",
@@ -367,7 +355,6 @@ def sheet_pdf_bytes(sheet: Sheet) -> bytes:
 
 
 def step_context(sheet: Sheet) -> dict:
-    from .calculator import FAMILIES
 
     status_labels = dict(MEASURE_STATUSES)
     families = []
@@ -462,8 +449,6 @@ def on_account_closing(sender, *, user, company, **kwargs) -> None:
 
 def sheets_pdf_requeue_stale(*, limit: int = 200) -> int:
     """Queue again the PDFs queued or rendering past their lease (message lost with Redis, worker killed)."""
-    from .tasks import render_sheet_pdf
-
     now = timezone.now()
     with transaction.atomic():
         stale = list(
@@ -479,7 +464,7 @@ def sheets_pdf_requeue_stale(*, limit: int = 200) -> int:
         Sheet.objects.filter(pk__in=stale).update(pdf_status=Sheet.PdfStatus.QUEUED, pdf_lease_until=now + _pdf_lease())
     queued = 0
     for pk in stale:
-        if not enqueue(render_sheet_pdf, pk):
+        if not enqueue(RENDER_SHEET_PDF, pk):
             break  # broker down: the new leases expire and the next run tries again
         queued += 1
     return queued

@@ -12,11 +12,12 @@ from django.views.decorators.http import require_POST
 
 from core.charts import bar_chart_svg
 from core.errors import ApplicationError
+from core.jst import current_fiscal_year
 
-from . import selectors, services
+from . import hooks, selectors, services
 from .calculator import ENTRY_LABELS, FAMILIES, LEVEL_LABELS, ConversionMissing
 from .charts import co2_chart
-from .forms import NewSheetForm, Step1Form, Step2Form, Step3Form, current_fiscal_year
+from .forms import NewSheetForm, Step1Form, Step2Form, Step3Form
 from .models import FactorSet, Sheet
 
 SESSION_TOKEN = "selfcheck_token"
@@ -210,11 +211,10 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
         (_("ステップ2 取り組み"), assessment.step2, LEVEL_LABELS[assessment.step2]),
         (_("ステップ3 計画策定"), assessment.step3, LEVEL_LABELS[assessment.step3]),
     ]
-    sharing_context = {}
+    extra_context = {}
     if sheet.company_id:
-        from sharing.views import sheet_sharing_context
-
-        sharing_context = sheet_sharing_context(request, sheet)
+        for contribution in hooks.result_context(request=request, sheet=sheet):
+            extra_context.update(contribution)
     return render(
         request,
         "selfcheck/result.html",
@@ -224,7 +224,7 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
             "chart": co2_chart(report["co2"]),
             "actions": actions,
             "levels": levels,
-            **sharing_context,
+            **extra_context,
             "newer_factor_set": selectors.newer_factor_set(sheet),
             "step": 4,
         },
@@ -280,22 +280,16 @@ def pdf_retry(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
     """The report PDF: for the SME that owns the sheet, or a grantee of an active share (every download logged)."""
-    from sharing import selectors as sharing_selectors
-    from sharing import services as sharing_services
-
     sheet = get_object_or_404(Sheet.objects.select_related("company"), pk=pk)
-    user = request.user
-    is_owner = sheet.company_id is not None and user.company_id == sheet.company_id
-    shared = None if is_owner else sharing_selectors.share_for_sheet(user=user, sheet=sheet)
-    if not (is_owner or shared):
-        raise Http404
     if not sheet.pdf_path:
         raise Http404
     path = services.pdf_directory() / Path(sheet.pdf_path).name
     if not path.exists():
         raise Http404
-    if shared:
-        sharing_services.access_record(share=shared, action="pdf", user=user, fiscal_year=sheet.fiscal_year)
+    user = request.user
+    is_owner = sheet.company_id is not None and user.company_id == sheet.company_id
+    if not is_owner and not hooks.shared_sheet_opened(user=user, sheet=sheet, action="pdf"):
+        raise Http404
     filename = f"selfcheck-{sheet.fiscal_year}-{sheet.pk}.pdf"
     response = FileResponse(path.open("rb"), content_type="application/pdf", as_attachment=True, filename=filename)
     response["Cache-Control"] = "private, no-store"

@@ -19,6 +19,7 @@ from core.choices import InstitutionType
 from core.errors import ApplicationError
 from core.ics import CalendarEvent, calendar_bytes
 from core.jst import JA_DATETIME, format_jst, to_jst
+from core.locking import lock_rows
 from core.mail import Attachment, outbox_enqueue
 from core.site import absolute_url
 
@@ -53,8 +54,10 @@ def _organisation_of(user: User) -> str:
 def registration_create(*, seminar_id: int, user: User) -> Registration:
     """Register a user, or put them on the waitlist when the seats are gone."""
     with transaction.atomic():
-        # Lock the seminar row: it is what becomes scarcer, so concurrent sign-ups queue here.
-        seminar = Seminar.objects.select_for_update().get(pk=seminar_id, is_published=True)
+        # Lock the seminar row: it is what becomes scarcer, so concurrent sign-ups queue here (as bookings do: with
+        # the lock timeout, so a sign-up stuck behind a hung one is told to try again instead of waiting on).
+        lock_rows([(Seminar, [seminar_id])])
+        seminar = Seminar.objects.get(pk=seminar_id, is_published=True)
         if not seminar.accepts_registration or not seminar.is_open_for_registration:
             raise ApplicationError(_("このセミナーの申込受付は終了しました。"))
         audience = audience_of(user)
@@ -86,8 +89,9 @@ def registration_create(*, seminar_id: int, user: User) -> Registration:
 def registration_cancel(*, registration: Registration) -> Registration:
     """Cancel a registration or leave the waitlist; a freed seat goes to the first person waiting."""
     with transaction.atomic():
-        seminar = Seminar.objects.select_for_update().get(pk=registration.seminar_id)
-        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        lock_rows([(Seminar, [registration.seminar_id]), (Registration, [registration.pk])])
+        seminar = Seminar.objects.get(pk=registration.seminar_id)
+        registration = Registration.objects.get(pk=registration.pk)
         if registration.status == RegistrationStatus.CANCELLED:
             raise ApplicationError(_("この申込はすでにキャンセルされています。"))
         if registration.checked_in_at is not None:
@@ -126,7 +130,8 @@ def seminar_set_capacity(*, seminar: Seminar, capacity: int | None) -> tuple[Sem
     if capacity is not None and capacity < 0:
         raise ApplicationError(_("定員は0以上の数で入力してください。"), field="capacity")
     with transaction.atomic(durable=True):
-        seminar = Seminar.objects.select_for_update().get(pk=seminar.pk)
+        lock_rows([(Seminar, [seminar.pk])])
+        seminar = Seminar.objects.get(pk=seminar.pk)
         registered = seminar.registrations.filter(status=RegistrationStatus.REGISTERED).count()
         if capacity is not None and capacity < registered:
             raise ApplicationError(
@@ -143,7 +148,8 @@ def seminar_set_capacity(*, seminar: Seminar, capacity: int | None) -> tuple[Sem
 def registration_set_attendance(*, registration: Registration, attended: bool | None) -> Registration:
     """Record whether a registered person attended (None: not known); only once the seminar has started."""
     with transaction.atomic(durable=True):
-        registration = Registration.objects.select_for_update().select_related("seminar").get(pk=registration.pk)
+        lock_rows([(Registration, [registration.pk])])
+        registration = Registration.objects.select_related("seminar").get(pk=registration.pk)
         if registration.status != RegistrationStatus.REGISTERED:
             raise ApplicationError(_("参加が確定した申込だけ出欠を記録できます。"), field="attended")
         if registration.seminar.starts_at is not None and registration.seminar.starts_at > timezone.now():

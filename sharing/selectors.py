@@ -5,6 +5,8 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from core.jst import JST, jst_date
+
 from .models import ADVISOR_SHARE_DAYS, Share, ShareAccess, ShareKind
 
 INACTIVE_BOOKING_STATUSES = ["cancelled"]
@@ -147,7 +149,6 @@ def access_count(*, share: Share, action: str | None = None) -> int:
 
 def viewed_today(*, share: Share, user, action: str, now: dt.datetime | None = None) -> bool:
     """Whether this user's look (of this kind) at the share has been recorded since midnight in Japan."""
-    from core.jst import JST, jst_date
 
     now = now or timezone.now()
     midnight = dt.datetime.combine(jst_date(now), dt.time(0), tzinfo=JST)

@@ -10,6 +10,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
+from core.jst import JST, jst_date
 
 from . import selectors
 from .models import Share, ShareAccess, ShareKind
@@ -123,6 +124,15 @@ def access_record(*, share: Share, action: str, user=None, fiscal_year: int | No
     )
 
 
+def shared_sheet_open(*, user, sheet, action: str) -> bool:
+    """A grantee opens a company's sheet: True (and the access logged) through an active share, else False."""
+    share = selectors.share_for_sheet(user=user, sheet=sheet)
+    if share is None:
+        return False
+    access_record(share=share, action=action, user=user, fiscal_year=sheet.fiscal_year)
+    return True
+
+
 def access_record_many(*, items: Iterable[tuple[Share, int | None]], action: str, user=None) -> int:
     """One row per (share, fiscal year) shown on a list page, in one query."""
     actor = user if getattr(user, "is_authenticated", False) else None
@@ -137,7 +147,6 @@ def access_record_daily(
     """Record a look once per user, share, year and day in Japan (an explicit "open" the user may repeat all day).
 
     The share rows are locked, so two clicks at once write one row per year, not two."""
-    from core.jst import JST, jst_date
 
     items = list(items)
     if not items or not getattr(user, "is_authenticated", False):

@@ -11,9 +11,10 @@ from django.views.decorators.http import require_POST
 from core.csvexport import csv_response
 from core.errors import ApplicationError
 from core.forms import CONTROL_CHARACTERS
-from core.jst import format_jst_date, jst_today
+from core.jst import current_fiscal_year, format_jst_date, jst_today
 from core.site import absolute_url
 from selfcheck import selectors as selfcheck_selectors
+from selfcheck.calculator import OVERALL_LABELS
 
 from . import disclosure, selectors, services
 from .forms import CustomerShareForm, InstitutionShareForm
@@ -28,7 +29,6 @@ def _company_of(request: HttpRequest):
 
 
 def _years_of(company) -> list[int]:
-    from selfcheck.forms import current_fiscal_year
 
     years = [s.fiscal_year for s in selfcheck_selectors.sheets_of_company(company=company)]
     return years or [current_fiscal_year()]
@@ -225,7 +225,6 @@ def received(request: HttpRequest) -> HttpResponse:
     services.access_record_many(
         items=[(share, sheet.fiscal_year) for share, sheet in pairs], action=AccessAction.LIST, user=request.user
     )
-    from selfcheck.calculator import OVERALL_LABELS
 
     rows = [{"share": share, "sheet": sheet, "level": OVERALL_LABELS.get(sheet.level, "")} for share, sheet in pairs]
     return render(request, "sharing/received.html", {"institution": institution, "rows": rows})
@@ -238,7 +237,6 @@ def received_csv(request: HttpRequest) -> HttpResponse:
     services.access_record_many(
         items=[(share, sheet.fiscal_year) for share, sheet in pairs], action=AccessAction.CSV, user=request.user
     )
-    from selfcheck.calculator import OVERALL_LABELS
 
     rows = [
         [
@@ -258,8 +256,9 @@ def received_csv(request: HttpRequest) -> HttpResponse:
     )
 
 
-def sheet_sharing_context(request: HttpRequest, sheet) -> dict:
-    """The sharing panel of a self-check result page: who can see this year now, and a form to share it."""
+def sheet_result_context(*, request: HttpRequest, sheet) -> dict:
+    """selfcheck's result_context hook: the sharing panel of a company sheet's result page (who can see this year
+    now, and a form to share it)."""
     shares = [
         share
         for share in selectors.company_shares(company=sheet.company)

@@ -6,11 +6,12 @@ from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from django.db import IntegrityError, transaction
+from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.choices import Industry, Prefecture
+from core.choices import Industry, Prefecture, Region, prefectures_in
 from core.desk import desk_allows
 from core.errors import ApplicationError
 from core.jst import JST, jst_date, jst_today
@@ -107,8 +108,6 @@ def follow_delete(*, user, pk: int) -> None:
 def _followers_of(measure: Measure, filter_follows: list[Follow]) -> set:
     users = {f.user for f in measure.follows.all()}
     for follow in filter_follows:
-        from django.http import QueryDict
-
         if measure_queryset(finder_filters_parse(QueryDict(follow.filter_query))).filter(pk=measure.pk).exists():
             users.add(follow.user)
     return users
@@ -218,8 +217,6 @@ def _areas(value) -> str:
         if part in _PREF_BY_LABEL:
             codes.append(_PREF_BY_LABEL[part])
         else:
-            from core.choices import Region, prefectures_in
-
             for region in Region:
                 if str(region.label) in part:
                     codes.extend(prefectures_in(region.value))

@@ -1,9 +1,11 @@
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 
 from core.charts import bar_chart_svg
 from core.csvexport import csv_response
+from core.jst import current_fiscal_year, fiscal_year_of
 
 
 def test_bar_chart_escapes_labels_and_keeps_one_decimal_for_measured_values():
@@ -33,3 +35,11 @@ def test_absolute_url_joins_site_and_path_with_one_slash(settings, site):
     settings.SITE_URL = site
     assert absolute_url("/seminars/1/") == "https://cn.example.jp/seminars/1/"
     assert absolute_url() == "https://cn.example.jp"
+
+
+def test_the_fiscal_year_turns_on_the_first_of_april_in_japan(time_machine):
+    assert fiscal_year_of(dt.date(2026, 3, 31)) == 2025
+    assert fiscal_year_of(dt.date(2026, 4, 1)) == 2026
+    # 00:30 on 1 April in Japan is still 31 March in UTC.
+    time_machine.move_to(dt.datetime(2026, 3, 31, 15, 30, tzinfo=dt.UTC), tick=False)
+    assert current_fiscal_year() == 2026

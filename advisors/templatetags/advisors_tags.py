@@ -3,6 +3,7 @@
 from django import template
 
 from advisors import selectors
+from advisors.models import FollowUp
 
 register = template.Library()
 
@@ -15,7 +16,6 @@ def company_recommendations(company_id: int | None) -> dict:
 
 @register.inclusion_tag("advisors/_booking_follow_up.html")
 def booking_follow_up(booking) -> dict:
-    from advisors.models import FollowUp
 
     follow_up = FollowUp.objects.filter(booking=booking).first()
     return {

@@ -1,13 +1,14 @@
 from django import template
 
+from institutions import selectors, services
+from institutions.views import SESSION_INVITATION
+
 register = template.Library()
 
 
 @register.inclusion_tag("institutions/_invitation_banner.html", takes_context=True)
 def invitation_banner(context) -> dict:
     """A reminder on my page when the visitor arrived through an institution's invitation and has not joined yet."""
-    from institutions import services
-    from institutions.views import SESSION_INVITATION
 
     request = context.get("request")
     token = request.session.get(SESSION_INVITATION) if request is not None else None
@@ -22,7 +23,6 @@ def invitation_banner(context) -> dict:
 @register.inclusion_tag("institutions/_request_banner.html", takes_context=True)
 def request_banner(context) -> dict:
     """On the company's page: the institutions' open requests for a consultation, each with its page."""
-    from institutions import selectors
 
     user = getattr(context.get("request"), "user", None)
     if user is None or not getattr(user, "company_id", None):

@@ -8,7 +8,7 @@ from pypdf import PdfWriter
 
 from accounts.tests.factories import SmeUserFactory, UserFactory
 from core.choices import Industry, Prefecture
-from core.jst import jst_date
+from core.jst import fiscal_year_of, jst_date
 from matching.models import (
     Buyer,
     BuyerMember,
@@ -17,7 +17,6 @@ from matching.models import (
     NeedStatus,
     Proposal,
     Theme,
-    fiscal_year_of,
 )
 from matching.selectors import normalise
 

@@ -3,16 +3,17 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.tests.factories import InstitutionUserFactory, SmeUserFactory, SupportInstitutionFactory
 from core.choices import InstitutionType
 from core.errors import ApplicationError
+from core.locking import LockTimeout
 from core.mail import outbox_deliver
 from core.models import MailOutbox
 from seminars import services
-from seminars.models import Registration, RegistrationStatus
+from seminars.models import Registration, RegistrationStatus, Seminar
 from seminars.tests.factories import SeminarFactory
 
 
@@ -132,6 +133,32 @@ def test_thirty_concurrent_registrations_for_the_last_five_seats_give_five_regis
     assert fresh.filter(status=RegistrationStatus.REGISTERED).count() == 5
     assert fresh.filter(status=RegistrationStatus.WAITLISTED).count() == 25
     assert seminar.registrations.filter(status=RegistrationStatus.REGISTERED).count() == 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_seminar_lock_held_too_long_ends_in_a_try_again_message_like_a_booking(settings, sme_user):
+    settings.LOCK_TIMEOUT_SECONDS = 0.3
+    seminar = SeminarFactory(capacity=10)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():
+        with transaction.atomic():
+            list(Seminar.objects.select_for_update().filter(pk=seminar.pk))
+            holding.set()
+            release.wait(10)
+        connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    holding.wait(10)
+    try:
+        with pytest.raises(LockTimeout) as exc:
+            services.registration_create(seminar_id=seminar.pk, user=sme_user)
+    finally:
+        release.set()
+        holder.join()
+    assert "少し待ってからもう一度お試しください" in exc.value.message
+    assert not Registration.objects.exists() and not MailOutbox.objects.exists()
 
 
 @pytest.mark.django_db

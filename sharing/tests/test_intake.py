@@ -3,8 +3,11 @@
 import pytest
 import time_machine
 
+from consultations import views as consultations_views
 from consultations.models import Booking
 from consultations.tests.conftest import NOW, make_advisor
+from core.errors import ApplicationError
+from core.models import MailOutbox
 from sharing.models import Share, ShareKind
 
 pytestmark = pytest.mark.django_db
@@ -61,3 +64,17 @@ def test_with_the_tick_the_booking_advisor_gets_a_share_carried_through_the_revi
         None,
     )
     assert booking.advisor == advisor
+
+
+def test_a_share_that_cannot_be_granted_leaves_no_booking_and_says_why(sme_client, monkeypatch):
+    """The booking and its share are written in one transaction (booking_create's on_created): both or neither."""
+    make_advisor()
+
+    def refuse(**kwargs):
+        raise ApplicationError("共有できませんでした。", field="share_selfcheck")
+
+    monkeypatch.setattr(consultations_views, "share_grant", refuse)
+    response = _post(sme_client, "confirm", share_selfcheck="True")
+    assert response.status_code == 200 and "共有できませんでした。" in response.content.decode()
+    assert not Booking.objects.exists() and not Share.objects.exists()
+    assert not MailOutbox.objects.exists()

@@ -3,6 +3,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from subsidies.amounts import MAN, yen_about, yen_words
+from subsidies.selectors import measure_stale_list
 
 register = template.Library()
 
@@ -37,6 +38,5 @@ def yen_estimate(value) -> str:
 @register.simple_tag
 def measures_to_check_count() -> int:
     """How many measures staff have not checked within a year (or ever): the flag on the staff's page."""
-    from subsidies.selectors import measure_stale_list
 
     return measure_stale_list().count()

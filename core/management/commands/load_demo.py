@@ -11,6 +11,7 @@ DEMO_MODULES = [
     "advisors.demo",
     "institutions.demo",
     "selfcheck.demo",
+    "sharing.demo",
     "seminars.demo",
     "subsidies.demo",
     "matching.demo",
