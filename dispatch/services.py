@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Company, SupportInstitution, User
 from core.desk import has_second_factor, is_desk_member
@@ -465,25 +466,28 @@ def _apply_stage_data(case: Case, to: str, data: dict) -> list[str]:
     return changed
 
 
-# Who acts next at each stage and what they do, for the case page's 「次の対応」.
+# Who acts next at each stage and what they do, for the case page's 「次の対応」 (translated where shown).
 NEXT_ACTIONS = {
-    Stage.AWAITING_COMPANY: (COMPANY, "代理のお申込みの内容を確認し、申し込むか取り下げる。"),
-    Stage.APPLIED: (DESK, "お申込みの内容を確認し、お受けするかお断りするかを決める。"),
-    Stage.ACCEPTED: (DESK, "担当の専門家と支援期間を決める。"),
-    Stage.EXPERT_ASSIGNED: (EXPERT, "企業と日程を調整し、初回の訪問を登録する。"),
-    Stage.VISITS: (EXPERT, "訪問の後に実施内容を記録し、所見・対策・削減目標を書いて診断報告書を提出する。"),
-    Stage.REPORT_DELIVERED: (DESK, "診断報告書が企業に届いたことを確かめ、案件を終了する。"),
+    Stage.AWAITING_COMPANY: (COMPANY, gettext_noop("代理のお申込みの内容を確認し、申し込むか取り下げる。")),
+    Stage.APPLIED: (DESK, gettext_noop("お申込みの内容を確認し、お受けするかお断りするかを決める。")),
+    Stage.ACCEPTED: (DESK, gettext_noop("担当の専門家と支援期間を決める。")),
+    Stage.EXPERT_ASSIGNED: (EXPERT, gettext_noop("企業と日程を調整し、初回の訪問を登録する。")),
+    Stage.VISITS: (
+        EXPERT,
+        gettext_noop("訪問の後に実施内容を記録し、所見・対策・削減目標を書いて診断報告書を提出する。"),
+    ),
+    Stage.REPORT_DELIVERED: (DESK, gettext_noop("診断報告書が企業に届いたことを確かめ、案件を終了する。")),
     Stage.INTERVIEW: (
         DESK,
-        "訪問調査の後、担当専門家・支援期間・計画人日・目標・スケジュールを決めて支援計画に合意する。",
+        gettext_noop("訪問調査の後、担当専門家・支援期間・計画人日・目標・スケジュールを決めて支援計画に合意する。"),
     ),
-    Stage.PLAN_AGREED: (EXPERT, "キックオフを行う。"),
-    Stage.KICKOFF: (EXPERT, "初回の訪問を登録する。"),
-    Stage.SUPPORT: (EXPERT, "訪問を重ね、支援前後のCO2排出量とロードマップを書いて最終報告をする。"),
-    Stage.FINAL_REPORT: (DESK, "最終報告書が企業に届いたことを確かめ、フォローアップに進める。"),
-    Stage.FOLLOW_UP: (DESK, "フォローアップを終えたら案件を終了する。"),
+    Stage.PLAN_AGREED: (EXPERT, gettext_noop("キックオフを行う。")),
+    Stage.KICKOFF: (EXPERT, gettext_noop("初回の訪問を登録する。")),
+    Stage.SUPPORT: (EXPERT, gettext_noop("訪問を重ね、支援前後のCO2排出量とロードマップを書いて最終報告をする。")),
+    Stage.FINAL_REPORT: (DESK, gettext_noop("最終報告書が企業に届いたことを確かめ、フォローアップに進める。")),
+    Stage.FOLLOW_UP: (DESK, gettext_noop("フォローアップを終えたら案件を終了する。")),
 }
-ROLE_LABELS = {DESK: "窓口", EXPERT: "担当専門家", COMPANY: "企業"}
+ROLE_LABELS = {DESK: gettext_noop("窓口"), EXPERT: gettext_noop("担当専門家"), COMPANY: gettext_noop("企業")}
 
 
 def case_next_action(case: Case) -> dict | None:
