@@ -1,9 +1,13 @@
 """Issue 26 item 13: a proposal takes attachments up to 10 MB each through the whole middleware stack; a body too
 large is refused with the page as it was (what was typed, the user still signed in), never a bare 413 page."""
 
+import io
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from pypdf import PdfWriter
+from pypdf.generic import DecodedStreamObject, NameObject
 
 from accounts.tests.factories import SmeUserFactory
 from matching.models import Proposal
@@ -14,8 +18,22 @@ pytestmark = pytest.mark.django_db
 
 
 def pdf(size: int) -> bytes:
-    head, tail = b"%PDF-1.4\n", b"\n%%EOF\n"
-    return head + b"0" * (size - len(head) - len(tail)) + tail
+    """A whole one-page PDF of exactly `size` bytes (attachments are parsed to their end): the page's content
+    stream is padded with a comment."""
+
+    def build(pad: int) -> bytes:
+        writer = PdfWriter()
+        page = writer.add_blank_page(width=595, height=842)
+        stream = DecodedStreamObject()
+        stream.set_data(b"%" + b"0" * pad + b"\n")
+        page[NameObject("/Contents")] = writer._add_object(stream)
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
+
+    pad = max(0, size - len(build(0)))
+    data = build(pad)
+    return build(pad + size - len(data))
 
 
 @pytest.fixture
