@@ -1,4 +1,9 @@
--- wrk script: optional JSON POST body (WRK_BODY) and one JSON line with throughput and latency percentiles.
+-- wrk script: optional JSON POST body (WRK_BODY) or If-None-Match (WRK_ETAG), and one JSON line with throughput and
+-- latency percentiles.
+local etag = os.getenv("WRK_ETAG")
+if etag and etag ~= "" then
+  wrk.headers["If-None-Match"] = etag
+end
 local body = os.getenv("WRK_BODY")
 if body and body ~= "" then
   wrk.method = "POST"

@@ -17,7 +17,7 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 ROOT_URLCONF = "bench.urls"
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.cache.FallbackRedisCache",  # as in production
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": f"bench-{BENCH_DB_NAME}",
     }

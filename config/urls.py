@@ -2,9 +2,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from consultations.api import slots_view
-from selfcheck.api import estimate_view
-
 from .api import api
 from .metrics import metrics
 
@@ -13,18 +10,9 @@ from .metrics import metrics
 
 handler500 = "core.views.server_error"
 
-api_patterns, api_app, api_namespace = api.urls
-# The common requests of the slots and estimate APIs skip django-ninja (consultations.api.slots_view,
-# selfcheck.api.estimate_view); the operations still answer every other request and declare the endpoints in the
-# OpenAPI document.
-list_slots = next(p.callback for p in api_patterns if p.name == "list_slots")
-estimate = next(p.callback for p in api_patterns if p.name == "estimate")
-
 urlpatterns = [
     # The API first: its requests are the most frequent and the cheapest, so they skip matching the page routes.
-    path("api/v1/consultations/slots", slots_view(list_slots), name="list_slots"),
-    path("api/v1/selfcheck/estimate", estimate_view(estimate), name="estimate"),
-    path("api/v1/", (api_patterns, api_app, api_namespace)),
+    path("api/v1/", api.urls),
     path("metrics", metrics, name="metrics"),
     path("", include("core.urls")),
     path("admin/", admin.site.urls),

@@ -1,13 +1,14 @@
 """Public read-only API: the windows and their slots, so that support institutions can show free slots."""
 
 import datetime as dt
-import re
-from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
+from ninja.decorators import decorate_view
+from pydantic import BaseModel
 
+from core.cache import Freshness, conditional
 from core.errors import ApplicationError
 from core.jst import jst_today
 
@@ -28,7 +29,7 @@ class WindowOut(Schema):
     address: str
 
 
-class SlotOut(Schema):
+class SlotOut(BaseModel):  # plain pydantic: ninja's Schema adds a validator per item for reading ORM objects
     start: str
     end: str
     free: bool
@@ -59,10 +60,15 @@ def _range_problem(date_from: dt.date, date_to: dt.date) -> ApplicationError | N
     return None
 
 
-SLOTS_CONTENT_TYPE = "application/json; charset=utf-8"
+SLOTS_MAX_AGE = 0  # API clients ask every time; an unchanged answer is a 304 without a body
+
+
+def _slots_freshness(request: HttpRequest) -> Freshness:
+    return Freshness(namespaces=(selectors.NAMESPACE,), parts=selectors.visible_moment())
 
 
 @router.get("/slots", response=list[SlotOut], summary="相談枠と空き状況（時刻は +09:00）")
+@decorate_view(conditional(_slots_freshness, max_age=SLOTS_MAX_AGE))
 def list_slots(
     request: HttpRequest,
     window: str = Query(..., description="窓口のコード（/api/v1/consultations/windows の code。本部は hq）"),
@@ -74,49 +80,7 @@ def list_slots(
     found = selectors.window_get(code=window)
     if found is None:
         raise ApplicationError(_("相談窓口が見つかりません。"), field="window")
-    company_id = getattr(request.user, "company_id", None)
-    if not company_id:
-        # The same for everybody: rendered once per version token and visible range, in SlotOut's shape.
-        body = selectors.slots_json(window=found, date_from=date_from, date_to=date_to)
-        return HttpResponse(body, content_type=SLOTS_CONTENT_TYPE)
-    # A signed-in company is never offered an hour in which it already holds a booking.
     slots = selectors.window_slots(window=found, date_from=date_from, date_to=date_to)
-    slots = slots_for_company(slots, company_id=company_id)
+    # A signed-in company is never offered an hour in which it already holds a booking.
+    slots = slots_for_company(slots, company_id=getattr(request.user, "company_id", None))
     return [{"start": s.start.isoformat(), "end": s.end.isoformat(), "free": s.free} for s in slots]
-
-
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _iso_date(value: str | None) -> dt.date | None:
-    if value is None or not ISO_DATE.fullmatch(value):
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def slots_view(operation: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
-    """The slots endpoint as a plain Django view in front of the ninja operation `list_slots` (config/urls.py).
-
-    The common request — GET by a visitor without a company, with a known window and plain YYYY-MM-DD dates in
-    range — gets the cached body of `selectors.slots_json` directly: django-ninja's parameter handling cost more
-    than the rest of the request. Everything else (a signed-in company, a missing or malformed parameter, a date
-    out of range, an unknown window, another method) goes to `operation`, which answers exactly as before; the
-    operation also keeps declaring the endpoint, its parameters and its schema in the OpenAPI document, and both
-    paths answer the same JSON (consultations/tests/test_api.py compares them)."""
-
-    def view(request: HttpRequest) -> HttpResponse:
-        if request.method == "GET":
-            code = request.GET.get("window")
-            date_from, date_to = _iso_date(request.GET.get("date_from")), _iso_date(request.GET.get("date_to"))
-            if code and date_from and date_to and _range_problem(date_from, date_to) is None:
-                company_id = getattr(request.user, "company_id", None)
-                found = None if company_id else selectors.window_get(code=code)
-                if found is not None:
-                    body = selectors.slots_json(window=found, date_from=date_from, date_to=date_to)
-                    return HttpResponse(body, content_type=SLOTS_CONTENT_TYPE)
-        return operation(request)
-
-    return view

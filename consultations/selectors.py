@@ -1,23 +1,19 @@
 """Reads for the consultation pages and the API.
 
 Slot availability is computed once per window and day range and kept in Redis under the consultations version
-token (core.versions), with a per-process memo in front: while the process is subscribed to bump notices, a page
-or an API call asks Redis nothing. Any booking, cancellation, opening rule, closure, day off or advisor change bumps
-the token (signals wired in consultations.apps), so a freshly booked hour disappears at once from every process.
+(core.cache): any booking, cancellation, opening rule, closure, day off or advisor change bumps it (signals wired in
+consultations.apps), so a freshly booked hour disappears at once from every process. Uncached while Redis is down.
 """
 
 import datetime as dt
-import json
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable, Hashable
 
-from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import versions
+from core.cache import cached
 from core.charts import bar_chart_svg
 from core.choices import EmployeeBand, Industry, RevenueBand
 from core.jst import JST
@@ -37,16 +33,6 @@ from .models import (
 from .services import Slot
 
 NAMESPACE = "consultations"
-GRID_TIMEOUT = 15 * 60  # a safety net only: a change retires cached grids at once through the version token
-_memo = versions.Memo(size=512)
-
-
-def _memoized(key: Hashable, compute: Callable):
-    """`compute()` cached in this process under the current consultations token; uncached if Redis is down."""
-    token = versions.current(NAMESPACE)
-    if token is None:
-        return compute()
-    return _memo.get_or_compute(token, key, compute)
 
 
 def window_list():
@@ -67,30 +53,26 @@ def company_bookings(*, company_id: int, now: dt.datetime | None = None) -> tupl
 
 
 def window_get(*, code: str) -> ConsultationWindow | None:
-    def load():
-        return ConsultationWindow.objects.filter(code=code).first()
-
-    return _memoized(("window", code), load)
+    return cached(f"window:{code}", (NAMESPACE,), lambda: ConsultationWindow.objects.filter(code=code).first())
 
 
 def _grid(window: ConsultationWindow, date_from: dt.date, date_to: dt.date) -> tuple[list[Slot], list[dt.datetime]]:
-    """Every slot of the range (whatever the time now) and their starts, shared through Redis between processes."""
+    """Every slot of the range (whatever the time now) and their starts."""
 
-    def load():
-        token = versions.current(NAMESPACE)
-        key = f"slots:{token}:{window.pk}:{date_from.isoformat()}:{date_to.isoformat()}"
-        rows = cache.get(key) if token else None
-        if rows is None:
-            grid = services.slot_grid(window=window, date_from=date_from, date_to=date_to)
-            rows = [(s.start.timestamp(), s.end.timestamp(), tuple(s.free_advisor_ids)) for s in grid]
-            if token:
-                cache.set(key, rows, GRID_TIMEOUT)
-        slots = [
-            Slot(dt.datetime.fromtimestamp(a, JST), dt.datetime.fromtimestamp(b, JST), list(ids)) for a, b, ids in rows
-        ]
+    def load() -> tuple[list[Slot], list[dt.datetime]]:
+        slots = services.slot_grid(window=window, date_from=date_from, date_to=date_to)
         return slots, [s.start for s in slots]
 
-    return _memoized(("grid", window.pk, date_from, date_to), load)
+    return cached(f"slots:{window.pk}:{date_from.isoformat()}:{date_to.isoformat()}", (NAMESPACE,), load)
+
+
+def visible_moment(now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """The booking bounds with the earliest start rounded up to the minute: slots start on whole minutes, so the
+    visible slots are the same for every moment with the same value (what the ETags of the slots depend on)."""
+    earliest, latest = services.booking_bounds(now)
+    if earliest.second or earliest.microsecond:
+        earliest = earliest.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+    return earliest, latest
 
 
 def _bounds(window, date_from, date_to, now) -> tuple[list[Slot], int, int]:
@@ -107,33 +89,10 @@ def window_slots(
     return slots[i:j]
 
 
-def slots_json(*, window: ConsultationWindow, date_from: dt.date, date_to: dt.date, now=None) -> bytes:
-    """The slots API's body, rendered once per version and visible range."""
-    slots, i, j = _bounds(window, date_from, date_to, now)
-
-    def render() -> bytes:
-        items = [{"start": s.start.isoformat(), "end": s.end.isoformat(), "free": s.free} for s in slots[i:j]]
-        return json.dumps(items, ensure_ascii=False, separators=(",", ":")).encode()
-
-    return _memoized(("slots.json", window.pk, date_from, date_to, i, j), render)
-
-
-def calendar_slots(*, window: ConsultationWindow, now: dt.datetime | None = None) -> tuple[list[Slot], dt.datetime]:
-    """The calendar's slots from tomorrow to the horizon (shared: do not mutate), and when they next change with
-    time alone (the first one passing the notice period, or midnight moving the range)."""
+def calendar_slots(*, window: ConsultationWindow, now: dt.datetime | None = None) -> list[Slot]:
+    """The calendar's slots from tomorrow to the horizon (shared: do not mutate)."""
     earliest, latest = services.booking_bounds(now)
-    slots = window_slots(window=window, date_from=earliest.date(), date_to=latest.date(), now=now)
-    current = (now or timezone.now()).astimezone(JST)
-    midnight = dt.datetime.combine(current.date() + dt.timedelta(days=1), dt.time(0), tzinfo=JST)
-    first_leaves = slots[0].start - dt.timedelta(hours=services.notice_hours()) if slots else midnight
-    return slots, min(midnight, first_leaves)
-
-
-def calendar_fragment(*, window: ConsultationWindow, mode: str, language: str, render: Callable[[], str], now=None):
-    """The rendered weeks of the calendar, memoized per version, window, mode, language and visible range."""
-    earliest, latest = services.booking_bounds(now)
-    _slots, i, j = _bounds(window, earliest.date(), latest.date(), now)
-    return _memoized(("calendar", window.pk, mode, language, earliest.date(), i, j), render)
+    return window_slots(window=window, date_from=earliest.date(), date_to=latest.date(), now=now)
 
 
 def booking_statistics(*, date_from: dt.date, date_to: dt.date) -> list[dict]:

@@ -12,9 +12,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.services import booking_company_id
+from core.cache import Freshness, cached, conditional
 from core.errors import ApplicationError
 from core.jst import jst_date
-from core.pagecache import anonymous_page
 from core.resume import resume_forget, resume_remember
 from sharing.services import share_grant
 
@@ -53,7 +53,14 @@ def _window_and_mode(request: HttpRequest, code: str) -> tuple[ConsultationWindo
     return window, mode
 
 
-@anonymous_page(namespaces=(selectors.NAMESPACE,))
+CALENDAR_MAX_AGE = 30  # seconds a browser may show the calendar without asking again (then a 304 when unchanged)
+
+
+def _calendar_freshness(request: HttpRequest, code: str) -> Freshness:
+    return Freshness(namespaces=(selectors.NAMESPACE,), parts=selectors.visible_moment())
+
+
+@conditional(_calendar_freshness, max_age=CALENDAR_MAX_AGE)
 def calendar(request: HttpRequest, code: str) -> HttpResponse:
     window = selectors.window_get(code=code)
     if window is None:
@@ -61,22 +68,20 @@ def calendar(request: HttpRequest, code: str) -> HttpResponse:
     mode = request.GET.get("mode") or window.modes[0]
     if mode not in window.modes:
         mode = window.modes[0]
-    shared, changes_at = selectors.calendar_slots(window=window)
+    shared = selectors.calendar_slots(window=window)
     slots = services.slots_for_company(shared, company_id=booking_company_id(request.user))
     context = {"window": window, "mode": mode, "mode_label": Mode(mode).label, "weeks": _weeks(slots)}
 
     def weeks_html() -> str:
         return render_to_string("consultations/_weeks.html", context, request)
 
-    if slots is shared:  # what everybody sees: rendered once per version and visible range
-        context["weeks_html"] = selectors.calendar_fragment(
-            window=window, mode=mode, language=get_language(), render=weeks_html
-        )
+    if slots is shared:  # what everybody sees: rendered once per version, language and visible range
+        earliest, latest = selectors.visible_moment()
+        key = f"calendar:{window.pk}:{mode}:{get_language()}:{earliest.isoformat()}:{latest.date().isoformat()}"
+        context["weeks_html"] = cached(key, (selectors.NAMESPACE,), weeks_html)
     else:  # marked with this company's own bookings
         context["weeks_html"] = weeks_html()
-    response = render(request, "consultations/calendar.html", context)
-    response.cache_until = changes_at
-    return response
+    return render(request, "consultations/calendar.html", context)
 
 
 def _parse_start(value: str | None) -> dt.datetime | None:

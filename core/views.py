@@ -14,8 +14,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .apidocs import api_reference
+from .cache import Freshness, conditional
 from .mail import outbox_backlog
-from .pagecache import anonymous_page
 
 AREAS = [
     {
@@ -154,7 +154,10 @@ def contact(request: HttpRequest) -> HttpResponse:
     return render(request, "core/contact.html", {"sources": KNOW_SOURCES, "desk_email": settings.DESK_EMAIL})
 
 
-@anonymous_page()  # no data on it: one render per process, language and path
+HOME_MAX_AGE = 600  # no data on it: it changes only with a new release (and a new release gives a new ETag)
+
+
+@conditional(lambda request: Freshness(), max_age=HOME_MAX_AGE)
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {"areas": AREAS})
 

@@ -1,14 +1,10 @@
 """Public JSON API of the self-check: the CO2 estimate and the SBT-for-SMEs check."""
 
-import functools
-import json
-from collections.abc import Callable
 from decimal import Decimal
 
-from django.http import HttpRequest, HttpResponse
-from django.views.decorators.csrf import csrf_exempt
+from django.http import HttpRequest
 from ninja import Router, Schema
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, create_model
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from core.errors import ApplicationError
 from core.jst import current_fiscal_year
@@ -20,7 +16,9 @@ from .models import MAX_AMOUNT
 router = Router(tags=["selfcheck"])
 
 
-class EstimateIn(Schema):
+# The estimate's models are plain pydantic: django-ninja's Schema wraps each validation in a validator for reading ORM
+# objects, which cost more than the calculation (measured: docs/cache.md).
+class EstimateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     electricity_kwh: Decimal | None = Field(
@@ -70,17 +68,7 @@ class EstimateIn(Schema):
     )
 
 
-# The same fields and checks as EstimateIn on a plain pydantic model: django-ninja's Schema wraps every validation in
-# its own validator (for reading ORM objects), which cost more than the calculation. The plain view validates with
-# this one; a body it refuses still goes to the operation, which answers with EstimateIn's errors.
-EstimateBody: type[BaseModel] = create_model(
-    "EstimateBody",
-    __config__=ConfigDict(extra="forbid"),
-    **{name: (field.annotation, field) for name, field in EstimateIn.model_fields.items()},
-)
-
-
-class SourceOut(Schema):
+class SourceOut(BaseModel):
     source: str
     entry: str = Field(description="入力項目（city_gas_m3 など、入力した単位）")
     label: str
@@ -90,7 +78,7 @@ class SourceOut(Schema):
     t_co2: float
 
 
-class FactorSetOut(Schema):
+class FactorSetOut(BaseModel):
     name: str
     fiscal_year: int
     version: int
@@ -99,7 +87,7 @@ class FactorSetOut(Schema):
     url: str
 
 
-class EstimateOut(Schema):
+class EstimateOut(BaseModel):
     """null means "not entered" (no amount of that scope was given), which is not 0 t."""
 
     scope1_t: float | None
@@ -150,22 +138,8 @@ class SbtOut(Schema):
     assets_limit_yen: int
 
 
-_encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not a new one per call as json.dumps makes
-
-
-def json_response(content: str) -> HttpResponse:
-    """Our own output, already in the declared schema's shape (a test validates it against the schema), sent
-    without validating it again: that validation cost more than the calculation."""
-    return HttpResponse(content.encode(), content_type="application/json; charset=utf-8")
-
-
 @router.post("/estimate", response=EstimateOut, summary="年間のエネルギー使用量からCO2排出量を計算する")
-def estimate(request: HttpRequest, payload: EstimateIn) -> HttpResponse:
-    return estimate_response(payload)
-
-
-def estimate_response(payload: EstimateIn) -> HttpResponse:
-    """The estimate's answer; raises ApplicationError naming the field."""
+def estimate(request: HttpRequest, payload: EstimateIn) -> dict:
     fiscal_year = payload.fiscal_year if payload.fiscal_year is not None else current_fiscal_year()
     factor_set, factors = selectors.factors_cached(fiscal_year=fiscal_year)
     market = payload.market_electricity_kg_per_kwh
@@ -182,75 +156,35 @@ def estimate_response(payload: EstimateIn) -> HttpResponse:
             "city_gas_mj_per_m3" if error.entry == "city_gas_m3" and payload.city_gas_mj_per_m3 is None else error.entry
         )
         raise ApplicationError(error.message, field=field) from error
-    return json_response(estimate_json(result, factor_set))
-
-
-def estimate_view(operation: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
-    """The estimate endpoint as a plain Django view in front of the ninja operation `estimate` (config/urls.py).
-
-    A JSON body that EstimateIn accepts, read as django-ninja reads it (json.loads, then the model), is answered by
-    the same `estimate_response` without django-ninja's request handling, which cost as much as the calculation.
-    Everything else (a body the model refuses, malformed JSON, another content type or method, an ApplicationError)
-    goes to `operation`, which answers exactly as before, errors included; the operation also keeps declaring the
-    endpoint in the OpenAPI document. Like every API operation it needs no CSRF token (no cookie authentication)."""
-
-    @csrf_exempt
-    def view(request: HttpRequest) -> HttpResponse:
-        if request.method == "POST" and request.content_type == "application/json":
-            try:
-                payload = EstimateBody.model_validate(json.loads(request.body))
-                return estimate_response(payload)
-            except (ValueError, ApplicationError):  # pydantic's ValidationError and JSONDecodeError are ValueErrors
-                pass
-        return operation(request)
-
-    return view
-
-
-def estimate_json(result, factor_set) -> str:
-    """EstimateOut as JSON text, written as json.dumps would write it (a test checks the bytes): the numbers with
-    float's repr, and the parts that depend only on the entry, the language or the factor set encoded once."""
-    rows = ", ".join(
-        f'{_row_head(row.source, row.entry, row.label)}, "amount": {float(row.amount)!r}, '
-        f'{_row_unit(row.unit, row.scope)}, "t_co2": {float(row.t_co2)!r}}}'
-        for row in result.by_source
-    )
-    exact = "null" if result.total_exact is None else f'"{format(result.total_exact, "f")}"'
-    about = (
-        factor_set.name,
-        factor_set.fiscal_year,
-        factor_set.version,
-        factor_set.source,
-        factor_set.publication,
-        factor_set.url,
-    )
-    return (
-        f'{{"scope1_t": {_number(result.scope1_t)}, "scope2_t": {_number(result.scope2_t)}, '
-        f'"total_t": {_number(result.total_t)}, "total_t_exact": {exact}, '
-        f'"scope2_market_t": {_number(result.scope2_market_t)}, "total_market_t": {_number(result.total_market_t)}, '
-        f'"parts_differ": {"true" if result.parts_differ else "false"}, "by_source": [{rows}], '
-        f'"factor_set": {_factor_set_json(about)}}}'
-    )
-
-
-def _number(value: Decimal | None) -> str:
-    """A Decimal as JSON writes the float of it (float's repr; the amounts are finite by the schema's limits)."""
-    return "null" if value is None else repr(float(value))
-
-
-@functools.lru_cache(maxsize=512)
-def _row_head(source: str, entry: str, label: str) -> str:
-    return _encode({"source": source, "entry": entry, "label": label})[:-1]
-
-
-@functools.lru_cache(maxsize=512)
-def _row_unit(unit: str, scope: int) -> str:
-    return _encode({"unit": unit, "scope": scope})[1:-1]
-
-
-@functools.lru_cache(maxsize=64)
-def _factor_set_json(about: tuple) -> str:
-    return _encode(dict(zip(("name", "fiscal_year", "version", "source", "publication", "url"), about, strict=True)))
+    return {
+        "scope1_t": result.scope1_t,
+        "scope2_t": result.scope2_t,
+        "total_t": result.total_t,
+        "total_t_exact": None if result.total_exact is None else format(result.total_exact, "f"),
+        "scope2_market_t": result.scope2_market_t,
+        "total_market_t": result.total_market_t,
+        "parts_differ": result.parts_differ,
+        "by_source": [
+            {
+                "source": row.source,
+                "entry": row.entry,
+                "label": row.label,
+                "amount": row.amount,
+                "unit": row.unit,
+                "scope": row.scope,
+                "t_co2": row.t_co2,
+            }
+            for row in result.by_source
+        ],  # fmt: skip
+        "factor_set": {
+            "name": factor_set.name,
+            "fiscal_year": factor_set.fiscal_year,
+            "version": factor_set.version,
+            "source": factor_set.source,
+            "publication": factor_set.publication,
+            "url": factor_set.url,
+        },
+    }
 
 
 @router.post("/sbt-sme", response=SbtOut, summary="中小企業版SBTの要件を満たすか判定する")
@@ -265,9 +199,3 @@ def sbt_sme(request: HttpRequest, payload: SbtIn) -> dict:
         "revenue_limit_yen": result.revenue_limit_yen,
         "assets_limit_yen": result.assets_limit_yen,
     }
-
-
-# A bare endpoint for the benchmark baseline (constant JSON, no database).
-@router.get("/ping", include_in_schema=False)
-def ping(request: HttpRequest) -> dict:
-    return {"ok": True}

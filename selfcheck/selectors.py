@@ -6,7 +6,7 @@ from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import versions
+from core.cache import cached
 from core.errors import ApplicationError
 
 from .calculator import (
@@ -25,32 +25,22 @@ from .calculator import (
 )
 from .models import FactorSet, SelfcheckSettings, Sheet
 
-NAMESPACE = "selfcheck-factors"  # version token of factor sets, factors and settings (selfcheck.apps wires them)
-# While a process is subscribed to bump notices (core.versions) it switches to a changed factor set at once, asking
-# Redis nothing per call. Without a subscription (Redis restarting), another process may use the previous set for
-# up to this long after a change (the changing process switches at once): still no round trip per estimate call.
-FACTORS_MAX_AGE = 0.25
-_memo = versions.Memo(size=64)
-
-
-def _memoized(key, compute):
-    token = versions.current(NAMESPACE, max_age=FACTORS_MAX_AGE)
-    return compute() if token is None else _memo.get_or_compute(token, key, compute)
+NAMESPACE = "selfcheck-factors"  # version of factor sets, factors and settings (selfcheck.apps wires them)
 
 
 def factors_cached(*, fiscal_year: int) -> tuple[FactorSet, dict[str, FactorData]]:
-    """`factor_set_for` and its `factor_data`, kept in this process until a factor set, a factor or the self-check
-    settings change (see FACTORS_MAX_AGE): no query at all instead of two. A missing year is not cached."""
+    """`factor_set_for` and its `factor_data`, kept in Redis until a factor set, a factor or the self-check settings
+    change: one round trip instead of two queries. A missing year is not cached (FactorSetMissing is raised)."""
 
     def load():
         factor_set = factor_set_for(fiscal_year=fiscal_year)
         return factor_set, factor_data(factor_set)
 
-    return _memoized(("factors", fiscal_year), load)
+    return cached(f"factors:{fiscal_year}", (NAMESPACE,), load)
 
 
 def jpy_per_eur_cached() -> Decimal:
-    return _memoized(("jpy_per_eur",), jpy_per_eur)
+    return cached("jpy_per_eur", (NAMESPACE,), jpy_per_eur)
 
 
 class FactorSetMissing(ApplicationError):

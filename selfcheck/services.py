@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import versions as versions_module
+from core.cache import bump
 from core.errors import ApplicationError
 from core.pdf import html_to_pdf
 from core.queue import enqueue, enqueue_on_commit
@@ -320,7 +320,7 @@ def factor_set_new_version(
             )
             for code, old in base_rows.items()
         )
-        versions_module.bump(selectors.NAMESPACE)  # bulk_create sends no signal: retire the cached factor sets
+        bump(selectors.NAMESPACE)  # bulk_create sends no signal: retire the cached factor sets
     return created
 
 

@@ -8,7 +8,7 @@ class SeminarsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.signals import account_closing
-        from core.versions import bump_on_change
+        from core.cache import bump_on_change
 
         from . import models, services
 

@@ -6,18 +6,25 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.cache import Freshness, conditional
 from core.desk import desk_required
 from core.errors import ApplicationError
 from core.ics import calendar_bytes
 from core.jst import format_jst
-from core.pagecache import anonymous_page
 
 from . import selectors, services
 from .forms import CheckinCodeForm, SeminarFilterForm
 from .models import Material, Registration, RegistrationStatus, Seminar
 
+LIST_MAX_AGE = 60  # seconds a browser may show the list without asking again (less when it changes sooner)
 
-@anonymous_page(namespaces=(selectors.NAMESPACE,))
+
+def _list_freshness(request: HttpRequest) -> Freshness:
+    changes_at = selectors.seminar_list_changes_at_cached()
+    return Freshness(namespaces=(selectors.NAMESPACE,), parts=(changes_at,), until=changes_at)
+
+
+@conditional(_list_freshness, max_age=LIST_MAX_AGE)
 def index(request: HttpRequest) -> HttpResponse:
     form = SeminarFilterForm(request.GET or None)
     archive = request.GET.get("view") == "archive"
@@ -28,13 +35,11 @@ def index(request: HttpRequest) -> HttpResponse:
         seminar.seats_left = selectors.seats_left(seminar)
     query = request.GET.copy()
     query.pop("page", None)
-    response = render(
+    return render(
         request,
         "seminars/index.html",
         {"form": form, "page": page, "archive": archive, "query": query.urlencode()},
     )
-    response.cache_until = selectors.seminar_list_changes_at()
-    return response
 
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -3,7 +3,10 @@ from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.responses import NinjaJSONEncoder
+
+from core.cache import conditional
 
 from . import selectors
 
@@ -67,6 +70,7 @@ class MeasureOut(Schema):
 
 
 @router.get("", response=list[MeasureOut], summary="条件に合う補助金・支援策（受付中を先に）")
+@decorate_view(conditional(selectors.finder_freshness, max_age=selectors.FINDER_MAX_AGE))
 def list_measures(request: HttpRequest, params: Query[FinderQuery]) -> HttpResponse:
     """`employees` を指定すると、各枠の `max_amount_yen`（従業員数に応じた上限額）を返します。
     結果はページ単位です（`page`、`per_page`）。総件数は `X-Total-Count` ヘッダー、次のページは `Link` ヘッダー
@@ -76,11 +80,9 @@ def list_measures(request: HttpRequest, params: Query[FinderQuery]) -> HttpRespo
     filters = selectors.finder_filters_parse(data)
     # Our own output, already in MeasureOut's shape (a test validates it against the schema), encoded as django-ninja
     # encodes it but without validating it again: with a page of 20 measures that validation cost more than the
-    # page's queries. The encoded page is kept per catalogue version (selectors.measure_page_rendered).
-    page, body = selectors.measure_page_rendered(
-        filters=filters, page=params.page, per_page=params.per_page, clamp=False, render=_encoded
-    )
-    response = HttpResponse(body, content_type=JSON_CONTENT_TYPE)
+    # page's queries. The whole answer is kept in Redis under its ETag (core.cache.conditional).
+    page = selectors.measure_page(filters=filters, page=params.page, per_page=params.per_page, clamp=False)
+    response = HttpResponse(_encoded(page), content_type=JSON_CONTENT_TYPE)
     response["X-Total-Count"] = str(page.count)
     if page.has_next:
         query = request.GET.copy()

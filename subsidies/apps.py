@@ -10,12 +10,12 @@ class SubsidiesConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from accounts.signals import account_closing
-        from core import versions
+        from core.cache import bump_on_change
 
         from . import ordering, services
         from .models import CATALOGUE_VERSION, ApplicationRound, Measure, Track, TrackCap
 
-        versions.bump_on_change(CATALOGUE_VERSION, Measure, Track, TrackCap, ApplicationRound)
+        bump_on_change(CATALOGUE_VERSION, Measure, Track, TrackCap, ApplicationRound)
 
         def round_changed(sender, instance, **kwargs) -> None:
             # The measure's place in the finder follows its rounds at once (subsidies.ordering).

@@ -20,7 +20,7 @@ from core.models import BaseModel
 JGRANTS_ATTRIBUTION = "Jグランツ（jGrants）からの出典"
 # A moment long past: a measure whose finder order is "valid until" then is recomputed on the next finder request.
 ORDER_DUE = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
-# Version token (core.versions) of everything the finder's counts depend on: measures, tracks, caps, rounds and the
+# Version (core.cache, docs/cache.md) of everything the finder's counts depend on: measures, tracks, caps, rounds and the
 # finder order kept on the rows (wired in subsidies.apps; ordering.refresh bumps it after its bulk update).
 CATALOGUE_VERSION = "subsidies-catalogue"
 

@@ -4,10 +4,11 @@ catalogue through one index (subsidies_measure_finder_order) instead of Python s
 The order depends on the rounds and on the time now: open first (soonest deadline first), then upcoming, then no
 round known, then closed. Each row stores its rank, the current round's end and the interval in which these hold:
 from the last moment one of its rounds opened or closed (`order_valid_from`) to the next (`order_valid_until`).
-A saved or deleted round recomputes its measure at once (signal in subsidies.apps); the finder first recomputes the
-rows whose interval does not hold any more (`refresh_due`: one indexed query when none, the usual case), so its
-order is always the order `selectors.measure_card` gives at this moment. Writes that bypass signals (bulk_create,
-update) call `refresh` or `mark_due` themselves.
+A saved or deleted round recomputes its measure at once (signal in subsidies.apps); the beat task
+subsidies_order_refresh recomputes every minute the rows whose interval does not hold any more (`refresh_due`: one
+indexed query when none, the usual case), so the order is the order `selectors.measure_card` gives within a minute of
+a round opening or closing, and reading the finder writes nothing. Writes that bypass signals (bulk_create, update)
+call `refresh` or `mark_due` themselves.
 """
 
 from collections import defaultdict
@@ -18,7 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from core import versions
+from core.cache import bump
 
 from .models import CATALOGUE_VERSION, ORDER_DUE, ApplicationRound, Measure
 
@@ -66,7 +67,7 @@ def refresh(*, measure_ids: Iterable[int], now: datetime | None = None) -> int:
         )
     fields = ["order_rank", "order_deadline", "order_valid_from", "order_valid_until"]
     Measure.objects.bulk_update(rows, fields, batch_size=500)
-    versions.bump(CATALOGUE_VERSION)  # bulk_update sends no signal; "open only" counts follow the rank
+    bump(CATALOGUE_VERSION)  # bulk_update sends no signal; "open only" counts follow the rank
     return len(rows)
 
 

@@ -1,15 +1,14 @@
 """Reads of the catalogue: the finder, a measure's page, action plans. Each runs a fixed number of queries."""
 
-from collections.abc import Callable
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import versions
+from core.cache import Freshness, cached
 from core.choices import Industry, Prefecture, Region, prefecture_order, prefectures_in
 from core.errors import ApplicationError
 from core.jst import jst_date, jst_today
@@ -246,9 +245,9 @@ def measure_queryset(filters: FinderFilters) -> QuerySet:
 def finder_queryset(filters: FinderFilters, *, now: datetime | None = None) -> QuerySet:
     """The finder's results in its order: open windows first (soonest deadline first), then upcoming, then the rest.
 
-    The order is kept on the rows (subsidies.ordering), brought up to date for `now` first, so that the database
-    sorts through the index subsidies_measure_finder_order and a page costs the same whatever the catalogue size."""
-    ordering.refresh_due(now=now)
+    The order is kept on the rows (subsidies.ordering: at each write, and by the beat task subsidies_order_refresh
+    once a round opens or closes), so that the database sorts through the index subsidies_measure_finder_order and a
+    page costs the same whatever the catalogue size. Reading writes nothing."""
     return measure_queryset(filters).order_by(
         "order_rank", F("order_deadline").asc(nulls_last=True), "step", "name", "pk"
     )
@@ -293,18 +292,22 @@ class FinderPage:
         return self.start_index + len(self.cards) - 1 if self.cards else 0
 
 
-_counts = versions.Memo(size=256)
+FINDER_MAX_AGE = 60  # seconds a browser may reuse a finder page or API answer (then a 304 when unchanged)
+
+
+def finder_freshness(request) -> Freshness:
+    """What the finder's answers depend on besides the query: the catalogue version and the date in Japan."""
+    return Freshness(namespaces=(CATALOGUE_VERSION,), parts=(jst_today(),))
 
 
 def _count(filters: FinderFilters, qs: QuerySet) -> int:
-    """How many measures fit the filters, counted once per catalogue version (CATALOGUE_VERSION) and filters in each
-    process: the one query of a finder page whose cost grows with the catalogue. The rows' order is brought up to
-    date (finder_queryset) before the token is read, so an "open only" count follows time passing a round's start
-    or end. Uncached when Redis is unreachable."""
-    token = versions.current(CATALOGUE_VERSION)
-    if token is None:
-        return qs.count()
-    return _counts.get_or_compute(token, ("count", filters), qs.count)
+    """How many measures fit the filters, kept in Redis per catalogue version (CATALOGUE_VERSION) and filters: the one
+    query of a finder page whose cost grows with the catalogue. Uncached when Redis is unreachable."""
+    return cached(f"finder-count:{_digest(filters)}", (CATALOGUE_VERSION,), qs.count)
+
+
+def _digest(value) -> str:
+    return hashlib.blake2b(repr(value).encode(), digest_size=12).hexdigest()
 
 
 def measure_page(
@@ -331,29 +334,6 @@ def measure_page(
         number=number,
         per_page=per_page,
     )
-
-
-_pages = versions.Memo(size=256)
-
-
-def measure_page_rendered(
-    *, filters: FinderFilters, page: int, per_page: int, clamp: bool, render: Callable[[FinderPage], Any]
-) -> tuple[FinderPage, Any]:
-    """`measure_page` and `render(page)`, kept in each process per catalogue version (CATALOGUE_VERSION), filters,
-    page and Japanese date, for the API. A card changes with time only when one of its measure's rounds opens or
-    closes, which makes that row due: `ordering.refresh_due` runs first and its refresh bumps the version; days left
-    and the check state change with the date, which is in the key. Uncached when Redis is unreachable."""
-    now = timezone.now()
-    ordering.refresh_due(now=now)
-    token = versions.current(CATALOGUE_VERSION)
-
-    def compute() -> tuple[FinderPage, Any]:
-        found = measure_page(filters=filters, page=page, per_page=per_page, clamp=clamp, now=now)
-        return found, render(found)
-
-    if token is None:
-        return compute()
-    return _pages.get_or_compute(token, ("page", filters, page, per_page, clamp, jst_date(now)), compute)
 
 
 def measure_get(*, pk: int) -> Measure:

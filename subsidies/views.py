@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.cache import conditional
 from core.desk import desk_allows, desk_require, desk_required
 from core.errors import ApplicationError
 
@@ -34,6 +35,7 @@ def _profile_defaults(request: HttpRequest) -> dict:
     }
 
 
+@conditional(selectors.finder_freshness, max_age=selectors.FINDER_MAX_AGE)
 def index(request: HttpRequest) -> HttpResponse:
     """The finder: a logged-in company starts from its profile; anyone may change the questions."""
     data = request.GET.copy()

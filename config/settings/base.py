@@ -55,7 +55,7 @@ MIDDLEWARE = [
     # included, leaves as `Cache-Control: private, no-store` (core.cachecontrol says the rule and its markers).
     "core.cachecontrol.PrivateCacheMiddleware",
     "core.middleware.SecurityHeadersMiddleware",
-    "core.versions.RequestTokensMiddleware",
+    "core.cache.RequestVersionsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.JapaneseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -243,6 +243,11 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_BEAT_SCHEDULE["subsidies-round-notices"] = {
     "task": "subsidies.tasks.subsidies_round_notices",
     "schedule": crontab(minute=15, hour="*/3"),
+}
+# subsidies: the finder's order follows a round opening or closing within a minute (reading the finder writes nothing)
+CELERY_BEAT_SCHEDULE["subsidies-order-refresh"] = {
+    "task": "subsidies.tasks.subsidies_order_refresh",
+    "schedule": crontab(minute="*"),
 }
 
 # --- selfcheck PDFs ---

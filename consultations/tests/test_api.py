@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 
 from accounts.tests.factories import SmeUserFactory
@@ -124,28 +126,52 @@ def test_openapi_declares_json_400_and_404_for_every_operation(client):
     assert "413" in spec["paths"]["/api/v1/selfcheck/estimate"]["post"]["responses"]
 
 
-@pytest.mark.parametrize(
-    "query",
-    [
-        "window=hq&date_from=2026-04-20&date_to=2026-05-20",
-        "window=hq&date_from=2026-04-23&date_to=2026-04-23&extra=1",
-        "window=tohoku&date_from=2026-04-01&date_to=2026-07-01",
-    ],
-)
-def test_the_plain_slots_view_answers_exactly_what_the_ninja_operation_answers(frozen, client, advisor, rf, query):
-    from django.contrib.auth.models import AnonymousUser
+def test_the_slots_endpoint_is_one_django_ninja_operation(client):
+    from django.urls import resolve
 
-    from config.urls import list_slots
+    for path in ("/api/v1/consultations/slots", "/api/v1/selfcheck/estimate"):
+        assert resolve(path).func.__module__ == "ninja.operation", path
 
+
+SLOTS_URL = "/api/v1/consultations/slots?window=hq&date_from=2026-04-20&date_to=2026-05-20"
+
+
+def test_an_unchanged_slots_answer_is_a_304_and_a_booking_changes_its_etag(frozen, client, advisor):
+    first = client.get(SLOTS_URL)
+    assert first.status_code == 200 and first["Cache-Control"] == "max-age=0"
+    etag = first["ETag"]
+    again = client.get(SLOTS_URL, headers={"if-none-match": etag})
+    assert again.status_code == 304 and again.content == b"" and again["ETag"] == etag
     booking_create(user=SmeUserFactory(), start=at(2026, 4, 23, 10), **intake())
-    url = f"/api/v1/consultations/slots?{query}"
-    plain = client.get(url)
-    request = rf.get(url)
-    request.user = AnonymousUser()
-    operation = list_slots(request)
-    assert plain.status_code == operation.status_code == 200
-    assert plain["Content-Type"] == operation["Content-Type"]
-    assert plain.content == operation.content
+    changed = client.get(SLOTS_URL, headers={"if-none-match": etag})
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    assert changed.json() != first.json()
+
+
+def test_the_slots_etag_changes_when_a_slot_passes_the_notice_period(client, advisor):
+    import time_machine
+
+    with time_machine.travel(at(2026, 4, 20, 9, 30) + dt.timedelta(seconds=1), tick=False):
+        etag = client.get(SLOTS_URL)["ETag"]
+        assert client.get(SLOTS_URL, headers={"if-none-match": etag}).status_code == 304
+    with time_machine.travel(at(2026, 4, 20, 9) + dt.timedelta(minutes=30, seconds=59), tick=False):  # the same minute
+        assert client.get(SLOTS_URL, headers={"if-none-match": etag}).status_code == 304
+    with time_machine.travel(at(2026, 4, 20, 10, 0) + dt.timedelta(seconds=1), tick=False):
+        later = client.get(SLOTS_URL, headers={"if-none-match": etag})
+    assert later.status_code == 200
+    assert "2026-04-21T10:00:00+09:00" not in later.content.decode()
+
+
+def test_a_signed_in_company_gets_no_etag_and_never_a_304(frozen, client, advisor, sme_user):
+    etag = client.get(SLOTS_URL)["ETag"]
+    client.force_login(sme_user)
+    response = client.get(SLOTS_URL, headers={"if-none-match": etag})
+    assert response.status_code == 200 and not response.has_header("ETag")
+
+
+def test_an_error_answer_carries_no_etag(client):
+    response = client.get("/api/v1/consultations/slots?window=nowhere&date_from=2026-04-20&date_to=2026-04-21")
+    assert response.status_code == 400 and not response.has_header("ETag")
 
 
 def test_slots_answers_validate_against_the_declared_schema(frozen, client, advisor, sme_user):

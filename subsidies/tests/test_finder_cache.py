@@ -1,6 +1,7 @@
-"""The finder's total is counted once per catalogue version and filters in each process, and the API's encoded page
-is kept per catalogue version, filters, page and date (subsidies.selectors): every kind of change to what they show
-retires them, and so does time passing a round's start or end, or midnight in Japan."""
+"""The finder's total is counted once per catalogue version and filters, and the API's encoded page is kept per
+catalogue version, filters, page and date, both in Redis (subsidies.selectors): every kind of change to what they
+show retires them, and so does time passing a round's start or end (once the beat task has run), or midnight in
+Japan."""
 
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 from core.jst import JST
 from subsidies.models import Measure, Track
 from subsidies.selectors import FinderFilters, measure_page, measure_queryset
+from subsidies.tasks import subsidies_order_refresh
 from subsidies.tests.factories import MeasureFactory, RoundFactory, TrackCapFactory, TrackFactory
 
 from ..api import _encoded
@@ -133,21 +135,22 @@ def test_every_kind_of_change_retires_the_memoized_total(change):
 
 
 def test_a_cap_change_retires_the_memoized_total_too():
-    from core import versions
+    from core import cache
     from subsidies.models import CATALOGUE_VERSION
 
     track = TrackFactory()
-    before = versions.current(CATALOGUE_VERSION)
+    before = cache.versions(CATALOGUE_VERSION)
     TrackCapFactory(track=track)
-    assert versions.current(CATALOGUE_VERSION) != before
+    assert cache.versions(CATALOGUE_VERSION) != before
 
 
-def test_the_open_only_total_follows_time_passing_a_round_end():
+def test_the_open_only_total_follows_time_passing_a_round_end_at_the_next_beat():
     ends = timezone.now() + timedelta(hours=2)
     RoundFactory(acceptance_start_datetime=ends - timedelta(days=3), acceptance_end_datetime=ends)
     filters = FinderFilters(open_only=True)
     before = total(filters)
     with time_machine.travel(ends + timedelta(seconds=1)):
+        subsidies_order_refresh()  # the beat task, every minute
         after = total(filters)
         assert after == counted(filters) == before - 1
 
@@ -179,14 +182,14 @@ def fresh_api(filters: FinderFilters) -> list[dict]:
     return json.loads(_encoded(measure_page(filters=filters, page=1, per_page=20, clamp=False)))
 
 
-def test_the_api_page_is_encoded_once_and_then_served_from_memory(client):
+def test_the_api_page_is_encoded_once_and_then_served_from_redis_without_a_query(client):
     RoundFactory(measure=TrackCapFactory().track.measure)
     first = client.get("/api/v1/subsidies", {"employees": 12})
     with CaptureQueriesContext(connection) as queries:
         second = client.get("/api/v1/subsidies", {"employees": 12})
     assert first.content == second.content and second.json() == fresh_api(FinderFilters(employees=12))
     assert second["X-Total-Count"] == first["X-Total-Count"]
-    assert len(queries.captured_queries) == 1, [q["sql"][:90] for q in queries.captured_queries]
+    assert len(queries.captured_queries) == 0, [q["sql"][:90] for q in queries.captured_queries]
 
 
 def _cap_changed():
@@ -211,15 +214,17 @@ def test_every_kind_of_change_retires_the_memoized_api_page(client, change):
     assert after != before
 
 
-def test_the_api_page_follows_time_passing_a_round_start_and_end(client):
+def test_the_api_page_follows_time_passing_a_round_start_and_end_at_the_next_beat(client):
     starts = timezone.now() + timedelta(hours=2)
     RoundFactory(acceptance_start_datetime=starts, acceptance_end_datetime=starts + timedelta(hours=3))
     filters = FinderFilters(open_only=True)
     before = api(client, filters)
     with time_machine.travel(starts + timedelta(seconds=1)):
+        subsidies_order_refresh()
         opened = api(client, filters)
         assert opened == fresh_api(filters) and len(opened) == len(before) + 1
     with time_machine.travel(starts + timedelta(hours=3, seconds=1)):
+        subsidies_order_refresh()
         closed = api(client, filters)
         assert closed == fresh_api(filters) and len(closed) == len(before)
 
@@ -234,3 +239,25 @@ def test_days_left_in_the_api_page_change_at_midnight_in_japan(client):
     with time_machine.travel(now.replace(hour=23, minute=59, second=58) + timedelta(seconds=3)):
         after = next(m for m in api(client, filters) if m["id"] == measure.pk)["days_left"]
     assert after == before - 1
+
+
+def test_no_read_of_the_finder_writes_even_after_a_round_boundary_passed(client):
+    ends = timezone.now() + timedelta(hours=2)
+    RoundFactory(acceptance_start_datetime=ends - timedelta(days=3), acceptance_end_datetime=ends)
+    with time_machine.travel(ends + timedelta(seconds=1)), CaptureQueriesContext(connection) as queries:
+        assert client.get("/subsidies/", {"open": "true"}).status_code == 200
+        assert client.get("/api/v1/subsidies", {"open": "true"}).status_code == 200
+        measure_page(filters=FinderFilters(open_only=True))
+    writes = [q["sql"] for q in queries.captured_queries if not q["sql"].lstrip().upper().startswith("SELECT")]
+    assert writes == []
+
+
+def test_the_finder_and_its_api_answer_304_until_the_catalogue_changes(client):
+    for path in ("/subsidies/?employees=12", "/api/v1/subsidies?employees=12"):
+        first = client.get(path)
+        assert first["Cache-Control"] == "max-age=60"
+        assert client.get(path, headers={"if-none-match": first["ETag"]}).status_code == 304
+    etags = [client.get(path)["ETag"] for path in ("/subsidies/?employees=12", "/api/v1/subsidies?employees=12")]
+    MeasureFactory()
+    for path, etag in zip(("/subsidies/?employees=12", "/api/v1/subsidies?employees=12"), etags, strict=True):
+        assert client.get(path, headers={"if-none-match": etag}).status_code == 200
