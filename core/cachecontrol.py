@@ -8,7 +8,7 @@ The rule (PrivateCacheMiddleware):
      `mark_private(response)`), or one to a URL that carries a secret (a `token` or `key` in its route, as in a
      cancellation link or a shared result) gets `Cache-Control: private, no-store`, replacing what was there.
   3. Anything else (an anonymous visitor on a public page) keeps what the view set: max-age, ETag, Vary are the
-     views' business (see core.pagecache / core.versions for the public pages' caching).
+     views' business (core.cache.conditional for the public pages, docs/cache.md).
 
 Whether a visitor is signed in is read from the session only when the request carries a session cookie, so an
 anonymous public response does not get `Vary: Cookie` from this middleware.
