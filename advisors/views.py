@@ -33,7 +33,7 @@ from .forms import (
     WelcomeForm,
     WorkspaceFilterForm,
 )
-from .models import AdvisorAccount, Recommendation
+from .models import AdvisorAccount, MoveRequestStatus, Recommendation
 from .shared import shared_selfcheck
 
 
@@ -137,6 +137,7 @@ def _booking_context(request: HttpRequest, pk: int, **forms) -> dict:
     account = request.advisor_account
     booking = selectors.booking_for_advisor(advisor_id=account.advisor_id, pk=pk)
     follow_up = getattr(booking, "follow_up", None)
+    move_requests = selectors.move_requests(booking_id=booking.pk)
     now = timezone.now()
     allowed = []
     if booking.status == BookingStatus.REQUESTED:
@@ -157,7 +158,11 @@ def _booking_context(request: HttpRequest, pk: int, **forms) -> dict:
         "meeting_form": forms.get("meeting_form")
         or MeetingUrlForm(initial={"meeting_url": booking.meeting_url}, prefix="meet"),
         "move_form": forms.get("move_form") or MoveRequestForm(prefix="move"),
-        "move_requests": selectors.move_requests(booking_id=booking.pk),
+        "move_requests": move_requests,
+        # A refused request is shown with its error even when another one is waiting (a form sent twice).
+        "show_move_form": booking.status in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
+        and booking.end > now
+        and (not any(m.status == MoveRequestStatus.PENDING for m in move_requests) or "move_form" in forms),
         "movable": booking.status in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED) and booking.end > now,
         "meeting_editable": booking.mode == Mode.ONLINE
         and booking.status in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED),

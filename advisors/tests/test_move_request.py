@@ -62,7 +62,9 @@ def test_the_advisor_asks_the_desk_hears_and_approving_moves_the_booking_and_tel
     booking.refresh_from_db()
     assert booking.start == at(2026, 4, 23, 10)  # nothing moves before the desk decides
     assert "窓口の確認待ち" in advisor.get(f"/advisor/bookings/{booking.pk}/").content.decode()
-    assert _ask(advisor, booking, **{"move-time": "15:00"}).status_code == 400  # one open request per booking
+    assert "窓口に依頼する" not in advisor.get(f"/advisor/bookings/{booking.pk}/").content.decode()
+    again = _ask(advisor, booking, **{"move-time": "15:00"})  # one open request per booking, even sent twice
+    assert again.status_code == 400 and "確認待ちの依頼がすでにあります" in again.content.decode()
 
     sequence = booking.sequence
     page = desk_client.get("/admin/advisors/moverequest/").content.decode()
