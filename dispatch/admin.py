@@ -88,7 +88,8 @@ class CaseAdmin(admin.ModelAdmin):
         "roadmap",
         "transition_link",
     ]
-    fields = readonly_fields
+    # The link to the case page (where the desk works on the case) comes first.
+    fields = ["transition_link", *[f for f in readonly_fields if f != "transition_link"]]
 
     @admin.display(description=_("申込日時"), ordering="applied_at")
     def applied_jst(self, obj):

@@ -43,6 +43,11 @@ def check(page, name: str) -> None:
     assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    if "/admin/" not in page.url and page.viewport_size["width"] != 390:
+        size = page.viewport_size
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.screenshot(path=str(SHOTS / f"{name.removesuffix('-1280')}-390.png"), full_page=True)
+        page.set_viewport_size(size)
 
 
 def test_a_handson_case_goes_from_application_to_final_report(live_server, browser, live_celery_worker):
