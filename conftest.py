@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 import redis
 from django.conf import settings
-from django.test import TransactionTestCase
 from django.utils import translation
 
 from accounts.tests.factories import (
@@ -17,6 +16,7 @@ from accounts.tests.factories import (
     UserFactory,
     enrol_second_factor,
 )
+from tests import dbsnapshot
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from tests remain synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -92,87 +92,16 @@ def _clean_cache_namespace():
     yield
 
 
-SNAPSHOT_SCHEMA = "migration_rows"
-
-
-def _django_tables(connection) -> list[str]:
-    return sorted(connection.introspection.django_table_names(only_existing=True, include_views=False))
-
-
-_restore_connection = None
-
-
 @pytest.fixture(scope="session", autouse=True)
 def _migration_rows_snapshot(django_db_setup, django_db_blocker):
-    """Copy every row the data migrations loaded (groups, windows, factor sets, past seminars, the site, ...).
-
-    Transactional tests end by restoring this copy instead of a flush, so that any later test, whatever the order,
-    start from the database that `migrate` produced. PostgreSQL only, like the suite.
-    """
-    global _restore_connection
-    from django.db import connections
-
-    connection = connections["default"]
+    """Copy every row the data migrations loaded (groups, windows, factor sets, past seminars, the site, ...) once
+    per session; transactional tests end by putting it back (tests/dbsnapshot.py: through the `flush` command the
+    test settings override), so that any later test, whatever the order, starts from the database `migrate` made."""
     with django_db_blocker.unblock():
-        # A connection of its own, bound to the test database: threads and contexts of earlier tests cannot
-        # hand the restore a connection that still points at the server's default database.
-        _restore_connection = connection.__class__(dict(connection.settings_dict), alias=connection.alias)
-        with _restore_connection.cursor() as cursor:
-            cursor.execute(f"DROP SCHEMA IF EXISTS {SNAPSHOT_SCHEMA} CASCADE; CREATE SCHEMA {SNAPSHOT_SCHEMA}")
-            for table in _django_tables(_restore_connection):
-                cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")')
-                if cursor.fetchone()[0]:
-                    cursor.execute(f'CREATE TABLE {SNAPSHOT_SCHEMA}."{table}" AS TABLE public."{table}"')
-    flush = TransactionTestCase._fixture_teardown
-    TransactionTestCase._fixture_teardown = _restore_instead_of_flush
+        dbsnapshot.take()
     yield
-    TransactionTestCase._fixture_teardown = flush
-    # Threads of the concurrency and worker tests may leave a connection open; it would keep the test
-    # database from being dropped at the end of the session.
     with django_db_blocker.unblock():
-        with _restore_connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid()"
-            )
-        _restore_connection.close()
-
-
-def _restore_migration_rows() -> None:
-    """Empty every table and put back the snapshot, in one transaction; sequences only grow, so restored ids
-    never collide. DELETE, not TRUNCATE: on a hundred-odd small tables it is several times faster, and the
-    foreign keys (all deferred) are checked at the commit, when every row is back."""
-    conn = _restore_connection
-    tables = _django_tables(conn)
-    assert tables, "no tables found in the test database"
-    conn.set_autocommit(False)
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-            cursor.execute("; ".join(f'DELETE FROM "{t}"' for t in tables))
-            cursor.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", [SNAPSHOT_SCHEMA]
-            )
-            snapshot = [table for (table,) in cursor.fetchall()]
-            cursor.execute(
-                "; ".join(f'INSERT INTO public."{t}" SELECT * FROM {SNAPSHOT_SCHEMA}."{t}"' for t in snapshot)
-            )
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
-    finally:
-        conn.set_autocommit(True)
-
-
-def _restore_instead_of_flush(self) -> None:
-    """A transactional test ends by putting back the database that `migrate` produced. Django's flush would
-    empty it and rerun every post_migrate handler (content types, permissions, the groups), only for the
-    restore to empty it again."""
-    from django.db import connections
-
-    connections["default"].close()  # whatever the test left open holds no lock the restore waits for
-    _restore_migration_rows()
+        dbsnapshot.release()
 
 
 @pytest.fixture

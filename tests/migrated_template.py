@@ -127,6 +127,8 @@ def _drop_stale(cursor, *, keep: str) -> None:
             cursor.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(old)))
         except psycopg2.errors.ObjectInUse:
             continue  # another run is copying it right now: it is not stale
+        except psycopg2.errors.InvalidCatalogName:
+            continue  # dropped meanwhile by a run of another checkout (one whose code takes no advisory lock)
 
 
 def _build(cursor, settings_dict: dict, name: str) -> None:

@@ -1,5 +1,7 @@
 """The test databases are copies of a migrated template (tests/migrated_template.py): it must never be stale."""
 
+import os
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -45,11 +47,12 @@ def test_a_recently_used_template_of_another_fingerprint_is_kept_and_an_old_one_
     from psycopg2 import sql
 
     conn = migrated_template._connect(settings.DATABASES["default"])
-    recent, old = migrated_template.PREFIX + "test_recent", migrated_template.PREFIX + "test_old"
+    # Names of this process only: the same test may run from another checkout on the same server at the same time.
+    suffix = f"{os.getpid()}_{settings.DATABASES['default']['NAME']}"[:30]
+    recent, old = (migrated_template.PREFIX + f"test_recent_{suffix}", migrated_template.PREFIX + f"test_old_{suffix}")
     try:
         with conn.cursor() as cursor:
             for name, stamp in ((recent, time.time()), (old, time.time() - migrated_template.STALE_AFTER - 60)):
-                cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
                 cursor.execute(sql.SQL("CREATE DATABASE {} IS_TEMPLATE true").format(sql.Identifier(name)))
                 cursor.execute(sql.SQL("COMMENT ON DATABASE {} IS %s").format(sql.Identifier(name)), [str(int(stamp))])
             migrated_template._drop_stale(cursor, keep=migrated_template.PREFIX + "test_mine")

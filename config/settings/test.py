@@ -6,6 +6,8 @@ from .base import *  # noqa: F403
 from .base import BASE_DIR, env
 
 DEBUG = False
+# The tests' own app: its `flush` command puts the migrated rows back after a transactional test (tests/dbsnapshot.py).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.apps.TestsConfig"]  # noqa: F405
 SECRET_KEY = "test-only-key-not-used-anywhere-else-0b6c2f8d4e"
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/postgres")}
