@@ -20,14 +20,15 @@ SHOTS = Path("/tmp/i26-advisor-shots")
 
 
 def _open(page, axe, name: str) -> None:
-    """axe and the 390 px check (the `axe` fixture), and a screenshot at 1280 and at 390 px to look at."""
+    """axe and the 390 px check (the `axe` fixture), and screenshots to look at: the whole page at 1280 px, the
+    first screen at 390 px."""
     page.wait_for_load_state()
     axe(page)
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}-1280.png"), full_page=True)
     size = page.viewport_size
     page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path=str(SHOTS / f"{name}-390.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{name}-390.png"))  # the first screen a phone shows
     page.set_viewport_size(size)
 
 
