@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +14,7 @@ from core.csvexport import csv_response
 from core.errors import ApplicationError
 from core.jst import format_jst
 
+from . import services
 from .forms import DeskMeetingForm, DeskMoveForm, DeskStatusForm, StatisticsRangeForm
 from .models import (
     Advisor,
@@ -50,12 +52,42 @@ class DayOffInline(DeskTabularInline):
     extra = 0
 
 
+class AdvisorForm(forms.ModelForm):
+    topics = forms.MultipleChoiceField(
+        label=_("対応できる相談分野"),
+        choices=Topic.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("専門家を指名しない予約は、選ばれた分野を最も多く担当できる、空いている専門家に割り当てます。"),
+    )
+
+    class Meta:
+        model = Advisor
+        fields = [
+            "name",
+            "email",
+            "photo",
+            "expertise",
+            "topics",
+            "qualifications",
+            "years_of_experience",
+            "bio",
+            "windows",
+            "is_active",
+        ]
+
+
 @admin.register(Advisor)
 class AdvisorAdmin(AuditedAdmin):
-    list_display = ["name", "expertise", "qualifications", "years_of_experience", "is_active"]
+    form = AdvisorForm
+    list_display = ["name", "topics_display", "qualifications", "years_of_experience", "is_active"]
     list_filter = ["windows", "is_active"]
     filter_horizontal = ["windows"]
     inlines = [AvailabilityInline, DayOffInline]
+
+    @admin.display(description=_("対応できる相談分野"))
+    def topics_display(self, obj: Advisor) -> str:
+        return "、".join(obj.topic_labels) or "—"
 
 
 @admin.register(Closure)
@@ -149,6 +181,7 @@ class BookingAdmin(AuditedAdmin):
         "meeting_tool",
         "meeting_url",
         "topics_display",
+        "routing_display",
         "question",
         "customer_request",
         "snapshot_display",
@@ -165,6 +198,10 @@ class BookingAdmin(AuditedAdmin):
         _status_action(BookingStatus.CANCELLED, _("キャンセルにする")),
         "export_csv",
     ]
+
+    @admin.display(description=_("担当決定の理由"))
+    def routing_display(self, obj: Booking) -> str:
+        return services.routing_explanation(obj)
 
     @admin.display(description=_("開始"), ordering="start")
     def start_jst(self, obj):

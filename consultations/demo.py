@@ -4,18 +4,40 @@ import datetime as dt
 
 from .models import Advisor, AdvisorAvailability, Closure, ConsultationWindow
 
+# name, expertise, qualification, years, windows, the intake topics each covers (routing by expertise)
 ADVISORS = [
-    ("山田 太一（デモ）", "工場の省エネ・ボイラー更新", "エネルギー管理士", 22, ["hq", "chubu"]),
-    ("佐藤 みなみ（デモ）", "環境マネジメント・CO2算定", "中小企業診断士", 12, ["hq", "tohoku"]),
-    ("鈴木 健（デモ）", "建物の省エネ・空調", "技術士（衛生工学）", 18, ["hq", "kinki"]),
-    ("高橋 彩（デモ）", "LCA・カーボンフットプリント", "公害防止管理者", 9, ["hq", "chugoku"]),
-    ("伊藤 修（デモ）", "IoT・AIによる見える化", "エネルギー管理士", 15, ["hq", "kyushu"]),
+    (
+        "山田 太一（デモ）",
+        "工場の省エネ・ボイラー更新",
+        "エネルギー管理士",
+        22,
+        ["hq", "chubu"],
+        ["current_state", "subsidy"],
+    ),
+    (
+        "佐藤 みなみ（デモ）",
+        "環境マネジメント・CO2算定",
+        "中小企業診断士",
+        12,
+        ["hq", "tohoku"],
+        ["current_state", "supply_chain"],
+    ),
+    ("鈴木 健（デモ）", "建物の省エネ・空調", "技術士（衛生工学）", 18, ["hq", "kinki"], ["renewables", "subsidy"]),
+    ("高橋 彩（デモ）", "LCA・カーボンフットプリント", "公害防止管理者", 9, ["hq", "chugoku"], ["pr", "supply_chain"]),
+    (
+        "伊藤 修（デモ）",
+        "IoT・AIによる見える化",
+        "エネルギー管理士",
+        15,
+        ["hq", "kyushu"],
+        ["current_state", "renewables"],
+    ),
 ]
 
 
 def load_demo(*, stdout) -> None:
     windows = {w.code: w for w in ConsultationWindow.objects.all()}
-    for name, expertise, qualification, years, codes in ADVISORS:
+    for name, expertise, qualification, years, codes, topics in ADVISORS:
         advisor, created = Advisor.objects.get_or_create(
             name=name,
             defaults={
@@ -23,6 +45,7 @@ def load_demo(*, stdout) -> None:
                 "qualifications": qualification,
                 "years_of_experience": years,
                 "bio": f"{expertise}を専門とする架空の専門家です（デモデータ）。",
+                "topics": topics,
             },
         )
         advisor.windows.set([windows[c] for c in codes if c in windows])

@@ -109,6 +109,9 @@ class Advisor(BaseModel):
     email = models.EmailField(_("メールアドレス"), blank=True)
     photo = models.ImageField(_("写真"), upload_to="advisors/", blank=True)
     expertise = models.CharField(_("専門分野"), max_length=255, blank=True)
+    # The intake topics this advisor covers (Topic values): a booking without a chosen advisor goes to the free
+    # advisor covering most of its topics (services.route_advisor). Kept by the consultation desk.
+    topics = models.JSONField(_("対応できる相談分野"), default=list, blank=True)
     qualifications = models.CharField(_("保有資格"), max_length=255, blank=True)
     years_of_experience = models.PositiveSmallIntegerField(_("経験年数"), default=0)
     bio = models.TextField(_("紹介文"), blank=True)
@@ -123,6 +126,16 @@ class Advisor(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        unknown = [t for t in self.topics or [] if t not in Topic.values]
+        if unknown or not isinstance(self.topics, list):
+            raise ValidationError({"topics": _("相談分野の値が正しくありません。")})
+
+    @property
+    def topic_labels(self) -> list[str]:
+        return [str(label) for value, label in Topic.choices if value in (self.topics or [])]
 
 
 class AdvisorAvailability(BaseModel):
@@ -216,6 +229,9 @@ class Booking(BaseModel):
     window = models.ForeignKey(ConsultationWindow, verbose_name=_("窓口"), on_delete=models.PROTECT)
     advisor = models.ForeignKey(Advisor, verbose_name=_("専門家"), on_delete=models.PROTECT, related_name="bookings")
     advisor_chosen = models.BooleanField(_("専門家を指名"), default=False)
+    # Why the portal chose this advisor (services.route_advisor): the topics matched, the advisor's bookings that
+    # month, how many were free; "overridden" once the desk gave the booking to another advisor.
+    routing = models.JSONField(_("担当決定の理由"), default=dict, blank=True, editable=False)
     start = models.DateTimeField(_("開始"), db_index=True)
     end = models.DateTimeField(_("終了"))
     mode = models.CharField(_("相談方法"), max_length=20, choices=Mode.choices)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import jpholiday
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Company, SupportInstitution
 from accounts.services import booking_company_id, institution_consulting_company
 from core.errors import ApplicationError
-from core.jst import JST, format_jst, jst_date
+from core.jst import JST, format_jst, jst_date, to_jst
 from core.locking import LockTimeout, is_lock_timeout, lock_rows
 
 from . import hooks
@@ -311,7 +311,7 @@ def booking_create(
                 + ([(SupportInstitution, [sitting_in.pk])] if sitting_in else [])
             )
             slot = _check_slot(window=window, start=start, now=now, company_id=company.pk)
-            advisor = _pick_advisor(window=window, slot=slot, advisor_id=advisor_id)
+            advisor, routing = _route(slot=slot, advisor_id=advisor_id, topics=topics)
             current = now or timezone.now()
             future = Booking.objects.filter(company=company, status__in=ACTIVE_STATUSES, start__gt=current).count()
             if future >= max_future_bookings():
@@ -328,6 +328,7 @@ def booking_create(
                 window=window,
                 advisor=advisor,
                 advisor_chosen=bool(advisor_id),
+                routing=routing,
                 start=slot.start,
                 end=slot.end,
                 mode=mode,
@@ -405,15 +406,85 @@ def _validate_intake(*, window, mode, topics, question, meeting_tool) -> None:
         raise ApplicationError(_("相談方法と会議ツールの組み合わせが正しくありません。"), field="meeting_tool")
 
 
-def _pick_advisor(*, window, slot: Slot, advisor_id: int | None) -> Advisor:
+@dataclass(frozen=True)
+class Routing:
+    """Which free advisor takes a booking nobody was asked for, and why (kept on the booking for the desk)."""
+
+    advisor_id: int
+    matched: list[str]  # the booking's topics this advisor covers
+    month_bookings: int  # the advisor's active bookings in the slot's month (JST), before this one
+    free_advisors: int
+
+    def as_record(self) -> dict:
+        return {"matched": self.matched, "month_bookings": self.month_bookings, "free_advisors": self.free_advisors}
+
+
+def route_advisor(*, free_advisor_ids: list[int], topics: Sequence[str], start: dt.datetime) -> Routing:
+    """The free advisor whose fields cover most of the chosen topics; a tie goes to the one with fewer consultations
+    in the slot's month (JST), then to the lower id. The caller holds the advisors' locks, so the counts stand."""
+    month_start = to_jst(start).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    month_end = (month_start + dt.timedelta(days=32)).replace(day=1)
+    month = dict(
+        Booking.objects.filter(
+            advisor_id__in=free_advisor_ids, status__in=ACTIVE_STATUSES, start__gte=month_start, start__lt=month_end
+        )
+        .values("advisor_id")
+        .annotate(n=Count("pk"))
+        .values_list("advisor_id", "n")
+    )
+    wanted = [t for t in Topic.values if t in set(topics)]
+    covers = dict(Advisor.objects.filter(pk__in=free_advisor_ids).values_list("pk", "topics"))
+
+    def matched(pk: int) -> list[str]:
+        return [t for t in wanted if t in (covers.get(pk) or [])]
+
+    best = min(free_advisor_ids, key=lambda pk: (-len(matched(pk)), month.get(pk, 0), pk))
+    return Routing(
+        advisor_id=best,
+        matched=matched(best),
+        month_bookings=month.get(best, 0),
+        free_advisors=len(free_advisor_ids),
+    )
+
+
+def routing_explanation(booking: Booking) -> str:
+    """The desk's reading of `booking.routing`: why this advisor, in one sentence."""
+    record = booking.routing or {}
+    if booking.advisor_chosen:
+        return _("企業が専門家を指名しました。")
+    if not record:
+        return _("記録がありません（分野による割り当ての導入前の予約です）。")
+    labels = dict(Topic.choices)
+    matched = "、".join(str(labels.get(t, t)) for t in record.get("matched", []))
+    text = (
+        _("相談分野のうち「%(topics)s」が専門分野に一致したため、空いていた%(free)s名から選びました")
+        % {"topics": matched, "free": record.get("free_advisors", 0)}
+        if matched
+        else _("相談分野に一致する専門家が空いていなかったため、空いていた%(free)s名から選びました")
+        % {"free": record.get("free_advisors", 0)}
+    )
+    text += _("（同じ一致数の中では、その月の相談が少ない専門家を優先：%(n)s件）。") % {
+        "n": record.get("month_bookings", 0)
+    }
+    if record.get("overridden"):
+        text += _("その後、窓口が担当を変更しました。")
+    return text
+
+
+def _route(*, slot: Slot, advisor_id: int | None, topics: Sequence[str] = ()) -> tuple[Advisor, dict]:
+    """The chosen advisor if free, else the one `route_advisor` picks; with the record of why (empty if chosen)."""
     if advisor_id:
         if advisor_id not in slot.free_advisor_ids:
             raise _taken()
-        return Advisor.objects.get(pk=advisor_id)
+        return Advisor.objects.get(pk=advisor_id), {}
     if not slot.free_advisor_ids:
         raise _taken()
-    # Leave it to the desk: the advisor with the fewest bookings is suggested; staff may reassign.
-    return Advisor.objects.get(pk=slot.free_advisor_ids[0])
+    routing = route_advisor(free_advisor_ids=list(slot.free_advisor_ids), topics=topics, start=slot.start)
+    return Advisor.objects.get(pk=routing.advisor_id), routing.as_record()
+
+
+def _pick_advisor(*, window, slot: Slot, advisor_id: int | None, topics: Sequence[str] = ()) -> Advisor:
+    return _route(slot=slot, advisor_id=advisor_id, topics=topics)[0]
 
 
 def booking_for_company(*, user, pk: int) -> Booking:
@@ -486,11 +557,14 @@ def booking_reschedule(*, user, pk: int, token: str, start: dt.datetime, now: dt
                 exclude_booking_id=booking.pk,
                 company_id=booking.company_id,
             )
-            advisor = _pick_advisor(window=booking.window, slot=slot, advisor_id=advisor_id)
+            # a new hour may need another advisor: routed again by the booking's topics unless one was chosen
+            advisor, routing = _route(slot=slot, advisor_id=advisor_id, topics=booking.topics)
+            if advisor.pk != booking.advisor_id and routing:
+                booking.routing = routing
             booking.start, booking.end, booking.advisor = slot.start, slot.end, advisor
             _check_sitting_in(booking)
             booking.sequence += 1
-            booking.save(update_fields=["start", "end", "advisor", "sequence", "updated_at"])
+            booking.save(update_fields=["start", "end", "advisor", "routing", "sequence", "updated_at"])
 
             notify_booking(booking=booking, kind="changed")
     except IntegrityError as exc:
@@ -632,10 +706,12 @@ def booking_move(
                 )
             if AdvisorDayOff.objects.filter(advisor=advisor, date=start.astimezone(JST).date()).exists():
                 raise ApplicationError(_("この専門家はその日お休みです。"), field="advisor")
+            if advisor.pk != booking.advisor_id and booking.routing:
+                booking.routing = {**booking.routing, "overridden": True}  # the desk chose over the routing
             booking.window, booking.advisor, booking.start, booking.end = window, advisor, start, end
             _check_sitting_in(booking)
             booking.sequence += 1
-            booking.save(update_fields=["window", "advisor", "start", "end", "sequence", "updated_at"])
+            booking.save(update_fields=["window", "advisor", "start", "end", "sequence", "routing", "updated_at"])
             if on_moved is not None:
                 on_moved(booking)
 
