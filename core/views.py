@@ -1,3 +1,4 @@
+import datetime as dt
 import logging
 import sys
 
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_GET
 from .apidocs import api_reference
 from .cache import Freshness, conditional
 from .mail import outbox_backlog
+from .site import operator
 
 AREAS = [
     {
@@ -142,12 +144,27 @@ def api_docs(request: HttpRequest) -> HttpResponse:
     return render(request, "core/api.html", {"operations": api_reference(get_language())})
 
 
+# The notice's and the terms' dates (制定日・改定日), newest last; a change to either page adds a line here.
+PRIVACY_DATES = [(dt.date(2026, 12, 6), _("制定"))]
+TERMS_DATES = [(dt.date(2026, 12, 6), _("制定"))]
+
+
+def _legal_context() -> dict:
+    return {
+        "operator": operator(),
+        "mail_body_days": settings.MAIL_BODY_RETENTION_DAYS,
+        "mail_record_days": settings.MAIL_RECORD_RETENTION_DAYS,
+        "session_days": settings.SESSION_COOKIE_AGE // 86400,
+        "desk_email": settings.DESK_EMAIL,
+    }
+
+
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/privacy.html")
+    return render(request, "core/privacy.html", {**_legal_context(), "dates": PRIVACY_DATES})
 
 
 def terms(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/terms.html")
+    return render(request, "core/terms.html", {**_legal_context(), "dates": TERMS_DATES})
 
 
 def contact(request: HttpRequest) -> HttpResponse:

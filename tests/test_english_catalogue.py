@@ -81,8 +81,15 @@ def _english(client):
     [
         ("know", ["Know about carbon neutrality", "Look for it on SMRJ's website", "Source documents of this page"]),
         ("selfcheck:factors", ["List of emission factors", "Publication year not given in the source"]),
-        ("privacy", ["What we store", "To delete your account and data"]),
-        ("terms", ["Terms of use", "What is not allowed"]),
+        (
+            "privacy",
+            [
+                "What we store, what for, and for how long",
+                "To delete your account and data",
+                "Requests for disclosure, correction or suspension of use",
+            ],
+        ),
+        ("terms", ["Terms of use", "What is not allowed", "Governing law and court"]),
         ("contact", ["Carbon neutrality consultations", "Public contacts named in the source documents"]),
     ],
 )

@@ -78,7 +78,7 @@ def test_every_page_links_the_know_privacy_terms_and_contact_pages(client):
 
 def test_privacy_notice_says_what_is_stored_who_sees_a_shared_sheet_and_how_to_delete(client):
     body = client.get(reverse("privacy")).content.decode()
-    assert "保存する情報" in body and "セルフチェック" in body and "CN相談" in body
+    assert "預かる情報と使いみち、保存する期間" in body and "セルフチェック" in body and "CN相談" in body
     assert "あなたが共有を選んだ相手にだけ見えます" in body
     assert "共有先がいつ、何を見たか" in body
     assert "いつでも取り消せます" in body

@@ -301,6 +301,17 @@ DESK_EMAIL = env("DJANGO_DESK_EMAIL", default="cn-desk@cn-portal.example.jp")
 SITE_URL = env("DJANGO_SITE_URL", default="http://127.0.0.1:8000")
 SITE_NAME = _("中小企業カーボンニュートラル支援ポータル")
 
+# The operator named in the privacy notice and the terms (core.site.operator). Each is set by an environment variable
+# in production; any left at its default makes the pages say that the operator's details are demo values.
+OPERATOR_NAME = env("DJANGO_OPERATOR_NAME", default="独立行政法人 中小企業基盤整備機構（デモ）")
+OPERATOR_ADDRESS = env("DJANGO_OPERATOR_ADDRESS", default="〒105-0000 東京都港区虎ノ門（デモのため所在地は架空です）")
+OPERATOR_PHONE = env("DJANGO_OPERATOR_PHONE", default="03-0000-0000（デモ）")
+OPERATOR_PRIVACY_EMAIL = env("DJANGO_OPERATOR_PRIVACY_EMAIL", default="privacy@cn-portal.example.jp")
+OPERATOR_PRIVACY_OFFICER = env("DJANGO_OPERATOR_PRIVACY_OFFICER", default="個人情報保護管理者（デモ）")
+# The processors that host the portal and deliver its mail (shown in the notice's list of entrusted parties).
+OPERATOR_HOSTING = env("DJANGO_OPERATOR_HOSTING", default="（デモ）未定のクラウド事業者")
+OPERATOR_MAIL_PROVIDER = env("DJANGO_OPERATOR_MAIL_PROVIDER", default="（デモ）未定のメール配信事業者")
+
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
