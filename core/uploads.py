@@ -8,15 +8,17 @@ file through zipfile (every member's CRC checked, its main part and content type
 """
 
 import io
+import threading
 import zipfile
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import IO
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
@@ -61,6 +63,22 @@ def _parse_pdf(data: bytes) -> None:
         raise NotThatKind(str(exc)) from exc
 
 
+_DECODING = threading.Lock()
+
+
+@contextmanager
+def _strict_decoding():
+    """WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES for the whole process when it is imported (it renders what it
+    can); a check must not accept a truncated image, so decoding here runs with the flag off, one check at a time."""
+    with _DECODING:
+        before = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
 def _image_parser(pillow_format: str, trailer: bytes) -> Callable[[bytes], None]:
     def parse(data: bytes) -> None:
         if not data.rstrip(b"\x00" if pillow_format == "JPEG" else b"").endswith(trailer):
@@ -69,6 +87,8 @@ def _image_parser(pillow_format: str, trailer: bytes) -> Callable[[bytes], None]
             with Image.open(io.BytesIO(data), formats=[pillow_format]) as image:
                 if image.width * image.height > MAX_PIXELS:
                     raise NotThatKind("too many pixels")
+                image.verify()  # a PNG's chunks and their checksums, up to IEND
+            with Image.open(io.BytesIO(data), formats=[pillow_format]) as image, _strict_decoding():
                 image.load()  # decodes every pixel: a truncated or corrupt image fails here
         except NotThatKind:
             raise

@@ -68,6 +68,18 @@ def test_a_file_that_does_not_parse_as_its_type_is_refused_with_a_japanese_messa
     assert f"「{name}」は" in refused.value.message and "として読み取れません" in refused.value.message
 
 
+def test_a_truncated_png_is_refused_even_after_weasyprint_let_pillow_load_truncated_images():
+    """(A JPEG cut short with its end marker put back still decodes: libjpeg fills the rest and Pillow raises
+    nothing. It is an image, not a page, so it is accepted; what follows its end marker is not.)"""
+    import weasyprint  # noqa: F401 - sets PIL.ImageFile.LOAD_TRUNCATED_IMAGES = True for the process
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES
+    with pytest.raises(ApplicationError):
+        _check("cut.png", PNG_BYTES[:-30] + b"IEND\xaeB`\x82")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES  # left as WeasyPrint wants it
+
+
 def test_a_type_not_listed_is_refused_whatever_its_content(settings):
     with pytest.raises(ApplicationError) as refused:
         _check("page.html", HTML)
