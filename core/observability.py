@@ -18,8 +18,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
+from django.urls import resolve
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # What an id from the proxy may look like (nginx's $request_id is 32 hex digits); anything else is replaced.
@@ -72,6 +74,25 @@ class RequestIdMiddleware:
         response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request_id
         return response
+
+
+class ProbeMiddleware:
+    """Answers the probes (settings.PROBE_PATHS: /healthz, /readyz, /metrics) ahead of the rest of the stack.
+
+    Docker's healthcheck and Prometheus reach gunicorn inside the compose network (http://127.0.0.1:8000/,
+    http://web:8000/): plain HTTP under a host that is not in ALLOWED_HOSTS. Through the full stack the HTTPS
+    redirect and the host check would answer them 301 or 400. These views build no URL from the host and write
+    nothing; /metrics checks its own token. The probes stay out of the request metrics they would otherwise swamp.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info not in settings.PROBE_PATHS:
+            return self.get_response(request)
+        match = resolve(request.path_info)
+        return match.func(request, *match.args, **match.kwargs)
 
 
 def _unbind(**kwargs: Any) -> None:

@@ -18,6 +18,21 @@ def test_healthz_answers_without_touching_the_database_or_redis(client, settings
 
 
 @pytest.mark.django_db
+def test_probes_answer_inside_the_network_where_the_host_is_not_allowed_and_https_is_not_used(client, settings):
+    """Docker's healthcheck (http://127.0.0.1:8000/healthz) and Prometheus (http://web:8000/metrics) reach gunicorn
+    over plain HTTP under hosts that production does not allow; the rest of the site stays behind both checks."""
+    settings.ALLOWED_HOSTS = ["cn-portal.example.jp"]
+    settings.SECURE_SSL_REDIRECT = True
+    settings.METRICS_TOKEN = "probe-token"
+    assert client.get("/healthz", HTTP_HOST="127.0.0.1:8000").status_code == 200
+    assert client.get("/readyz", HTTP_HOST="web:8000").status_code == 200
+    assert client.get("/metrics", HTTP_HOST="web:8000", HTTP_AUTHORIZATION="Bearer probe-token").status_code == 200
+    assert client.get("/metrics", HTTP_HOST="web:8000").status_code == 404
+    assert client.get("/", HTTP_HOST="web:8000").status_code == 400  # DisallowedHost
+    assert client.get("/", HTTP_HOST="cn-portal.example.jp").status_code == 301  # to https
+
+
+@pytest.mark.django_db
 def test_readyz_is_ok_when_database_redis_and_the_mail_backlog_are(client):
     response = client.get("/readyz")
     assert response.status_code == 200

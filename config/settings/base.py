@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First and last: the request id for every log line of the request, and the request's count and latency.
     "core.observability.RequestIdMiddleware",
+    # The probes answer before the HTTPS redirect and the host check (Docker and Prometheus call them in-network).
+    "core.observability.ProbeMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -371,5 +373,7 @@ SENTRY_RELEASE = env("SENTRY_RELEASE", default="") or "cn-portal@" + env("GIT_CO
 SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
 # /metrics (Prometheus) answers only a request with "Authorization: Bearer <this token>"; empty: 404 to everyone.
 METRICS_TOKEN = env("DJANGO_METRICS_TOKEN", default="")
+# Answered ahead of the HTTPS redirect and ALLOWED_HOSTS (core.observability.ProbeMiddleware).
+PROBE_PATHS = ["/healthz", "/readyz", "/metrics"]
 # /readyz answers 503 when the oldest mail waiting to go out (not failed) is older than this.
 READY_MAIL_BACKLOG_MAX_AGE_SECONDS = env.int("DJANGO_READY_MAIL_BACKLOG_MAX_AGE", default=900)
