@@ -1,52 +1,47 @@
 """The open statistics page per 年度, and the same figures as CSV and JSON (core.openstats holds the rules)."""
 
-import hashlib
+import datetime as dt
 
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import condition, require_GET
+from django.views.decorators.http import require_GET
 
+from .cache import Freshness, conditional
 from .charts import bar_chart_svg
 from .csvexport import csv_response
 from .jst import current_fiscal_year, format_jst, last_complete_fiscal_year
 from .openstats import SUPPRESS_BELOW, statistics_for, suppressed_text
 
 FIRST_FISCAL_YEAR = 2021  # SMRJ's CN consultation window opened in October 2021 (reference/000)
-# The figures of a year move slowly: a page may be up to this old, and says when it was counted.
-OPEN_STATISTICS_SECONDS = 10 * 60
+# The figures are counted afresh every ten minutes: an anonymous answer is kept in Redis under its ETag (core.cache)
+# for the rest of its ten minutes, so a busy page costs one count per language and format; the page says when.
+COUNT_EVERY_SECONDS = 10 * 60
 
 
 def _years() -> list[int]:
     return list(range(current_fiscal_year(), FIRST_FISCAL_YEAR - 1, -1))
 
 
+def _counted_at() -> dt.datetime:
+    """The start of the current ten-minute counting period."""
+    start = int(timezone.now().timestamp()) // COUNT_EVERY_SECONDS * COUNT_EVERY_SECONDS
+    return dt.datetime.fromtimestamp(start, tz=dt.UTC)
+
+
+def _freshness(request: HttpRequest, fiscal_year: int) -> Freshness:
+    """The statistics read every area's data, most of it without a version: they change with the counting period."""
+    counted_at = _counted_at()
+    return Freshness(parts=(counted_at,), until=counted_at + dt.timedelta(seconds=COUNT_EVERY_SECONDS))
+
+
 def _counted(fiscal_year: int) -> dict:
-    """The year's published tables and when they were counted, kept in the shared cache for a few minutes."""
+    """The year's published tables, counted now."""
     if fiscal_year not in _years():
         raise Http404(_("この年度の統計はありません。"))
-    key = f"openstats:{fiscal_year}:{get_language()}"
-    counted = cache.get(key)
-    if counted is None:
-        counted = {"tables": statistics_for(fiscal_year=fiscal_year), "counted_at": timezone.now()}
-        cache.set(key, counted, OPEN_STATISTICS_SECONDS)
-    return counted
-
-
-def _etag(request: HttpRequest, fiscal_year: int, fmt: str = "html") -> str:
-    counted = _counted(fiscal_year)
-    seed = f"{fiscal_year}:{get_language()}:{fmt}:{counted['counted_at'].isoformat()}"
-    return hashlib.sha256(seed.encode()).hexdigest()[:20]
-
-
-def _public(response: HttpResponse) -> HttpResponse:
-    patch_cache_control(response, public=True, max_age=OPEN_STATISTICS_SECONDS)
-    return response
+    return {"tables": statistics_for(fiscal_year=fiscal_year), "counted_at": _counted_at()}
 
 
 def rows_for_download(tables) -> list[list]:
@@ -65,7 +60,7 @@ def open_statistics_latest(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@condition(etag_func=_etag)
+@conditional(_freshness, max_age=COUNT_EVERY_SECONDS)
 def open_statistics(request: HttpRequest, fiscal_year: int) -> HttpResponse:
     counted = _counted(fiscal_year)
     sections: dict[str, list] = {}
@@ -83,11 +78,11 @@ def open_statistics(request: HttpRequest, fiscal_year: int) -> HttpResponse:
         "suppressed": suppressed_text(),
         "in_progress": fiscal_year == current_fiscal_year(),
     }
-    return _public(render(request, "core/open_statistics.html", context))
+    return render(request, "core/open_statistics.html", context)
 
 
 @require_GET
-@condition(etag_func=lambda request, fiscal_year: _etag(request, fiscal_year, "csv"))
+@conditional(_freshness, max_age=COUNT_EVERY_SECONDS)
 def open_statistics_csv(request: HttpRequest, fiscal_year: int) -> HttpResponse:
     tables = _counted(fiscal_year)["tables"]
     response = csv_response(
@@ -95,11 +90,11 @@ def open_statistics_csv(request: HttpRequest, fiscal_year: int) -> HttpResponse:
         header=[_("区分"), _("表"), _("項目"), _("値"), _("単位")],
         rows=rows_for_download(tables),
     )
-    return _public(response)
+    return response
 
 
 @require_GET
-@condition(etag_func=lambda request, fiscal_year: _etag(request, fiscal_year, "json"))
+@conditional(_freshness, max_age=COUNT_EVERY_SECONDS)
 def open_statistics_json(request: HttpRequest, fiscal_year: int) -> HttpResponse:
     counted = _counted(fiscal_year)
     body = {
@@ -121,4 +116,4 @@ def open_statistics_json(request: HttpRequest, fiscal_year: int) -> HttpResponse
         ],
     }
     response = JsonResponse(body, json_dumps_params={"ensure_ascii": False})
-    return _public(response)
+    return response
