@@ -1,9 +1,14 @@
 """Demo users: one SME, one support-institution member and one SMRJ administrator."""
 
+from contextlib import contextmanager
+
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Group
 
 from core.choices import EmployeeBand, Industry, InstitutionType, Prefecture, RevenueBand
+from core.desk import has_second_factor
 from core.site import absolute_url
 
 from .models import Company, SupportInstitution, User
@@ -23,6 +28,20 @@ def _user(email: str, **fields) -> User:
         user.save()
     EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
     return user
+
+
+@contextmanager
+def desk_steps(*users: User):
+    """Demo loaders write the desk's and experts' past steps through the portal's own services, which act only for
+    people with an authenticator app (core.desk). The demo's people enrol their own app at first log-in, so an
+    authenticator is lent for these steps and taken back; one they already enrolled is left alone."""
+    lent = [user for user in users if not has_second_factor(user)]
+    for user in lent:
+        TOTP.activate(user, generate_totp_secret())
+    try:
+        yield
+    finally:
+        Authenticator.objects.filter(user__in=lent, type=Authenticator.Type.TOTP).delete()
 
 
 def load_demo(*, stdout) -> None:

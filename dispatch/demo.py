@@ -1,35 +1,16 @@
 """Demo: one CO2 diagnosis in its visits and one hands-on support under way, with fictional people."""
 
 import datetime as dt
-from contextlib import contextmanager
 
-from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-
-from accounts.demo import DEMO_ADMIN, DEMO_SME, _user
+from accounts.demo import DEMO_ADMIN, DEMO_SME, _user, desk_steps
 from accounts.models import Company, User
 from core.choices import EmployeeBand, Industry, Prefecture, RevenueBand
-from core.desk import has_second_factor
 from core.jst import JST, jst_today
 
 from . import services
 from .models import Case, Expert, Programme, Stage
 
 DEMO_EXPERT = "expert@example.jp"
-
-
-@contextmanager
-def _desk_steps(*users: User):
-    """The demo writes the desk's and the expert's past steps through the portal's own services, which act only
-    for a desk or an expert with an authenticator app (core.desk). The demo's people enrol their own app at first
-    log-in, so an authenticator is lent for these steps and taken back; one they already enrolled is left alone."""
-    lent = [user for user in users if not has_second_factor(user)]
-    for user in lent:
-        TOTP.activate(user, generate_totp_secret())
-    try:
-        yield
-    finally:
-        Authenticator.objects.filter(user__in=lent, type=Authenticator.Type.TOTP).delete()
 
 
 def _at(day: dt.date, hour: int = 10) -> dt.datetime:
@@ -50,7 +31,7 @@ def load_demo(*, stdout) -> None:
         return
     desk = User.objects.get(email=DEMO_ADMIN)
     today = jst_today()
-    with _desk_steps(desk, expert_user):
+    with desk_steps(desk, expert_user):
         _cases(desk=desk, expert=expert, expert_user=expert_user, today=today)
 
 

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from pypdf import PdfWriter
 
-from accounts.demo import DEMO_ADMIN, DEMO_PASSWORD, DEMO_SME
+from accounts.demo import DEMO_ADMIN, DEMO_PASSWORD, DEMO_SME, desk_steps
 from accounts.models import Company, User
 from core.choices import EmployeeBand, Industry, Prefecture, RevenueBand
 from core.jst import JST, jst_now, jst_today
@@ -64,6 +64,11 @@ def load_demo(*, stdout) -> None:
         return
     admin = User.objects.get(email=DEMO_ADMIN)
     admin.groups.add(Group.objects.get_or_create(name=MATCHING_DESK)[0])
+    with desk_steps(admin):
+        _load(admin=admin, stdout=stdout)
+
+
+def _load(*, admin: User, stdout) -> None:
     buyer_users = []
     for email, name, profile, industry, pref, last in [
         (

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.choices import Industry, Prefecture
+from core.desk import desk_allows
 from core.errors import ApplicationError
 from core.ics import CalendarEvent, calendar_bytes
 from core.jst import JA_DATE, JA_DATETIME, fiscal_year_of, format_jst, jst_date, jst_today, to_jst
@@ -153,7 +154,7 @@ def buyer_member_apply(
 
 
 def _require_perm(actor: User, perm: str) -> None:
-    if not (actor.is_active and actor.is_staff and actor.has_perm(perm)):
+    if not desk_allows(actor, perm):  # the one desk rule (core.desk): the permission and an authenticator app
         raise NotAllowed(_("この操作には中小機構のビジネスマッチング担当の権限が必要です。"))
 
 
