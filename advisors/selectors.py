@@ -30,16 +30,6 @@ def _bookings() -> QuerySet[Booking]:
     )
 
 
-def advisor_bookings(*, advisor_id: int, now: dt.datetime | None = None) -> tuple[list[Booking], list[Booking]]:
-    """Upcoming (soonest first) and past (latest first) bookings assigned to this advisor."""
-    now = now or timezone.now()
-    rows = list(_bookings().filter(advisor_id=advisor_id).order_by("start"))
-    upcoming = [b for b in rows if b.end > now and b.status in ACTIVE_STATUSES]
-    past = [b for b in rows if b not in upcoming]
-    past.reverse()
-    return upcoming, past
-
-
 WORKSPACE_VIEWS = ("upcoming", "week", "needs_record", "all")
 WORKSPACE_PAGE_SIZE = 30
 
