@@ -52,6 +52,8 @@ def test_a_recently_used_template_of_another_fingerprint_is_kept_and_an_old_one_
     recent, old = (migrated_template.PREFIX + f"test_recent_{suffix}", migrated_template.PREFIX + f"test_old_{suffix}")
     try:
         with conn.cursor() as cursor:
+            # The lock every build holds: a build of another checkout is never seen half made (and unstamped).
+            cursor.execute("SELECT pg_advisory_lock(%s)", [migrated_template.LOCK_KEY])
             for name, stamp in ((recent, time.time()), (old, time.time() - migrated_template.STALE_AFTER - 60)):
                 cursor.execute(sql.SQL("CREATE DATABASE {} IS_TEMPLATE true").format(sql.Identifier(name)))
                 cursor.execute(sql.SQL("COMMENT ON DATABASE {} IS %s").format(sql.Identifier(name)), [str(int(stamp))])
@@ -61,4 +63,4 @@ def test_a_recently_used_template_of_another_fingerprint_is_kept_and_an_old_one_
             cursor.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE false").format(sql.Identifier(recent)))
             cursor.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(recent)))
     finally:
-        conn.close()
+        conn.close()  # also ends the session's advisory lock
