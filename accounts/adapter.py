@@ -5,12 +5,29 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import get_authentication_records
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from core.resume import resume_peek, resume_pop
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Every account mail greets the owner of the address by name (「緑川 花子 様」), also those allauth sends
+        without a user (an address already registered)."""
+        if not getattr(context.get("user"), "is_authenticated", False):
+            from .models import User
+
+            context = {**context, "user": User.objects.filter(email__iexact=email).first()}
+        super().send_mail(template_prefix, email, context)
+
     def get_login_redirect_url(self, request: HttpRequest) -> str:
+        """Where a log-in lands; an account without a name is asked for it once on the way."""
+        url = self._next_after_login(request)
+        if getattr(request.user, "needs_name", False):
+            return f"{reverse('accounts:name')}?{urlencode({'next': url})}"
+        return url
+
+    def _next_after_login(self, request: HttpRequest) -> str:
         """An SME that has not described its company yet goes to the company form first; an advisor to the workspace."""
         user = request.user
         if getattr(user, "needs_company_profile", False):

@@ -1,3 +1,4 @@
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -59,3 +60,12 @@ class AccountCloseForm(InputChecksMixin, forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("パスワードが正しくありません。"))
         return password
+
+
+class LoginForm(AllauthLoginForm):
+    """E-mail, password, then the button: the reset link sits after the button (allauth puts it in the password's
+    hint, between the password and the button, where Tab then Enter opened the reset page)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].help_text = ""

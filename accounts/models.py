@@ -120,6 +120,9 @@ class User(AbstractUser):
         related_name="staff",
     )
 
+    # When an account made before sign-up asked for names was asked for one (answered or skipped): asked once only.
+    name_asked_at = models.DateTimeField(_("氏名の確認日時"), null=True, blank=True, editable=False)
+
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
 
@@ -143,6 +146,10 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.email
 
+    def get_full_name(self) -> str:
+        """姓 then 名, as a Japanese name is written (Django's default puts the given name first)."""
+        return f"{self.last_name} {self.first_name}".strip()
+
     def save(self, *args, **kwargs) -> None:
         if set(kwargs.get("update_fields") or ()) == {"last_login"}:
             self.skip_history_when_saving = True
@@ -150,6 +157,15 @@ class User(AbstractUser):
             super().save(*args, **kwargs)
         finally:
             self.__dict__.pop("skip_history_when_saving", None)
+
+    @property
+    def needs_name(self) -> bool:
+        """An SME or institution account without a name, not asked yet (staff and advisors are named elsewhere)."""
+        return (
+            not (self.last_name or self.first_name)
+            and self.name_asked_at is None
+            and (self.is_institution_staff or (self.is_sme and not hasattr(self, "buyer_membership")))
+        )
 
     @property
     def is_institution_staff(self) -> bool:

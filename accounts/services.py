@@ -42,6 +42,38 @@ def company_save_for_user(*, user: User, data: dict) -> Company:
     return company
 
 
+def user_name_set(*, user: User, family_name: str, given_name: str, skipped: bool = False) -> User:
+    """The person's name (姓・名), or that they chose not to give it now; either way they are not asked again."""
+    from django.utils import timezone
+
+    if not skipped:
+        user.last_name, user.first_name = family_name.strip(), given_name.strip()
+    user.name_asked_at = timezone.now()
+    user.save(update_fields=["last_name", "first_name", "name_asked_at"])
+    return user
+
+
+def account_create_unconfirmed(*, email: str, family_name: str, given_name: str, company_data: dict) -> User:
+    """A newcomer who booked from the calendar: the account (no password yet, address not confirmed) and its company.
+
+    Like allauth's sign-up, the row exists before the address is confirmed; it cannot log in with a password until
+    the person sets one, and the mail link is what confirms the address."""
+    with transaction.atomic():
+        company = Company.objects.create(**company_data)
+        user = User.objects.create_user(
+            email=email, password=None, last_name=family_name, first_name=given_name, company=company
+        )
+        EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
+    return user
+
+
+def email_address_confirm(*, user: User) -> None:
+    """The person opened a link sent to the account's address: that address is confirmed (and primary)."""
+    updated = EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True, primary=True)
+    if not updated:
+        EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
+
+
 def account_close(*, user: User) -> None:
     """Close an SME or institution account: its data goes, and what statistics keep no longer names anyone.
 

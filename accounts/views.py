@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from core.desk import has_second_factor
@@ -12,7 +13,8 @@ from core.resume import resume_pop
 
 from .forms import AccountCloseForm, CompanyForm
 from .prefill import company_prefill, company_prefill_forget
-from .services import account_close, company_save_for_user
+from .services import account_close, company_save_for_user, user_name_set
+from .signup import NameForm
 
 
 @login_required
@@ -24,6 +26,32 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     # Desk staff, experts and advisors must enrol before they see companies' data; everybody else may.
     must_enrol = not second_factor and (user.is_staff or user.is_advisor or hasattr(user, "expert"))
     return render(request, "accounts/dashboard.html", {"second_factor": second_factor, "must_enrol": must_enrol})
+
+
+@login_required
+def name_edit(request: HttpRequest) -> HttpResponse:
+    """Asked once of an account made before sign-up asked names: mails then say 「姓 名 様」."""
+    user = request.user
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(next_url, allowed_hosts=None):
+        next_url = ""
+    form = NameForm(
+        request.POST if request.method == "POST" and "skip" not in request.POST else None,
+        initial={"family_name": user.last_name, "given_name": user.first_name},
+    )
+    if request.method == "POST":
+        if "skip" in request.POST:
+            user_name_set(user=user, family_name="", given_name="", skipped=True)
+            return redirect(next_url or "accounts:dashboard")
+        if form.is_valid():
+            user_name_set(
+                user=user, family_name=form.cleaned_data["family_name"], given_name=form.cleaned_data["given_name"]
+            )
+            messages.success(request, _("お名前を保存しました。"))
+            return redirect(next_url or "accounts:dashboard")
+    return render(
+        request, "accounts/name_form.html", {"form": form, "next": next_url}, status=400 if form.errors else 200
+    )
 
 
 @login_required

@@ -2,8 +2,10 @@ import datetime as dt
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import SupportInstitution
+from core.choices import EmployeeBand, Industry, Prefecture, RevenueBand
 from core.forms import DateRangeForm, InputChecksMixin
 from core.jst import JST, format_jst, to_jst
 
@@ -92,6 +94,71 @@ class IntakeForm(InputChecksMixin, forms.Form):
         elif "online" not in modes:
             tools = [c for c in tools if c[0] == MeetingTool.IN_PERSON]
         self.fields["meeting_tool"].choices = tools
+
+
+def _with_prompt(choices) -> list:
+    return [("", _("選択してください"))] + [(value, label) for value, label in choices if value]
+
+
+class NewcomerForm(InputChecksMixin, forms.Form):
+    """What a visitor without an account gives with the booking: where to write, who they are, and the few company
+    facts the desk's statistics count (the rest of the profile can wait)."""
+
+    email = forms.EmailField(
+        label=_("メールアドレス"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_("予約を確定するリンクをお送りします。スマートフォンのメールアプリから開いても構いません。"),
+        error_messages={
+            "required": _("メールアドレスを入力してください。"),
+            "invalid": _("メールアドレスの形式が正しくありません（例：taro@example.co.jp）。"),
+        },
+    )
+    family_name = forms.CharField(
+        label=_("姓"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+        error_messages={"required": _("姓を入力してください。")},
+    )
+    given_name = forms.CharField(
+        label=pgettext_lazy("given name", "名"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+        error_messages={"required": _("名を入力してください。")},
+    )
+    company_name = forms.CharField(
+        label=_("会社名・屋号"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+        error_messages={"required": _("会社名・屋号を入力してください。")},
+    )
+    prefecture = forms.ChoiceField(
+        label=_("所在地（都道府県）"), error_messages={"required": _("都道府県を選んでください。")}
+    )
+    industry = forms.ChoiceField(label=_("業種"), error_messages={"required": _("業種を選んでください。")})
+    employee_band = forms.ChoiceField(
+        label=_("従業員数"), error_messages={"required": _("従業員数の区分を選んでください。")}
+    )
+    revenue_band = forms.ChoiceField(
+        label=_("売上高"), error_messages={"required": _("売上高の区分を選んでください。")}
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["prefecture"].choices = _with_prompt(Prefecture.choices)
+        self.fields["industry"].choices = _with_prompt(Industry.choices)
+        self.fields["employee_band"].choices = _with_prompt(EmployeeBand.choices)
+        self.fields["revenue_band"].choices = _with_prompt(RevenueBand.choices)
+
+    def company_data(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "name": data["company_name"],
+            "prefecture": data["prefecture"],
+            "industry": data["industry"],
+            "employee_band": data["employee_band"],
+            "revenue_band": data["revenue_band"],
+        }
 
 
 # --- the desk (admin) ---------------------------------------------------------------------------------------------

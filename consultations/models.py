@@ -204,9 +204,17 @@ class BookingStatus(models.TextChoices):
     DONE = "done", _("実施済み")
     CANCELLED = "cancelled", _("キャンセル")
     NO_SHOW = "no_show", _("無断欠席")
+    # A newcomer's booking waits for its e-mail link (consultations.services.booking_hold_create): it holds the hour
+    # until `hold_expires_at`, and after that only while nobody else wants it.
+    HELD = "held", _("メール確認待ち")
+    EXPIRED = "expired", _("確認期限切れ")
 
 
 ACTIVE_STATUSES = [BookingStatus.REQUESTED, BookingStatus.CONFIRMED, BookingStatus.DONE]
+# What occupies an advisor's (and a company's) hour in the database's constraints: the active bookings and holds.
+HOLDING_STATUSES = [*ACTIVE_STATUSES, BookingStatus.HELD]
+# Not a consultation (yet): left out of every list but the desk's.
+UNCONFIRMED = [BookingStatus.HELD, BookingStatus.EXPIRED]
 
 
 def sitting_in_clash_message(institution, clash: "Booking") -> str:
@@ -253,6 +261,7 @@ class Booking(BaseModel):
     token = models.CharField(_("変更用トークン"), max_length=64, default=_new_token, editable=False)
     sequence = models.PositiveIntegerField(_("変更回数"), default=0)
     cancelled_at = models.DateTimeField(_("キャンセル日時"), null=True, blank=True)
+    hold_expires_at = models.DateTimeField(_("仮押さえの期限"), null=True, blank=True)
     # The company as it was when it booked: statistics count these, so a later profile edit rewrites no history.
     company_industry = models.CharField(_("予約時の業種"), max_length=20, choices=Industry.choices, editable=False)
     company_revenue_band = models.CharField(
@@ -271,7 +280,7 @@ class Booking(BaseModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["advisor", "start"],
-                condition=Q(status__in=["requested", "confirmed", "done"]),
+                condition=Q(status__in=["requested", "confirmed", "done", "held"]),
                 name="booking_advisor_slot_unique_active",
             ),
             models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="booking_start_before_end"),
@@ -282,6 +291,9 @@ class Booking(BaseModel):
                 condition=Q(status__in=["requested", "confirmed", "done"], sitting_in__isnull=False),
                 name="booking_sitting_in_slot_unique_active",
                 violation_error_message=_("この支援機関はこの時間に別の相談に同席する予定です。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="held") | Q(hold_expires_at__isnull=False), name="booking_held_has_expiry"
             ),
         ]
         indexes = [models.Index(fields=["company", "start"], name="booking_company_start_idx")]

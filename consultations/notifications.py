@@ -46,6 +46,8 @@ ICS_STATUS = {
     BookingStatus.DONE: "CONFIRMED",
     BookingStatus.CANCELLED: "CANCELLED",
     BookingStatus.NO_SHOW: "CANCELLED",
+    BookingStatus.HELD: "TENTATIVE",
+    BookingStatus.EXPIRED: "CANCELLED",
 }
 
 
@@ -85,6 +87,7 @@ def notify_booking(*, booking: Booking, kind: str) -> bool:
             "kind": kind,
             "links": booking_links(booking),
             "location": booking_location(booking),
+            "cutoff_hours": getattr(settings, "CONSULTATIONS_CANCEL_CUTOFF_HOURS", 24),
         }
         sme_to = [booking.created_by.email] if booking.created_by_id else []
         row = outbox_enqueue(
@@ -110,6 +113,43 @@ def notify_booking(*, booking: Booking, kind: str) -> bool:
         ):
             _notify_sitting_in(booking=booking, kind=kind, suffix=suffix, context=context)
     return row is not None
+
+
+def hold_confirm_url(booking: Booking) -> str:
+    return absolute_url(reverse("consultations:hold_confirm", args=[booking.pk, booking.token]))
+
+
+def notify_hold(*, booking: Booking) -> None:
+    """The newcomer's link that confirms the address and the booking (once per hold)."""
+    with translation.override("ja"):
+        outbox_enqueue(
+            key=f"consultations.booking:{booking.pk}:hold",
+            to=[booking.created_by.email],
+            subject=_("【%(site)s】ご予約を確定してください（%(until)sまで）")
+            % {"site": settings.SITE_NAME, "until": format_jst(booking.hold_expires_at, "%H:%M")},
+            body=render_to_string(
+                "consultations/email/hold.txt", {"booking": booking, "confirm_url": hold_confirm_url(booking)}
+            ),
+        )
+
+
+def notify_account_cannot_hold(*, user, now) -> None:
+    """An address of an account that cannot book by mail link (staff, advisor, institution, no company yet) was
+    used on the calendar: its owner is told to log in. At most one such mail an hour per account."""
+    with translation.override("ja"):
+        outbox_enqueue(
+            key=f"consultations.hold-refused:{user.pk}:{format_jst(now, '%Y%m%d%H')}",
+            to=[user.email],
+            subject=_("【%(site)s】相談予約はログインしてからお申し込みください") % {"site": settings.SITE_NAME},
+            body=render_to_string(
+                "consultations/email/hold_refused.txt",
+                {
+                    "user": user,
+                    "login_url": absolute_url(reverse("account_login")),
+                    "reset_url": absolute_url(reverse("account_reset_password")),
+                },
+            ),
+        )
 
 
 # The institution sitting in hears what changes the meeting it attends, a mail per event like the company's; of a new

@@ -21,6 +21,7 @@ from core.jst import JST
 from . import services
 from .models import (
     ACTIVE_STATUSES,
+    UNCONFIRMED,
     Advisor,
     AdvisorAvailability,
     AdvisorDayOff,
@@ -45,7 +46,12 @@ def advisors_by_id(ids) -> dict[int, Advisor]:
 
 def company_bookings(*, company_id: int, now: dt.datetime | None = None) -> tuple[list[Booking], list[Booking]]:
     now = now or timezone.now()
-    qs = Booking.objects.select_related("window", "advisor").filter(company_id=company_id).order_by("start")
+    qs = (
+        Booking.objects.select_related("window", "advisor")
+        .filter(company_id=company_id)
+        .exclude(status__in=[BookingStatus.HELD, BookingStatus.EXPIRED])
+        .order_by("start")
+    )
     upcoming = [b for b in qs if b.start >= now and b.status in ACTIVE_STATUSES]
     past = [b for b in qs if not (b.start >= now and b.status in ACTIVE_STATUSES)]
     past.reverse()
@@ -102,7 +108,7 @@ def booking_statistics(*, date_from: dt.date, date_to: dt.date) -> list[dict]:
     end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(0), tzinfo=JST)
     rows = list(
         Booking.objects.filter(start__gte=start, start__lt=end)
-        .exclude(status=BookingStatus.CANCELLED)
+        .exclude(status__in=[BookingStatus.CANCELLED, BookingStatus.HELD, BookingStatus.EXPIRED])
         .values_list(
             "topics",
             "company_industry",
@@ -137,6 +143,10 @@ def booking_statistics(*, date_from: dt.date, date_to: dt.date) -> list[dict]:
     return result
 
 
+def window_advisors(*, window: ConsultationWindow) -> list[Advisor]:
+    return list(Advisor.objects.filter(windows=window, is_active=True).order_by("name"))
+
+
 def window_advisor_ids(*, window: ConsultationWindow) -> list[int]:
     return list(Advisor.objects.filter(windows=window, is_active=True).values_list("pk", flat=True))
 
@@ -151,8 +161,8 @@ def company_booking_at(*, company_id: int, window: ConsultationWindow, start: dt
 
 def booking_queryset() -> QuerySet[Booking]:
     """Bookings with what every booking page shows (company, window, sitting-in institution): the base another
-    app narrows and extends with its own relations."""
-    return Booking.objects.select_related("company", "window", "sitting_in")
+    app narrows and extends with its own relations. A newcomer's unconfirmed hold is no consultation yet."""
+    return Booking.objects.select_related("company", "window", "sitting_in").exclude(status__in=UNCONFIRMED)
 
 
 def booking_with_people(*, pk: int) -> Booking:
@@ -164,6 +174,7 @@ def advisor_feed_bookings(*, advisor_id: int, since: dt.datetime) -> list[Bookin
     """An advisor's bookings starting from `since` on, cancellations included, soonest first."""
     return list(
         Booking.objects.filter(advisor_id=advisor_id, start__gte=since)
+        .exclude(status__in=UNCONFIRMED)
         .select_related("company", "window", "sitting_in")
         .order_by("start")
     )

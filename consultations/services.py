@@ -25,6 +25,7 @@ from core.locking import LockTimeout, is_lock_timeout, lock_rows
 from . import hooks
 from .models import (
     ACTIVE_STATUSES,
+    HOLDING_STATUSES,
     Advisor,
     AdvisorAvailability,
     AdvisorDayOff,
@@ -57,6 +58,11 @@ def max_future_bookings() -> int:
 
 def cancel_cutoff_hours() -> int:
     return getattr(settings, "CONSULTATIONS_CANCEL_CUTOFF_HOURS", 24)
+
+
+def hold_minutes() -> int:
+    """How long a newcomer's booking holds its hour before the e-mail link confirms it."""
+    return getattr(settings, "CONSULTATIONS_HOLD_MINUTES", 30)
 
 
 @dataclass
@@ -133,7 +139,7 @@ def slot_grid(
     range_start = dt.datetime.combine(date_from, dt.time(0), tzinfo=JST)
     range_end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(0), tzinfo=JST)
     busy_qs = Booking.objects.filter(
-        advisor_id__in=advisor_ids, status__in=ACTIVE_STATUSES, start__lt=range_end, end__gt=range_start
+        advisor_id__in=advisor_ids, status__in=HOLDING_STATUSES, start__lt=range_end, end__gt=range_start
     )
     if exclude_booking_id:
         busy_qs = busy_qs.exclude(pk=exclude_booking_id)
@@ -180,7 +186,7 @@ def company_busy(
     range_start = dt.datetime.combine(date_from, dt.time(0), tzinfo=JST)
     range_end = dt.datetime.combine(date_to, dt.time(0), tzinfo=JST) + dt.timedelta(days=1)
     qs = Booking.objects.filter(
-        company_id=company_id, status__in=ACTIVE_STATUSES, start__lt=range_end, end__gt=range_start
+        company_id=company_id, status__in=HOLDING_STATUSES, start__lt=range_end, end__gt=range_start
     )
     if exclude_booking_id:
         qs = qs.exclude(pk=exclude_booking_id)
@@ -310,6 +316,7 @@ def booking_create(
                 [(Company, [company.pk]), (Advisor, candidates)]
                 + ([(SupportInstitution, [sitting_in.pk])] if sitting_in else [])
             )
+            holds_release_expired(advisor_ids=candidates, company_id=company.pk, now=now)
             slot = _check_slot(window=window, start=start, now=now, company_id=company.pk)
             advisor, routing = _route(slot=slot, advisor_id=advisor_id, topics=topics)
             current = now or timezone.now()
@@ -346,6 +353,179 @@ def booking_create(
         raise _integrity(exc) from None
     except LockTimeout:
         raise _taken() from None
+    except DatabaseError as exc:
+        if is_lock_timeout(exc):
+            raise _taken() from None
+        raise
+    return booking
+
+
+# --- a newcomer's booking: held until the e-mail link confirms the address and the booking ------------------------
+
+
+def holds_release_expired(
+    *, advisor_ids: list[int] | None = None, company_id: int | None = None, now: dt.datetime | None = None
+) -> int:
+    """Holds past their time stop holding their hour (status 「確認期限切れ」); their link can still book it while
+    the hour is free. Called under the advisors' locks before a write looks for free hours, and every minute by beat
+    (so that the calendar offers the hour again)."""
+    current = now or timezone.now()
+    qs = Booking.objects.filter(status=BookingStatus.HELD, hold_expires_at__lte=current)
+    if advisor_ids is not None or company_id is not None:
+        qs = qs.filter(Q(advisor_id__in=advisor_ids or []) | Q(company_id=company_id))
+    released = 0
+    for booking in qs:
+        booking.status = BookingStatus.EXPIRED
+        booking.save(update_fields=["status", "updated_at"])  # save(), not update(): the signal retires cached slots
+        released += 1
+    return released
+
+
+def booking_hold_create(
+    *,
+    email: str,
+    family_name: str,
+    given_name: str,
+    company_data: dict,
+    window_code: str,
+    start: dt.datetime,
+    mode: str,
+    topics: list[str],
+    question: str,
+    meeting_tool: str,
+    customer_request: str = "",
+    advisor_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> Booking | None:
+    """A visitor without a session books from the calendar: the hour is held for `hold_minutes()` and a mail link
+    (which any browser can open) confirms the address and the booking. A new address gets its account and company
+    in the same transaction; an existing SME account's hold is for its own company, confirmed from its own mailbox.
+    Returns None when the address belongs to an account that cannot book this way (it is told so by mail); the
+    page says the same in every case, so that nobody learns which addresses have accounts."""
+    from accounts.models import User
+    from accounts.services import account_create_unconfirmed
+
+    from .notifications import notify_account_cannot_hold, notify_hold
+
+    current = now or timezone.now()
+    try:
+        window = ConsultationWindow.objects.get(code=window_code)
+    except ConsultationWindow.DoesNotExist:
+        raise ApplicationError(_("相談窓口が見つかりません。"), field="window") from None
+    _validate_intake(window=window, mode=mode, topics=topics, question=question, meeting_tool=meeting_tool)
+    email = email.strip().lower()
+    existing = User.objects.filter(email__iexact=email).select_related("company").first()
+    if existing is not None and (not existing.is_active or not existing.company_id or not existing.is_sme):
+        notify_account_cannot_hold(user=existing, now=current)
+        return None
+    candidates = _candidate_advisor_ids(window=window, advisor_id=advisor_id)
+    try:
+        with transaction.atomic(durable=True):
+            if existing is None:
+                user = account_create_unconfirmed(
+                    email=email, family_name=family_name, given_name=given_name, company_data=company_data
+                )
+            else:
+                user = existing
+            company = user.company
+            lock_rows([(Company, [company.pk]), (Advisor, candidates)])
+            holds_release_expired(advisor_ids=candidates, company_id=company.pk, now=current)
+            slot = _check_slot(window=window, start=start, now=current, company_id=company.pk)
+            advisor, routing = _route(slot=slot, advisor_id=advisor_id, topics=topics)
+            booking = Booking.objects.create(
+                company=company,
+                created_by=user,
+                window=window,
+                advisor=advisor,
+                advisor_chosen=bool(advisor_id),
+                routing=routing,
+                start=slot.start,
+                end=slot.end,
+                mode=mode,
+                topics=list(topics),
+                question=question,
+                customer_request=customer_request,
+                meeting_tool=meeting_tool,
+                status=BookingStatus.HELD,
+                hold_expires_at=current + dt.timedelta(minutes=hold_minutes()),
+            )
+            notify_hold(booking=booking)
+    except (IntegrityError, LockTimeout):
+        # A taken hour, or the same new address sent twice at once (the second account is refused by the database).
+        raise _taken() from None
+    except DatabaseError as exc:
+        if is_lock_timeout(exc):
+            raise _taken() from None
+        raise
+    return booking
+
+
+def booking_hold_get(*, pk: int, token: str) -> Booking:
+    """The booking a confirmation link names, or a Japanese error (a wrong token is told apart from nothing)."""
+    booking = Booking.objects.select_related("window", "advisor", "company", "created_by").filter(pk=pk).first()
+    if booking is None or not constant_time_compare(booking.token, token or ""):
+        raise ApplicationError(
+            _("確認用のリンクが正しくありません。メールのリンクをそのままお使いください。"), field="token"
+        )
+    return booking
+
+
+def booking_hold_confirm(*, pk: int, token: str, now: dt.datetime | None = None) -> Booking:
+    """The mail link was opened and its button pressed: the address is confirmed and the held booking becomes
+    受付済み (the usual mails follow). A hold past its time still books while its hour is free; pressing twice
+    changes nothing."""
+    from accounts.services import email_address_confirm
+
+    booking = booking_hold_get(pk=pk, token=token)
+    current = now or timezone.now()
+    candidates = _candidate_advisor_ids(
+        window=booking.window, advisor_id=booking.advisor_id if booking.advisor_chosen else None
+    )
+    try:
+        with transaction.atomic(durable=True):
+            lock_rows([(Company, [booking.company_id]), (Advisor, candidates), (Booking, [booking.pk])])
+            booking = Booking.objects.select_related("window", "advisor", "company", "created_by").get(pk=booking.pk)
+            if booking.status not in (BookingStatus.HELD, BookingStatus.EXPIRED):
+                return booking  # confirmed already (a second click, or the same link in two browsers)
+            if booking.start <= current:
+                raise ApplicationError(
+                    _("この予約の日時は過ぎました。カレンダーから別の日時をお選びください。"), field="start"
+                )
+            email_address_confirm(user=booking.created_by)
+            if booking.status == BookingStatus.EXPIRED:
+                # Released after its time: it books again only if its hour is still free.
+                holds_release_expired(advisor_ids=candidates, company_id=booking.company_id, now=current)
+                slot = _check_slot(
+                    window=booking.window, start=booking.start, now=current, company_id=booking.company_id
+                )
+                if not slot.free:
+                    raise IntegrityError("the held hour was taken after the hold expired")
+                booking.advisor, booking.routing = _route(
+                    slot=slot,
+                    advisor_id=booking.advisor_id if booking.advisor_chosen else None,
+                    topics=booking.topics,
+                )
+            future = Booking.objects.filter(
+                company_id=booking.company_id, status__in=ACTIVE_STATUSES, start__gt=current
+            ).count()
+            if future >= max_future_bookings():
+                raise ApplicationError(
+                    _("予約中の相談は%(n)s件までです。実施後またはキャンセル後に、次の相談を予約できます。")
+                    % {"n": max_future_bookings()},
+                    field="start",
+                )
+            booking.status = BookingStatus.REQUESTED
+            booking.hold_expires_at = None
+            booking.save(update_fields=["status", "hold_expires_at", "advisor", "routing", "updated_at"])
+            from .notifications import notify_booking
+
+            notify_booking(booking=booking, kind="created")
+    except (IntegrityError, LockTimeout):
+        raise ApplicationError(
+            _("確認の期限を過ぎ、この枠はほかの方のご予約で埋まりました。カレンダーから別の日時をお選びください。"),
+            field="start",
+            code="taken",
+        ) from None
     except DatabaseError as exc:
         if is_lock_timeout(exc):
             raise _taken() from None
@@ -546,6 +726,7 @@ def booking_reschedule(*, user, pk: int, token: str, start: dt.datetime, now: dt
                 [(Company, [booking.company_id]), (Advisor, candidates), (Booking, [booking.pk])]
                 + ([(SupportInstitution, [booking.sitting_in_id])] if booking.sitting_in_id else [])
             )
+            holds_release_expired(advisor_ids=candidates, company_id=booking.company_id, now=now)
             booking = Booking.objects.select_related("window", "advisor", "company", "created_by", "sitting_in").get(
                 pk=booking.pk
             )
@@ -679,6 +860,7 @@ def booking_move(
             # The institution sitting in (if any) too, in the same sorted lock as the others.
             sitting_in_id = Booking.objects.filter(pk=booking.pk).values_list("sitting_in_id", flat=True).first()
             lock_rows([(Advisor, [advisor.pk]), (Booking, [booking.pk]), (SupportInstitution, [sitting_in_id])])
+            holds_release_expired(advisor_ids=[advisor.pk], now=current)
             booking = Booking.objects.select_related("sitting_in").get(pk=booking.pk)
             if booking.status not in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED):
                 raise ApplicationError(_("終了・キャンセル済みの予約は変更できません。"), field=None)
@@ -694,7 +876,7 @@ def booking_move(
             if (window.pk, advisor.pk, start) == (booking.window_id, booking.advisor_id, booking.start):
                 return booking
             clash = (
-                Booking.objects.filter(advisor=advisor, status__in=ACTIVE_STATUSES, start__lt=end, end__gt=start)
+                Booking.objects.filter(advisor=advisor, status__in=HOLDING_STATUSES, start__lt=end, end__gt=start)
                 .exclude(pk=booking.pk)
                 .first()
             )

@@ -11,7 +11,11 @@ from accounts.tests.factories import enrol_second_factor
 
 
 def _signup(client, email="new@example.jp", password="midori-seiko-2026"):
-    return client.post("/accounts/signup/", {"email": email, "password1": password, "password2": password}, follow=True)
+    return client.post(
+        "/accounts/signup/",
+        {"family_name": "緑川", "given_name": "花子", "email": email, "password1": password, "password2": password},
+        follow=True,
+    )
 
 
 @pytest.mark.django_db

@@ -14,6 +14,8 @@ def test_a_visitor_signs_up_verifies_logs_in_fills_the_company_and_switches_to_e
     page.get_by_role("link", name="新規登録").click()
     axe(page)
     page.get_by_label("メールアドレス").fill("hanako@example.jp")
+    page.locator("#id_family_name").fill("緑川")
+    page.locator("#id_given_name").fill("花子")
     page.locator("#id_password1").fill("midori-seiko-2026")
     page.locator("#id_password2").fill("midori-seiko-2026")
     page.get_by_role("button", name="ユーザー登録").click()

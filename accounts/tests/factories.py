@@ -62,6 +62,8 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.jp")
+    last_name = "緑川"
+    first_name = factory.Sequence(lambda n: f"花子{n}")
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation

@@ -121,12 +121,20 @@ ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.signup.SignupNameForm"
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CN支援ポータル] "
+# The portal's own name in every account mail's subject (a public agency's mail must not read like phishing).
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "【中小企業カーボンニュートラル支援ポータル】"
+# Password changed or set, address changed, second factor added or removed: the person hears of it (templates in
+# templates/account/email and templates/mfa/email, in the portal's voice).
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
-ACCOUNT_SESSION_REMEMBER = None
+# No 「ログインしたままにする」 box: the log-in form is e-mail, password, button (Tab order, issue 29); a session
+# ends when the browser closes, the safer choice on the shared computers of offices and chambers.
+ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/300s/key",
     "login": "30/m/ip",
@@ -279,6 +287,11 @@ CONSULTATIONS_REMINDER_HOUR = env.int("CONSULTATIONS_REMINDER_HOUR", default=10)
 CELERY_BEAT_SCHEDULE["consultations-reminders"] = {
     "task": "consultations.tasks.consultations_send_reminders",
     "schedule": crontab(hour=CONSULTATIONS_REMINDER_HOUR, minute=0),
+}
+CONSULTATIONS_HOLD_MINUTES = env.int("CONSULTATIONS_HOLD_MINUTES", default=30)
+CELERY_BEAT_SCHEDULE["consultations-release-holds"] = {
+    "task": "consultations.tasks.consultations_release_holds",
+    "schedule": crontab(minute="*"),
 }
 # --- end consultations ---
 

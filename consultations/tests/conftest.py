@@ -43,3 +43,13 @@ def intake(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def pick_free_slot(page, index: int = 0) -> str:
+    """In a browser: open the first day with a free hour on the calendar and choose its `index`-th hour."""
+    day = page.locator("details.slot-day", has=page.locator("input[name=start]")).first
+    if day.get_attribute("open") is None:
+        day.locator("summary").click()
+    radio = day.locator("input[name=start]").nth(index)
+    radio.check()
+    return radio.get_attribute("value")
