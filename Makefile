@@ -9,25 +9,47 @@ TEST_WORKERS ?= 2
 
 .PHONY: run test install sysdeps services lint format messages bench clean lock backup restore
 
+# make run installs what serving needs (requirements/base.lock, fonts, Pango, gettext); make test adds the test and
+# lint tools (requirements/dev.lock) and Chromium and poppler. make run MAIL=console prints the mails; otherwise they
+# are files in tmp/mail/.
+LOCAL := DJANGO_SETTINGS_MODULE=config.settings.local
+ACCOUNTS_FILE := tmp/demo-accounts.txt
+ifeq ($(MAIL),console)
+RUN_ENV := $(LOCAL) DJANGO_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend
+MAIL_NOTE := メールはこの画面に表示します
+else
+RUN_ENV := $(LOCAL)
+MAIL_NOTE := メールは tmp/mail/ に保存します（画面に出すには make run MAIL=console）
+endif
+
+$(VENV)/.served: requirements/base.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/pip install --quiet uv==0.13.9
+	@$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements/base.lock
+	@touch $@
+
 $(VENV)/.installed: requirements/dev.lock
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet uv==0.13.9
-	$(VENV)/bin/uv pip sync --quiet --python $(PY) requirements/dev.lock
-	touch $@
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/pip install --quiet uv==0.13.9
+	@$(VENV)/bin/uv pip sync --quiet --python $(PY) requirements/dev.lock
+	@touch $@ $(VENV)/.served
 
 sysdeps:
-	@bash scripts/sysdeps.sh
+	@bash scripts/sysdeps.sh test
 
 install: sysdeps $(VENV)/.installed messages
 
-messages: $(VENV)/.installed
-	@DJANGO_SETTINGS_MODULE=config.settings.local $(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v 0
+messages: $(VENV)/.served
+	@$(LOCAL) $(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v 0
 
-run: install
-	DJANGO_SETTINGS_MODULE=config.settings.local $(MANAGE) migrate --noinput -v 0
-	DJANGO_SETTINGS_MODULE=config.settings.local $(MANAGE) load_demo
-	@echo "http://127.0.0.1:8000 で起動します (Ctrl-C で停止)"
-	DJANGO_SETTINGS_MODULE=config.settings.local $(MANAGE) runserver 127.0.0.1:8000
+run: $(VENV)/.served
+	@bash scripts/sysdeps.sh serve
+	@$(MAKE) --no-print-directory messages
+	@echo "データベースを準備し、デモデータを読み込みます…"
+	@$(RUN_ENV) $(MANAGE) migrate --noinput -v 0
+	@$(RUN_ENV) $(MANAGE) load_demo --accounts-file $(ACCOUNTS_FILE)
+	@echo "http://127.0.0.1:8000 で起動します (Ctrl-C で停止)。$(MAIL_NOTE)"
+	@$(RUN_ENV) $(MANAGE) rundemo 127.0.0.1:8000 --accounts-file $(ACCOUNTS_FILE)
 
 test: install
 	@bash scripts/services.sh
@@ -46,11 +68,12 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 
 bench: install
+	@bash scripts/sysdeps.sh bench
 	@bash scripts/services.sh
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 private_media
+	rm -rf $(VENV) staticfiles db.sqlite3 private_media tmp
 
 # Production needs requirements/base.lock only (the image installs it); dev.lock adds the test and lint tools.
 lock: $(VENV)/.installed

@@ -25,7 +25,17 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Mails go to files in tmp/mail/ (one .log file per process run), not over the demo accounts on the console:
+# `make run MAIL=console` (DJANGO_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend) prints them instead.
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env("DJANGO_EMAIL_FILE_PATH", default=str(BASE_DIR / "tmp" / "mail"))
+
+# A terminal, not a log collector: plain lines, warnings and errors only (the development server still prints one
+# line per request). DJANGO_LOG_LEVEL=INFO and DJANGO_LOG_FORMAT=json give what production logs.
+LOGGING["root"]["level"] = env("DJANGO_LOG_LEVEL", default="WARNING")  # noqa: F405
+LOGGING["handlers"]["console"]["formatter"] = env("DJANGO_LOG_FORMAT", default="text")  # noqa: F405
+# kombu warns on every task that the in-memory broker has no host name: true, and nothing to act on.
+LOGGING["loggers"]["kombu"] = {"level": "ERROR"}  # noqa: F405
 
 # The embedded SQLite database cannot build the one "nulls not distinct" unique constraint (sharing.Share); PostgreSQL,
 # which tests and production use, enforces it. Say so here once instead of on every start-up.
