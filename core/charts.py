@@ -66,3 +66,65 @@ def bar_chart_svg(
         parts.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" font-size="14">—</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every interpolated value is escaped above
+
+
+def path_chart_svg(
+    years: Sequence[tuple[str, float | int | Decimal | None, float | int | Decimal]],
+    *,
+    title: str,
+    actual_label: str,
+    target_label: str,
+    unit: str = "",
+    width: int = 640,
+    height: int = 260,
+    font_family: str = "",
+) -> SafeString:
+    """Vertical bars of actual figures (None: not entered, no bar and no zero) against a target line, one column a
+    year: `years` holds (label, actual, target). Its <title> gives every figure of both series in words; the caller
+    shows them in a table next to it as well."""
+    left, right, top, bottom = 56, 12, 28, 30
+    plot_w, plot_h = width - left - right, height - top - bottom
+    peak = max([float(t) for _l, _a, t in years] + [float(a) for _l, a, _t in years if a is not None] + [0.0]) or 1.0
+    words = [
+        f"{label} {actual_label} {_fmt(actual) + unit if actual is not None else _('未入力')}・"
+        f"{target_label} {_fmt(target)}{unit}"
+        for label, actual, target in years
+    ]
+    alternative = f"{title}：" + ("、".join(words) if words else _("データなし"))
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="chart" role="img" '
+        f'aria-label="{escape(alternative, {chr(34): "&quot;"})}" preserveAspectRatio="xMinYMin meet"'
+        + (f' font-family="{escape(font_family)}"' if font_family else "")
+        + ">",
+        f"<title>{escape(alternative)}</title>",
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" stroke="#505a64"/>',
+        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" font-size="11" fill="#1b1b1b">{escape(_fmt(peak))}</text>',
+        f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end" font-size="11" fill="#1b1b1b">0</text>',
+        f'<rect x="{left}" y="4" width="14" height="12" fill="{PALETTE[0]}"/>'
+        f'<text x="{left + 18}" y="14" font-size="12" fill="#1b1b1b">{escape(actual_label)}</text>'
+        f'<line x1="{left + 120}" y1="10" x2="{left + 146}" y2="10" stroke="{PALETTE[2]}" stroke-width="3" '
+        f'stroke-dasharray="6 3"/>'
+        f'<text x="{left + 152}" y="14" font-size="12" fill="#1b1b1b">{escape(target_label)}</text>',
+    ]
+    column = plot_w / max(len(years), 1)
+    line = []
+    for index, (label, actual, target) in enumerate(years):
+        x = left + index * column
+        if actual is not None:
+            bar = float(actual) / peak * plot_h
+            parts.append(
+                f'<rect x="{x + column * 0.2:.1f}" y="{top + plot_h - bar:.1f}" width="{column * 0.6:.1f}" '
+                f'height="{bar:.1f}" fill="{PALETTE[0]}"/>'
+            )
+        line.append(f"{x + column / 2:.1f},{top + plot_h - float(target) / peak * plot_h:.1f}")
+        parts.append(
+            f'<text x="{x + column / 2:.1f}" y="{height - 10}" text-anchor="middle" font-size="11" '
+            f'fill="#1b1b1b">{escape(str(label))}</text>'
+        )
+    if line:
+        parts.append(
+            f'<polyline points="{" ".join(line)}" fill="none" stroke="{PALETTE[2]}" stroke-width="3" '
+            'stroke-dasharray="6 3"/>'
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every interpolated value is escaped above

@@ -107,7 +107,7 @@ class FactorSetAdmin(AuditedAdmin):
 
 @admin.register(SelfcheckSettings)
 class SelfcheckSettingsAdmin(AuditedAdmin):
-    list_display = ["jpy_per_eur", "updated_at"]
+    list_display = ["jpy_per_eur", "sbt_sme_reduction_pct", "sbt_sme_reduction_source", "updated_at"]
 
     def has_add_permission(self, request):
         return not SelfcheckSettings.objects.exists()

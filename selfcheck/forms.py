@@ -153,6 +153,12 @@ class Step1Form(InputChecksMixin, forms.Form):
             return sum(1 for m in FISCAL_MONTHS if (self.data.get(self.add_prefix(f"{code}_m{m}")) or "").strip())
         return sum(1 for m in FISCAL_MONTHS if self.initial.get(f"{code}_m{m}") not in (None, ""))
 
+    def put_first(self, codes) -> None:
+        """The entries carried over from last year's sheet come first, in the order of the form."""
+        carried = [code for code in self.entries if code in set(codes)]
+        self.entries = carried + [code for code in self.entries if code not in carried]
+        self.carried = carried
+
     def monthly_groups(self):
         return [
             {

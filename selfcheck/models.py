@@ -2,6 +2,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -151,11 +152,48 @@ class SelfcheckSettings(BaseModel):
         help_text=_("中小企業版SBTの売上高・総資産の基準（ユーロ）を円に換算するレート"),
     )
 
+    # The SBTi SME route's Scope 1+2 reduction to 2030: not in the portal's source documents, so it starts empty and
+    # the target path is shown only once staff enter it together with its source (the database holds the pair).
+    sbt_sme_reduction_pct = models.DecimalField(
+        _("中小企業版SBTの削減率（Scope 1＋2、2030年度まで、%）"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal(100))],
+        help_text=_(
+            "SBTiの中小企業向けルートが求める、基準年度から2030年までの絶対量での削減率。このポータルの参照資料には"
+            "載っていないため、最初は空欄です。SBTiの公表資料で確かめてから、出典と一緒に入力してください。"
+            "入力すると、セルフチェックの結果とPDFに削減の道筋（基準年度から2030年度まで）が表示されます。"
+        ),
+    )
+    sbt_sme_reduction_source = models.CharField(
+        _("削減率の出典"),
+        max_length=300,
+        blank=True,
+        help_text=_("資料名と版・公表時期（例：SBTi「……」Version ○、20○○年○月）。削減率を入れるときは必須です。"),
+    )
+    sbt_sme_reduction_url = HttpsURLField(_("削減率の出典URL"), blank=True)
+
     history = HistoricalRecords(verbose_name=_("セルフチェック設定の変更履歴"))
 
     class Meta:
         verbose_name = _("セルフチェック設定")
         verbose_name_plural = _("セルフチェック設定")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sbt_sme_reduction_pct__isnull=True)
+                | (Q(sbt_sme_reduction_pct__gt=0, sbt_sme_reduction_pct__lte=100) & ~Q(sbt_sme_reduction_source="")),
+                name="selfcheck_settings_sbt_rate_with_source",
+            )
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.sbt_sme_reduction_pct is not None and not self.sbt_sme_reduction_source.strip():
+            raise ValidationError(
+                {"sbt_sme_reduction_source": _("削減率を入力するときは、その出典も入力してください。")}
+            )
 
     def __str__(self) -> str:
         return f"{self.jpy_per_eur} JPY/EUR"
@@ -206,6 +244,9 @@ class Sheet(BaseModel):
     # {entry code: {"4": "1200", "5": "1100", ...}}: calendar month number -> amount; a missing month is not entered
     monthly = models.JSONField(_("月別の使用量"), default=dict, blank=True)
     annualised = models.JSONField(_("年換算した項目"), default=list, blank=True)
+    # A sheet opened from the April invitation: the entries (and their months) of the year before, without values:
+    # {"from_year": 2025, "entries": [entry code, ...], "monthly": {entry code: [month, ...]}}; empty otherwise.
+    carried = models.JSONField(_("前年度から引き継いだ入力欄"), default=dict, blank=True)
     market_electricity_kg_per_kwh = models.DecimalField(
         _("電力会社の排出係数（kg-CO2/kWh）"), max_digits=9, decimal_places=6, null=True, blank=True
     )

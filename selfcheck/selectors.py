@@ -1,5 +1,6 @@
 """Reads of the self-check."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Min, QuerySet
@@ -24,6 +25,7 @@ from .calculator import (
     check_sbt_sme,
 )
 from .models import FactorSet, SelfcheckSettings, Sheet
+from .trend import YearTotal, build_trend, target_path
 
 NAMESPACE = "selfcheck-factors"  # version of factor sets, factors and settings (selfcheck.apps wires them)
 
@@ -244,3 +246,67 @@ def sheets_pdf_waiting() -> tuple[int, float]:
     )
     oldest = waiting["oldest"]
     return waiting["count"], max(0.0, (timezone.now() - oldest).total_seconds()) if oldest else 0.0
+
+
+# --- the yearly cycle: trend, base year, target path, the new year's invitation -------------------------------------
+
+
+@dataclass(frozen=True)
+class SbtSmeReduction:
+    """The SBTi SME route's reduction rate as staff entered it, with its source (never a figure of the code's)."""
+
+    pct: Decimal
+    source: str
+    url: str
+
+
+def sbt_sme_reduction() -> SbtSmeReduction | None:
+    """The rate and its source from the settings; None while staff have not entered it."""
+    row = SelfcheckSettings.objects.filter(sbt_sme_reduction_pct__isnull=False).exclude(sbt_sme_reduction_source="")
+    row = row.first()
+    if row is None:
+        return None
+    return SbtSmeReduction(
+        pct=row.sbt_sme_reduction_pct, source=row.sbt_sme_reduction_source, url=row.sbt_sme_reduction_url
+    )
+
+
+def sheet_yearly(sheet: Sheet) -> dict:
+    """The company's years around this sheet: its trend with the change against the sheet's base year, and the
+    SBTi SME target path once staff entered the rate (None otherwise). A try-out has only its own year."""
+    if sheet.company_id:
+        totals = [
+            YearTotal(s.fiscal_year, s.total_t)
+            for s in Sheet.objects.filter(company_id=sheet.company_id).only("fiscal_year", "total_t")
+        ]
+    else:
+        totals = [YearTotal(sheet.fiscal_year, sheet.total_t)]
+    trend = build_trend(
+        totals,
+        base_year=sheet.base_year,
+        base_t=Decimal(sheet.base_emissions_t) if sheet.base_emissions_t is not None else None,
+    )
+    reduction = sbt_sme_reduction()
+    path = None
+    if reduction is not None:
+        path = target_path(
+            base_year=trend.base_year,
+            base_t=trend.base_t,
+            reduction_pct=reduction.pct,
+            actual={t.fiscal_year: t.total_t for t in totals},
+        )
+    return {"trend": trend, "reduction": reduction, "path": path}
+
+
+def company_ids_with_sheet(*, company_ids, fiscal_year: int) -> set[int]:
+    """Which of these companies have a sheet of that year (an institution's started / not started list)."""
+    return set(
+        Sheet.objects.filter(company_id__in=list(company_ids), fiscal_year=fiscal_year).values_list(
+            "company_id", flat=True
+        )
+    )
+
+
+def year_total(*, company, fiscal_year: int) -> Decimal | None:
+    """The total of the company's sheet of that year; None when there is none or it is not entered."""
+    return Sheet.objects.filter(company=company, fiscal_year=fiscal_year).values_list("total_t", flat=True).first()

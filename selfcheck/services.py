@@ -8,13 +8,18 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.cache import bump
 from core.errors import ApplicationError
+from core.jst import fiscal_year_of, to_jst
+from core.mail import outbox_enqueue
+from core.models import MailOutbox
 from core.pdf import html_to_pdf
 from core.queue import enqueue, enqueue_on_commit
+from core.site import absolute_url
 
 from . import selectors
 from .calculator import (
@@ -30,7 +35,7 @@ from .calculator import (
     market_factor_problem,
     summarise_months,
 )
-from .charts import co2_chart
+from .charts import co2_chart, yearly_charts
 from .models import MAX_AMOUNT, STEP3_FIELDS, Factor, FactorSet, Sheet
 
 RENDER_SHEET_PDF = "selfcheck.tasks.render_sheet_pdf"  # selfcheck/tasks.py calls this module: named, not imported
@@ -347,6 +352,7 @@ def sheet_pdf_bytes(sheet: Sheet) -> bytes:
             **report,
             "chart": co2_chart(report["co2"], font_family=PDF_FONT_FAMILY),
             **step_context(sheet),
+            **yearly_charts(selectors.sheet_yearly(sheet), font_family=PDF_FONT_FAMILY),
             "generated_at": timezone.now(),
             "pdf_font_url": PDF_FONT.as_uri(),
         },
@@ -467,4 +473,88 @@ def sheets_pdf_requeue_stale(*, limit: int = 200) -> int:
         if not enqueue(RENDER_SHEET_PDF, pk):
             break  # broker down: the new leases expire and the next run tries again
         queued += 1
+    return queued
+
+
+# --- the yearly cycle: the April invitation and the new year's sheet -----------------------------------------------
+
+INVITE_MONTH = 4  # the 年度 starts on April 1 in Japan
+
+
+def sheet_structure(sheet: Sheet) -> dict:
+    """What a new year's sheet takes over from this one: which entries (so: which sources, in which unit) it used and
+    which months it entered them for. No amount, heat value, retailer factor, answer or plan figure is taken."""
+    monthly = {code: sorted(int(m) for m in months) for code, months in (sheet.monthly or {}).items() if months}
+    entries = [code for code in ENTRIES if getattr(sheet, code) is not None or code in monthly]
+    return {
+        "from_year": sheet.fiscal_year,
+        "entries": entries,
+        "monthly": {c: monthly[c] for c in entries if c in monthly},
+    }
+
+
+def sheet_create_next_year(*, company, fiscal_year: int) -> Sheet:
+    """The company's sheet of `fiscal_year` laid out like its sheet of the year before (entries, units, months) but
+    with no values, keeping the base year it picked; an existing sheet of that year is returned as it is."""
+    existing = Sheet.objects.filter(company=company, fiscal_year=fiscal_year).first()
+    if existing is not None:
+        return existing
+    previous = Sheet.objects.filter(company=company, fiscal_year=fiscal_year - 1).first()
+    try:
+        sheet = sheet_create(fiscal_year=fiscal_year, company=company)
+    except ApplicationError:
+        sheet = Sheet.objects.filter(company=company, fiscal_year=fiscal_year).first()
+        if sheet is None:  # no factor set for that year: the reason goes to the page
+            raise
+        return sheet
+    if previous is not None:
+        sheet.carried = sheet_structure(previous)
+        sheet.base_year = previous.base_year
+        sheet.save(update_fields=["carried", "base_year", "updated_at"])
+    return sheet
+
+
+def invitation_year(now) -> int:
+    """The 年度 the April mail invites to: the one that has just closed, whose twelve months of bills are now in (in
+    April 2027, 2026年度), as the new sheet form suggests; the companies asked are those with the year before it."""
+    return fiscal_year_of(now) - 1
+
+
+def new_year_invitation_key(*, company_id: int, fiscal_year: int) -> str:
+    return f"selfcheck.new-year:{company_id}:{fiscal_year}"
+
+
+def sheets_invite_new_year(*, now=None) -> int:
+    """In April (JST), mail each company that has a sheet of the year before the one just closed, once per company and
+    year, a link to open the new year's sheet; outside April it does nothing. Returns how many mails were queued."""
+    now = now or timezone.now()
+    if to_jst(now).month != INVITE_MONTH:
+        return 0
+    fiscal_year = invitation_year(now)
+    started = Sheet.objects.filter(company__isnull=False, fiscal_year=fiscal_year).values("company_id")
+    last_year = (
+        Sheet.objects.filter(company__isnull=False, fiscal_year=fiscal_year - 1)
+        .exclude(company_id__in=started)
+        .select_related("company")
+        .order_by("company_id")
+    )
+    done = set(
+        MailOutbox.objects.filter(key__startswith="selfcheck.new-year:", key__endswith=f":{fiscal_year}").values_list(
+            "key", flat=True
+        )
+    )
+    link = absolute_url(reverse("selfcheck:next_year", args=[fiscal_year]))
+    queued = 0
+    for sheet in last_year:
+        company = sheet.company
+        key = new_year_invitation_key(company_id=company.pk, fiscal_year=fiscal_year)
+        if key in done:
+            continue
+        body = render_to_string(
+            "selfcheck/email/new_year.txt",
+            {"company": company, "fiscal_year": fiscal_year, "previous_year": fiscal_year - 1, "link": link},
+        )
+        subject = _("【CN支援ポータル】%(y)s年度のセルフチェックを始めましょう") % {"y": fiscal_year}
+        if outbox_enqueue(key=key, to=company.mail_addresses(), subject=subject, body=body):
+            queued += 1
     return queued

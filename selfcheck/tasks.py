@@ -24,3 +24,9 @@ def render_sheet_pdf(pk: int) -> str | None:
 def sheets_pdf_requeue_stale() -> int:
     """Beat, every minute: sheets queued or rendering past their lease are queued again."""
     return services.sheets_pdf_requeue_stale()
+
+
+@shared_task
+def sheets_invite_new_year() -> int:
+    """Beat, daily: in April (JST) each company with last year's sheet is invited once to the new year's sheet."""
+    return services.sheets_invite_new_year()

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.sheet_new, name="new"),
     path("try/", views.try_out, name="try"),
+    path("next-year/<int:fiscal_year>/", views.next_year, name="next_year"),
     path("sheets/<int:pk>/step1/", views.step1, name="step1"),
     path("sheets/<int:pk>/step2/", views.step2, name="step2"),
     path("sheets/<int:pk>/step3/", views.step3, name="step3"),

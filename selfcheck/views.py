@@ -15,8 +15,8 @@ from core.errors import ApplicationError
 from core.jst import current_fiscal_year
 
 from . import hooks, selectors, services
-from .calculator import ENTRY_LABELS, FAMILIES, LEVEL_LABELS, ConversionMissing
-from .charts import co2_chart
+from .calculator import ENTRIES, ENTRY_LABELS, FAMILIES, FISCAL_MONTHS, LEVEL_LABELS, ConversionMissing
+from .charts import co2_chart, yearly_charts
 from .forms import NewSheetForm, Step1Form, Step2Form, Step3Form
 from .models import FactorSet, Sheet
 
@@ -113,6 +113,65 @@ def sheet_new(request: HttpRequest) -> HttpResponse:
     return redirect("selfcheck:step1", sheet.pk)
 
 
+@login_required
+def next_year(request: HttpRequest, fiscal_year: int) -> HttpResponse:
+    """The April mail's link: shows what the new year's sheet takes over; only a POST creates it."""
+    user = request.user
+    if not user.company_id:
+        raise PermissionDenied
+    if not 2000 <= fiscal_year <= current_fiscal_year():
+        raise Http404
+    existing = Sheet.objects.filter(company=user.company, fiscal_year=fiscal_year).first()
+    previous = Sheet.objects.filter(company=user.company, fiscal_year=fiscal_year - 1).first()
+    if request.method == "POST":
+        if existing is not None:
+            messages.info(request, _("%(y)s年度のシートはすでにあります。") % {"y": fiscal_year})
+            return redirect("selfcheck:step1", existing.pk)
+        try:
+            sheet = services.sheet_create_next_year(company=user.company, fiscal_year=fiscal_year)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("selfcheck:next_year", fiscal_year)
+        messages.success(request, _("%(y)s年度のシートを作成しました。") % {"y": fiscal_year})
+        return redirect("selfcheck:step1", sheet.pk)
+    structure = services.sheet_structure(previous) if previous is not None else None
+    return render(
+        request,
+        "selfcheck/next_year.html",
+        {
+            "fiscal_year": fiscal_year,
+            "existing": existing,
+            "previous": previous,
+            "carried_rows": carried_rows(structure) if structure else [],
+        },
+    )
+
+
+def carried_rows(structure: dict) -> list[dict]:
+    """The carried entries in words: label, unit, and the months entered (or "年間の値")."""
+    rows = []
+    for code in structure.get("entries", []):
+        if code not in ENTRIES:
+            continue
+        months = structure.get("monthly", {}).get(code) or []
+        rows.append(
+            {
+                "code": code,
+                "label": ENTRY_LABELS[code],
+                "unit": ENTRIES[code][1],
+                "months": months,
+                "months_text": (
+                    _("12か月（4月〜翌年3月）")
+                    if len(months) == 12
+                    else "・".join(_("%(m)s月") % {"m": m} for m in sorted(months, key=FISCAL_MONTHS.index))
+                )
+                if months
+                else _("年間の値"),
+            }
+        )
+    return rows
+
+
 @require_POST
 def try_out(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -138,6 +197,8 @@ def step1(request: HttpRequest, pk: int) -> HttpResponse:
         initial=Step1Form.initial_for(sheet),
         lpg_m3_available=bool(lpg_m3 and lpg_m3.kg_per_m3),
     )
+    if sheet.carried:
+        form.put_first(sheet.carried.get("entries", []))
     if request.method == "POST" and form.is_valid():
         try:
             services.sheet_save_step1(sheet=sheet, data=form.to_data())
@@ -159,7 +220,14 @@ def step1(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "selfcheck/step1.html",
-        {"sheet": sheet, "form": form, "step": 1, **report, "chart": co2_chart(report["co2"])},
+        {
+            "sheet": sheet,
+            "form": form,
+            "step": 1,
+            **report,
+            "chart": co2_chart(report["co2"]),
+            "carried_rows": carried_rows(sheet.carried) if sheet.carried else [],
+        },
     )
 
 
@@ -184,7 +252,10 @@ def step3(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _own_sheet(request, pk)
     initial = {}
     if not sheet.step3_saved:
-        initial = {"base_year": sheet.fiscal_year, "base_emissions_t": sheet.total_t}
+        # a base year carried over from last year's sheet stays the one the SME picked
+        initial = {"base_year": sheet.base_year or sheet.fiscal_year, "base_emissions_t": sheet.total_t}
+        if sheet.base_year and sheet.base_year != sheet.fiscal_year:
+            initial["base_emissions_t"] = selectors.year_total(company=sheet.company, fiscal_year=sheet.base_year)
         if sheet.company_id and sheet.company.employees:
             initial["sbt_employees"] = sheet.company.employees
     form = Step3Form(request.POST or None, instance=sheet, initial=initial)
@@ -226,6 +297,7 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
             "levels": levels,
             **extra_context,
             "newer_factor_set": selectors.newer_factor_set(sheet),
+            **yearly_charts(selectors.sheet_yearly(sheet)),
             "step": 4,
         },
     )

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from core.csvexport import csv_response
 from core.errors import ApplicationError
 from core.forms import CONTROL_CHARACTERS
-from core.jst import current_fiscal_year, format_jst_date, jst_today
+from core.jst import current_fiscal_year, format_jst_date, jst_today, last_complete_fiscal_year
 from core.site import absolute_url
 from selfcheck import selectors as selfcheck_selectors
 from selfcheck.calculator import OVERALL_LABELS
@@ -227,7 +227,22 @@ def received(request: HttpRequest) -> HttpResponse:
     )
 
     rows = [{"share": share, "sheet": sheet, "level": OVERALL_LABELS.get(sheet.level, "")} for share, sheet in pairs]
-    return render(request, "sharing/received.html", {"institution": institution, "rows": rows})
+    return render(
+        request, "sharing/received.html", {"institution": institution, "rows": rows, **_new_year_status(institution)}
+    )
+
+
+def _new_year_status(institution) -> dict:
+    """Which companies sharing with this institution (an active share of any year) have and have not started the
+    sheet of the year that has just closed, the one the April mail invites to: whether it exists, no figure."""
+    year = last_complete_fiscal_year()
+    companies = {share.company_id: share.company for share in selectors.institution_shares(institution=institution)}
+    started = selfcheck_selectors.company_ids_with_sheet(company_ids=companies, fiscal_year=year)
+    status = sorted(
+        ({"company": company, "started": pk in started} for pk, company in companies.items()),
+        key=lambda row: (row["started"], row["company"].name),
+    )
+    return {"status_year": year, "status_rows": status, "status_started": len(started)}
 
 
 @login_required

@@ -271,6 +271,12 @@ CELERY_BEAT_SCHEDULE["selfcheck-pdf-requeue-stale"] = {
     "task": "selfcheck.tasks.sheets_pdf_requeue_stale",
     "schedule": crontab(minute="*"),
 }
+# Daily, but it sends only in April (JST) and once per company and year (the outbox key): a day the beat misses is
+# caught up the next day.
+CELERY_BEAT_SCHEDULE["selfcheck-new-year-invitations"] = {
+    "task": "selfcheck.tasks.sheets_invite_new_year",
+    "schedule": crontab(minute=30, hour=9),
+}
 
 # dispatch: deliverables whose render message was lost (Redis down at save time, a killed worker) are queued again
 CELERY_BEAT_SCHEDULE["dispatch-deliverables-sweep"] = {

@@ -213,4 +213,7 @@ def test_the_report_is_a_tagged_pdf_whose_chart_has_its_figures_as_text(sme_user
     sheet = filled_sheet(sme_user.company)
     structure = assert_accessible_pdf(services.sheet_pdf_bytes(sheet), title="CNセルフチェック レポート")
     assert {"H1", "H2", "H3", "Table", "TH", "L", "LI"} <= set(structure.tags)
-    assert structure.figure_alts == ["エネルギー種別のCO2排出量：電気 50.8t-CO2、LPG 6.0t-CO2、ガソリン 6.9t-CO2"]
+    assert structure.figure_alts == [
+        "エネルギー種別のCO2排出量：電気 50.8t-CO2、LPG 6.0t-CO2、ガソリン 6.9t-CO2",
+        "年度別のCO2排出量（Scope 1＋2）：2026年度 63.6t-CO2",  # the trend across the company's years
+    ]
