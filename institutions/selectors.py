@@ -26,6 +26,7 @@ class MemberRow:
     sbt_checked: bool = False
     shares: bool = False
     years: list[tuple[int, Decimal]] = field(default_factory=list)  # (fiscal year, t-CO2) the company shares
+    figures_open: bool = False  # the viewer opened the shared figures today (the dashboard shows them then)
 
     @property
     def latest(self) -> tuple[int, Decimal] | None:
@@ -98,7 +99,9 @@ def member_page(rows: list[MemberRow], *, query: str = "", sort: str = "name", p
     elif sort == "progress":
         ordered = sorted(by_name, key=lambda r: -(r.consulted + r.measured + r.planned + r.sbt_checked))
     elif sort == "co2":
-        ordered = sorted(by_name, key=lambda r: (r.latest is None, -(r.latest[1] if r.latest else 0)))
+        # Only figures the viewer has opened order the list: an unopened share must not show through its place.
+        shown = {id(r): r.latest if r.figures_open else None for r in by_name}
+        ordered = sorted(by_name, key=lambda r: (shown[id(r)] is None, -(shown[id(r)][1] if shown[id(r)] else 0)))
     else:
         ordered = by_name
     return Paginator(ordered, MEMBER_PAGE_SIZE).get_page(page)

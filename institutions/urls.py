@@ -7,6 +7,7 @@ app_name = "institutions"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("members.csv", views.members_csv, name="members_csv"),
+    path("figures/", views.figures_open, name="figures_open"),
     path("invite/", views.invite, name="invite"),
     path("import/", views.csv_upload, name="import"),
     path("import/send/", views.csv_send, name="import_send"),

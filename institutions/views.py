@@ -19,6 +19,7 @@ from consultations.services import booking_bounds, nearest_free_slots
 from core.csvexport import csv_response
 from core.errors import ApplicationError
 from core.jst import format_jst_date, to_jst
+from sharing import selectors as sharing_selectors
 from sharing import services as sharing_services
 from sharing.models import AccessAction
 
@@ -40,17 +41,19 @@ def _institution_of(request: HttpRequest):
 def _dashboard_context(request: HttpRequest, **extra) -> dict:
     institution = _institution_of(request)
     rows, pairs = selectors.member_rows(institution=institution)
+    # A GET writes nothing: the members' figures are shown once this staff member has opened them today (a POST
+    # that logs the look for each company, once a day); until then the page says a company shares, not what.
+    opened = sharing_selectors.viewed_today_share_ids(
+        share_ids={share.pk for share, _sheet in pairs}, user=request.user, action=AccessAction.LIST
+    )
+    open_companies = {share.company_id for share, _sheet in pairs if share.pk in opened}
+    for row in rows:
+        row.figures_open = row.membership.company_id in open_companies
+    with_figures = [r for r in rows if r.years]
     filters = MemberFilterForm(request.GET or None)
     wanted = filters.cleaned_data if filters.is_valid() else {}
     page = selectors.member_page(
         rows, query=wanted.get("q") or "", sort=wanted.get("sort") or "name", page=request.GET.get("page") or 1
-    )
-    # Only the figures on this page are shown, so only those are logged for the companies.
-    shown = {r.membership.company_id for r in page.object_list}
-    sharing_services.access_record_many(
-        items=[(share, sheet.fiscal_year) for share, sheet in pairs if share.company_id in shown],
-        action=AccessAction.LIST,
-        user=request.user,
     )
     kept = {k: v for k, v in (("q", wanted.get("q")), ("sort", wanted.get("sort"))) if v}
     failed = [f for f in (extra.get("invite_form"), extra.get("upload_form")) if f is not None and f.errors]
@@ -63,6 +66,8 @@ def _dashboard_context(request: HttpRequest, **extra) -> dict:
         "page_query": urlencode(kept),
         "failed_forms": failed,
         "totals": selectors.totals(rows),
+        "figures_waiting": [r for r in with_figures if not r.figures_open],
+        "figures_all_open": all(r.figures_open for r in with_figures),
         "fiscal_year": selectors.current_fiscal_year(),
         "invitations": selectors.invitations(institution=institution),
         "bookings": selectors.sitting_in_bookings(institution=institution),
@@ -79,7 +84,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def figures_open(request: HttpRequest) -> HttpResponse:
+    """Show the members' shared figures: each company's log gets one row per year and day for this staff member."""
+    institution = _institution_of(request)
+    _rows, pairs = selectors.member_rows(institution=institution)
+    sharing_services.access_record_daily(
+        items=[(share, sheet.fiscal_year) for share, sheet in pairs], action=AccessAction.LIST, user=request.user
+    )
+    return redirect(reverse("institutions:dashboard") + "#members")
+
+
+@login_required
+@require_POST
 def members_csv(request: HttpRequest) -> HttpResponse:
+    """The export is an act the companies see in their log (one row per export), so it is a POST."""
     institution = _institution_of(request)
     rows, pairs = selectors.member_rows(institution=institution)
     sharing_services.access_record_many(

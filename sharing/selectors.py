@@ -153,3 +153,19 @@ def viewed_today(*, share: Share, user, action: str, now: dt.datetime | None = N
     now = now or timezone.now()
     midnight = dt.datetime.combine(jst_date(now), dt.time(0), tzinfo=JST)
     return ShareAccess.objects.filter(share=share, user=user, action=action, at__gte=midnight).exists()
+
+
+def viewed_today_share_ids(*, share_ids, user, action: str, now: dt.datetime | None = None) -> set[int]:
+    """Of these shares, those whose look (of this kind) by this user was recorded since midnight in Japan."""
+    from core.jst import JST, jst_date
+
+    ids = list(share_ids)
+    if not ids or not getattr(user, "is_authenticated", False):
+        return set()
+    now = now or timezone.now()
+    midnight = dt.datetime.combine(jst_date(now), dt.time(0), tzinfo=JST)
+    return set(
+        ShareAccess.objects.filter(share_id__in=ids, user=user, action=action, at__gte=midnight).values_list(
+            "share_id", flat=True
+        )
+    )

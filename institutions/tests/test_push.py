@@ -15,7 +15,7 @@ from institutions import services
 from institutions.models import MemberInvitation, Membership
 from selfcheck.tests.helpers import filled_sheet
 from sharing import services as sharing_services
-from sharing.models import Share
+from sharing.models import Share, ShareAccess
 
 pytestmark = pytest.mark.django_db
 
@@ -179,8 +179,11 @@ def test_the_dashboard_shows_progress_for_all_members_and_co2_only_for_those_who
         user=sharing_member,
     )
     with time_machine.travel(dt.datetime(2026, 11, 24, 10, tzinfo=dt.timezone(dt.timedelta(hours=9))), tick=False):
+        closed = institution_client.get("/institutions/").content.decode()
+        assert "63.6" not in closed and "共有あり（数値は未表示）" in closed and not ShareAccess.objects.exists()
+        assert institution_client.post("/institutions/figures/").status_code == 302
         page = institution_client.get("/institutions/").content.decode()
-        body = institution_client.get("/institutions/members.csv").content
+        body = institution_client.post("/institutions/members.csv").content
     assert sharing_member.company.name in page and quiet_member.company.name in page
     # the sharer's 2025 and 2026 figures and the total of sharers; nothing of the quiet member
     assert page.count("63.6") == 3 and "最新年度の合計 63.6 t-CO2" in page
@@ -216,3 +219,33 @@ def test_another_company_cannot_make_a_member_leave(client, institution_user):
     assert client.post(f"/institutions/memberships/{membership.pk}/leave/").status_code == 404
     membership.refresh_from_db()
     assert membership.left_at is None
+
+
+def test_the_dashboard_get_writes_nothing_and_opening_the_figures_logs_once_a_day(institution_client, institution_user):
+    """A GET never writes: reloads leave the companies' logs alone; the figures open with a POST, logged once a day;
+    the CSV export is a POST logged each time."""
+    from selfcheck.tests.helpers import factor_set_for_test_year
+    from sharing.models import AccessAction
+
+    factor_set_for_test_year(2025)
+    member = SmeUserFactory()
+    Membership.objects.create(institution=institution_user.institution, company=member.company)
+    filled_sheet(member.company, fiscal_year=2026)
+    sharing_services.share_grant(
+        company=member.company, kind="institution", institution=institution_user.institution, user=member
+    )
+    jst = dt.timezone(dt.timedelta(hours=9))
+    with time_machine.travel(dt.datetime(2026, 11, 24, 10, tzinfo=jst), tick=False):
+        for _ in range(5):
+            assert institution_client.get("/institutions/").status_code == 200
+        assert not ShareAccess.objects.exists()
+        assert institution_client.get("/institutions/members.csv").status_code == 405
+        for _ in range(3):
+            institution_client.post("/institutions/figures/")
+        assert ShareAccess.objects.filter(action=AccessAction.LIST).count() == 1
+        assert "63.6" in institution_client.get("/institutions/").content.decode()
+        institution_client.post("/institutions/members.csv")
+        institution_client.post("/institutions/members.csv")
+        assert ShareAccess.objects.filter(action=AccessAction.CSV).count() == 2
+    with time_machine.travel(dt.datetime(2026, 11, 25, 9, tzinfo=jst), tick=False):
+        assert "63.6" not in institution_client.get("/institutions/").content.decode()  # a new day: open again
