@@ -3,12 +3,14 @@
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Query, Router
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError, ValidationError
 from ninja.parser import Parser
 
 from consultations.api import router as consultations_router
 from core import apidocs
 from core.apierrors import BodyParseError, json_body, pydantic_message
+from core.cache import conditional
 from core.choices import Prefecture, Region, prefectures_in
 from core.errors import ApplicationError
 from core.views import DATABASE_UNAVAILABLE, database_unavailable
@@ -149,6 +151,7 @@ meta = Router(tags=["meta"])
 
 
 @meta.get("/prefectures", summary="都道府県コードの一覧")
+@decorate_view(conditional(max_age=3600))
 def list_prefectures(
     request: HttpRequest, region: Region | None = Query(None, description="地域ブロックで絞り込む（kanto など）")
 ) -> list[dict]:

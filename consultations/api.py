@@ -8,7 +8,7 @@ from ninja import Query, Router, Schema
 from ninja.decorators import decorate_view
 from pydantic import BaseModel
 
-from core.cache import Freshness, conditional
+from core.cache import conditional, until
 from core.errors import ApplicationError
 from core.jst import jst_today
 
@@ -36,6 +36,7 @@ class SlotOut(BaseModel):  # plain pydantic: ninja's Schema adds a validator per
 
 
 @router.get("/windows", response=list[WindowOut], summary="相談窓口の一覧")
+@decorate_view(conditional(selectors.NAMESPACE, max_age=600))
 def list_windows(request: HttpRequest):
     return [
         {"code": w.code, "name": w.name, "modes": [str(m) for m in w.modes], "address": w.address}
@@ -63,12 +64,8 @@ def _range_problem(date_from: dt.date, date_to: dt.date) -> ApplicationError | N
 SLOTS_MAX_AGE = 0  # API clients ask every time; an unchanged answer is a 304 without a body
 
 
-def _slots_freshness(request: HttpRequest) -> Freshness:
-    return Freshness(namespaces=(selectors.NAMESPACE,), parts=selectors.visible_moment())
-
-
 @router.get("/slots", response=list[SlotOut], summary="相談枠と空き状況（時刻は +09:00）")
-@decorate_view(conditional(_slots_freshness, max_age=SLOTS_MAX_AGE))
+@decorate_view(conditional(selectors.NAMESPACE, max_age=SLOTS_MAX_AGE))
 def list_slots(
     request: HttpRequest,
     window: str = Query(..., description="窓口のコード（/api/v1/consultations/windows の code。本部は hq）"),
@@ -81,6 +78,7 @@ def list_slots(
     if found is None:
         raise ApplicationError(_("相談窓口が見つかりません。"), field="window")
     slots = selectors.window_slots(window=found, date_from=date_from, date_to=date_to)
+    until(request, selectors.visible_slots_change_at(slots))
     # A signed-in company is never offered an hour in which it already holds a booking.
     slots = slots_for_company(slots, company_id=getattr(request.user, "company_id", None))
     return [{"start": s.start.isoformat(), "end": s.end.isoformat(), "free": s.free} for s in slots]

@@ -72,13 +72,13 @@ def _grid(window: ConsultationWindow, date_from: dt.date, date_to: dt.date) -> t
     return cached(f"slots:{window.pk}:{date_from.isoformat()}:{date_to.isoformat()}", (NAMESPACE,), load)
 
 
-def visible_moment(now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
-    """The booking bounds with the earliest start rounded up to the minute: slots start on whole minutes, so the
-    visible slots are the same for every moment with the same value (what the ETags of the slots depend on)."""
-    earliest, latest = services.booking_bounds(now)
-    if earliest.second or earliest.microsecond:
-        earliest = earliest.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
-    return earliest, latest
+def visible_slots_change_at(slots: list[Slot], now: dt.datetime | None = None) -> dt.datetime:
+    """When the visible slots next change with time alone: the first one passing the notice period, or midnight
+    moving the range."""
+    current = (now or timezone.now()).astimezone(JST)
+    midnight = dt.datetime.combine(current.date() + dt.timedelta(days=1), dt.time(0), tzinfo=JST)
+    first_leaves = slots[0].start - dt.timedelta(hours=services.notice_hours()) if slots else midnight
+    return min(midnight, first_leaves)
 
 
 def _bounds(window, date_from, date_to, now) -> tuple[list[Slot], int, int]:

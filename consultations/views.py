@@ -16,7 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.services import booking_company_id
-from core.cache import Freshness, cached, conditional
+from core.cache import cached, conditional, until
 from core.errors import ApplicationError
 from core.jst import jst_date
 from core.resume import resume_forget, resume_remember
@@ -29,6 +29,7 @@ from .notifications import booking_ics
 from .services import JST
 
 
+@conditional(selectors.NAMESPACE, max_age=600)
 def index(request: HttpRequest) -> HttpResponse:
     return render(request, "consultations/index.html", {"windows": selectors.window_list()})
 
@@ -99,11 +100,7 @@ def _quick_forms(request: HttpRequest, window: ConsultationWindow, mode: str, da
 CALENDAR_MAX_AGE = 30  # seconds a browser may show the calendar without asking again (then a 304 when unchanged)
 
 
-def _calendar_freshness(request: HttpRequest, code: str) -> Freshness:
-    return Freshness(namespaces=(selectors.NAMESPACE,), parts=selectors.visible_moment())
-
-
-@conditional(_calendar_freshness, max_age=CALENDAR_MAX_AGE)
+@conditional(selectors.NAMESPACE, max_age=CALENDAR_MAX_AGE)
 def calendar(request: HttpRequest, code: str) -> HttpResponse:
     """Pick a day, then a time, and say what to talk about: one page, one submit. Signed in, that books; without a
     session the hour is held and a mail link (any browser) confirms the address and the booking."""
@@ -136,6 +133,7 @@ def calendar(request: HttpRequest, code: str) -> HttpResponse:
     if blocker == "company" and request.method == "GET":
         resume_remember(request, request.get_full_path())
     shared = selectors.calendar_slots(window=window)
+    until(request, selectors.visible_slots_change_at(shared))
     slots = services.slots_for_company(shared, company_id=booking_company_id(request.user))
     context = {
         "window": window,
@@ -156,8 +154,8 @@ def calendar(request: HttpRequest, code: str) -> HttpResponse:
         return render_to_string("consultations/_weeks.html", context, request)
 
     if slots is shared and selected is None:  # what everybody sees: rendered once per version, language, range
-        earliest, latest = selectors.visible_moment()
-        key = f"calendar:{window.pk}:{mode}:{get_language()}:{earliest.isoformat()}:{latest.date().isoformat()}"
+        first = shared[0].start.isoformat() if shared else ""
+        key = f"calendar:{window.pk}:{mode}:{get_language()}:{jst_date(timezone.now())}:{first}:{len(shared)}"
         context["weeks_html"] = cached(key, (selectors.NAMESPACE,), weeks_html)
     else:  # marked with this company's own bookings, or with the hour already chosen
         context["weeks_html"] = weeks_html()

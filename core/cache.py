@@ -16,7 +16,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +29,6 @@ from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -269,20 +267,12 @@ class RequestVersionsMiddleware:
             _request_versions.reset(reset)
 
 
-@dataclass(frozen=True)
-class Freshness:
-    """What an anonymous response depends on besides its path, its language and the code: the versions of the data
-    it shows and anything else (`parts`), and when it changes with time alone (`until`)."""
-
-    namespaces: tuple[str, ...] = ()
-    parts: tuple = ()
-    until: datetime | None = None
-
-
 @functools.cache
 def code_version() -> str:
-    """The deployed code, templates and translations: a new release gives new ETags (the same in every process)."""
+    """The deployed code, templates, translations and the desk's address: a new release gives new ETags and kept
+    pages (the same in every process)."""
     digest = hashlib.blake2b(digest_size=8)
+    digest.update(str(getattr(settings, "DESK_EMAIL", "")).encode())
     root = str(settings.BASE_DIR)
     for folder, subfolders, files in os.walk(root):
         subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d not in ("node_modules", "media"))
@@ -304,58 +294,60 @@ CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]+(")')
 CSRF_PLACEHOLDER = b"\x00csrf\x00"
 
 
-def _page(request: HttpRequest, etag: str) -> HttpResponse | None:
-    """The response kept under this ETag (the ETag names everything the page depends on), or None."""
-    try:
-        kept = _shared("get", "page:" + etag)
-    except CacheUnavailable:
-        return None
-    if kept is None:
-        return None
-    headers, body = kept
-    if CSRF_PLACEHOLDER in body:
-        body = body.replace(CSRF_PLACEHOLDER, get_token(request).encode())
-    return HttpResponse(body, headers=headers)
+def until(request: HttpRequest, moment: datetime) -> None:
+    """The answer being made changes with time alone at `moment` (the next seminar to end, the next slot to pass
+    the notice period, midnight in Japan): it is not reused past it, and its ETag names it."""
+    request.cache_until = min(moment, getattr(request, "cache_until", moment))
 
 
-def _keep_page(request: HttpRequest, etag: str, response: HttpResponse) -> None:
-    session = getattr(request, "session", None)
-    if response.streaming or response.cookies or (session is not None and session.modified):
-        return
-    body = CSRF_INPUT.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\2", response.content)
-    headers = {name: value for name, value in response.items() if name.lower() != "content-length"}
-    try:
-        _shared("set", "page:" + etag, (headers, body), DATA_TIMEOUT)
-    except CacheUnavailable:
-        pass
-
-
-def conditional(freshness: Callable[..., Freshness | None], *, max_age: int) -> Callable:
-    """For visitors without a session: an ETag from the data's versions, 304 to a matching If-None-Match, the
-    response kept in Redis under its ETag, and Cache-Control max-age (at most until the response changes with time
-    alone). Anything else (a session, a pending message, a POST, Redis down) goes to the view as it is."""
+def conditional(*namespaces: str, max_age: int) -> Callable:
+    """For visitors without a session or a pending message: the answer is kept in Redis with the versions of
+    `namespaces` it was made under (and the moment it changes with time alone, see `until`), and served from there
+    while they hold; its ETag is hashed from the path, language, code, those versions and that moment, a matching
+    If-None-Match is a 304; Cache-Control max-age (never past that moment) and Vary: Cookie. One round trip to Redis
+    per request when nothing changed. Anything else (a session, a POST, Redis down) goes to the view as it is."""
+    version_keys = [VERSION_KEY + n for n in namespaces]
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if request.method not in ("GET", "HEAD") or has_visitor_state(request):
+            if request.method not in ("GET", "HEAD") or has_visitor_state(request) or _unsent.intersection(namespaces):
                 return view(request, *args, **kwargs)
-            state = freshness(request, *args, **kwargs)
-            found = versions(*state.namespaces) if state is not None else None
-            if found is None:
+            raw = repr((request.get_full_path(), get_language(), code_version()))
+            page_key = "page:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+            try:
+                found = _shared("get_many", [*version_keys, page_key])
+            except CacheUnavailable:
                 return view(request, *args, **kwargs)
-            raw = repr((request.get_full_path(), get_language(), code_version(), found, state.parts))
-            etag = '"' + hashlib.blake2b(raw.encode(), digest_size=12).hexdigest() + '"'
-            response = get_conditional_response(request, etag=etag) or _page(request, etag)
-            if response is None:
+            if any(k not in found for k in version_keys):
+                current = versions(*namespaces)
+                if current is None:
+                    return view(request, *args, **kwargs)
+            else:
+                current = tuple(found[k] for k in version_keys)
+            scope = _request_versions.get()
+            if scope is not None:
+                scope.update(zip(namespaces, current, strict=True))
+            kept = found.get(page_key)
+            if kept is not None and kept[0] == current and (kept[1] is None or time.time() < kept[1]):
+                _versions, expires, headers, body = kept
+                etag = _etag(page_key, current, expires)
+                response = get_conditional_response(request, etag=etag)
+                if response is None:
+                    if CSRF_PLACEHOLDER in body:
+                        body = body.replace(CSRF_PLACEHOLDER, get_token(request).encode())
+                    response = HttpResponse(body, headers=headers)
+            else:
                 response = view(request, *args, **kwargs)
                 if response.status_code != 200:
                     return response
-                _keep_page(request, etag, response)
+                moment = getattr(request, "cache_until", None)
+                expires = moment.timestamp() if moment is not None else None
+                etag = _etag(page_key, current, expires)
+                _keep(request, response, page_key, (current, expires))
+                response = get_conditional_response(request, etag=etag, response=response)
             response["ETag"] = etag
-            seconds = max_age
-            if state.until is not None:
-                seconds = max(0, min(seconds, int((state.until - timezone.now()).total_seconds())))
+            seconds = max_age if expires is None else max(0, min(max_age, int(expires - time.time())))
             patch_cache_control(response, max_age=seconds)
             patch_vary_headers(response, ("Cookie",))
             return response
@@ -363,3 +355,19 @@ def conditional(freshness: Callable[..., Freshness | None], *, max_age: int) -> 
         return wrapped
 
     return decorator
+
+
+def _etag(page_key: str, current: tuple[int, ...], expires: float | None) -> str:
+    return '"' + hashlib.blake2b(repr((page_key, current, expires)).encode(), digest_size=12).hexdigest() + '"'
+
+
+def _keep(request: HttpRequest, response: HttpResponse, page_key: str, state: tuple) -> None:
+    session = getattr(request, "session", None)
+    if response.streaming or response.cookies or (session is not None and session.modified):
+        return
+    body = CSRF_INPUT.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\2", response.content)
+    headers = {name: value for name, value in response.items() if name.lower() != "content-length"}
+    try:
+        _shared("set", page_key, (*state, headers, body), DATA_TIMEOUT)
+    except CacheUnavailable:
+        pass

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from .cache import Freshness, conditional
+from .cache import conditional, until
 from .charts import bar_chart_svg
 from .csvexport import csv_response
 from .jst import current_fiscal_year, format_jst, last_complete_fiscal_year
@@ -31,17 +31,14 @@ def _counted_at() -> dt.datetime:
     return dt.datetime.fromtimestamp(start, tz=dt.UTC)
 
 
-def _freshness(request: HttpRequest, fiscal_year: int) -> Freshness:
-    """The statistics read every area's data, most of it without a version: they change with the counting period."""
-    counted_at = _counted_at()
-    return Freshness(parts=(counted_at,), until=counted_at + dt.timedelta(seconds=COUNT_EVERY_SECONDS))
-
-
-def _counted(fiscal_year: int) -> dict:
-    """The year's published tables, counted now."""
+def _counted(request: HttpRequest, fiscal_year: int) -> dict:
+    """The year's published tables, counted now. They read every area's data, most of it without a version: the
+    answer changes with the counting period (core.cache.until)."""
     if fiscal_year not in _years():
         raise Http404(_("この年度の統計はありません。"))
-    return {"tables": statistics_for(fiscal_year=fiscal_year), "counted_at": _counted_at()}
+    counted_at = _counted_at()
+    until(request, counted_at + dt.timedelta(seconds=COUNT_EVERY_SECONDS))
+    return {"tables": statistics_for(fiscal_year=fiscal_year), "counted_at": counted_at}
 
 
 def rows_for_download(tables) -> list[list]:
@@ -60,9 +57,9 @@ def open_statistics_latest(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@conditional(_freshness, max_age=COUNT_EVERY_SECONDS)
+@conditional(max_age=COUNT_EVERY_SECONDS)
 def open_statistics(request: HttpRequest, fiscal_year: int) -> HttpResponse:
-    counted = _counted(fiscal_year)
+    counted = _counted(request, fiscal_year)
     sections: dict[str, list] = {}
     for table in counted["tables"]:
         chart = None
@@ -82,9 +79,9 @@ def open_statistics(request: HttpRequest, fiscal_year: int) -> HttpResponse:
 
 
 @require_GET
-@conditional(_freshness, max_age=COUNT_EVERY_SECONDS)
+@conditional(max_age=COUNT_EVERY_SECONDS)
 def open_statistics_csv(request: HttpRequest, fiscal_year: int) -> HttpResponse:
-    tables = _counted(fiscal_year)["tables"]
+    tables = _counted(request, fiscal_year)["tables"]
     response = csv_response(
         filename=f"cn-portal-statistics-fy{fiscal_year}.csv",
         header=[_("区分"), _("表"), _("項目"), _("値"), _("単位")],
@@ -94,9 +91,9 @@ def open_statistics_csv(request: HttpRequest, fiscal_year: int) -> HttpResponse:
 
 
 @require_GET
-@conditional(_freshness, max_age=COUNT_EVERY_SECONDS)
+@conditional(max_age=COUNT_EVERY_SECONDS)
 def open_statistics_json(request: HttpRequest, fiscal_year: int) -> HttpResponse:
-    counted = _counted(fiscal_year)
+    counted = _counted(request, fiscal_year)
     body = {
         "fiscal_year": fiscal_year,
         "period": {"from": f"{fiscal_year}-04-01", "to": f"{fiscal_year + 1}-03-31"},

@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .apidocs import api_reference
-from .cache import Freshness, conditional
+from .cache import conditional
 from .mail import outbox_backlog
 from .site import operator
 
@@ -126,6 +126,11 @@ EXTERNAL_LINKS = [
 ]
 
 
+STATIC_MAX_AGE = 600  # pages without data change only with a new release (which gives new ETags)
+static_page = conditional(max_age=STATIC_MAX_AGE)
+
+
+@static_page
 def know(request: HttpRequest) -> HttpResponse:
     """知る: the policy context an SME needs, each fact with the document it comes from."""
     links = [
@@ -139,6 +144,7 @@ def know(request: HttpRequest) -> HttpResponse:
     return render(request, "core/know.html", {"sources": KNOW_SOURCES, "links": links})
 
 
+@static_page
 def api_docs(request: HttpRequest) -> HttpResponse:
     """公開API: every operation of the OpenAPI document with its parameters, as an accessible page."""
     return render(request, "core/api.html", {"operations": api_reference(get_language())})
@@ -159,22 +165,22 @@ def _legal_context() -> dict:
     }
 
 
+@static_page
 def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "core/privacy.html", {**_legal_context(), "dates": PRIVACY_DATES})
 
 
+@static_page
 def terms(request: HttpRequest) -> HttpResponse:
     return render(request, "core/terms.html", {**_legal_context(), "dates": TERMS_DATES})
 
 
+@static_page
 def contact(request: HttpRequest) -> HttpResponse:
     return render(request, "core/contact.html", {"sources": KNOW_SOURCES, "desk_email": settings.DESK_EMAIL})
 
 
-HOME_MAX_AGE = 600  # no data on it: it changes only with a new release (and a new release gives a new ETag)
-
-
-@conditional(lambda request: Freshness(), max_age=HOME_MAX_AGE)
+@static_page
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {"areas": AREAS})
 

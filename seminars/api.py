@@ -3,7 +3,9 @@ from datetime import date, datetime
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Query, Router, Schema
+from ninja.decorators import decorate_view
 
+from core.cache import conditional, until
 from core.choices import Prefecture
 from core.jst import to_jst
 
@@ -32,6 +34,7 @@ class SeminarOut(Schema):
 
 
 @router.get("", response=list[SeminarOut], summary="セミナーの一覧")
+@decorate_view(conditional(selectors.NAMESPACE, max_age=selectors.LIST_MAX_AGE))
 def list_seminars(
     request: HttpRequest,
     upcoming: bool = Query(True, description="true：これから開催（既定）、false：開催済み"),
@@ -40,6 +43,7 @@ def list_seminars(
     prefecture: Prefecture | None = Query(None, description="開催地の都道府県コード（/api/v1/meta/prefectures）"),
     q: str = Query("", max_length=100, description="キーワード（部分一致）"),
 ):
+    until(request, selectors.seminar_list_changes_at())
     seminars = selectors.seminar_list(
         upcoming=upcoming,
         format=format.value if format else "",

@@ -6,7 +6,6 @@ from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from core.cache import cached
 from core.choices import prefectures_in
 from core.jst import JST, jst_date
 
@@ -86,22 +85,7 @@ def seminar_list_changes_at(*, now: datetime | None = None) -> datetime:
     return min(at, midnight) if at else midnight
 
 
-def seminar_list_changes_at_cached(*, now: datetime | None = None) -> datetime:
-    """`seminar_list_changes_at` from the ends kept in Redis per seminars version (no query once kept)."""
-    now = now or timezone.now()
-
-    def ends() -> list[datetime]:
-        since = now - timedelta(days=1)
-        return list(
-            Seminar.objects.filter(is_published=True, ends_at__gte=since)
-            .order_by("ends_at")
-            .values_list("ends_at", flat=True)
-        )
-
-    midnight = datetime.combine(jst_date(now) + timedelta(days=1), time(0), tzinfo=JST)
-    found = cached("seminar-ends", (NAMESPACE,), ends)
-    at = next((end for end in found if end >= now), None)
-    return min(at, midnight) if at else midnight
+LIST_MAX_AGE = 60  # seconds a browser may reuse the list without asking again (less when it changes sooner)
 
 
 def seminar_detail(*, pk: int) -> Seminar:

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.cache import Freshness, conditional
+from core.cache import conditional, until
 from core.desk import desk_required
 from core.errors import ApplicationError
 from core.ics import calendar_bytes
@@ -16,15 +16,8 @@ from . import selectors, services
 from .forms import CheckinCodeForm, SeminarFilterForm
 from .models import Material, Registration, RegistrationStatus, Seminar
 
-LIST_MAX_AGE = 60  # seconds a browser may show the list without asking again (less when it changes sooner)
 
-
-def _list_freshness(request: HttpRequest) -> Freshness:
-    changes_at = selectors.seminar_list_changes_at_cached()
-    return Freshness(namespaces=(selectors.NAMESPACE,), parts=(changes_at,), until=changes_at)
-
-
-@conditional(_list_freshness, max_age=LIST_MAX_AGE)
+@conditional(selectors.NAMESPACE, max_age=selectors.LIST_MAX_AGE)
 def index(request: HttpRequest) -> HttpResponse:
     form = SeminarFilterForm(request.GET or None)
     archive = request.GET.get("view") == "archive"
@@ -35,6 +28,7 @@ def index(request: HttpRequest) -> HttpResponse:
         seminar.seats_left = selectors.seats_left(seminar)
     query = request.GET.copy()
     query.pop("page", None)
+    until(request, selectors.seminar_list_changes_at())
     return render(
         request,
         "seminars/index.html",

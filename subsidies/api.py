@@ -6,9 +6,10 @@ from ninja import Field, Query, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.responses import NinjaJSONEncoder
 
-from core.cache import conditional
+from core.cache import conditional, until
 
 from . import selectors
+from .models import CATALOGUE_VERSION
 
 router = Router(tags=["subsidies"])
 
@@ -70,13 +71,14 @@ class MeasureOut(Schema):
 
 
 @router.get("", response=list[MeasureOut], summary="条件に合う補助金・支援策（受付中を先に）")
-@decorate_view(conditional(selectors.finder_freshness, max_age=selectors.FINDER_MAX_AGE))
+@decorate_view(conditional(CATALOGUE_VERSION, max_age=selectors.FINDER_MAX_AGE))
 def list_measures(request: HttpRequest, params: Query[FinderQuery]) -> HttpResponse:
     """`employees` を指定すると、各枠の `max_amount_yen`（従業員数に応じた上限額）を返します。
     結果はページ単位です（`page`、`per_page`）。総件数は `X-Total-Count` ヘッダー、次のページは `Link` ヘッダー
     （rel="next"）で返します。"""
     data = {k: v for k, v in params.dict().items() if v is not None and k not in ("page", "per_page")}
     data["open"] = "true" if params.open else ""
+    until(request, selectors.finder_changes_at())
     filters = selectors.finder_filters_parse(data)
     # Our own output, already in MeasureOut's shape (a test validates it against the schema), encoded as django-ninja
     # encodes it but without validating it again: with a page of 20 measures that validation cost more than the

@@ -2,16 +2,16 @@
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.cache import Freshness, cached
+from core.cache import cached
 from core.choices import Industry, Prefecture, Region, prefecture_order, prefectures_in
 from core.errors import ApplicationError
-from core.jst import jst_date, jst_today
+from core.jst import JST, jst_date, jst_today
 
 from . import ordering
 from .amounts import Cap, Estimate, TrackRules, track_estimate
@@ -295,9 +295,10 @@ class FinderPage:
 FINDER_MAX_AGE = 60  # seconds a browser may reuse a finder page or API answer (then a 304 when unchanged)
 
 
-def finder_freshness(request) -> Freshness:
-    """What the finder's answers depend on besides the query: the catalogue version and the date in Japan."""
-    return Freshness(namespaces=(CATALOGUE_VERSION,), parts=(jst_today(),))
+def finder_changes_at(*, now: datetime | None = None) -> datetime:
+    """When the finder's answers change with time alone: days left, at midnight in Japan (a round opening or
+    closing moves the order through the beat task, which bumps the version)."""
+    return datetime.combine(jst_date(now or timezone.now()) + timedelta(days=1), time(0), tzinfo=JST)
 
 
 def _count(filters: FinderFilters, qs: QuerySet) -> int:

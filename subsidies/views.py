@@ -8,13 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.cache import conditional
+from core.cache import conditional, until
 from core.desk import desk_allows, desk_require, desk_required
 from core.errors import ApplicationError
 
 from . import selectors, services
 from .forms import ActionPlanForm, ActionPlanSearchForm, FinderForm
-from .models import ActionPlan, Measure
+from .models import CATALOGUE_VERSION, ActionPlan, Measure
 
 BAND_UPPER_EDGE = {"le_5": 5, "le_20": 20, "le_50": 50, "le_100": 100, "le_300": 300, "gt_300": 301}
 FILTER_KEYS = ("employees", "prefecture", "industry", "step", "q", "investment", "open")
@@ -35,9 +35,10 @@ def _profile_defaults(request: HttpRequest) -> dict:
     }
 
 
-@conditional(selectors.finder_freshness, max_age=selectors.FINDER_MAX_AGE)
+@conditional(CATALOGUE_VERSION, max_age=selectors.FINDER_MAX_AGE)
 def index(request: HttpRequest) -> HttpResponse:
     """The finder: a logged-in company starts from its profile; anyone may change the questions."""
+    until(request, selectors.finder_changes_at())
     data = request.GET.copy()
     from_profile = False
     if not any(key in request.GET for key in ("employees", "prefecture", "industry")):

@@ -100,3 +100,30 @@ def test_a_seminar_leaves_the_upcoming_list_the_moment_it_ends_and_the_list_is_n
 def test_a_post_or_an_error_page_gets_no_etag(client):
     assert not client.get("/consultations/w/nowhere/").has_header("ETag")
     assert not client.post("/seminars/").has_header("ETag")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/know/",
+        "/privacy/",
+        "/terms/",
+        "/contact/",
+        "/developers/api/",
+        "/consultations/",
+        "/consultations/w/hq/",
+        "/seminars/",
+        "/subsidies/",
+        "/api/v1/consultations/windows",
+        "/api/v1/consultations/slots?window=hq&date_from=2026-12-01&date_to=2026-12-07",
+        "/api/v1/seminars",
+        "/api/v1/subsidies",
+        "/api/v1/meta/prefectures",
+    ],
+)
+def test_every_public_page_and_get_api_sends_an_etag_max_age_and_answers_304(client, path):
+    first = client.get(path)
+    assert first.status_code == 200 and first.has_header("ETag") and "max-age=" in first["Cache-Control"]
+    again = revalidate(client, path, first["ETag"])
+    assert again.status_code == 304 and again.content == b""
