@@ -224,6 +224,7 @@ def test_institutions_see_who_has_and_has_not_started_only_among_companies_shari
     client.force_login(staff)
     with time_machine.travel(at_jst(2026, 4, 10, 10, 0), tick=False):
         text = client.get(reverse("sharing:received")).content.decode()
+    assert text.count('id="status-title"') == 1 and "<section" not in text.split("</title>")[0]
     section = text.split('id="status-title"')[1]
     assert "2025年度のシートの着手状況" in text
     assert started.company.name in section and waiting.company.name in section
