@@ -141,3 +141,32 @@ def test_twenty_concurrent_bookings_for_two_advisors_of_different_fields_give_ea
         assert booking.routing["free_advisors"] in (1, 2)
         if booking.routing["free_advisors"] == 2:
             assert booking.routing["matched"] == booking.topics
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_sme_who_leaves_the_advisor_to_the_desk_is_booked_with_the_subsidy_expert(live_server, page, axe, password):
+    from consultations.models import Booking
+    from consultations.tests.conftest import pick_free_slot
+
+    _advisor("再エネ 担当", ["renewables"])
+    subsidy = _advisor("補助金 担当", ["subsidy", "current_state"])
+    sme = SmeUserFactory()
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("メールアドレス").fill(sme.email)
+    page.locator("#id_password").fill(password)
+    page.get_by_role("button", name="ログイン").last.click()
+    page.wait_for_load_state()
+    page.goto(live_server.url + "/consultations/")
+    page.get_by_role("link", name="オンラインで相談").first.click()
+    pick_free_slot(page)
+    page.get_by_label("補助金").check()
+    page.get_by_label("ご相談内容").fill("省エネ設備の更新に使える補助金を知りたい")
+    page.get_by_label("Zoom").check()
+    page.get_by_role("button", name="この内容で予約する").click()
+    page.wait_for_url("**/consultations/bookings/*/")
+    assert page.get_by_text("補助金 担当").is_visible()
+    assert page.get_by_text("対応できる分野：現状把握・情報収集、補助金").is_visible()
+    axe(page)
+    booking = Booking.objects.get()
+    assert booking.advisor == subsidy and booking.routing["matched"] == ["subsidy"]
