@@ -149,7 +149,6 @@ def access_count(*, share: Share, action: str | None = None) -> int:
 
 def viewed_today(*, share: Share, user, action: str, now: dt.datetime | None = None) -> bool:
     """Whether this user's look (of this kind) at the share has been recorded since midnight in Japan."""
-
     now = now or timezone.now()
     midnight = dt.datetime.combine(jst_date(now), dt.time(0), tzinfo=JST)
     return ShareAccess.objects.filter(share=share, user=user, action=action, at__gte=midnight).exists()
@@ -157,8 +156,6 @@ def viewed_today(*, share: Share, user, action: str, now: dt.datetime | None = N
 
 def viewed_today_share_ids(*, share_ids, user, action: str, now: dt.datetime | None = None) -> set[int]:
     """Of these shares, those whose look (of this kind) by this user was recorded since midnight in Japan."""
-    from core.jst import JST, jst_date
-
     ids = list(share_ids)
     if not ids or not getattr(user, "is_authenticated", False):
         return set()
