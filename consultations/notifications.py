@@ -63,6 +63,15 @@ def booking_ics(booking: Booking, *, cancelled: bool = False) -> bytes:
         sequence=booking.sequence,
         cancelled=cancelled,
         status=ICS_STATUS[booking.status],
+        organizer=(settings.DESK_EMAIL, _("CN相談デスク")),
+        attendees=tuple(
+            (person.email, name)
+            for person, name in (
+                (booking.created_by, booking.created_by.get_full_name() if booking.created_by_id else ""),
+                (booking.advisor, booking.advisor.name),
+            )
+            if person is not None and person.email
+        ),
     )
     return calendar_bytes([event])
 

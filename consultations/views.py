@@ -425,7 +425,15 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
         return render(request, "consultations/my_bookings.html", {"no_bookings_here": True})
     company_id = booking_company_id(user)
     upcoming, past = selectors.company_bookings(company_id=company_id) if company_id else ([], [])
-    context = {"upcoming": upcoming, "past": past, "institution": user.institution if user.institution_id else None}
+    # A cancelled booking is neither to come nor held: it has its own heading (it read as a past consultation).
+    cancelled = [b for b in past if b.status == BookingStatus.CANCELLED]
+    past = [b for b in past if b.status != BookingStatus.CANCELLED]
+    context = {
+        "upcoming": upcoming,
+        "past": past,
+        "cancelled": cancelled,
+        "institution": user.institution if user.institution_id else None,
+    }
     if user.institution_id:
         context["sitting_in"] = hooks.sitting_in_bookings(institution=user.institution)
     return render(request, "consultations/my_bookings.html", context)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
-from icalendar import Calendar, Event, vBinary, vText
+from icalendar import Calendar, Event, vBinary, vCalAddress, vText
 
 from .jst import to_jst
 
@@ -35,6 +35,10 @@ class CalendarEvent:
     status: str = ""
     # (media type, content) pairs written inline as ATTACH (RFC 5545 3.8.1.1), e.g. a check-in QR code.
     attachments: tuple[tuple[str, bytes], ...] = ()
+    # RFC 5546 (iTIP): who sends the invitation and who is invited, as (address, name). With an organizer the file is
+    # a METHOD:REQUEST (CANCEL when cancelled) that calendar clients match by UID and replace by SEQUENCE.
+    organizer: tuple[str, str] | None = None
+    attendees: tuple[tuple[str, str], ...] = ()
 
     @property
     def ical_status(self) -> str:
@@ -53,7 +57,8 @@ def calendar_bytes(events: list[CalendarEvent], *, method: str = "PUBLISH", name
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cancelled = len(events) == 1 and events[0].ical_status == "CANCELLED"
-    cal.add("method", "CANCEL" if cancelled else method)
+    invitation = len(events) == 1 and events[0].organizer is not None
+    cal.add("method", "CANCEL" if cancelled else ("REQUEST" if invitation and method == "PUBLISH" else method))
     if name:
         cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", TZID)
@@ -73,6 +78,17 @@ def calendar_bytes(events: list[CalendarEvent], *, method: str = "PUBLISH", name
         if item.url:
             event.add("url", item.url)
         event.add("status", item.ical_status)
+        if item.organizer is not None:
+            organizer = vCalAddress(f"mailto:{item.organizer[0]}")
+            organizer.params["CN"] = vText(item.organizer[1])
+            event.add("organizer", organizer, encode=0)
+        for address, name in item.attendees:
+            attendee = vCalAddress(f"mailto:{address}")
+            if name:
+                attendee.params["CN"] = vText(name)
+            attendee.params["ROLE"] = vText("REQ-PARTICIPANT")
+            attendee.params["PARTSTAT"] = vText("ACCEPTED")
+            event.add("attendee", attendee, encode=0)
         for media_type, content in item.attachments:
             event.add(
                 "attach",

@@ -6,6 +6,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -86,8 +87,10 @@ def registration_create(*, seminar_id: int, user: User) -> Registration:
     return registration
 
 
-def registration_cancel(*, registration: Registration) -> Registration:
-    """Cancel a registration or leave the waitlist; a freed seat goes to the first person waiting."""
+def registration_cancel(*, registration: Registration, notify: bool = True) -> Registration:
+    """Cancel a registration or leave the waitlist; a freed seat goes to the first person waiting. The person is
+    told by mail (with a METHOD:CANCEL .ics that removes the event their confirmation put in their calendar), unless
+    `notify` is off (an account being closed)."""
     with transaction.atomic():
         lock_rows([(Seminar, [registration.seminar_id]), (Registration, [registration.pk])])
         seminar = Seminar.objects.get(pk=registration.seminar_id)
@@ -104,6 +107,8 @@ def registration_cancel(*, registration: Registration) -> Registration:
         registration.save(update_fields=["status", "cancelled_at", "updated_at"])
         if freed_seat:
             _promote_waitlist(seminar)
+        if notify:
+            _mail(registration, "cancelled" if freed_seat else "left")
     return registration
 
 
@@ -217,9 +222,17 @@ def seminar_ics(seminar: Seminar, *, with_link: bool = False) -> bytes:
     return calendar_bytes([calendar_event(seminar, with_link=with_link)])
 
 
-def registration_ics(registration: Registration) -> bytes:
-    """The seminar in the registered person's calendar, with the link and, for a venue, the check-in code and QR."""
-    event = calendar_event(registration.seminar, with_link=True)
+def registration_ics(registration: Registration, *, cancelled: bool = False) -> bytes:
+    """The seminar in the registered person's calendar, with the link and, for a venue, the check-in code and QR: an
+    RFC 5546 REQUEST from the seminar desk to the person (same UID as the public file), or, for a cancelled
+    registration, the CANCEL with a higher SEQUENCE that takes it out of their calendar."""
+    event = replace(
+        calendar_event(registration.seminar, with_link=not cancelled),
+        organizer=(settings.DESK_EMAIL, _("CN支援ポータル セミナー事務局")),
+        attendees=((registration.user.email, registration.user.get_full_name()),),
+    )
+    if cancelled:
+        return calendar_bytes([replace(event, cancelled=True, sequence=event.sequence + 1)])
     if has_door(registration.seminar):
         code = _("受付番号：%(code)s（会場の受付でQRコードかこの番号をお見せください）") % {
             "code": checkin_code(registration)
@@ -256,6 +269,8 @@ SUBJECTS = {
     "reminder-day": "明日のセミナーのご案内",
     "reminder-hour": "まもなくセミナーが始まります",
     "materials": "セミナー資料を公開しました",
+    "cancelled": "セミナーのお申し込みをキャンセルしました",
+    "left": "キャンセル待ちを取り消しました",
 }
 
 
@@ -274,6 +289,8 @@ def _mail(registration: Registration, kind: str):
         "checkin_code": checkin_code(registration) if has_door(seminar) else "",
     }
     attachments = []
+    if kind == "cancelled":
+        attachments.append(Attachment("seminar.ics", registration_ics(registration, cancelled=True), "text/calendar"))
     if kind in ("confirmation", "promoted"):
         attachments.append(Attachment("seminar.ics", registration_ics(registration), "text/calendar"))
         if has_door(seminar):
@@ -296,7 +313,7 @@ def registrations_forget_user(*, user: User) -> None:
         .order_by("pk")
     )
     for registration in upcoming:
-        registration_cancel(registration=registration)
+        registration_cancel(registration=registration, notify=False)
     Registration.objects.filter(user=user).update(organisation="")
     Registration.history.filter(user_id=user.pk).update(organisation="")
 

@@ -73,18 +73,27 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    registration = get_object_or_404(Registration, pk=pk, user=request.user)
-    try:
-        services.registration_cancel(registration=registration)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("キャンセルしました。"))
-    if request.POST.get("next") == "my":
-        return redirect("seminars:my")
-    return redirect("seminars:detail", pk=registration.seminar_id)
+    """A page that says what is cancelled, then one button: a tap on a list never cancels by itself."""
+    registration = get_object_or_404(Registration.objects.select_related("seminar"), pk=pk, user=request.user)
+    back = "my" if (request.POST.get("next") or request.GET.get("next")) == "my" else ""
+    error = None
+    if request.method == "POST":
+        try:
+            services.registration_cancel(registration=registration)
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("キャンセルしました。確認のメールをお送りしました。"))
+            if back == "my":
+                return redirect("seminars:my")
+            return redirect("seminars:detail", pk=registration.seminar_id)
+    return render(
+        request,
+        "seminars/cancel_confirm.html",
+        {"registration": registration, "next": back, "error": error},
+        status=400 if error else 200,
+    )
 
 
 def _token_view(request: HttpRequest, token: str, action: str) -> HttpResponse:
