@@ -131,6 +131,7 @@ CSV_COLUMNS = [
     ("advisor", _("専門家")),
     ("status", _("状態")),
     ("company", _("企業")),
+    ("created_by", _("申込者")),
     ("industry", _("業種")),
     ("revenue_band", _("売上高")),
     ("employee_band", _("従業員数")),
@@ -314,12 +315,13 @@ def bookings_csv(queryset) -> HttpResponse:
             b.advisor.name,
             b.get_status_display(),
             b.company.name,
+            b.created_by.get_full_name() if b.created_by_id else "",
             *[str(label) for label in b.snapshot_labels()],
             "、".join(b.topic_labels()),
             b.get_mode_display(),
             b.sitting_in.name if b.sitting_in else "",
             b.question,
         ]
-        for b in queryset.select_related("window", "advisor", "company", "sitting_in").order_by("start")
+        for b in queryset.select_related("window", "advisor", "company", "sitting_in", "created_by").order_by("start")
     )
     return csv_response(filename="consultations.csv", header=[label for _, label in CSV_COLUMNS], rows=rows)
