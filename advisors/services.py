@@ -292,8 +292,33 @@ def _move_request_mail(item: MoveRequest) -> None:
         )
 
 
+def _move_decided_mail(item: MoveRequest) -> None:
+    """The advisor who asked hears the desk's decision (once per request, through the outbox)."""
+    if item.requested_by_id is None or not item.requested_by.is_active:
+        return
+    booking = item.booking
+    with translation.override("ja"):
+        outbox_enqueue(
+            key=f"advisors.move_decided:{item.pk}",
+            to=[item.requested_by.email],
+            subject=_("【CN相談】日時変更の依頼（予約番号%(pk)s）：%(status)s")
+            % {"pk": booking.pk, "status": item.get_status_display()},
+            body=render_to_string(
+                "advisors/email/move_decided.txt",
+                {
+                    "item": item,
+                    "booking": booking,
+                    "advisor": booking.advisor,
+                    "start": format_jst(booking.start, JA_DATETIME),
+                    "proposed": format_jst(item.start, JA_DATETIME),
+                    "url": absolute_url(reverse("advisors:booking", args=[booking.pk])),
+                },
+            ),
+        )
+
+
 def _move_request_pending(pk: int) -> MoveRequest:
-    item = MoveRequest.objects.select_for_update().select_related("booking").get(pk=pk)
+    item = MoveRequest.objects.select_for_update().select_related("booking", "booking__advisor").get(pk=pk)
     if item.status != MoveRequestStatus.PENDING:
         raise ApplicationError(_("この依頼はすでに判断されています（%(s)s）。") % {"s": item.get_status_display()})
     return item
@@ -312,6 +337,8 @@ def move_request_approve(*, request_id: int, user, now: dt.datetime | None = Non
         locked.decided_by = user
         locked.decided_at = now or timezone.now()
         locked.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+        locked.booking = _booking
+        _move_decided_mail(locked)
 
     booking = item.booking
     booking_move(
@@ -330,6 +357,7 @@ def move_request_decline(*, request_id: int, user, note: str = "", now: dt.datet
         item.decided_at = now or timezone.now()
         item.desk_note = note.strip()
         item.save(update_fields=["status", "decided_by", "decided_at", "desk_note", "updated_at"])
+        _move_decided_mail(item)
     return item
 
 

@@ -79,6 +79,10 @@ def test_the_advisor_asks_the_desk_hears_and_approving_moves_the_booking_and_tel
     assert item.history.count() == 2
     assert MailOutbox.objects.filter(to__contains=["sme@example.jp"], key__contains="changed").exists()
     assert "承認（予約を移動）" in advisor.get(f"/advisor/bookings/{booking.pk}/").content.decode()
+    told = MailOutbox.objects.get(key=f"advisors.move_decided:{item.pk}")
+    assert (
+        told.to == [account.user.email] and "承認（予約を移動）" in told.subject and "2026年04月28日 14:00" in told.body
+    )
 
 
 @pytest.mark.django_db
@@ -119,6 +123,8 @@ def test_an_hour_taken_since_the_request_is_refused_at_approval_and_declining_le
     desk_client.post("/admin/advisors/moverequest/", {"action": "decline", "_selected_action": [item.pk]})
     item.refresh_from_db()
     assert item.status == "declined" and item.decided_by == desk_client.desk_user
+    told = MailOutbox.objects.get(key=f"advisors.move_decided:{item.pk}")
+    assert "見送り" in told.subject and "予約の日時は変わりません。" in told.body
     with pytest.raises(ApplicationError, match="すでに判断されています"):
         services.move_request_approve(request_id=item.pk, user=desk_client.desk_user)
 
