@@ -17,7 +17,7 @@ def consultation_tables(fiscal_year: int) -> list[StatTable]:
     start, end = fiscal_year_bounds(fiscal_year)
     rows = list(
         Booking.objects.filter(start__gte=start, start__lt=end)
-        .exclude(status=BookingStatus.CANCELLED)
+        .exclude(status__in=[BookingStatus.CANCELLED, BookingStatus.HELD, BookingStatus.EXPIRED])
         .values_list("topics", "company_industry", "company__prefecture")
     )
     section = _("CN相談")

@@ -251,3 +251,14 @@ def test_a_confirmation_racing_a_booking_after_the_hold_expired_gives_one_bookin
         rounds["confirm" if winner.pk == held.pk else "booking"] += 1
         Booking.objects.filter(start=start).update(status="cancelled")
     print(f"\n[concurrency] expired hold confirm vs booking, 5 rounds -> {rounds}")
+
+
+def test_a_hold_is_no_consultation_in_the_statistics_or_the_companys_list(frozen, advisor):
+    from consultations.openstats import consultation_tables
+    from consultations.selectors import booking_statistics, company_bookings
+
+    held = hold()
+    assert booking_statistics(date_from=dt.date(2026, 4, 1), date_to=dt.date(2026, 4, 30))[0]["total"] == 0
+    total = next(t for t in consultation_tables(2026) if t.key == "consultations_total")
+    assert total.rows[0][1] == 0
+    assert company_bookings(company_id=held.company_id) == ([], [])
