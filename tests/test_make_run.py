@@ -25,7 +25,12 @@ LIMIT = 40
 
 def make_n_run(*args: str) -> list[str]:
     out = subprocess.run(
-        ["make", "-n", "--no-print-directory", "run", *args], cwd=ROOT, capture_output=True, text=True, check=True
+        # -B: as on a fresh clone, whatever stamps this checkout's .venv already has.
+        ["make", "-n", "-B", "--no-print-directory", "run", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return out.stdout.splitlines()
 
@@ -46,7 +51,7 @@ def test_make_run_installs_what_serving_needs_only():
     assert "requirements/base.lock" in recipe and "dev.lock" not in recipe
     assert "sysdeps.sh serve" in recipe and "services.sh" not in recipe
     # The Makefile's own lines are silent (@): only the two echo lines print something of make's.
-    silent = subprocess.run(["make", "-n", "run"], cwd=ROOT, capture_output=True, text=True).stdout
+    silent = subprocess.run(["make", "-n", "-B", "run"], cwd=ROOT, capture_output=True, text=True).stdout
     assert silent.count("echo ") == 2
 
 
