@@ -9,14 +9,14 @@ from django.utils.http import urlencode
 
 from core.resume import resume_peek, resume_pop
 
+from .models import User
+
 
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Every account mail greets the owner of the address by name (「緑川 花子 様」), also those allauth sends
         without a user (an address already registered)."""
         if not getattr(context.get("user"), "is_authenticated", False):
-            from .models import User
-
             context = {**context, "user": User.objects.filter(email__iexact=email).first()}
         super().send_mail(template_prefix, email, context)
 

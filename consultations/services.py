@@ -16,8 +16,13 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
-from accounts.models import Company, SupportInstitution
-from accounts.services import booking_company_id, institution_consulting_company
+from accounts.models import Company, SupportInstitution, User
+from accounts.services import (
+    account_create_unconfirmed,
+    booking_company_id,
+    email_address_confirm,
+    institution_consulting_company,
+)
 from core.errors import ApplicationError
 from core.jst import JST, format_jst, jst_date, to_jst
 from core.locking import LockTimeout, is_lock_timeout, lock_rows
@@ -39,7 +44,7 @@ from .models import (
     Topic,
     sitting_in_clash_message,
 )
-from .notifications import notify_booking
+from .notifications import notify_account_cannot_hold, notify_booking, notify_hold
 
 TAKEN_MESSAGE = "この枠はたった今埋まりました。別の日時を選んでください。"
 
@@ -402,11 +407,6 @@ def booking_hold_create(
     in the same transaction; an existing SME account's hold is for its own company, confirmed from its own mailbox.
     Returns None when the address belongs to an account that cannot book this way (it is told so by mail); the
     page says the same in every case, so that nobody learns which addresses have accounts."""
-    from accounts.models import User
-    from accounts.services import account_create_unconfirmed
-
-    from .notifications import notify_account_cannot_hold, notify_hold
-
     current = now or timezone.now()
     try:
         window = ConsultationWindow.objects.get(code=window_code)
@@ -474,8 +474,6 @@ def booking_hold_confirm(*, pk: int, token: str, now: dt.datetime | None = None)
     """The mail link was opened and its button pressed: the address is confirmed and the held booking becomes
     受付済み (the usual mails follow). A hold past its time still books while its hour is free; pressing twice
     changes nothing."""
-    from accounts.services import email_address_confirm
-
     booking = booking_hold_get(pk=pk, token=token)
     current = now or timezone.now()
     candidates = _candidate_advisor_ids(
@@ -517,8 +515,6 @@ def booking_hold_confirm(*, pk: int, token: str, now: dt.datetime | None = None)
             booking.status = BookingStatus.REQUESTED
             booking.hold_expires_at = None
             booking.save(update_fields=["status", "hold_expires_at", "advisor", "routing", "updated_at"])
-            from .notifications import notify_booking
-
             notify_booking(booking=booking, kind="created")
     except (IntegrityError, LockTimeout):
         raise ApplicationError(
