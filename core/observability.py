@@ -19,9 +19,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.handlers.exception import convert_exception_to_response
 from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
 from django.urls import resolve
+
+from .cachecontrol import PRIVATE_NO_STORE
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # What an id from the proxy may look like (nginx's $request_id is 32 hex digits); anything else is replaced.
@@ -92,7 +95,12 @@ class ProbeMiddleware:
         if request.path_info not in settings.PROBE_PATHS:
             return self.get_response(request)
         match = resolve(request.path_info)
-        return match.func(request, *match.args, **match.kwargs)
+        # a refusal (/metrics without its token raises Http404) becomes its response here, to get the header too
+        response = convert_exception_to_response(match.func)(request, *match.args, **match.kwargs)
+        # Answered above core.cachecontrol's middleware: a probe's answer (a health state, the metrics) is never
+        # stored by a browser or a proxy either.
+        response["Cache-Control"] = PRIVATE_NO_STORE
+        return response
 
 
 def _unbind(**kwargs: Any) -> None:
