@@ -12,5 +12,6 @@ urlpatterns = [
     path("d/<str:token>/", views.disclosure_page, name="disclosure"),
     path("d/<str:token>/disclosure.pdf", views.disclosure_pdf, name="disclosure_pdf"),
     path("received/", views.received, name="received"),
+    path("received/open/", views.received_open, name="received_open"),
     path("received/shared.csv", views.received_csv, name="received_csv"),
 ]

@@ -220,16 +220,36 @@ def _received_pairs(institution):
 
 @login_required
 def received(request: HttpRequest) -> HttpResponse:
+    """Which companies share which years; the figures only once opened today (a GET writes nothing: each look is an
+    entry in the company's log, made by the 「数値を表示する」 button)."""
     institution = _institution_of(request)
     pairs = _received_pairs(institution)
-    services.access_record_many(
+    opened = selectors.viewed_today_share_ids(
+        share_ids={share.pk for share, _sheet in pairs}, user=request.user, action=AccessAction.LIST
+    )
+    rows = [
+        {"share": share, "sheet": sheet, "level": OVERALL_LABELS.get(sheet.level, ""), "open": share.pk in opened}
+        for share, sheet in pairs
+    ]
+    context = {
+        "institution": institution,
+        "rows": rows,
+        "closed": any(not row["open"] for row in rows),
+        **_new_year_status(institution),
+    }
+    return render(request, "sharing/received.html", context)
+
+
+@login_required
+@require_POST
+def received_open(request: HttpRequest) -> HttpResponse:
+    """Show the shared figures: each company's log gets one row per year and day for this staff member."""
+    institution = _institution_of(request)
+    pairs = _received_pairs(institution)
+    services.access_record_daily(
         items=[(share, sheet.fiscal_year) for share, sheet in pairs], action=AccessAction.LIST, user=request.user
     )
-
-    rows = [{"share": share, "sheet": sheet, "level": OVERALL_LABELS.get(sheet.level, "")} for share, sheet in pairs]
-    return render(
-        request, "sharing/received.html", {"institution": institution, "rows": rows, **_new_year_status(institution)}
-    )
+    return redirect("sharing:received")
 
 
 def _new_year_status(institution) -> dict:
@@ -246,7 +266,9 @@ def _new_year_status(institution) -> dict:
 
 
 @login_required
+@require_POST
 def received_csv(request: HttpRequest) -> HttpResponse:
+    """The export is an act the companies see in their log (one row per export), so it is a POST."""
     institution = _institution_of(request)
     pairs = _received_pairs(institution)
     services.access_record_many(

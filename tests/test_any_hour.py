@@ -50,7 +50,7 @@ def test_institution_page_and_csv_give_the_jst_day_of_update_and_share(clock, cl
     )
     client.force_login(institution_user)
     assert "2026-04-20" in client.get(reverse("sharing:received")).content.decode()
-    body = client.get(reverse("sharing:received_csv")).content.decode("utf-8-sig")
+    body = client.post(reverse("sharing:received_csv")).content.decode("utf-8-sig")
     row = list(csv.reader(io.StringIO(body)))[1]
     assert row[-2:] == ["2026-04-20", "2026-04-20"]
 

@@ -78,7 +78,7 @@ def test_institution_csv_neutralises_a_formula_company_name(client, payload):
     filled_sheet(owner.company)
     share_grant(company=owner.company, kind=ShareKind.INSTITUTION, user=owner, institution=member.institution)
     client.force_login(member)
-    rows = _rows(client.get(reverse("sharing:received_csv")))
+    rows = _rows(client.post(reverse("sharing:received_csv")))
     assert rows[1][0] == "'" + payload
 
 

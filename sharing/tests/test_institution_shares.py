@@ -78,7 +78,7 @@ def test_all_years_share_covers_every_sheet_of_the_company(client, sme_user, ins
     filled_sheet(sme_user.company, fiscal_year=2025)
     grant(sme_user.company, institution_user.institution, sme_user, fiscal_year=None)
     client.force_login(institution_user)
-    rows = list(csv.reader(io.StringIO(client.get(reverse("sharing:received_csv")).content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(client.post(reverse("sharing:received_csv")).content.decode("utf-8-sig"))))
     assert sorted(r[1] for r in rows[1:]) == ["2024", "2025"]
 
 
@@ -87,13 +87,16 @@ def test_one_year_share_shows_only_that_year(client, sme_user, institution_user)
     filled_sheet(sme_user.company, fiscal_year=2025)
     grant(sme_user.company, institution_user.institution, sme_user, fiscal_year=2025)
     client.force_login(institution_user)
-    rows = list(csv.reader(io.StringIO(client.get(reverse("sharing:received_csv")).content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(client.post(reverse("sharing:received_csv")).content.decode("utf-8-sig"))))
     assert [r[1] for r in rows[1:]] == ["2025"]
 
 
 def test_institution_staff_list_shows_company_year_total_level_and_date(client, shared, institution_user):
     sheet, _share = shared
     client.force_login(institution_user)
+    closed = client.get(reverse("sharing:received")).content.decode()
+    assert sheet.company.name in closed and "63.6" not in closed and "共有あり（数値は未表示）" in closed
+    client.post(reverse("sharing:received_open"))
     page = client.get(reverse("sharing:received")).content.decode()
     assert sheet.company.name in page
     assert "2026" in page and "63.6" in page and "レベル" in page
@@ -112,11 +115,18 @@ def test_institution_staff_download_the_pdf_and_each_download_is_logged(client, 
     assert (log.user, log.share, log.fiscal_year) == (institution_user, share, 2026)
 
 
-def test_every_list_view_and_csv_export_is_logged_for_the_company(client, shared, institution_user):
+def test_every_opened_list_and_csv_export_is_logged_for_the_company_and_a_get_writes_nothing(
+    client, shared, institution_user
+):
     _sheet, share = shared
     client.force_login(institution_user)
-    client.get(reverse("sharing:received"))
-    client.get(reverse("sharing:received_csv"))
+    for _ in range(3):
+        assert client.get(reverse("sharing:received")).status_code == 200
+    assert client.get(reverse("sharing:received_csv")).status_code == 405
+    assert not ShareAccess.objects.exists()
+    for _ in range(2):  # opened twice the same day: one entry in the company's log
+        assert client.post(reverse("sharing:received_open")).status_code == 302
+    client.post(reverse("sharing:received_csv"))
     assert sorted(ShareAccess.objects.filter(share=share).values_list("action", flat=True)) == ["csv", "list"]
 
 
@@ -141,7 +151,7 @@ def test_access_log_is_visible_to_staff_in_the_admin(admin_client, client, share
 def test_csv_export_lists_the_shared_sheets(client, shared, institution_user):
     sheet, _share = shared
     client.force_login(institution_user)
-    response = client.get(reverse("sharing:received_csv"))
+    response = client.post(reverse("sharing:received_csv"))
     assert response["Content-Type"].startswith("text/csv")
     assert response.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
@@ -156,7 +166,7 @@ def test_other_institution_sees_nothing(client, shared):
     client.force_login(other)
     assert sheet.company.name not in client.get(reverse("sharing:received")).content.decode()
     assert client.get(reverse("selfcheck:pdf", args=[sheet.pk])).status_code == 404
-    assert sheet.company.name not in client.get(reverse("sharing:received_csv")).content.decode("utf-8-sig")
+    assert sheet.company.name not in client.post(reverse("sharing:received_csv")).content.decode("utf-8-sig")
     assert client.get(reverse("selfcheck:result", args=[sheet.pk])).status_code == 404
     assert not ShareAccess.objects.exists()
 
@@ -170,7 +180,7 @@ def test_revoked_share_is_gone_immediately(client, shared, institution_user, sme
     client.force_login(institution_user)
     assert client.get(reverse("selfcheck:pdf", args=[sheet.pk])).status_code == 404
     assert sheet.company.name not in client.get(reverse("sharing:received")).content.decode()
-    assert sheet.company.name not in client.get(reverse("sharing:received_csv")).content.decode("utf-8-sig")
+    assert sheet.company.name not in client.post(reverse("sharing:received_csv")).content.decode("utf-8-sig")
 
 
 def test_anonymous_cannot_download_or_list(client, shared):
@@ -178,7 +188,7 @@ def test_anonymous_cannot_download_or_list(client, shared):
     response = client.get(reverse("selfcheck:pdf", args=[sheet.pk]))
     assert response.status_code == 302 and "/accounts/login/" in response.url
     assert client.get(reverse("sharing:received")).status_code == 302
-    assert client.get(reverse("sharing:received_csv")).status_code == 302
+    assert client.post(reverse("sharing:received_csv")).status_code == 302
 
 
 def test_other_sme_cannot_download_or_see_the_institution_list(client, shared):
@@ -186,7 +196,7 @@ def test_other_sme_cannot_download_or_see_the_institution_list(client, shared):
     client.force_login(SmeUserFactory())
     assert client.get(reverse("selfcheck:pdf", args=[sheet.pk])).status_code == 404
     assert client.get(reverse("sharing:received")).status_code == 403
-    assert client.get(reverse("sharing:received_csv")).status_code == 403
+    assert client.post(reverse("sharing:received_csv")).status_code == 403
 
 
 def test_institution_cannot_revoke_or_share_on_behalf_of_the_sme(client, shared, institution_user):
