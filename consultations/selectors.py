@@ -115,9 +115,12 @@ def booking_statistics(*, date_from: dt.date, date_to: dt.date) -> list[dict]:
             "company_revenue_band",
             "company_employee_band",
             "company__for_institution_id",
+            "advisor_id",
         )
     )
     by_topic = Counter(t for topics, *_rest in rows for t in topics)
+    # Every advisor who took a consultation in the range (inactive ones too: the figures are history).
+    advisors = list(Advisor.objects.filter(pk__in={r[5] for r in rows}).order_by("name").values_list("pk", "name"))
     # A support institution consulting for itself is counted with its record's "other / unknown" profile, and
     # shown apart here so that the industry split can be read without it.
     parties = [("company", _("中小企業")), ("institution", _("支援機関（機関自身の相談）"))]
@@ -127,6 +130,7 @@ def booking_statistics(*, date_from: dt.date, date_to: dt.date) -> list[dict]:
         (_("業種別"), Industry.choices, Counter(r[1] for r in rows)),
         (_("売上高別"), RevenueBand.choices, Counter(r[2] for r in rows)),
         (_("従業員数別"), EmployeeBand.choices, Counter(r[3] for r in rows)),
+        (_("担当の専門家別"), advisors, Counter(r[5] for r in rows)),
     ]
     total = len(rows)
     result = []

@@ -77,6 +77,10 @@ def test_statistics_page_counts_by_category_industry_and_bands(desk_client, book
     assert "<svg" in html and "相談分野別" in html and "従業員数別" in html and "売上高別" in html
     assert '<td>補助金</td><td style="text-align:right">2</td>' in html
     assert '<td>卸売業</td><td style="text-align:right">1</td>' in html
+    # by the advisor who took each (the two bookings of one hour went to two advisors)
+    assert "担当の専門家別" in html
+    assert '<td>専門家A</td><td style="text-align:right">1</td>' in html
+    assert '<td>B</td><td style="text-align:right">1</td>' in html
     empty = desk_client.get("/admin/consultations/booking/statistics/?date_from=2025-01-01&date_to=2025-01-31")
     assert '<td>補助金</td><td style="text-align:right">0</td>' in empty.content.decode()
 
