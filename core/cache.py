@@ -228,7 +228,8 @@ def cached(key: str, namespaces: tuple[str, ...], compute: Callable[[], Any], *,
     if not namespaces or _unsent.intersection(namespaces):
         return compute()
     version_keys = [VERSION_KEY + n for n in namespaces]
-    data_key = "data:" + hashlib.blake2b(key.encode(), digest_size=16).hexdigest()  # keys may hold visitors' input
+    # Keys may hold visitors' input; a new release never reads what an older one kept (its shape may have changed).
+    data_key = "data:" + hashlib.blake2b(f"{code_version()}:{key}".encode(), digest_size=16).hexdigest()
     try:
         found = _shared("get_many", [*version_keys, data_key])
         if any(k not in found for k in version_keys):

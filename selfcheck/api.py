@@ -176,14 +176,7 @@ def estimate(request: HttpRequest, payload: EstimateIn) -> dict:
             }
             for row in result.by_source
         ],  # fmt: skip
-        "factor_set": {
-            "name": factor_set.name,
-            "fiscal_year": factor_set.fiscal_year,
-            "version": factor_set.version,
-            "source": factor_set.source,
-            "publication": factor_set.publication,
-            "url": factor_set.url,
-        },
+        "factor_set": factor_set,
     }
 
 

@@ -14,5 +14,5 @@ class SelfcheckConfig(AppConfig):
 
         account_closing.connect(services.on_account_closing, dispatch_uid="selfcheck.account_closing")
 
-        # The factor sets and settings the estimate API keeps per process (selectors.factors_cached).
+        # The factor sets and settings the estimate API keeps in Redis (selectors.factors_cached).
         bump_on_change("selfcheck-factors", models.FactorSet, models.Factor, models.SelfcheckSettings)
