@@ -12,7 +12,7 @@ from core.audit import AuditedAdmin
 from core.choices import Industry
 from core.csvexport import csv_response
 from core.errors import ApplicationError
-from core.jst import format_jst
+from core.jst import fiscal_year_of, format_jst
 
 from . import services
 from .forms import DeskMeetingForm, DeskMoveForm, DeskStatusForm, StatisticsRangeForm
@@ -27,7 +27,7 @@ from .models import (
     OpeningRule,
     Topic,
 )
-from .selectors import booking_statistics
+from .selectors import booking_counts_by_fiscal_year, booking_statistics
 from .services import booking_set_status
 
 
@@ -126,6 +126,7 @@ class IndustryFilter(admin.SimpleListFilter):
 
 CSV_COLUMNS = [
     ("pk", _("予約番号")),
+    ("fiscal_year", _("年度")),
     ("start", _("開始")),
     ("window", _("窓口")),
     ("advisor", _("専門家")),
@@ -293,14 +294,29 @@ class BookingAdmin(AuditedAdmin):
             raise PermissionDenied
         form = StatisticsRangeForm(request.GET or None)
         stats = []
+        by_year = booking_counts_by_fiscal_year()
         if form.is_valid():
             date_from, date_to = form.range()
             stats = booking_statistics(date_from=date_from, date_to=date_to)
+            if request.GET.get("format") == "csv":
+                period = form.label()
+                rows = [[_("年度別（キャンセルを除く）"), _("%(y)s年度") % {"y": y}, n, ""] for y, n in by_year]
+                rows += [
+                    [f"{dim['title']}（{period}）", label, n, pct] for dim in stats for label, n, pct in dim["rows"]
+                ]
+                return csv_response(
+                    filename="consultations-statistics.csv",
+                    header=[_("集計"), _("区分"), _("件数"), _("割合（%）")],
+                    rows=rows,
+                )
         context = {
             **self.admin_site.each_context(request),
             "title": _("相談の統計"),
             "form": form,
             "stats": stats,
+            "period": form.label() if form.is_valid() else "",
+            "by_year": by_year,
+            "csv_query": (request.GET.urlencode() + "&" if request.GET else "") + "format=csv",
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "consultations/admin/statistics.html", context, status=200)
@@ -310,6 +326,7 @@ def bookings_csv(queryset) -> HttpResponse:
     rows = (
         [
             b.pk,
+            fiscal_year_of(b.start),
             format_jst(b.start),
             b.window.name,
             b.advisor.name,

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.decorators import decorate_view
 from pydantic import BaseModel
 
@@ -13,7 +13,6 @@ from core.errors import ApplicationError
 from core.jst import jst_today
 
 from . import selectors
-from .models import ConsultationWindow
 from .services import slots_for_company
 
 router = Router(tags=["consultations"])
@@ -27,6 +26,10 @@ class WindowOut(Schema):
     name: str
     modes: list[str]
     address: str
+    contact_only: bool = Field(
+        description="true なら日時の予約枠のない窓口（申し込みは how_to_apply のとおり連絡。slots は空）"
+    )
+    how_to_apply: str = Field(description="申込方法（contact_only の窓口）")
 
 
 class SlotOut(BaseModel):  # plain pydantic: ninja's Schema adds a validator per item for reading ORM objects
@@ -39,8 +42,15 @@ class SlotOut(BaseModel):  # plain pydantic: ninja's Schema adds a validator per
 @decorate_view(conditional(selectors.NAMESPACE, max_age=600))
 def list_windows(request: HttpRequest):
     return [
-        {"code": w.code, "name": w.name, "modes": [str(m) for m in w.modes], "address": w.address}
-        for w in ConsultationWindow.objects.all()
+        {
+            "code": w.code,
+            "name": w.name,
+            "modes": [str(m) for m in w.modes],
+            "address": w.address,
+            "contact_only": not w.has_timetable,
+            "how_to_apply": w.description if not w.has_timetable else "",
+        }
+        for w in selectors.window_list()
     ]
 
 

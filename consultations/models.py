@@ -81,6 +81,14 @@ class ConsultationWindow(BaseModel):
     def modes(self) -> list[str]:
         return [m for m, on in ((Mode.ONLINE, self.online), (Mode.IN_PERSON, self.in_person)) if on]
 
+    @property
+    def has_timetable(self) -> bool:
+        """Staff gave the window opening rules. Without them it is a contact (its office and how to apply): only HQ's
+        online window has a timetable in the sources (consultations.defaults)."""
+        if hasattr(self, "rule_count"):
+            return self.rule_count > 0
+        return self.rules.exists()
+
 
 class OpeningRule(BaseModel):
     """A weekly opening period of a window, cut into slots of `slot_minutes`."""

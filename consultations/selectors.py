@@ -9,14 +9,14 @@ import datetime as dt
 from bisect import bisect_left, bisect_right
 from collections import Counter
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.cache import cached
 from core.charts import bar_chart_svg
 from core.choices import EmployeeBand, Industry, RevenueBand
-from core.jst import JST
+from core.jst import JST, annotate_fiscal_year
 
 from . import services
 from .models import (
@@ -36,8 +36,14 @@ from .services import Slot
 NAMESPACE = "consultations"
 
 
+def _with_timetable(qs):
+    # an aggregate drops Meta.ordering: the windows' order is given again
+    return qs.annotate(rule_count=Count("rules")).order_by("sort_order", "code")
+
+
 def window_list():
-    return ConsultationWindow.objects.all()
+    """The windows, each knowing whether staff gave it a timetable (`has_timetable`) in the same query."""
+    return _with_timetable(ConsultationWindow.objects.all())
 
 
 def advisors_by_id(ids) -> dict[int, Advisor]:
@@ -59,7 +65,9 @@ def company_bookings(*, company_id: int, now: dt.datetime | None = None) -> tupl
 
 
 def window_get(*, code: str) -> ConsultationWindow | None:
-    return cached(f"window:{code}", (NAMESPACE,), lambda: ConsultationWindow.objects.filter(code=code).first())
+    return cached(
+        f"window:{code}", (NAMESPACE,), lambda: _with_timetable(ConsultationWindow.objects.filter(code=code)).first()
+    )
 
 
 def _grid(window: ConsultationWindow, date_from: dt.date, date_to: dt.date) -> tuple[list[Slot], list[dt.datetime]]:
@@ -149,6 +157,17 @@ def booking_statistics(*, date_from: dt.date, date_to: dt.date) -> list[dict]:
 
 def window_advisors(*, window: ConsultationWindow) -> list[Advisor]:
     return list(Advisor.objects.filter(windows=window, is_active=True).order_by("name"))
+
+
+def booking_counts_by_fiscal_year() -> list[tuple[int, int]]:
+    """Held or planned consultations (not cancelled) per 年度 of their start (April–March, JST), oldest first."""
+    rows = (
+        annotate_fiscal_year(Booking.objects.exclude(status=BookingStatus.CANCELLED), "start")
+        .values("fiscal_year")
+        .annotate(n=Count("pk"))
+        .order_by("fiscal_year")
+    )
+    return [(row["fiscal_year"], row["n"]) for row in rows]
 
 
 def window_advisor_ids(*, window: ConsultationWindow) -> list[int]:

@@ -107,6 +107,8 @@ def calendar(request: HttpRequest, code: str) -> HttpResponse:
     window = selectors.window_get(code=code)
     if window is None:
         raise Http404
+    if not window.has_timetable:  # a contact: its office and how to apply, no slots to offer
+        return render(request, "consultations/contact_only.html", {"window": window})
     mode = request.GET.get("mode") or request.POST.get("mode") or window.modes[0]
     if mode not in window.modes:
         mode = window.modes[0]

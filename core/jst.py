@@ -7,7 +7,10 @@ time stored in UTC can never reach a person unconverted (a 00:00–09:00 JST sli
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from django.db.models import Case, F, IntegerField, When
+from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 JST = ZoneInfo("Asia/Tokyo")
 # How dates and times read in Japanese mails and messages.
@@ -75,3 +78,23 @@ def fiscal_year_bounds(fiscal_year: int) -> tuple[dt.datetime, dt.datetime]:
         dt.datetime(fiscal_year, 4, 1, tzinfo=JST),
         dt.datetime(fiscal_year + 1, 4, 1, tzinfo=JST),
     )
+
+
+FIRST_STATISTICS_FISCAL_YEAR = 2021  # the portal's first 年度 (CN consultation window opened 2021-10-19)
+
+
+def annotate_fiscal_year(queryset, field: str, *, name: str = "fiscal_year"):
+    """The queryset with `name`: the 年度 (April–March) of a stored datetime taken in JST, computed by the database
+    (a booking at 2027-04-01 00:30 JST, still March 31 in UTC, is in 2027年度)."""
+    month, year = f"_{name}_month", f"_{name}_year"
+    return queryset.annotate(**{month: ExtractMonth(field, tzinfo=JST), year: ExtractYear(field, tzinfo=JST)}).annotate(
+        **{name: Case(When(**{f"{month}__gte": 4}, then=F(year)), default=F(year) - 1, output_field=IntegerField())}
+    )
+
+
+def fiscal_year_choices(*, first: int = FIRST_STATISTICS_FISCAL_YEAR) -> list[tuple[int, str]]:
+    """Every 年度 from `first` to the current one, newest first, labelled with its months."""
+    return [
+        (year, _("%(y)s年度（%(y)s年4月〜%(next)s年3月）") % {"y": year, "next": year + 1})
+        for year in range(current_fiscal_year(), first - 1, -1)
+    ]

@@ -138,14 +138,16 @@ class CaseAdmin(admin.ModelAdmin):
             raise PermissionDenied
         # The same period form as the bookings' statistics: a reversed range is an error and no figures.
         form = DateRangeForm(request.GET or None)
-        stats, sections = None, []
+        stats, sections, period = None, [], ""
+        by_year = selectors.cases_by_fiscal_year()
         if form.is_valid():
             date_from, date_to = form.range()
+            period = form.label()
             stats = selectors.statistics(date_from=date_from, date_to=date_to)
             if request.GET.get("format") == "csv":
-                rows = []
+                rows = [[_("年度別（申込日）"), _("%(y)s年度") % {"y": y}, n] for y, n in by_year]
                 for title, key in self._dimensions():
-                    rows += [[title, label, n] for label, n in stats[key]]
+                    rows += [[f"{title}（{period}）", label, n] for label, n in stats[key]]
                 rows.append(
                     [
                         _("申込みから報告書までの月数（中央値）"),
@@ -165,6 +167,9 @@ class CaseAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": _("専門家派遣の統計"),
             "form": form,
+            "period": period,
+            "by_year": by_year,
+            "csv_query": (request.GET.urlencode() + "&" if request.GET else "") + "format=csv",
             "stats": stats,
             "sections": sections,
             "opts": self.model._meta,

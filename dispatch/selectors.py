@@ -11,7 +11,7 @@ from django.db.models import Count, Min, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from core.choices import PREFECTURE_REGION, Industry, Region
-from core.jst import JST
+from core.jst import JST, annotate_fiscal_year
 from selfcheck.selectors import sheets_of_company
 
 from .models import Case, CaseEvent, Deliverable, Programme, Stage, Visit
@@ -53,6 +53,17 @@ def shared_selfcheck(case: Case) -> list[dict]:
         {"fiscal_year": s.fiscal_year, "total_t": s.total_t, "level": s.level}
         for s in sheets_of_company(company=case.company)
     ]
+
+
+def cases_by_fiscal_year() -> list[tuple[int, int]]:
+    """Cases per 年度 of their application (April–March, JST), oldest first."""
+    rows = (
+        annotate_fiscal_year(Case.objects.all(), "applied_at")
+        .values("fiscal_year")
+        .annotate(n=Count("pk"))
+        .order_by("fiscal_year")
+    )
+    return [(row["fiscal_year"], row["n"]) for row in rows]
 
 
 def statistics(*, date_from, date_to) -> dict:

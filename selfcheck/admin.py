@@ -62,14 +62,60 @@ class FactorSetAdmin(AuditedAdmin):
             obj.version = services.factor_set_next_version(fiscal_year=obj.fiscal_year)
         super().save_model(request, obj, form, change)
 
+    actions = ["copy_to_another_year"]
+
+    @admin.action(description=_("選んだ係数セットを別の年度にコピーして値と出典を編集"))
+    def copy_to_another_year(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("コピーする係数セットを1つだけ選んでください。"), messages.ERROR)
+            return None
+        return redirect("admin:selfcheck_factorset_copy", queryset.get().pk)
+
     def get_urls(self):
         return [
             path(
                 "<int:pk>/new-version/",
                 self.admin_site.admin_view(self.new_version_view),
                 name="selfcheck_factorset_new_version",
-            )
+            ),
+            path(
+                "<int:pk>/copy/",
+                self.admin_site.admin_view(self.copy_view),
+                name="selfcheck_factorset_copy",
+            ),
         ] + super().get_urls()
+
+    def copy_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Staff add a fiscal year's set by copying one, editing its values and its source line."""
+        if not (self.has_add_permission(request) and request.user.has_perm("selfcheck.add_factor")):
+            raise PermissionDenied
+        base = get_object_or_404(FactorSet.objects.prefetch_related("factors"), pk=pk)
+        form = FactorSetVersionForm(request.POST or None, base=base, copy_to_year=True)
+        if request.method == "POST" and form.is_valid():
+            try:
+                created = services.factor_set_copy_to_year(base=base, user=request.user, **form.to_data())
+            except ApplicationError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                self.message_user(
+                    request,
+                    _(
+                        "%(year)s年度の係数セット（第%(v)s版）を作成しました。この年度の新しいシートと計算はこのセットを"
+                        "使います。これまでのシートは、企業が結果ページで再計算を選ぶまで元の係数のままです。"
+                    )
+                    % {"year": created.fiscal_year, "v": created.version},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:selfcheck_factorset_change", created.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("排出係数セットを別の年度にコピー"),
+            "base": base,
+            "form": form,
+            "copy": True,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/selfcheck/factorset/new_version.html", context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)

@@ -1,16 +1,26 @@
 """Public JSON API of the self-check: the CO2 estimate and the SBT-for-SMEs check."""
 
 from decimal import Decimal
+from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from core.errors import ApplicationError
-from core.jst import current_fiscal_year
+from core.jst import last_complete_fiscal_year
 
 from . import selectors, services
-from .calculator import ConversionMissing, SbtInput, calculate_co2, check_sbt_sme, market_factor_problem
+from .calculator import (
+    LPG_DEFAULT_GAS,
+    ConversionMissing,
+    SbtInput,
+    calculate_co2,
+    check_sbt_sme,
+    factor_year_note,
+    lpg_supplier_problem,
+    market_factor_problem,
+)
 from .models import MAX_AMOUNT
 
 router = Router(tags=["selfcheck"])
@@ -47,7 +57,20 @@ class EstimateIn(BaseModel):
         ge=0,
         le=MAX_AMOUNT,
         allow_inf_nan=False,
-        description="LPG（m³、請求書の単位。係数セットにm³→kg換算値があるときだけ計算）",
+        description=(
+            "LPG（m³、請求書の単位）。lpg_supplier_kg_per_m3 があればその係数、なければ lpg_gas の公表値"
+            "（プロパン1/502 t/m³、ブタン1/355 t/m³：資源エネルギー庁 定期報告書記入要領、J-Net21 省エネQ&Aで紹介）で換算"
+        ),
+    )
+    lpg_gas: Literal["propane", "butane"] | None = Field(
+        default=None, description="LPガスの種類（propane または butane。省略時は propane）。lpg_m3 の換算に使う"
+    )
+    lpg_supplier_kg_per_m3: Decimal | None = Field(
+        default=None,
+        gt=0,
+        le=1000,
+        allow_inf_nan=False,
+        description="LPガス販売店の換算係数（kg/m³、0.5〜5）。あれば公表値より優先",
     )
     heat_gj: Decimal | None = Field(
         default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="購入した熱（GJ）"
@@ -64,7 +87,10 @@ class EstimateIn(BaseModel):
         ge=2000,
         le=2100,
         strict=True,
-        description="年度（その年度の最新の係数セットで計算。省略時は今年度。係数セットのない年度は400）",
+        description=(
+            "年度（4月〜翌年3月）。その年度の最新の係数セットで計算し、2021年度から今年度までで係数セットのない年度は"
+            "最も近い年度の係数セットで計算して factor_note でそう伝える。省略時は前年度（12か月そろった最後の年度）"
+        ),
     )
 
 
@@ -98,7 +124,15 @@ class EstimateOut(BaseModel):
     total_market_t: float | None
     parts_differ: bool = Field(description="四捨五入した内訳の和が合計と一致しない（注記が必要）")
     by_source: list[SourceOut]
+    lpg_conversion: str | None = Field(
+        description="LPGをm³で入力したときの換算方法と出典（m³で入力していなければ null）"
+    )
+    fiscal_year: int = Field(description="計算した年度")
     factor_set: FactorSetOut
+    factor_note: str | None = Field(
+        description="ほかの年度の係数セットで計算したときの注記（例：「2025年度の係数が未登録のため、2026年度の係数で算定」）"
+        "。その年度の係数セットで計算したときは null"
+    )
 
 
 class SbtIn(Schema):
@@ -113,12 +147,22 @@ class SbtIn(Schema):
     employees: int = Field(ge=0, le=10_000_000, strict=True, description="従業員数（パートタイマーを含む）")
     revenue_yen: int = Field(ge=0, le=10**16, strict=True, description="売上高（円）")
     total_assets_yen: int = Field(ge=0, le=10**16, strict=True, description="総資産（円）")
-    financial_or_oil_gas: StrictBool = Field(False, description="金融機関または石油・ガスのセクターである")
-    sector_specific_method_required: StrictBool = Field(
-        False, description="SBTiのセクター別手法での目標設定を求められている"
+    financial_or_oil_gas: StrictBool | None = Field(
+        None,
+        description="金融機関または石油・ガスのセクターである（必須の要件。null・省略は未回答で、満たすとはみなさない）",
     )
-    parent_under_standard_sbt: StrictBool = Field(False, description="通常版SBTの対象となる親会社の子会社である")
+    sector_specific_method_required: StrictBool | None = Field(
+        None,
+        description="SBTiのセクター別手法での目標設定を求められている（必須の要件。null・省略は未回答で、満たすとはみなさない）",
+    )
+    parent_under_standard_sbt: StrictBool | None = Field(
+        None,
+        description="通常版SBTの対象となる親会社の子会社である（必須の要件。null・省略は未回答で、満たすとはみなさない）",
+    )
     flag_sector: StrictBool = Field(False, description="森林・土地・農業（FLAG）セクターである")
+    emissions_annualised: StrictBool = Field(
+        False, description="scope1_2_t に年換算した推計（12か月に満たない月の平均×12）が含まれる"
+    )
 
 
 class CriterionOut(Schema):
@@ -129,7 +173,14 @@ class CriterionOut(Schema):
 
 
 class SbtOut(Schema):
-    eligible: bool | None = Field(description="null は判定できない（排出量が未入力）")
+    eligible: bool | None = Field(
+        description="true は入力内容からは要件を満たす見込み（認定はSBTiの審査による）。null は判定できない（排出量が未入力、または必須の要件が未回答）"
+    )
+    verdict: str = Field(
+        description="判定の文（例：「入力内容からは要件を満たす見込みです（認定はSBTiの審査によります）」）"
+    )
+    annualised_estimate: bool = Field(description="排出量に年換算の推計が含まれ、判定も推計にもとづく")
+    unanswered: list[str] = Field(description="未回答の必須の要件（criteria の code）")
     mandatory_passed: bool | None
     size_passed: int
     criteria: list[CriterionOut]
@@ -140,22 +191,39 @@ class SbtOut(Schema):
 
 @router.post("/estimate", response=EstimateOut, summary="年間のエネルギー使用量からCO2排出量を計算する")
 def estimate(request: HttpRequest, payload: EstimateIn) -> dict:
-    fiscal_year = payload.fiscal_year if payload.fiscal_year is not None else current_fiscal_year()
+    fiscal_year = payload.fiscal_year if payload.fiscal_year is not None else last_complete_fiscal_year()
     factor_set, factors = selectors.factors_cached(fiscal_year=fiscal_year)
     market = payload.market_electricity_kg_per_kwh
     if market is not None and (problem := market_factor_problem(market)):
         raise ApplicationError(problem, field="market_electricity_kg_per_kwh")
-    amounts = payload.model_dump(exclude={"fiscal_year", "market_electricity_kg_per_kwh", "city_gas_mj_per_m3"})
+    supplier = payload.lpg_supplier_kg_per_m3
+    if supplier is not None and (problem := lpg_supplier_problem(supplier)):
+        raise ApplicationError(problem, field="lpg_supplier_kg_per_m3")
+    amounts = payload.model_dump(
+        exclude={
+            "fiscal_year",
+            "market_electricity_kg_per_kwh",
+            "city_gas_mj_per_m3",
+            "lpg_gas",
+            "lpg_supplier_kg_per_m3",
+        }
+    )
     services.check_one_unit_per_source(amounts, {})
     try:
         result = calculate_co2(
-            amounts, factors, market_electricity_kg_per_kwh=market, city_gas_mj_per_m3=payload.city_gas_mj_per_m3
+            amounts,
+            factors,
+            market_electricity_kg_per_kwh=market,
+            city_gas_mj_per_m3=payload.city_gas_mj_per_m3,
+            lpg_gas=payload.lpg_gas or LPG_DEFAULT_GAS,
+            lpg_supplier_kg_per_m3=supplier,
         )
     except ConversionMissing as error:
         field = (
             "city_gas_mj_per_m3" if error.entry == "city_gas_m3" and payload.city_gas_mj_per_m3 is None else error.entry
         )
         raise ApplicationError(error.message, field=field) from error
+    lpg = result.lpg_conversion
     return {
         "scope1_t": result.scope1_t,
         "scope2_t": result.scope2_t,
@@ -176,7 +244,10 @@ def estimate(request: HttpRequest, payload: EstimateIn) -> dict:
             }
             for row in result.by_source
         ],  # fmt: skip
+        "lpg_conversion": lpg.description if lpg else None,
+        "fiscal_year": fiscal_year,
         "factor_set": factor_set,
+        "factor_note": factor_year_note(fiscal_year=fiscal_year, factor_year=factor_set["fiscal_year"]),
     }
 
 
@@ -185,6 +256,9 @@ def sbt_sme(request: HttpRequest, payload: SbtIn) -> dict:
     result = check_sbt_sme(SbtInput(**payload.model_dump()), jpy_per_eur=selectors.jpy_per_eur_cached())
     return {
         "eligible": result.eligible,
+        "verdict": result.verdict,
+        "annualised_estimate": result.annualised_estimate,
+        "unanswered": [c.code for c in result.unanswered],
         "mandatory_passed": result.mandatory_passed,
         "size_passed": result.size_passed,
         "criteria": [c.__dict__ for c in result.criteria],

@@ -55,6 +55,17 @@ ENTRIES: dict[str, tuple[str, str]] = {
 }
 ENTRY_LABELS = {code: SOURCE_LABELS[source] for code, (source, _unit) in ENTRIES.items()}
 FISCAL_MONTHS = (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)
+FIRST_FISCAL_YEAR = 2021  # the self-check computes every 年度 from this one to the current one
+
+
+def factor_year_note(*, fiscal_year: int, factor_year: int) -> str | None:
+    """What every figure computed with another year's factor set says next to it; None when the year's own set was
+    used. The substitution is never silent (DOMAIN.md, "Fiscal years and factor sets")."""
+    if fiscal_year == factor_year:
+        return None
+    return str(
+        _("%(year)s年度の係数が未登録のため、%(used)s年度の係数で算定") % {"year": fiscal_year, "used": factor_year}
+    )
 
 
 def round_t(value: Decimal) -> Decimal:
@@ -72,8 +83,89 @@ class FactorData:
     kg_per_m3: Decimal | None = None  # LPG: kg per m3 as billed
 
 
+# LPG billed in m3 (DOMAIN.md, "LPG billed in m³"): ANRE's 定期報告書記入要領, as quoted by SMRJ's J-Net21, gives
+# propane 1/502 t per m3 and butane 1/355 t per m3 (gas at the national mean temperature less 4 ℃, 1 atm) for use
+# when the supplier gives no coefficient of its own. Kept as m3 per t, so that 502 m3 is exactly 1 t.
+LPG_M3_PER_T: dict[str, Decimal] = {"propane": Decimal(502), "butane": Decimal(355)}
+LPG_GAS_LABELS = {"propane": _("プロパン"), "butane": _("ブタン")}
+LPG_DEFAULT_GAS = "propane"
+LPG_CONVERSION_SOURCE = _(
+    "資源エネルギー庁「エネルギーの使用の合理化等に関する法律 第15条及び第19条の2に基づく定期報告書記入要領」"
+    "（J-Net21 省エネQ&A「省エネ法でのLPG(液化石油ガス)の立方メートルからトン(t)への換算について」で紹介）"
+)
+LPG_SUPPLIER_KG_MIN, LPG_SUPPLIER_KG_MAX = Decimal("0.5"), Decimal(5)  # kg per m3: plausibility, not a factor
+
+
+@dataclass(frozen=True)
+class LpgConversion:
+    """How LPG m3 become t: the supplier's coefficient (kg per m3) when entered, else a conversion registered with the
+    factor set, else the published one for the gas (propane by default)."""
+
+    basis: str  # "supplier", "factor_set", "propane" or "butane"
+    m3_per_t: Decimal | None = None  # the published conversion (502 or 355)
+    kg_per_m3_given: Decimal | None = None  # the supplier's or the set's coefficient
+
+    def tonnes(self, m3: Decimal) -> Decimal:
+        if self.m3_per_t is not None:
+            return m3 / self.m3_per_t
+        return m3 * self.kg_per_m3_given / THOUSAND
+
+    @property
+    def kg_per_m3(self) -> Decimal:
+        """For display (≈ 1.99 for propane)."""
+        if self.kg_per_m3_given is not None:
+            return self.kg_per_m3_given
+        return (THOUSAND / self.m3_per_t).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    @property
+    def description(self) -> str:
+        """What the page, the PDF and the API say where the conversion is applied, with its source."""
+        if self.basis == "supplier":
+            return str(_("LPガス販売店の換算係数 %(kg)s kg/m³（入力値）") % {"kg": _plain(self.kg_per_m3_given)})
+        if self.basis == "factor_set":
+            return str(_("係数セットに登録された換算値 %(kg)s kg/m³") % {"kg": _plain(self.kg_per_m3_given)})
+        return str(
+            _("%(gas)s 1/%(n)s t/m³（約%(kg)s kg/m³）。出典：%(source)s")
+            % {
+                "gas": LPG_GAS_LABELS[self.basis],
+                "n": _plain(self.m3_per_t),
+                "kg": _plain(self.kg_per_m3),
+                "source": LPG_CONVERSION_SOURCE,
+            }
+        )
+
+
+def lpg_conversion(
+    factors: dict[str, FactorData], *, gas: str = LPG_DEFAULT_GAS, supplier_kg_per_m3: Decimal | None = None
+) -> LpgConversion:
+    """The supplier's coefficient wins; then a conversion staff registered with the set; then ANRE's for the gas."""
+    if supplier_kg_per_m3 is not None:
+        return LpgConversion("supplier", kg_per_m3_given=Decimal(supplier_kg_per_m3))
+    registered = factors["lpg_kg"].kg_per_m3 if "lpg_kg" in factors else None
+    if registered is not None:
+        return LpgConversion("factor_set", kg_per_m3_given=registered)
+    gas = gas if gas in LPG_M3_PER_T else LPG_DEFAULT_GAS
+    return LpgConversion(gas, m3_per_t=LPG_M3_PER_T[gas])
+
+
+def lpg_supplier_problem(kg_per_m3: Decimal) -> str | None:
+    """Why a supplier's coefficient given in kg per m3 is implausible (a message naming the likely unit), or None."""
+    value = Decimal(kg_per_m3)
+    if LPG_SUPPLIER_KG_MIN <= value <= LPG_SUPPLIER_KG_MAX:
+        return None
+    if 0 < value < Decimal("0.01"):
+        return str(
+            _(
+                "%(v)s はt/m³の値のようです。kg/m³で入力してください"
+                "（t/m³の値を1,000倍すると、kg/m³の値になります：%(kg)s）。"
+            )
+            % {"v": _plain(value), "kg": _plain(value * THOUSAND)}
+        )
+    return str(_("LPガスの換算係数は、kg/m³で入力してください（0.5〜5の範囲。プロパンは約1.99、ブタンは約2.82）。"))
+
+
 class ConversionMissing(ValueError):
-    """An entry in m3 cannot be converted: the heat value or the set's conversion is missing."""
+    """An entry in m3 cannot be converted: the city gas heat value or the set's standard heat value is missing."""
 
     def __init__(self, entry: str, message: str) -> None:
         super().__init__(message)
@@ -82,25 +174,22 @@ class ConversionMissing(ValueError):
 
 
 def conversion_problem(entry: str, factors: dict[str, FactorData], *, city_gas_mj_per_m3: Decimal | None) -> str | None:
-    """Why an entry in m3 cannot be converted to the unit of its factor (a message), or None."""
+    """Why an entry in m3 cannot be converted to the unit of its factor (a message), or None. LPG m3 always can."""
     if entry == "city_gas_m3":
         if city_gas_mj_per_m3 is None:
             return str(_("都市ガスをm³で入力するときは、検針票・請求書に記載の熱量（MJ/m³）も入力してください。"))
         if factors["city_gas_nm3"].gj_per_unit is None:
             return str(_("この係数セットには都市ガスの標準の熱量が登録されていないため、m³では計算できません。"))
-    if entry == "lpg_m3" and factors["lpg_kg"].kg_per_m3 is None:
-        return str(
-            _(
-                "この係数セットにはLPガスのm³からkgへの換算値が登録されていないため、m³では計算できません"
-                "（このポータルの出典資料に公的な換算値がないため、推測の値では換算しません）。"
-                "kgで入力してください（LPガス販売店に年間の使用量をkgで尋ねることもできます）。"
-            )
-        )
     return None
 
 
 def to_factor_unit(
-    entry: str, amount: Decimal, factors: dict[str, FactorData], *, city_gas_mj_per_m3: Decimal | None = None
+    entry: str,
+    amount: Decimal,
+    factors: dict[str, FactorData],
+    *,
+    city_gas_mj_per_m3: Decimal | None = None,
+    lpg: LpgConversion | None = None,
 ) -> Decimal:
     """An entered amount in the unit of its source's official factor (kWh, thousand Nm3, t, kL, GJ)."""
     problem = conversion_problem(entry, factors, city_gas_mj_per_m3=city_gas_mj_per_m3)
@@ -110,7 +199,7 @@ def to_factor_unit(
         gigajoules = amount * Decimal(city_gas_mj_per_m3) / THOUSAND
         return gigajoules / factors["city_gas_nm3"].gj_per_unit
     if entry == "lpg_m3":
-        return amount * factors["lpg_kg"].kg_per_m3 / THOUSAND
+        return (lpg or lpg_conversion(factors)).tonnes(amount)
     source = ENTRIES[entry][0]
     return amount / SOURCES[source][1]
 
@@ -169,6 +258,7 @@ class Co2Result:
     scope2_market_t: Decimal | None = None
     total_market_t: Decimal | None = None
     parts_differ: bool = False  # rounded rows or scopes do not add up to the rounded total (needs a footnote)
+    lpg_conversion: "LpgConversion | None" = None  # how LPG m3 became t, when LPG was entered in m3
 
     @property
     def entered(self) -> bool:
@@ -234,13 +324,17 @@ def calculate_co2(
     city_gas_mj_per_m3: Decimal | None = None,
     months: dict[str, int] | None = None,
     annualised: frozenset[str] | set[str] = frozenset(),
+    lpg_gas: str = LPG_DEFAULT_GAS,
+    lpg_supplier_kg_per_m3: Decimal | None = None,
 ) -> Co2Result:
     """CO2 of one year's energy use; scope 2 location-based with the set's factor, market-based when given.
 
     `amounts` maps entry codes (ENTRIES) to annual amounts in the entry's unit. None is "not entered" and
     contributes nothing; 0 is an entered zero. A scope with no entered amount is None, and so is the total when
-    nothing at all was entered. An entry in m3 that cannot be converted raises ConversionMissing.
+    nothing at all was entered. An entry in m3 that cannot be converted raises ConversionMissing. LPG in m3 is
+    converted with `lpg_conversion` (the supplier's kg per m3, else propane 1/502 or butane 1/355 t per m3).
     """
+    lpg = lpg_conversion(factors, gas=lpg_gas, supplier_kg_per_m3=lpg_supplier_kg_per_m3)
     rows: list[SourceResult] = []
     exact: dict[int, Decimal | None] = {1: None, 2: None}
     electricity: Decimal | None = None
@@ -251,7 +345,7 @@ def calculate_co2(
             continue
         amount = Decimal(amount)
         factor = factors[source]
-        quantity = to_factor_unit(entry, amount, factors, city_gas_mj_per_m3=city_gas_mj_per_m3)
+        quantity = to_factor_unit(entry, amount, factors, city_gas_mj_per_m3=city_gas_mj_per_m3, lpg=lpg)
         t = quantity * factor.t_per_unit
         exact[factor.scope] = (exact[factor.scope] or Decimal(0)) + t
         if source == "electricity_kwh":
@@ -299,6 +393,7 @@ def calculate_co2(
         scope2_market_t=round_t(market_exact) if market_exact is not None else None,
         total_market_t=round_t((exact[1] or Decimal(0)) + market_exact) if market_exact is not None else None,
         parts_differ=parts_differ,
+        lpg_conversion=lpg if any(row.entry == "lpg_m3" for row in rows) else None,
     )
 
 
@@ -311,16 +406,21 @@ SBT_ASSETS_EUR = Decimal(25_000_000)
 DEFAULT_JPY_PER_EUR = Decimal(184)
 
 
+SBT_LIKELY = _("入力内容からは要件を満たす見込みです（認定はSBTiの審査によります）")
+
+
 @dataclass(frozen=True)
 class SbtInput:
     scope1_2_t: Decimal | None  # exact (unrounded); None when no energy use was entered
     employees: int
     revenue_yen: int
     total_assets_yen: int
-    financial_or_oil_gas: bool
-    sector_specific_method_required: bool
-    parent_under_standard_sbt: bool
+    # the three mandatory questions: None is "not answered yet", which never counts as met
+    financial_or_oil_gas: bool | None
+    sector_specific_method_required: bool | None
+    parent_under_standard_sbt: bool | None
     flag_sector: bool
+    emissions_annualised: bool = False  # some month of the emissions is an annualised estimate
 
 
 @dataclass(frozen=True)
@@ -328,12 +428,12 @@ class Criterion:
     code: str
     label: str
     mandatory: bool
-    passed: bool | None  # None: cannot be judged (data missing)
+    passed: bool | None  # None: cannot be judged (data missing, or the question not answered)
 
 
 @dataclass(frozen=True)
 class SbtResult:
-    eligible: bool | None  # None: cannot be judged, because a missing figure could decide it
+    eligible: bool | None  # None: cannot be judged, because a missing figure or answer could decide it
     mandatory_passed: bool | None
     size_passed: int
     criteria: list[Criterion]
@@ -342,17 +442,52 @@ class SbtResult:
     jpy_per_eur: Decimal
     emissions_t: Decimal | None = None  # the exact value the 10,000 t test used
     rounding_note: bool = False  # shown rounded it reads 10,000.0 or more, yet the exact value is below the limit
+    annualised_estimate: bool = False  # the emissions include an annualised estimate: the verdict says so
 
     @property
     def undecided(self) -> bool:
         return self.eligible is None
 
+    @property
+    def unanswered(self) -> list[Criterion]:
+        """Mandatory questions the SME has not answered (the emissions figure is not a question)."""
+        return [c for c in self.criteria if c.mandatory and c.passed is None and c.code != "emissions"]
+
+    @property
+    def emissions_missing(self) -> bool:
+        return self.emissions_t is None
+
+    @property
+    def verdict(self) -> str:
+        """The one sentence the page, the PDF and the API give: a likely result, never a certification."""
+        if self.eligible:
+            return str(SBT_LIKELY)
+        if self.eligible is False:
+            return str(_("入力内容からは、中小企業版SBTの要件を満たしていません。"))
+        reasons = []
+        if self.emissions_missing:
+            reasons.append(str(_("エネルギー使用量が入力されていない")))
+        if self.unanswered:
+            reasons.append(
+                str(_("必須の要件のうち%(n)s項目が未回答（未回答は満たすとはみなしません）"))
+                % {"n": len(self.unanswered)}
+            )
+        return str(_("%(reasons)sため、中小企業版SBTの要件を満たすかどうかは判定できません。")) % {
+            "reasons": "、".join(reasons)
+        }
+
+
+def _not(answer: bool | None) -> bool | None:
+    return None if answer is None else not answer
+
 
 def check_sbt_sme(data: SbtInput, *, jpy_per_eur: Decimal = DEFAULT_JPY_PER_EUR) -> SbtResult:
     """All four mandatory criteria and at least three of the four size criteria (SBTi SME route).
 
-    The 10,000 t test is made on the exact value, never on the rounded one. Without emissions it cannot be
-    judged: the result is then "undecided" unless another criterion already rules the company out.
+    The 10,000 t test is made on the exact value, never on the rounded one. Without emissions, or with a mandatory
+    question unanswered, it cannot be judged: the result is then "undecided" unless another criterion already rules
+    the company out. A positive result is a likely one (SBTi decides), and says so when the emissions include an
+    annualised estimate.
     """
     revenue_limit = int(SBT_REVENUE_EUR * jpy_per_eur)
     assets_limit = int(SBT_ASSETS_EUR * jpy_per_eur)
@@ -364,15 +499,15 @@ def check_sbt_sme(data: SbtInput, *, jpy_per_eur: Decimal = DEFAULT_JPY_PER_EUR)
             True,
             None if emissions is None else emissions < SBT_LIMIT_T,
         ),
-        Criterion("sector", str(_("金融機関・石油ガスのセクターではない")), True, not data.financial_or_oil_gas),
+        Criterion("sector", str(_("金融機関・石油ガスのセクターではない")), True, _not(data.financial_or_oil_gas)),
         Criterion(
             "sector_method",
             str(_("SBTiのセクター別手法での目標設定を求められていない")),
             True,
-            not data.sector_specific_method_required,
+            _not(data.sector_specific_method_required),
         ),
         Criterion(
-            "parent", str(_("通常版SBTの対象となる親会社の子会社ではない")), True, not data.parent_under_standard_sbt
+            "parent", str(_("通常版SBTの対象となる親会社の子会社ではない")), True, _not(data.parent_under_standard_sbt)
         ),
         Criterion(
             "employees",
@@ -401,6 +536,7 @@ def check_sbt_sme(data: SbtInput, *, jpy_per_eur: Decimal = DEFAULT_JPY_PER_EUR)
         jpy_per_eur=jpy_per_eur,
         emissions_t=emissions,
         rounding_note=emissions is not None and emissions < SBT_LIMIT_T <= round_t(emissions),
+        annualised_estimate=data.emissions_annualised and emissions is not None,
     )
 
 
@@ -582,7 +718,11 @@ def assess(answers: SheetAnswers) -> Assessment:
                 50,
                 "sbt",
                 str(_("中小企業版SBTの認定申請を検討しましょう")),
-                str(_("要件を満たしています。目標の立て方と申請の進め方を相談できます。")),
+                str(
+                    _(
+                        "入力内容からは要件を満たす見込みです（認定はSBTiの審査によります）。目標の立て方と申請の進め方を相談できます。"
+                    )
+                ),
                 "consultations",
             )
         )
@@ -596,6 +736,21 @@ def assess(answers: SheetAnswers) -> Assessment:
                 "seminars",
             )
         )
+    # Always offered, last: SMRJ's on-site CO2 diagnosis, as described by the 九州本部 leaflet (reference/001).
+    actions.append(
+        NextAction(
+            90,
+            "site_diagnosis",
+            str(_("専門家に現場を見てもらう（診断・助言）")),
+            str(
+                _(
+                    "中小機構の専門家が事業所や工場を訪ね、CO2排出量の算定と削減目標づくりを支援します"
+                    "（3回まで無料。中小機構 九州本部の案内による内容です）。"
+                )
+            ),
+            "dispatch:diagnosis",
+        )
+    )
     actions.sort(key=lambda a: a.priority)
     return Assessment(
         step1=step1,

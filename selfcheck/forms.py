@@ -5,25 +5,45 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import InputChecksMixin
-from core.jst import current_fiscal_year
+from core.jst import current_fiscal_year, last_complete_fiscal_year
 
 from .calculator import (
     AWARENESS,
     ENTRIES,
     ENTRY_LABELS,
+    FIRST_FISCAL_YEAR,
     FISCAL_MONTHS,
+    LPG_CONVERSION_SOURCE,
+    LPG_DEFAULT_GAS,
+    LPG_GAS_LABELS,
+    LPG_M3_PER_T,
     MEASURE_STATUSES,
     MEASURES,
     SOURCE_LABELS,
     SOURCES,
+    lpg_supplier_problem,
     market_factor_problem,
 )
 from .models import MAX_AMOUNT, STEP3_FIELDS, Sheet
 
 
 def fiscal_year_choices() -> list[tuple[int, str]]:
+    """FY2021 to the current 年度, newest first; the form selects the last complete one (see NewSheetForm)."""
+    last = last_complete_fiscal_year()
     now = current_fiscal_year()
-    return [(y, _("%(y)s年度") % {"y": y}) for y in range(now, now - 6, -1)]
+    label = _("%(y)s年度")
+    years = range(now, FIRST_FISCAL_YEAR - 1, -1)
+    return [
+        (
+            y,
+            _("%(y)s年度（前年度・12か月分そろった年度）") % {"y": y}
+            if y == last
+            else _("%(y)s年度（今年度・途中）") % {"y": y}
+            if y == now
+            else label % {"y": y},
+        )
+        for y in years
+    ]
 
 
 def _amount_field(label, *, hint="") -> forms.DecimalField:
@@ -47,7 +67,19 @@ def _amount_field(label, *, hint="") -> forms.DecimalField:
 
 
 class NewSheetForm(InputChecksMixin, forms.Form):
-    fiscal_year = forms.TypedChoiceField(label=_("年度"), coerce=int, choices=fiscal_year_choices)
+    fiscal_year = forms.TypedChoiceField(
+        label=_("年度"),
+        coerce=int,
+        choices=fiscal_year_choices,
+        help_text=_(
+            "年度は4月〜翌年3月です。取引先や金融機関、SBTの基準年で尋ねられるのは、ふつう12か月分の請求書が"
+            "そろった前年度です。"
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("fiscal_year", last_complete_fiscal_year())
+        super().__init__(*args, **kwargs)
 
 
 # Where each figure is on the bill (short help per energy source).
@@ -58,7 +90,9 @@ BILL_HELP = {
     ),
     "city_gas_m3": _("ガス会社の「ガスご使用量のお知らせ」（検針票）や請求書の「ご使用量」（m³）。"),
     "city_gas_nm3": _("大口の契約などで、請求書の使用量がNm³（標準状態の体積）で書かれている場合だけ使います。"),
-    "lpg_m3": _("LPガス販売店の検針票・請求書の「ご使用量」（m³）。"),
+    "lpg_m3": _(
+        "LPガス販売店の検針票・請求書の「ご使用量」（m³）。下で選ぶガスの公表値か、販売店の換算係数でtに換算します。"
+    ),
     "lpg_kg": _("ボンベを重さで購入している場合の、納品書・請求書の数量（kg）。"),
     "gasoline_l": _("給油カードの利用明細や、ガソリンスタンドの請求書の給油量（L）。社用車の分を合計します。"),
     "kerosene_l": _("燃料店の納品書・請求書の数量（L）。"),
@@ -66,12 +100,6 @@ BILL_HELP = {
     "heavy_oil_a_l": _("燃料店の納品書・請求書の数量（L）。ボイラーや炉で使う分です。"),
     "heat_gj": _("地域冷暖房など熱供給事業者の請求書の使用量（GJ）。"),
 }
-LPG_M3_UNAVAILABLE = _(
-    "請求書がm³の場合：このポータルが拠りどころにしている公的な資料には、LPガスのm³をkgに換算する値が"
-    "載っていません。推測の値で換算しないよう、この年度の係数に出典つきの換算値が登録されるまでは、"
-    "m³では計算しません。納品書・請求書にkgの数量が書かれていればその数量を、m³しか書かれていなければ"
-    "LPガス販売店に年間の使用量をkgで尋ねて入力してください。"
-)
 
 
 def _month_label(month: int) -> str:
@@ -85,15 +113,12 @@ class Step1Form(InputChecksMixin, forms.Form):
     "annualise" is ticked (the result then says it was annualised from n months).
     """
 
-    def __init__(self, *args, lpg_m3_available: bool = False, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.entries = [code for code in ENTRIES if code != "lpg_m3" or lpg_m3_available]
-        self.lpg_m3_available = lpg_m3_available
+        self.entries = list(ENTRIES)
         for code in self.entries:
             unit = ENTRIES[code][1]
             hint = BILL_HELP[code]
-            if code == "lpg_kg" and not lpg_m3_available:
-                hint = f"{hint} {LPG_M3_UNAVAILABLE}"
             self.fields[code] = _amount_field(
                 _("%(label)s：1年間の使用量（%(unit)s）") % {"label": ENTRY_LABELS[code], "unit": unit}, hint=hint
             )
@@ -116,6 +141,35 @@ class Step1Form(InputChecksMixin, forms.Form):
             ),
             error_messages={"invalid": _("数値を入力してください。")},
             widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any", "min": "0"}),
+        )
+        self.fields["lpg_gas"] = forms.ChoiceField(
+            label=_("LPガスの種類（m³で入力したときの換算）"),
+            choices=[(code, LPG_GAS_LABELS[code]) for code in LPG_M3_PER_T],
+            initial=LPG_DEFAULT_GAS,
+            required=False,
+            widget=forms.RadioSelect,
+            help_text=_(
+                "販売店の換算係数がないときは、プロパン1/502 t/m³、ブタン1/355 t/m³で換算します"
+                "（出典：%(source)s）。わからなければプロパンのままにしてください。"
+            )
+            % {"source": LPG_CONVERSION_SOURCE},
+        )
+        self.fields["lpg_supplier_kg_per_m3"] = forms.DecimalField(
+            label=_("LPガス販売店の換算係数（kg/m³）"),
+            required=False,
+            max_digits=8,
+            decimal_places=4,
+            help_text=_(
+                "請求書や販売店が示すm³あたりのkg（例：2.0）。入力すると、上の公表値の代わりにこの係数で換算します。"
+            ),
+            error_messages={
+                "invalid": _("数値を入力してください。"),
+                "max_digits": _(
+                    "LPガスの換算係数は、kg/m³で入力してください（0.5〜5の範囲。プロパンは約1.99、ブタンは約2.82）。"
+                ),
+                "max_decimal_places": _("小数点以下は4桁までにしてください。"),
+            },
+            widget=forms.NumberInput(attrs={"inputmode": "decimal"}),
         )
         self.fields["market_electricity_kg_per_kwh"] = forms.DecimalField(
             label=_("電力会社の排出係数（kg-CO2/kWh）"),
@@ -140,12 +194,20 @@ class Step1Form(InputChecksMixin, forms.Form):
             raise forms.ValidationError(problem)
         return value
 
+    def clean_lpg_supplier_kg_per_m3(self):
+        value = self.cleaned_data.get("lpg_supplier_kg_per_m3")
+        if value is not None and (problem := lpg_supplier_problem(value)):
+            raise forms.ValidationError(problem)
+        return value
+
     def annual_fields(self):
         fields = []
         for code in self.entries:
             fields.append(self[code])
             if code == "city_gas_m3":
                 fields.append(self["city_gas_mj_per_m3"])
+            if code == "lpg_m3":
+                fields += [self["lpg_gas"], self["lpg_supplier_kg_per_m3"]]
         return [*fields, self["market_electricity_kg_per_kwh"]]
 
     def _months_of(self, code: str) -> int:
@@ -173,7 +235,13 @@ class Step1Form(InputChecksMixin, forms.Form):
         ]
 
     def to_data(self) -> dict:
-        names = [*self.entries, "city_gas_mj_per_m3", "market_electricity_kg_per_kwh"]
+        names = [
+            *self.entries,
+            "city_gas_mj_per_m3",
+            "lpg_gas",
+            "lpg_supplier_kg_per_m3",
+            "market_electricity_kg_per_kwh",
+        ]
         data = {name: self.cleaned_data.get(name) for name in names}
         for code in self.entries:
             months = {m: self.cleaned_data.get(f"{code}_m{m}") for m in FISCAL_MONTHS}
@@ -187,7 +255,14 @@ class Step1Form(InputChecksMixin, forms.Form):
         annualised = set(sheet.annualised or ())
         monthly = sheet.monthly or {}
         initial = {
-            name: getattr(sheet, name) for name in [*ENTRIES, "city_gas_mj_per_m3", "market_electricity_kg_per_kwh"]
+            name: getattr(sheet, name)
+            for name in [
+                *ENTRIES,
+                "city_gas_mj_per_m3",
+                "lpg_gas",
+                "lpg_supplier_kg_per_m3",
+                "market_electricity_kg_per_kwh",
+            ]
         }
         for code in ENTRIES:
             if code in annualised or (code in monthly and len(monthly[code]) == 12):
@@ -240,8 +315,25 @@ class Step3Form(InputChecksMixin, forms.ModelForm):
             "sbt_total_assets_yen": _("円で入力してください。"),
         }
 
+    SBT_QUESTIONS = ("sbt_financial_or_oil_gas", "sbt_sector_specific_method_required", "sbt_parent_under_standard_sbt")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in self.SBT_QUESTIONS:
+            # はい／いいえ, nothing chosen until the SME answers: an unanswered mandatory question is never "met"
+            self.fields[name] = forms.TypedChoiceField(
+                label=Sheet._meta.get_field(name).verbose_name,
+                choices=[("true", _("はい")), ("false", _("いいえ"))],
+                coerce=lambda value: value == "true",
+                empty_value=None,
+                required=False,
+                widget=forms.RadioSelect,
+                help_text=_(
+                    "中小企業版SBTの必須の要件です。回答するまで「未回答」として扱い、満たすとはみなしません。"
+                ),
+            )
+            value = self.initial.get(name)
+            self.initial[name] = None if value is None else ("true" if value else "false")
         limits = {
             "base_year": (2000, 2100),
             "target_year": (2000, 2100),
@@ -282,8 +374,9 @@ class FactorSetVersionForm(InputChecksMixin, forms.Form):
     url = forms.URLField(label=_("出典URL"), assume_scheme="https")
     note = forms.CharField(label=_("備考"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, base, **kwargs):
+    def __init__(self, *args, base, copy_to_year: bool = False, **kwargs):
         self.base = base
+        self.copy_to_year = copy_to_year
         self.rows = list(base.factors.all())
         initial = {name: getattr(base, name) for name in ("name", "source", "publication", "url", "note")}
         for row in self.rows:
@@ -296,6 +389,18 @@ class FactorSetVersionForm(InputChecksMixin, forms.Form):
                 }
             )
         super().__init__(*args, initial=initial, **kwargs)
+        if copy_to_year:
+            # the year to add, first in the form; its own source line is required (the service refuses a copy)
+            self.fields = {
+                "fiscal_year": forms.IntegerField(
+                    label=_("コピー先の年度"),
+                    min_value=FIRST_FISCAL_YEAR,
+                    max_value=2100,
+                    help_text=_("係数を登録する年度（4月〜翌年3月）。例：2025"),
+                ),
+                **self.fields,
+            }
+            self.fields["source"].help_text = _("この年度の係数を載せている資料に書き換えてください。")
         for row in self.rows:
             label = SOURCE_LABELS.get(row.source, row.source)
             self.fields[f"{row.source}-t_per_unit"] = forms.DecimalField(
@@ -339,6 +444,8 @@ class FactorSetVersionForm(InputChecksMixin, forms.Form):
 
     def to_data(self) -> dict:
         data = {name: self.cleaned_data[name] for name in ("name", "source", "publication", "url", "note")}
+        if self.copy_to_year:
+            data["fiscal_year"] = self.cleaned_data["fiscal_year"]
         data["factors"] = {
             row.source: {name: self.cleaned_data[f"{row.source}-{name}"] for name in self._names(row.source)}
             for row in self.rows
@@ -346,7 +453,7 @@ class FactorSetVersionForm(InputChecksMixin, forms.Form):
         return data
 
 
-class DeskAmountsForm(forms.Form):
+class DeskAmountsForm(InputChecksMixin, forms.Form):
     """The desk corrects a sheet's annual amounts (at the company's request); the service recomputes everything."""
 
     def __init__(self, *args, sheet, **kwargs):
@@ -357,6 +464,35 @@ class DeskAmountsForm(forms.Form):
                 label=f"{SOURCE_LABELS[code]}（{unit}）", required=False, min_value=0, decimal_places=3
             )
             self.initial[code] = getattr(sheet, code)
+        self.fields["lpg_gas"] = forms.ChoiceField(
+            label=_("LPガスの種類（m³で入力したときの換算）"),
+            choices=[(code, LPG_GAS_LABELS[code]) for code in LPG_M3_PER_T],
+            initial=LPG_DEFAULT_GAS,
+            required=False,
+            widget=forms.RadioSelect,
+            help_text=_(
+                "販売店の換算係数がないときは、プロパン1/502 t/m³、ブタン1/355 t/m³で換算します"
+                "（出典：%(source)s）。わからなければプロパンのままにしてください。"
+            )
+            % {"source": LPG_CONVERSION_SOURCE},
+        )
+        self.fields["lpg_supplier_kg_per_m3"] = forms.DecimalField(
+            label=_("LPガス販売店の換算係数（kg/m³）"),
+            required=False,
+            max_digits=8,
+            decimal_places=4,
+            help_text=_(
+                "請求書や販売店が示すm³あたりのkg（例：2.0）。入力すると、上の公表値の代わりにこの係数で換算します。"
+            ),
+            error_messages={
+                "invalid": _("数値を入力してください。"),
+                "max_digits": _(
+                    "LPガスの換算係数は、kg/m³で入力してください（0.5〜5の範囲。プロパンは約1.99、ブタンは約2.82）。"
+                ),
+                "max_decimal_places": _("小数点以下は4桁までにしてください。"),
+            },
+            widget=forms.NumberInput(attrs={"inputmode": "decimal"}),
+        )
         self.fields["market_electricity_kg_per_kwh"] = forms.DecimalField(
             label=Sheet._meta.get_field("market_electricity_kg_per_kwh").verbose_name,
             required=False,

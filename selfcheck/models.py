@@ -13,7 +13,17 @@ from simple_history.models import HistoricalRecords
 from core.fields import HttpsURLField
 from core.models import BaseModel
 
-from .calculator import AWARENESS, ENTRIES, ENTRY_LABELS, MEASURE_STATUSES, MEASURES, SOURCES
+from .calculator import (
+    AWARENESS,
+    ENTRIES,
+    ENTRY_LABELS,
+    LPG_DEFAULT_GAS,
+    LPG_GAS_LABELS,
+    MEASURE_STATUSES,
+    MEASURES,
+    SOURCES,
+    factor_year_note,
+)
 
 MAX_AMOUNT = Decimal("1000000000000")  # 10^12 of any unit: above this an entry is a typo, not a bill
 # Step 3 (計画策定): the sheet fields its form shows and its service saves, in the order of the page.
@@ -241,6 +251,15 @@ class Sheet(BaseModel):
         _("都市ガスの熱量（MJ/m³）"), max_digits=8, decimal_places=3, null=True, blank=True
     )
     lpg_m3 = models.DecimalField(_("LPG（m³）"), max_digits=16, decimal_places=3, null=True, blank=True)
+    lpg_gas = models.CharField(
+        _("LPガスの種類（m³の換算）"),
+        max_length=10,
+        choices=[(code, label) for code, label in LPG_GAS_LABELS.items()],
+        default=LPG_DEFAULT_GAS,
+    )
+    lpg_supplier_kg_per_m3 = models.DecimalField(
+        _("LPガス販売店の換算係数（kg/m³）"), max_digits=8, decimal_places=4, null=True, blank=True
+    )
     # {entry code: {"4": "1200", "5": "1100", ...}}: calendar month number -> amount; a missing month is not entered
     monthly = models.JSONField(_("月別の使用量"), default=dict, blank=True)
     annualised = models.JSONField(_("年換算した項目"), default=list, blank=True)
@@ -268,11 +287,16 @@ class Sheet(BaseModel):
     sbt_employees = models.PositiveIntegerField(_("従業員数（パートタイマーを含む）"), null=True, blank=True)
     sbt_revenue_yen = models.PositiveBigIntegerField(_("売上高（円）"), null=True, blank=True)
     sbt_total_assets_yen = models.PositiveBigIntegerField(_("総資産（円）"), null=True, blank=True)
-    sbt_financial_or_oil_gas = models.BooleanField(_("金融機関または石油・ガスのセクターに属する"), default=False)
-    sbt_sector_specific_method_required = models.BooleanField(
-        _("SBTiのセクター別手法での目標設定を求められている"), default=False
+    # the mandatory questions: null until the SME answers (an unanswered one never counts as met)
+    sbt_financial_or_oil_gas = models.BooleanField(
+        _("金融機関または石油・ガスのセクターに属する"), null=True, blank=True, default=None
     )
-    sbt_parent_under_standard_sbt = models.BooleanField(_("通常版SBTの対象となる親会社の子会社である"), default=False)
+    sbt_sector_specific_method_required = models.BooleanField(
+        _("SBTiのセクター別手法での目標設定を求められている"), null=True, blank=True, default=None
+    )
+    sbt_parent_under_standard_sbt = models.BooleanField(
+        _("通常版SBTの対象となる親会社の子会社である"), null=True, blank=True, default=None
+    )
     sbt_flag_sector = models.BooleanField(_("森林・土地・農業（FLAG）セクターに属する"), default=False)
     step3_saved = models.BooleanField(_("ステップ3を保存済み"), default=False)
 
@@ -347,7 +371,12 @@ class Sheet(BaseModel):
                 models.CheckConstraint(
                     condition=Q(city_gas_mj_per_m3__isnull=True) | Q(city_gas_mj_per_m3__gt=0),
                     name="sheet_city_gas_heat_value_positive",
-                )
+                ),
+                models.CheckConstraint(
+                    condition=Q(lpg_supplier_kg_per_m3__isnull=True) | Q(lpg_supplier_kg_per_m3__gt=0),
+                    name="sheet_lpg_supplier_factor_positive",
+                ),
+                models.CheckConstraint(condition=Q(lpg_gas__in=["propane", "butane"]), name="sheet_lpg_gas_known"),
             ]
         )
 
@@ -363,6 +392,11 @@ class Sheet(BaseModel):
             super().save(*args, **kwargs)
         finally:
             self.__dict__.pop("skip_history_when_saving", None)
+
+    @property
+    def factor_note(self) -> str | None:
+        """「2025年度の係数が未登録のため、2026年度の係数で算定」 when computed with another year's set."""
+        return factor_year_note(fiscal_year=self.fiscal_year, factor_year=self.factor_set.fiscal_year)
 
     def amounts(self) -> dict[str, Decimal | None]:
         """The annual amount of each entry (ENTRIES), in the unit it was entered in; None is "not entered"."""

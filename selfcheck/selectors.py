@@ -9,9 +9,11 @@ from django.utils.translation import gettext as _
 
 from core.cache import cached
 from core.errors import ApplicationError
+from core.jst import current_fiscal_year
 
 from .calculator import (
     DEFAULT_JPY_PER_EUR,
+    FIRST_FISCAL_YEAR,
     SOURCE_LABELS,
     SOURCES,
     Assessment,
@@ -54,28 +56,47 @@ class FactorSetMissing(ApplicationError):
 
 
 def factor_set_for(*, fiscal_year: int) -> FactorSet:
-    """The newest version of that fiscal year's factor set; refused when the year has none (or an incomplete one)."""
-    factor_set = (
-        FactorSet.objects.filter(fiscal_year=fiscal_year).prefetch_related("factors").order_by("-version").first()
-    )
+    """The set a new computation of that fiscal year uses: the newest version of the year's own set, or, for a year
+    from FIRST_FISCAL_YEAR to the current one that has none, the nearest published year's (the later one on a tie).
+    A substitute is never silent: `calculator.factor_year_note` names it next to every figure. Refused when no set
+    is registered at all (or for a year outside that range without its own set), or when the set is incomplete."""
+    own = FactorSet.objects.filter(fiscal_year=fiscal_year).prefetch_related("factors").order_by("-version").first()
+    factor_set = own
+    if own is None and FIRST_FISCAL_YEAR <= fiscal_year <= current_fiscal_year():
+        years = set(FactorSet.objects.values_list("fiscal_year", flat=True).distinct())
+        if years:
+            nearest = min(years, key=lambda y: (abs(y - fiscal_year), -y))
+            factor_set = (
+                FactorSet.objects.filter(fiscal_year=nearest).prefetch_related("factors").order_by("-version").first()
+            )
     if factor_set is None:
         years = list(FactorSet.objects.order_by("fiscal_year").values_list("fiscal_year", flat=True).distinct())
         raise FactorSetMissing(
             _(
                 "%(year)s年度の排出係数が登録されていないため、この年度は計算できません"
-                "（ほかの年度の係数で代わりに計算することはしません）。登録済みの年度：%(years)s"
+                "（%(first)s年度から今年度までは、係数のない年度を最も近い年度の係数で算定します）。"
+                "登録済みの年度：%(years)s"
             )
-            % {"year": fiscal_year, "years": "、".join(_("%(y)s年度") % {"y": y} for y in years) or _("なし")},
+            % {
+                "year": fiscal_year,
+                "first": FIRST_FISCAL_YEAR,
+                "years": "、".join(_("%(y)s年度") % {"y": y} for y in years) or _("なし"),
+            },
             field="fiscal_year",
         )
     missing = [code for code in SOURCES if code not in {f.source for f in factor_set.factors.all()}]
     if missing:
         raise FactorSetMissing(
             _("%(year)s年度の排出係数セットに、未登録の係数があります（%(names)s）。")
-            % {"year": fiscal_year, "names": "、".join(str(SOURCE_LABELS[c]) for c in missing)},
+            % {"year": factor_set.fiscal_year, "names": "、".join(str(SOURCE_LABELS[c]) for c in missing)},
             field="fiscal_year",
         )
     return factor_set
+
+
+def fiscal_years_offered() -> list[int]:
+    """The years a sheet or an estimate can be made for, newest first: FIRST_FISCAL_YEAR to the current 年度."""
+    return list(range(current_fiscal_year(), FIRST_FISCAL_YEAR - 1, -1))
 
 
 def factor_set_in_use(factor_set: FactorSet) -> bool:
@@ -133,12 +154,16 @@ def sheet_factor_data(sheet: Sheet) -> dict[str, FactorData]:
 
 
 def newer_factor_set(sheet: Sheet) -> FactorSet | None:
-    """A set for the sheet's own fiscal year that is newer than the one it was computed with, if any."""
-    latest = FactorSet.objects.filter(fiscal_year=sheet.fiscal_year).order_by("-version").first()
-    if latest is None or latest.pk == sheet.factor_set_id:
+    """The set a new computation of the sheet's year would use, when it is not the one the sheet was computed with:
+    a newer version of its own year, its own year's first set (it used a substitute), or a nearer substitute."""
+    try:
+        latest = factor_set_for(fiscal_year=sheet.fiscal_year)
+    except FactorSetMissing:
+        return None
+    if latest.pk == sheet.factor_set_id:
         return None
     current = sheet.factor_set
-    if current.fiscal_year == sheet.fiscal_year and latest.version <= current.version:
+    if current.fiscal_year == latest.fiscal_year and latest.version <= current.version:
         return None
     return latest
 
@@ -158,6 +183,8 @@ def _sheet_options(sheet: Sheet) -> dict:
         "city_gas_mj_per_m3": sheet.city_gas_mj_per_m3,
         "months": sheet.months_entered(),
         "annualised": frozenset(sheet.annualised or ()),
+        "lpg_gas": sheet.lpg_gas,
+        "lpg_supplier_kg_per_m3": sheet.lpg_supplier_kg_per_m3,
     }
 
 
@@ -197,6 +224,7 @@ def sheet_sbt(sheet: Sheet, co2: Co2Result, *, rate: Decimal | None = None) -> S
             sector_specific_method_required=sheet.sbt_sector_specific_method_required,
             parent_under_standard_sbt=sheet.sbt_parent_under_standard_sbt,
             flag_sector=sheet.sbt_flag_sector,
+            emissions_annualised=co2.annualised,
         ),
         jpy_per_eur=rate if rate is not None else jpy_per_eur(),
     )

@@ -26,12 +26,16 @@ from .calculator import (
     AWARENESS,
     ENTRIES,
     FAMILIES,
+    FIRST_FISCAL_YEAR,
     FISCAL_MONTHS,
+    LPG_DEFAULT_GAS,
+    LPG_M3_PER_T,
     MEASURE_STATUSES,
     MEASURES,
     SOURCE_LABELS,
     ConversionMissing,
     conversion_problem,
+    lpg_supplier_problem,
     market_factor_problem,
     summarise_months,
 )
@@ -157,22 +161,38 @@ def sheet_save_step1(*, sheet: Sheet, data: dict) -> Sheet:
             _("検針票・請求書に記載の熱量を、MJ/m³で入力してください（10〜100の範囲）。"), field="city_gas_mj_per_m3"
         )
     factors = selectors.sheet_factor_data(sheet)
-    for code in ("city_gas_m3", "lpg_m3"):
-        if amounts[code] is not None or code in monthly:
-            problem = conversion_problem(code, factors, city_gas_mj_per_m3=heat_value)
-            if problem:
-                raise ApplicationError(problem, field="city_gas_mj_per_m3" if code == "city_gas_m3" else code)
+    if amounts["city_gas_m3"] is not None or "city_gas_m3" in monthly:
+        problem = conversion_problem("city_gas_m3", factors, city_gas_mj_per_m3=heat_value)
+        if problem:
+            raise ApplicationError(problem, field="city_gas_mj_per_m3")
+    lpg_gas = data.get("lpg_gas") or LPG_DEFAULT_GAS
+    if lpg_gas not in LPG_M3_PER_T:
+        raise ApplicationError(_("選択肢から選んでください。"), field="lpg_gas")
+    supplier = validate_amount(data.get("lpg_supplier_kg_per_m3"), field="lpg_supplier_kg_per_m3")
+    if supplier is not None and (problem := lpg_supplier_problem(supplier)):
+        raise ApplicationError(problem, field="lpg_supplier_kg_per_m3")
     factor = validate_amount(data.get("market_electricity_kg_per_kwh"), field="market_electricity_kg_per_kwh")
     if factor is not None and (problem := market_factor_problem(factor)):
         raise ApplicationError(problem, field="market_electricity_kg_per_kwh")
     for code, amount in amounts.items():
         setattr(sheet, code, amount)
     sheet.city_gas_mj_per_m3 = heat_value
+    sheet.lpg_gas = lpg_gas
+    sheet.lpg_supplier_kg_per_m3 = supplier
     sheet.market_electricity_kg_per_kwh = factor
     sheet.monthly = monthly
     sheet.annualised = annualised
     return _save_and_queue(
-        sheet, [*ENTRIES, "city_gas_mj_per_m3", "monthly", "annualised", "market_electricity_kg_per_kwh"]
+        sheet,
+        [
+            *ENTRIES,
+            "city_gas_mj_per_m3",
+            "lpg_gas",
+            "lpg_supplier_kg_per_m3",
+            "monthly",
+            "annualised",
+            "market_electricity_kg_per_kwh",
+        ],
     )
 
 
@@ -269,16 +289,7 @@ def factor_set_new_version(
     `factors` maps each source to {"t_per_unit", "source_text", "publication", "note"}; units and scopes are kept.
     """
     with transaction.atomic():
-        # Lock the year's sets: two new versions at once get two numbers.
-        list(FactorSet.objects.select_for_update().filter(fiscal_year=base.fiscal_year).values_list("pk", flat=True))
-        base_rows = {f.source: f for f in base.factors.all()}
-        unknown = set(factors) - set(base_rows)
-        if unknown:
-            raise ApplicationError(_("この係数セットにないエネルギー種別です。"), field=sorted(unknown)[0])
-        for code, row in factors.items():
-            value = row["t_per_unit"]
-            if value is None or value < 0:
-                raise ApplicationError(_("0以上の値を入力してください。"), field=f"{code}-t_per_unit")
+        base_rows = _check_factor_rows(base, factors)
         changed = [code for code, row in factors.items() if row["t_per_unit"] != base_rows[code].t_per_unit]
         changed += [
             code
@@ -299,33 +310,110 @@ def factor_set_new_version(
         )
         if not changed and same_texts:
             raise ApplicationError(_("変更がありません。新しい版は作成しませんでした。"))
-        created = FactorSet.objects.create(
-            name=name,
+        return _factor_set_create_from(
+            base=base,
             fiscal_year=base.fiscal_year,
-            version=factor_set_next_version(fiscal_year=base.fiscal_year),
             previous=base,
-            source=source,
-            publication=publication,
-            url=url,
-            note=note,
-            created_by=user,
+            user=user,
+            texts={"name": name, "source": source, "publication": publication, "url": url, "note": note},
+            factors=factors,
         )
-        Factor.objects.bulk_create(
-            Factor(
-                factor_set=created,
-                source=code,
-                unit=old.unit,
-                scope=old.scope,
-                t_per_unit=factors.get(code, {}).get("t_per_unit", old.t_per_unit),
-                source_text=factors.get(code, {}).get("source_text", old.source_text),
-                publication=factors.get(code, {}).get("publication", old.publication),
-                note=factors.get(code, {}).get("note", old.note),
-                gj_per_unit=factors.get(code, {}).get("gj_per_unit", old.gj_per_unit),
-                kg_per_m3=factors.get(code, {}).get("kg_per_m3", old.kg_per_m3),
+
+
+def factor_set_copy_to_year(
+    *,
+    base: FactorSet,
+    fiscal_year: int,
+    user,
+    name: str,
+    source: str,
+    publication: str,
+    url: str,
+    note: str,
+    factors: dict[str, dict],
+) -> FactorSet:
+    """A fiscal year's own set, copied from another year's and edited (values and the source line) on the way.
+
+    Sheets of that year computed until now with the nearest year's set keep it until their owner recomputes; new
+    sheets and estimates of the year use the copy. The copy must name its own source: a set that repeats the base's
+    出典 and 公表資料 word for word would claim the base year's publication for another year.
+    """
+    if not FIRST_FISCAL_YEAR <= fiscal_year <= 2100:
+        raise ApplicationError(
+            _("%(first)s年度から2100年度までの年度を入力してください。") % {"first": FIRST_FISCAL_YEAR},
+            field="fiscal_year",
+        )
+    if fiscal_year == base.fiscal_year:
+        raise ApplicationError(
+            _("同じ年度の係数を変えるときは「値を変えて新しい版を作成」を使ってください。"), field="fiscal_year"
+        )
+    if (source.strip(), publication.strip()) == (base.source.strip(), base.publication.strip()):
+        raise ApplicationError(
+            _(
+                "出典・公表資料がコピー元（%(year)s年度）と同じです。%(target)s年度の係数を載せている資料を書いてください。"
             )
-            for code, old in base_rows.items()
+            % {"year": base.fiscal_year, "target": fiscal_year},
+            field="source",
         )
-        bump(selectors.NAMESPACE)  # bulk_create sends no signal: retire the cached factor sets
+    with transaction.atomic():
+        _check_factor_rows(base, factors)
+        return _factor_set_create_from(
+            base=base,
+            fiscal_year=fiscal_year,
+            previous=None,
+            user=user,
+            texts={"name": name, "source": source, "publication": publication, "url": url, "note": note},
+            factors=factors,
+        )
+
+
+def _check_factor_rows(base: FactorSet, factors: dict[str, dict]) -> dict[str, Factor]:
+    base_rows = {f.source: f for f in base.factors.all()}
+    unknown = set(factors) - set(base_rows)
+    if unknown:
+        raise ApplicationError(_("この係数セットにないエネルギー種別です。"), field=sorted(unknown)[0])
+    for code, row in factors.items():
+        value = row["t_per_unit"]
+        if value is None or value < 0:
+            raise ApplicationError(_("0以上の値を入力してください。"), field=f"{code}-t_per_unit")
+    return base_rows
+
+
+def _factor_set_create_from(
+    *, base: FactorSet, fiscal_year: int, previous: FactorSet | None, user, texts: dict, factors: dict[str, dict]
+) -> FactorSet:
+    """Inside the caller's transaction: the next version of `fiscal_year` (the year's sets locked, so two at once get
+    two numbers), with the base's rows changed by `factors`."""
+    list(FactorSet.objects.select_for_update().filter(fiscal_year=fiscal_year).values_list("pk", flat=True))
+    try:
+        with transaction.atomic():
+            created = FactorSet.objects.create(
+                fiscal_year=fiscal_year,
+                version=factor_set_next_version(fiscal_year=fiscal_year),
+                previous=previous,
+                created_by=user,
+                **texts,
+            )
+    except IntegrityError as exc:  # a concurrent copy created the year's first version first (nothing to lock)
+        raise ApplicationError(
+            _("同時にほかの人が同じ年度の係数セットを作成しました。もう一度お試しください。")
+        ) from exc
+    Factor.objects.bulk_create(
+        Factor(
+            factor_set=created,
+            source=code,
+            unit=old.unit,
+            scope=old.scope,
+            t_per_unit=factors.get(code, {}).get("t_per_unit", old.t_per_unit),
+            source_text=factors.get(code, {}).get("source_text", old.source_text),
+            publication=factors.get(code, {}).get("publication", old.publication),
+            note=factors.get(code, {}).get("note", old.note),
+            gj_per_unit=factors.get(code, {}).get("gj_per_unit", old.gj_per_unit),
+            kg_per_m3=factors.get(code, {}).get("kg_per_m3", old.kg_per_m3),
+        )
+        for code, old in {f.source: f for f in base.factors.all()}.items()
+    )
+    bump(selectors.NAMESPACE)  # bulk_create sends no signal: retire the cached factor sets
     return created
 
 

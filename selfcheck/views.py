@@ -12,10 +12,18 @@ from django.views.decorators.http import require_POST
 
 from core.charts import bar_chart_svg
 from core.errors import ApplicationError
-from core.jst import current_fiscal_year
+from core.jst import current_fiscal_year, last_complete_fiscal_year
 
 from . import hooks, selectors, services
-from .calculator import ENTRIES, ENTRY_LABELS, FAMILIES, FISCAL_MONTHS, LEVEL_LABELS, ConversionMissing
+from .calculator import (
+    ENTRIES,
+    ENTRY_LABELS,
+    FAMILIES,
+    FISCAL_MONTHS,
+    LEVEL_LABELS,
+    LPG_CONVERSION_SOURCE,
+    ConversionMissing,
+)
 from .charts import co2_chart, yearly_charts
 from .forms import NewSheetForm, Step1Form, Step2Form, Step3Form
 from .models import FactorSet, Sheet
@@ -59,6 +67,8 @@ def _own_sheet(request: HttpRequest, pk: int) -> Sheet:
 def _action_url(target: str, sheet: Sheet) -> str:
     if target in ("step1", "step2", "step3"):
         return reverse(f"selfcheck:{target}", args=[sheet.pk])
+    if target == "dispatch:diagnosis":
+        return reverse("dispatch:apply") + "?programme=diagnosis&from=selfcheck"
     if target.startswith("subsidies:"):
         return reverse("subsidies:index") + "?step=" + target.split(":", 1)[1]
     return reverse(f"{target}:index")
@@ -67,11 +77,11 @@ def _action_url(target: str, sheet: Sheet) -> str:
 def index(request: HttpRequest) -> HttpResponse:
     _claim_tryouts(request)
     user = request.user
-    context: dict = {"new_form": None, "sheets": [], "trend": None}
+    context: dict = {"new_form": None, "sheets": [], "trend": None, "last_year": last_complete_fiscal_year()}
     if user.is_authenticated and user.company_id:
         sheets = list(selectors.sheets_of_company(company=user.company))
         context["sheets"] = sheets
-        context["new_form"] = NewSheetForm(initial={"fiscal_year": current_fiscal_year()})
+        context["new_form"] = NewSheetForm()
         with_totals = [s for s in sheets if s.total_t is not None]
         if with_totals:
             context["trend"] = bar_chart_svg(
@@ -178,7 +188,7 @@ def try_out(request: HttpRequest) -> HttpResponse:
     if user.is_authenticated and user.company_id:
         return redirect("selfcheck:index")
     try:
-        sheet = services.sheet_create(fiscal_year=current_fiscal_year(), session_key=_token(request, create=True))
+        sheet = services.sheet_create(fiscal_year=last_complete_fiscal_year(), session_key=_token(request, create=True))
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("selfcheck:index")
@@ -191,12 +201,7 @@ def _apply_error(form, error: ApplicationError) -> None:
 
 def step1(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _own_sheet(request, pk)
-    lpg_m3 = selectors.sheet_factor_data(sheet).get("lpg_kg")
-    form = Step1Form(
-        request.POST or None,
-        initial=Step1Form.initial_for(sheet),
-        lpg_m3_available=bool(lpg_m3 and lpg_m3.kg_per_m3),
-    )
+    form = Step1Form(request.POST or None, initial=Step1Form.initial_for(sheet))
     if sheet.carried:
         form.put_first(sheet.carried.get("entries", []))
     if request.method == "POST" and form.is_valid():
@@ -336,7 +341,11 @@ def recompute(request: HttpRequest, pk: int) -> HttpResponse:
 
 def factor_sets(request: HttpRequest) -> HttpResponse:
     """Public list of every factor set and version: each factor with unit, source, publication and fiscal year."""
-    return render(request, "selfcheck/factors.html", {"factor_sets": selectors.factor_sets_public()})
+    return render(
+        request,
+        "selfcheck/factors.html",
+        {"factor_sets": selectors.factor_sets_public(), "lpg_source": LPG_CONVERSION_SOURCE},
+    )
 
 
 @require_POST

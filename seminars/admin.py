@@ -1,3 +1,4 @@
+import datetime as dt
 from collections import Counter
 
 from django import forms
@@ -15,7 +16,7 @@ from core.audit import AuditedAdmin
 from core.charts import bar_chart_svg
 from core.csvexport import csv_response
 from core.errors import ApplicationError
-from core.jst import format_jst, format_jst_date
+from core.jst import fiscal_year_of, format_jst, format_jst_date
 from core.uploads import DOCX, JPEG, PDF, PNG, PPTX, XLSX, upload_check
 
 from . import selectors, services
@@ -240,13 +241,14 @@ class SeminarAdmin(AuditedAdmin):
         """Seminars and attendees per month, format and audience: the figures SMRJ reports."""
         if not self.has_view_permission(request):
             raise PermissionDenied
+        # 年度 (April–March), as SMRJ counts: `year` is a 年度, e.g. 2022 = 2022-04-01 … 2023-03-31
         year = request.GET.get("year", "")
         seminars = Seminar.objects.annotate(
             n_registered=Count("registrations", filter=Q(registrations__status=RegistrationStatus.REGISTERED)),
             n_attended=Count("registrations", filter=Q(registrations__attended=True)),
         )
-        if year.isdigit():
-            seminars = seminars.filter(held_on__year=int(year))
+        if year.isdigit() and 1900 <= int(year) <= 2100:
+            seminars = seminars.filter(held_on__gte=dt.date(int(year), 4, 1), held_on__lt=dt.date(int(year) + 1, 4, 1))
         seminars = list(seminars.prefetch_related("cohosts"))
         by_month = sorted(selectors.attendance_by(seminars, lambda s: s.held_on.strftime("%Y-%m")).items())
         by_format = selectors.attendance_by(seminars, lambda s: s.format)
@@ -258,7 +260,7 @@ class SeminarAdmin(AuditedAdmin):
             **self.admin_site.each_context(request),
             "title": _("セミナー実績の集計"),
             "year": year,
-            "years": sorted({d.year for d in Seminar.objects.dates("held_on", "year")}, reverse=True),
+            "years": sorted({fiscal_year_of(d) for d in Seminar.objects.dates("held_on", "month")}, reverse=True),
             "months": by_month,
             "format_rows": format_rows,
             "audience_rows": audience_rows,

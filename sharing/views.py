@@ -280,6 +280,7 @@ def received_csv(request: HttpRequest) -> HttpResponse:
             sheet.company.name,
             sheet.fiscal_year,
             "" if sheet.total_t is None else f"{sheet.total_t:.1f}",
+            sheet.factor_note or "",
             str(OVERALL_LABELS.get(sheet.level, "")),
             format_jst_date(sheet.updated_at),
             format_jst_date(share.created_at),
@@ -288,7 +289,15 @@ def received_csv(request: HttpRequest) -> HttpResponse:
     ]
     return csv_response(
         filename="selfcheck-shared.csv",
-        header=[_("企業名"), _("年度"), _("CO2排出量（t-CO2）"), _("総合レベル"), _("更新日"), _("共有日")],
+        header=[
+            _("企業名"),
+            _("年度"),
+            _("CO2排出量（t-CO2）"),
+            _("算定に使った係数の注記"),
+            _("総合レベル"),
+            _("更新日"),
+            _("共有日"),
+        ],
         rows=rows,
     )
 

@@ -78,7 +78,7 @@ class RoundForm(InputChecksMixin, forms.ModelForm):
 
     class Meta:
         model = ApplicationRound
-        fields = ["name"]
+        fields = ["name", "is_demo"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -108,7 +108,7 @@ class RoundInline(DeskTabularInline):
     model = ApplicationRound
     form = RoundForm
     extra = 0
-    fields = ["name", "acceptance_start_date", "acceptance_end_date", "acceptance_end_time"]
+    fields = ["name", "acceptance_start_date", "acceptance_end_date", "acceptance_end_time", "is_demo"]
 
 
 class CheckInline(DeskTabularInline):
@@ -197,9 +197,11 @@ class MeasureAdmin(AuditedAdmin):
         "last_checked_by",
         "is_stale",
         "window",
+        "ended",
+        "source_url_kind",
         "from_jgrants",
     ]
-    list_filter = [StaleFilter, ClosedFilter, "step", "kind", "from_jgrants"]
+    list_filter = [StaleFilter, ClosedFilter, "ended", "source_url_kind", "step", "kind", "from_jgrants"]
     search_fields = ["name", "description", "administering_body", "jgrants_id", "source_title"]
     readonly_fields = ["last_checked", "last_checked_by"]
     inlines = [TrackInline, RoundInline, CheckInline]
@@ -233,8 +235,8 @@ class TrackAdmin(AuditedAdmin):
 @admin.register(ApplicationRound)
 class ApplicationRoundAdmin(AuditedAdmin):
     form = RoundForm
-    fields = ["measure", "name", "acceptance_start_date", "acceptance_end_date", "acceptance_end_time"]
-    list_display = ["measure", "name", "acceptance_start_datetime", "acceptance_end_datetime"]
+    fields = ["measure", "name", "acceptance_start_date", "acceptance_end_date", "acceptance_end_time", "is_demo"]
+    list_display = ["measure", "name", "acceptance_start_datetime", "acceptance_end_datetime", "is_demo"]
     list_select_related = ["measure"]
     date_hierarchy = "acceptance_end_datetime"
 

@@ -6,18 +6,23 @@ No database: callers pass plain numbers and get plain numbers (tested without a 
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 
+CHO = 1_000_000_000_000
 OKU = 100_000_000
 MAN = 10_000
 
 
 def yen_words(value: int) -> str:
-    """150_000_000 -> "1億5,000万円", 15_000_000 -> "1,500万円", 17_500 -> "1万7,500円", 900 -> "900円"."""
+    """150_000_000 -> "1億5,000万円", 15_000_000 -> "1,500万円", 17_500 -> "1万7,500円", 900 -> "900円",
+    10**12 -> "1兆円" (never "10,000億円")."""
     value = int(value)
     if value < 0:
         return "-" + yen_words(-value)
-    oku, rest = divmod(value, OKU)
+    cho, rest = divmod(value, CHO)
+    oku, rest = divmod(rest, OKU)
     man, en = divmod(rest, MAN)
     parts = []
+    if cho:
+        parts.append(f"{cho:,}兆")
     if oku:
         parts.append(f"{oku:,}億")
     if man:

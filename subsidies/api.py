@@ -20,6 +20,7 @@ class FinderQuery(Schema):
     industry: str | None = Field(None, description="業種コード（manufacturing、retail など）")
     step: str | None = Field(None, description="取り組みの段階（know、measure、reduce、supply_chain）")
     open: bool = Field(False, description="true なら受付中の公募回があるものだけ")
+    past: bool = Field(False, description="true なら過去の制度（受付を終えた制度）も含める。省略時は含めない")
     q: str | None = Field(None, description="キーワード（名称・概要などの部分一致、100文字まで）")
     investment: int | None = Field(None, description="投資予定額（円）。補助額の目安を計算する")
     page: int = Field(1, ge=1, description="ページ番号（1から）")
@@ -41,6 +42,7 @@ class RoundOut(Schema):
     name: str
     acceptance_start_datetime: datetime
     acceptance_end_datetime: datetime
+    is_demo: bool = Field(description="デモ用の架空の公募回（実際の募集ではない）")
 
 
 class MeasureOut(Schema):
@@ -57,8 +59,12 @@ class MeasureOut(Schema):
     subsidy_max_limit: int | None
     subsidy_rate: str
     source_url: str
+    source_url_kind: str = Field(description="official（この支援策の公式ページ）または reference（参考資料）")
+    source_url_label: str = Field(description="「公式情報」または「参考資料（資料名・年度）」")
     source_title: str
     source_date: str
+    ended: bool = Field(description="過去の制度（受付を終え、今は募集していない）")
+    ended_note: str
     last_checked: str | None
     check_state: str
     status: str
@@ -78,6 +84,7 @@ def list_measures(request: HttpRequest, params: Query[FinderQuery]) -> HttpRespo
     （rel="next"）で返します。"""
     data = {k: v for k, v in params.dict().items() if v is not None and k not in ("page", "per_page")}
     data["open"] = "true" if params.open else ""
+    data["past"] = "true" if params.past else ""
     until(request, selectors.finder_changes_at())
     filters = selectors.finder_filters_parse(data)
     # Our own output, already in MeasureOut's shape (a test validates it against the schema), encoded as django-ninja
@@ -116,8 +123,12 @@ def measures_data(page: selectors.FinderPage) -> list[dict]:
             "subsidy_max_limit": c.measure.subsidy_max_limit,
             "subsidy_rate": c.measure.subsidy_rate,
             "source_url": c.measure.source_url,
+            "source_url_kind": c.measure.source_url_kind,
+            "source_url_label": c.measure.link_label,
             "source_title": c.measure.source_title,
             "source_date": c.measure.source_date,
+            "ended": c.measure.ended,
+            "ended_note": c.measure.ended_note,
             "last_checked": c.measure.last_checked.isoformat() if c.measure.last_checked else None,
             "check_state": c.check_state,
             "status": c.status,
@@ -143,6 +154,7 @@ def measures_data(page: selectors.FinderPage) -> list[dict]:
                     "name": r.name,
                     "acceptance_start_datetime": r.acceptance_start_datetime,
                     "acceptance_end_datetime": r.acceptance_end_datetime,
+                    "is_demo": r.is_demo,
                 }
                 for r in c.rounds
             ],

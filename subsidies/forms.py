@@ -28,6 +28,11 @@ class FinderForm(InputChecksMixin, forms.Form):
         help_text=_("入力すると、補助率をかけた補助額の目安を表示します。"),
     )
     open = forms.BooleanField(label=_("受付中のみ"), required=False)
+    past = forms.BooleanField(
+        label=_("過去の制度も表示する"),
+        required=False,
+        help_text=_("受付を終えた制度（「過去の制度」）は、ふだんは結果に含めません。"),
+    )
 
 
 class ActionPlanSearchForm(InputChecksMixin, forms.Form):

@@ -297,3 +297,26 @@ ACTION_PLANS = [
     ),
 ]
 ACTION_PLANS_SOURCE = "https://eco.jcci.or.jp/usefullink"
+
+# Issue 25: 「公式情報」 only for a measure's own official page; any other link is a 参考資料 shown with its name and
+# year. Only these two links of the first load are the measure's own page (the SMRJ consultation page that
+# reference/000 names 「カーボンニュートラルに関する相談｜中小機構」, and the Mikata project's site).
+OFFICIAL_LINKS = [
+    "中小機構 カーボンニュートラル・オンライン相談窓口",
+    "自動車部品サプライヤー支援事業（ミカタプロジェクト）",
+]
+REFERENCE_LINK_TITLES = {
+    METI_SME_CN: "経済産業省 中小企業のカーボンニュートラル支援策のパンフレット（2022年度）",
+    "https://www.pref.aichi.jp/": "愛知県ウェブサイトのトップページ（令和8年度の募集。募集要項のURLは出典資料に記載なし）",
+}
+# Schemes of the first load that no longer take applications (issue 25, checked against the sources by hand): both
+# are the FY2022 tracks reference/000 presents; the finder shows them only when asked for past schemes.
+ENDED_MEASURES = {
+    "ものづくり補助金 グリーン枠": "2022年度の支援策として紹介された枠で、今は募集していません"
+    "（出典資料：中小機構「中小機構のカーボンニュートラルに係る取組みについて」、2023年2月までの実績）。"
+    "今の枠は公式情報でご確認ください。",
+    "事業再構築補助金 グリーン成長枠": "2022年度の支援策として紹介された枠で、今は募集していません"
+    "（出典資料：中小機構「中小機構のカーボンニュートラルに係る取組みについて」、2023年2月までの実績）。"
+    "今の枠は公式情報でご確認ください。",
+}
+DEMO_ROUND_NAME = "デモ用の公募回（架空）"

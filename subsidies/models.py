@@ -25,6 +25,11 @@ ORDER_DUE = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 CATALOGUE_VERSION = "subsidies-catalogue"
 
 
+class SourceLinkKind(models.TextChoices):
+    OFFICIAL = "official", _("公式情報（この支援策の公式ページ）")
+    REFERENCE = "reference", _("参考資料（資料名・年度を表示）")
+
+
 class MeasureKind(models.TextChoices):
     SUBSIDY = "subsidy", _("補助金")
     TAX = "tax", _("税制優遇")
@@ -111,7 +116,30 @@ class Measure(BaseModel):
     )
     subsidy_max_limit = models.PositiveBigIntegerField(_("補助上限額（円）"), null=True, blank=True)
     subsidy_rate = models.CharField(_("補助率"), max_length=100, blank=True)
-    source_url = HttpsURLField(_("公式情報のURL"), max_length=500)
+    source_url = HttpsURLField(_("リンク先のURL"), max_length=500)
+    source_url_kind = models.CharField(
+        _("リンク先の種類"),
+        max_length=20,
+        choices=SourceLinkKind.choices,
+        default=SourceLinkKind.REFERENCE,
+        help_text=_("「公式情報」と表示するのは、この支援策そのものの公式ページだけです。それ以外は「参考資料」です。"),
+    )
+    source_url_title = models.CharField(
+        _("参考資料の名前と年度"),
+        max_length=255,
+        blank=True,
+        help_text=_("参考資料のとき必須：リンク先の資料名と年度（例：経済産業省 支援策パンフレット（2022年度））"),
+    )
+    ended = models.BooleanField(
+        _("過去の制度"),
+        default=False,
+        help_text=_(
+            "受付を終え、今は募集していない制度。「過去の制度」と表示し、検索では求められたときだけ表示します。"
+        ),
+    )
+    ended_note = models.CharField(
+        _("過去の制度とした根拠"), max_length=300, blank=True, help_text=_("例：令和5年度で終了（公式サイトで確認）")
+    )
     source_title = models.CharField(
         _("出典資料"),
         max_length=255,
@@ -158,7 +186,12 @@ class Measure(BaseModel):
         constraints = [
             models.CheckConstraint(
                 condition=Q(from_jgrants=False) | Q(jgrants_id__isnull=False), name="subsidies_jgrants_has_id"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(source_url_kind="official") | ~Q(source_url_title=""),
+                name="subsidies_reference_link_has_title",
+                violation_error_message=_("参考資料のときは、資料名と年度を入力してください。"),
+            ),
         ]
         indexes = [
             models.Index(
@@ -193,6 +226,17 @@ class Measure(BaseModel):
     @property
     def attribution(self) -> str:
         return JGRANTS_ATTRIBUTION if self.from_jgrants else ""
+
+    @property
+    def link_is_official(self) -> bool:
+        return self.source_url_kind == SourceLinkKind.OFFICIAL
+
+    @property
+    def link_label(self) -> str:
+        """「公式情報」 only for the measure's own official page, otherwise 「参考資料（資料名・年度）」."""
+        if self.link_is_official:
+            return str(_("公式情報"))
+        return str(_("参考資料（%(title)s）") % {"title": self.source_url_title})
 
 
 class MeasureCheck(models.Model):
@@ -291,6 +335,11 @@ class ApplicationRound(BaseModel):
     name = models.CharField(_("回"), max_length=100)
     acceptance_start_datetime = models.DateTimeField(_("受付開始"))
     acceptance_end_datetime = models.DateTimeField(_("受付締切"))
+    is_demo = models.BooleanField(
+        _("デモ用（架空）"),
+        default=False,
+        help_text=_("デモ用の架空の公募回。どのカードにも「デモ用・架空」と表示します。"),
+    )
     history = HistoricalRecords(verbose_name=_("公募回の変更履歴"))
 
     class Meta:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from core.cache import cached
 from core.choices import Industry, Prefecture, Region, prefecture_order, prefectures_in
 from core.errors import ApplicationError
+from core.forms import normalise_number
 from core.jst import JST, jst_date, jst_today
 
 from . import ordering
@@ -41,13 +42,14 @@ class FinderFilters:
     open_only: bool = False
     investment_yen: int | None = None
     capital_yen: int | None = None
+    include_past: bool = False  # past schemes (Measure.ended) are left out unless asked for
 
 
 def _int_or_error(raw, *, name: str, label: str) -> int | None:
     if raw in (None, ""):
         return None
     try:
-        value = int(str(raw).replace(",", "").strip())
+        value = int(normalise_number(str(raw)))
     except (TypeError, ValueError):
         raise ApplicationError(_("%(label)sは整数で入力してください。") % {"label": label}, field=name) from None
     if value < 0:
@@ -67,6 +69,7 @@ def finder_filters_parse(data) -> FinderFilters:
     if step and step not in Step.values:
         raise ApplicationError(_("ステップの指定が正しくありません。"), field="step")
     open_raw = str(data.get("open") or "").lower()
+    past_raw = str(data.get("past") or "").lower()
     return FinderFilters(
         employees=_int_or_error(data.get("employees"), name="employees", label=_("従業員数")),
         prefecture=prefecture,
@@ -76,6 +79,7 @@ def finder_filters_parse(data) -> FinderFilters:
         open_only=open_raw in ("1", "true", "on", "yes"),
         investment_yen=_int_or_error(data.get("investment"), name="investment", label=_("投資予定額")),
         capital_yen=_int_or_error(data.get("capital"), name="capital", label=_("資本金")),
+        include_past=past_raw in ("1", "true", "on", "yes"),
     )
 
 
@@ -111,6 +115,16 @@ class MeasureCard:
     @property
     def is_open(self) -> bool:
         return self.status == "open"
+
+    @property
+    def ended(self) -> bool:
+        return self.measure.ended
+
+    @property
+    def demo_shown(self) -> bool:
+        """The round the card shows (open, else upcoming) is a fictional demo round: the card says so."""
+        shown = self.current_round or self.next_round
+        return bool(shown and shown.is_demo) or any(r.is_demo for r in self.rounds)
 
     @property
     def stale(self) -> bool:
@@ -212,6 +226,8 @@ def _with_related_lists(qs: QuerySet) -> QuerySet:
 def measure_queryset(filters: FinderFilters) -> QuerySet:
     """The measures that fit the filters, filtered in the database (no join: no duplicates to remove)."""
     qs = Measure.objects.all()
+    if not filters.include_past:
+        qs = qs.filter(ended=False)
     if filters.step:
         qs = qs.filter(step=filters.step)
     if filters.prefecture:
@@ -249,7 +265,7 @@ def finder_queryset(filters: FinderFilters, *, now: datetime | None = None) -> Q
     once a round opens or closes), so that the database sorts through the index subsidies_measure_finder_order and a
     page costs the same whatever the catalogue size. Reading writes nothing."""
     return measure_queryset(filters).order_by(
-        "order_rank", F("order_deadline").asc(nulls_last=True), "step", "name", "pk"
+        "ended", "order_rank", F("order_deadline").asc(nulls_last=True), "step", "name", "pk"
     )
 
 

@@ -272,6 +272,8 @@ def jgrants_import(*, items: list[dict], today=None) -> tuple[int, int]:
             "source_url": item.get("front_subsidy_detail_page_url")
             or f"https://www.jgrants-portal.go.jp/subsidy/{jid}",
             "source_title": _("Jグランツ掲載情報（ID: %(id)s）") % {"id": jid},
+            # jGrants' page of the subsidy is its own page on the national portal (an official page)
+            "source_url_kind": "official",
             "source_date": _("%(date)s取得") % {"date": f"{today.year}年{today.month}月{today.day}日"},
             "from_jgrants": True,
         }

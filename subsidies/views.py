@@ -17,7 +17,7 @@ from .forms import ActionPlanForm, ActionPlanSearchForm, FinderForm
 from .models import CATALOGUE_VERSION, ActionPlan, Measure
 
 BAND_UPPER_EDGE = {"le_5": 5, "le_20": 20, "le_50": 50, "le_100": 100, "le_300": 300, "gt_300": 301}
-FILTER_KEYS = ("employees", "prefecture", "industry", "step", "q", "investment", "open")
+FILTER_KEYS = ("employees", "prefecture", "industry", "step", "q", "investment", "open", "past")
 
 
 def _profile_defaults(request: HttpRequest) -> dict:

@@ -46,7 +46,7 @@ def test_the_page_lists_every_operation_of_the_openapi_document_with_its_paramet
     assert sbt["financial_or_oil_gas"] == [
         "任意",
         "true / false",
-        "金融機関または石油・ガスのセクターである（既定値 false）",
+        "金融機関または石油・ガスのセクターである（必須の要件。null・省略は未回答で、満たすとはみなさない）",
     ]
     estimate = rows(body, "post--api-v1-selfcheck-estimate")
     assert estimate["fiscal_year"][1].startswith("整数（2000〜2100）")  # a year without a thousands separator

@@ -105,8 +105,8 @@ def test_the_lpg_help_reads_in_english(client, sme_user):
     sheet = filled_sheet(sme_user.company, fiscal_year=2026)
     client.force_login(sme_user)
     body = html.unescape(_english(client).get(reverse("selfcheck:step1", args=[sheet.pk])).content.decode())
-    assert "give no value for converting LPG from m³ to kg" in body
-    assert "ask your LPG supplier for the year's use in kg" in body
+    assert "propane 1/502 t/m³, butane 1/355 t/m³" in body
+    assert "LPG supplier's conversion factor (kg/m³)" in body
 
 
 @pytest.mark.django_db

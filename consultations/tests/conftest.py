@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from consultations.models import Advisor, AdvisorAvailability, ConsultationWindow
+from consultations.models import Advisor, AdvisorAvailability, ConsultationWindow, OpeningRule
 from consultations.services import JST
 
 # Monday 20 April 2026, 10:00 JST: Tuesday 5 May (こどもの日) is a holiday within the horizon.
@@ -53,3 +53,10 @@ def pick_free_slot(page, index: int = 0) -> str:
     radio = day.locator("input[name=start]").nth(index)
     radio.check()
     return radio.get_attribute("value")
+
+
+def give_timetable(window_code: str) -> None:
+    """Staff give a regional window the Tue/Thu 9–17 timetable (the sources give it to HQ only)."""
+    window = ConsultationWindow.objects.get(code=window_code)
+    for weekday in (1, 3):
+        OpeningRule.objects.create(window=window, weekday=weekday, start=dt.time(9), end=dt.time(17), slot_minutes=60)

@@ -66,8 +66,8 @@ def test_csv_export_has_bom_and_japanese_headers(desk_client, bookings):
     assert content.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(content[1:])))
     assert rows[0][0] == "予約番号" and len(rows) == 3
-    assert rows[0][6] == "申込者" and {r[6] for r in rows[1:]} == {b.created_by.get_full_name() for b in bookings}
-    assert "卸売業" in {r[7] for r in rows[1:]}
+    assert rows[0][7] == "申込者" and {r[7] for r in rows[1:]} == {b.created_by.get_full_name() for b in bookings}
+    assert "卸売業" in {r[8] for r in rows[1:]}  # after 予約番号, 年度 (issue 25), …, 申込者
 
 
 def test_statistics_page_counts_by_category_industry_and_bands(desk_client, bookings):

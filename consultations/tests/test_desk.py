@@ -203,10 +203,10 @@ def test_booking_titles_and_lists_show_japan_time(desk_client, booking):
     assert "現状把握・情報収集" in page and "current_state" not in page
 
 
-def test_statistics_open_on_the_last_twelve_months(desk_client, booking):
+def test_statistics_open_on_the_current_fiscal_year(desk_client, booking):
     page = desk_client.get("/admin/consultations/booking/statistics/").content.decode()
-    assert 'value="2025-04-21"' in page and 'value="2026-04-20"' in page
-    assert "2025-04-21〜2026-04-20の相談：0件" in page
+    assert '<option value="2026" selected>2026年度（2026年4月〜2027年3月）</option>' in page
+    assert "2026年度（2026-04-01〜2027-03-31）の相談：1件" in page
 
 
 def test_statistics_name_a_reversed_range_as_an_error(desk_client, booking):

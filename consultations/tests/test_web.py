@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 def test_index_lists_windows_with_modes(client):
     html = client.get("/consultations/").content.decode()
     assert "本部 オンライン相談窓口" in html and "九州本部 相談窓口" in html
-    assert "/consultations/w/kyushu/?mode=in_person" in html
+    assert "/consultations/w/hq/?mode=online" in html
+    assert "/consultations/w/kyushu/?mode=in_person" not in html  # no timetable: a contact, not slots
+    assert 'href="/consultations/w/kyushu/"' in html and "申し込み方法を見る" in html
 
 
 def test_calendar_shows_free_and_taken_slots(frozen, client, advisor):

@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from accounts.tests.factories import InstitutionUserFactory, SmeUserFactory
 from core.errors import ApplicationError
+from core.jst import current_fiscal_year
 from dispatch import services
 from dispatch.models import Case, Deliverable, Programme, Stage
 
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def test_the_programme_page_names_its_source_and_links_to_apply(client):
     page = client.get(reverse("dispatch:index")).content.decode()
     assert "17,500円" in page and "3回" in page
-    assert "出典：中小機構「中小機構のカーボンニュートラル支援」" in page
+    assert "出典：中小機構 九州本部「中小機構のカーボンニュートラル支援」" in page
     assert reverse("dispatch:apply") + "?programme=handson" in page
 
 
@@ -290,16 +291,16 @@ def test_statistics_count_cases_and_export_csv_with_bom(client, sme_user, desk, 
     client.force_login(desk)
     url = reverse("admin:dispatch_statistics")
     page = client.get(url).content.decode()
-    assert "対象の案件（申込日で集計）：2件" in page and "<svg" in page
+    fy = current_fiscal_year()
+    period = f"{fy}年度（{fy}-04-01〜{fy + 1}-03-31）"
+    assert f"{period}の案件（申込日で集計）：2件" in page and "<svg" in page
     response = client.get(url, {"format": "csv"})
     body = response.content.decode("utf-8")
     assert body.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
-    assert ["支援メニュー別", "CO2排出量の診断・助言", "1"] in rows and [
-        "支援メニュー別",
-        "ハンズオン支援",
-        "1",
-    ] in rows
+    by_programme = [row[1:] for row in rows if row[0] == f"支援メニュー別（{period}）"]
+    assert ["CO2排出量の診断・助言", "1"] in by_programme and ["ハンズオン支援", "1"] in by_programme
+    assert ["年度別（申込日）", f"{fy}年度", "2"] in rows
 
 
 def test_a_reversed_statistics_range_is_an_error_next_to_the_field_and_no_figures(client, sme_user, desk, admin_user):
@@ -313,7 +314,7 @@ def test_a_reversed_statistics_range_is_an_error_next_to_the_field_and_no_figure
             assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
             assert "終了日は開始日以降の日付にしてください（開始日と終了日が逆です）。" in body
             assert 'id="id_date_to_error"' in body, body
-            assert "対象の案件" not in body and "CSVで書き出す" not in body
+            assert "の案件（申込日で集計）" not in body and "CSVで書き出す" not in body
     # The bookings' statistics say the same words for the same mistake.
     client.force_login(admin_user)
     body = client.get(

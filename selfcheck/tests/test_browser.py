@@ -35,7 +35,9 @@ def test_sme_fills_three_steps_and_institution_downloads_the_pdf(
     page.get_by_label("年度").select_option("2026")
     page.get_by_role("button", name="この年度のシートを開く").click()
 
-    page.get_by_label("電気：1年間の使用量（kWh）").fill("120000")
+    # typed as people type them: full-width digits and commas (the inputs are text with a numeric keyboard, so the
+    # browser sends what was typed and the one normaliser reads it)
+    page.get_by_label("電気：1年間の使用量（kWh）").fill("１２０，０００")
     page.get_by_label("LPG（プロパンガス）：1年間の使用量（kg）").fill("2000")
     page.get_by_label("ガソリン：1年間の使用量（L）").fill("3000")
     axe(page)
@@ -54,14 +56,22 @@ def test_sme_fills_three_steps_and_institution_downloads_the_pdf(
     page.get_by_label("削減率（%）").fill("46")
     page.get_by_label("推進責任者").fill("総務部 山田")
     page.get_by_label("従業員数（パートタイマーを含む）").fill("40")
-    page.get_by_label("売上高（円）").fill("800000000")
-    page.get_by_label("総資産（円）").fill("500000000")
+    page.get_by_label("売上高（円）").fill("800,000,000")
+    page.get_by_label("総資産（円）").fill("５００ ０００ ０００")
+    for question in (
+        "sbt_financial_or_oil_gas",
+        "sbt_sector_specific_method_required",
+        "sbt_parent_under_standard_sbt",
+    ):
+        page.locator(f'input[name="{question}"][value="false"]').check()
     axe(page)
     shoot(page, "step3")
     page.get_by_role("button", name="保存して結果を見る").click()
 
     assert "63.6" in page.content()
+    assert "入力内容からは要件を満たす見込みです（認定はSBTiの審査によります）" in page.content()
     sheet = Sheet.objects.get(company=sme_user.company)
+    assert sheet.electricity_kwh == 120_000 and sheet.sbt_revenue_yen == 800_000_000
     deadline = time.monotonic() + 60
     while Sheet.objects.get(pk=sheet.pk).pdf_status != Sheet.PdfStatus.READY and time.monotonic() < deadline:
         time.sleep(0.3)

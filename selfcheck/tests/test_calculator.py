@@ -15,6 +15,7 @@ from selfcheck.calculator import (
     assess,
     calculate_co2,
     check_sbt_sme,
+    lpg_supplier_problem,
     market_factor_problem,
     summarise_months,
 )
@@ -161,7 +162,7 @@ def test_assessment_levels_rise_with_answers_and_sbt_eligible_gets_its_action():
         )
     )
     assert (result.step1, result.step2, result.step3, result.overall) == (2, 2, 2, 4)
-    assert [a.code for a in result.actions] == ["sbt"]
+    assert [a.code for a in result.actions] == ["sbt", "site_diagnosis"]
 
 
 # --- issue 14: not entered is not zero; market factor in kg; thresholds on exact values ------------------------
@@ -284,11 +285,43 @@ def test_city_gas_in_m3_without_the_heat_value_is_refused_not_guessed():
     assert "熱量" in error.value.message
 
 
-def test_lpg_in_m3_needs_the_sets_conversion_and_uses_it_when_there():
-    with pytest.raises(ConversionMissing) as error:
-        calculate_co2({"lpg_m3": Decimal(100)}, FACTORS)
-    assert "kgで入力してください" in error.value.message
-    # test value of a set's conversion (not an official figure): 2 kg per m3
-    factors = {**FACTORS, "lpg_kg": FactorData("lpg_kg", "t", Decimal(3), 1, kg_per_m3=Decimal(2))}
-    result = calculate_co2({"lpg_m3": Decimal(1000)}, factors)
-    assert result.by_source[0].factor_amount == Decimal(2) and result.total_t == Decimal("6.0")
+def test_502_m3_of_propane_gives_the_co2_of_1_t_of_lpg():
+    one_tonne = calculate_co2({"lpg_kg": Decimal(1000)}, FACTORS)
+    propane = calculate_co2({"lpg_m3": Decimal(502)}, FACTORS)  # propane is the default
+    assert propane.by_source[0].factor_amount == Decimal(1)
+    assert propane.total_exact == one_tonne.total_exact == Decimal(3)
+    assert propane.lpg_conversion.basis == "propane"
+    assert "1/502 t/m³" in propane.lpg_conversion.description
+    assert "定期報告書記入要領" in propane.lpg_conversion.description
+    assert "J-Net21" in propane.lpg_conversion.description
+
+
+def test_355_m3_of_butane_gives_the_co2_of_1_t_of_lpg():
+    butane = calculate_co2({"lpg_m3": Decimal(355)}, FACTORS, lpg_gas="butane")
+    assert butane.by_source[0].factor_amount == Decimal(1) and butane.total_exact == Decimal(3)
+    assert "ブタン 1/355 t/m³（約2.82 kg/m³）" in butane.lpg_conversion.description
+
+
+def test_the_suppliers_coefficient_wins_over_the_published_and_the_sets_conversion():
+    supplier = calculate_co2({"lpg_m3": Decimal(1000)}, FACTORS, lpg_gas="butane", lpg_supplier_kg_per_m3=Decimal(2))
+    assert supplier.by_source[0].factor_amount == Decimal(2) and supplier.total_t == Decimal("6.0")
+    assert supplier.lpg_conversion.basis == "supplier" and "2 kg/m³" in supplier.lpg_conversion.description
+    # test value of a set's conversion (not an official figure): 2.5 kg per m3, used only without a supplier's
+    factors = {**FACTORS, "lpg_kg": FactorData("lpg_kg", "t", Decimal(3), 1, kg_per_m3=Decimal("2.5"))}
+    assert calculate_co2({"lpg_m3": Decimal(1000)}, factors).total_t == Decimal("7.5")
+    assert calculate_co2({"lpg_m3": Decimal(1000)}, factors, lpg_supplier_kg_per_m3=Decimal(2)).total_t == Decimal(
+        "6.0"
+    )
+
+
+def test_no_conversion_is_reported_when_lpg_was_not_entered_in_m3():
+    assert calculate_co2({"lpg_kg": Decimal(1000)}, FACTORS).lpg_conversion is None
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [(Decimal("0.002"), "t/m³の値のようです"), (Decimal(20), "0.5〜5の範囲"), (Decimal("1.99"), None)],
+)
+def test_a_suppliers_coefficient_in_the_wrong_unit_is_named(value, message):
+    problem = lpg_supplier_problem(value)
+    assert problem is None if message is None else message in problem

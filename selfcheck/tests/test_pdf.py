@@ -50,7 +50,8 @@ def test_report_pdf_is_a4_with_real_japanese_text_and_every_section(sme_user, pr
         "ヤメル",
         "ヒロウ",
         "総務部山田",
-        "中小企業版SBTの要件を満たしています",
+        "要件を満たす見込み",
+        "認定はSBTiの審査によります",
         "サプライチェーン対応の相談を予約しましょう",
         "算定・報告・公表制度",
     ]:

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from selfcheck import services
-from selfcheck.models import Factor, Sheet
+from selfcheck.models import Sheet
 
 pytestmark = pytest.mark.django_db
 
@@ -97,19 +97,28 @@ def test_bill_unit_mistakes_are_named(sme_client, sheet, data, field, message):
     assert message in str(response.context["form"].errors[field])
 
 
-def test_lpg_in_m3_is_offered_only_with_a_registered_conversion(sme_client, sheet):
+def test_lpg_in_m3_is_converted_with_the_published_propane_value_and_says_so(sme_client, sheet):
     page = sme_client.get(reverse("selfcheck:step1", args=[sheet.pk])).content.decode()
-    assert 'name="lpg_m3"' not in page
-    assert "LPガスのm³をkgに換算する値が載っていません" in page
-    # a set with a conversion (test value, not an official figure) offers m3 and uses it
-    Factor.objects.filter(factor_set=sheet.factor_set, source="lpg_kg").update(kg_per_m3=Decimal(2))
-    sheet.factors_used["lpg_kg"]["kg_per_m3"] = "2"
-    Sheet.objects.filter(pk=sheet.pk).update(factors_used=sheet.factors_used)
-    page = sme_client.get(reverse("selfcheck:step1", args=[sheet.pk])).content.decode()
-    assert 'name="lpg_m3"' in page
-    step1(sme_client, sheet, {"lpg_m3": "1000"})
+    assert 'name="lpg_m3"' in page and 'name="lpg_gas"' in page and 'name="lpg_supplier_kg_per_m3"' in page
+    assert "プロパン1/502 t/m³、ブタン1/355 t/m³" in page and "定期報告書記入要領" in page
+    step1(sme_client, sheet, {"lpg_m3": "502"})
+    sheet.refresh_from_db()
+    assert sheet.lpg_gas == "propane" and sheet.total_t == Decimal("3.0")  # 1 t x 2.99
+    result = sme_client.get(reverse("selfcheck:result", args=[sheet.pk])).content.decode()
+    assert "換算：プロパン 1/502 t/m³（約1.99 kg/m³）。出典：資源エネルギー庁" in result
+
+
+def test_lpg_in_m3_takes_butane_or_the_suppliers_coefficient(sme_client, sheet):
+    step1(sme_client, sheet, {"lpg_m3": "710", "lpg_gas": "butane"})
     sheet.refresh_from_db()
     assert sheet.total_t == Decimal("6.0")  # 2 t x 2.99 = 5.98
+    step1(sme_client, sheet, {"lpg_m3": "1000", "lpg_gas": "butane", "lpg_supplier_kg_per_m3": "２．０"})
+    sheet.refresh_from_db()
+    assert sheet.lpg_supplier_kg_per_m3 == Decimal(2) and sheet.total_t == Decimal("6.0")
+    result = sme_client.get(reverse("selfcheck:result", args=[sheet.pk])).content.decode()
+    assert "LPガス販売店の換算係数 2 kg/m³（入力値）" in result
+    response = step1(sme_client, sheet, {"lpg_m3": "1000", "lpg_supplier_kg_per_m3": "0.002"})
+    assert "t/m³の値のようです" in str(response.context["form"].errors["lpg_supplier_kg_per_m3"])
 
 
 def test_each_energy_source_has_a_where_is_this_on_my_bill_help(sme_client, sheet):
@@ -128,7 +137,7 @@ def test_the_factor_list_states_the_bill_unit_conversions_and_their_source(clien
     page = client.get(reverse("selfcheck:factors")).content.decode()
     assert "m³ × 請求書の熱量（MJ/m³）÷ 1,000 ＝ GJ、GJ ÷ 40 GJ/千Nm3" in page
     assert "算定省令 別表の都市ガスの単位発熱量" in page
-    assert "請求書のm³からkgへの換算値は、この版には登録されていません" in page
+    assert "ブタン1/355 t/m³（約2.82 kg/m³）" in page and "J-Net21 省エネQ&amp;A" in page
 
 
 def post_api(client, payload):
@@ -139,15 +148,22 @@ def test_the_api_takes_bill_units_and_names_what_is_missing(client):
     data = post_api(client, {"city_gas_m3": 1000, "city_gas_mj_per_m3": 45}).json()
     assert data["total_t"] == 2.3 and data["by_source"][0]["entry"] == "city_gas_m3"
     assert post_api(client, {"city_gas_m3": 1000}).json()["field"] == "city_gas_mj_per_m3"
-    assert post_api(client, {"lpg_m3": 10}).json()["field"] == "lpg_m3"
+    lpg = post_api(client, {"lpg_m3": 502, "fiscal_year": 2026}).json()
+    assert (
+        lpg["total_t"] == 3.0
+        and "1/502 t/m³" in lpg["lpg_conversion"]
+        and "定期報告書記入要領" in lpg["lpg_conversion"]
+    )
+    supplier = post_api(client, {"lpg_m3": 1000, "lpg_gas": "butane", "lpg_supplier_kg_per_m3": 2}).json()
+    assert supplier["total_t"] == 6.0 and "販売店の換算係数 2 kg/m³" in supplier["lpg_conversion"]
+    assert post_api(client, {"lpg_m3": 10, "lpg_supplier_kg_per_m3": 0.002}).json()["field"] == "lpg_supplier_kg_per_m3"
+    assert post_api(client, {"lpg_m3": 10, "lpg_gas": "methane"}).status_code == 400
     assert post_api(client, {"lpg_m3": 10, "lpg_kg": 5}).status_code == 400
 
 
-def test_lpg_help_says_why_it_asks_kg_and_where_to_find_kg(sme_client, sheet):
+def test_lpg_help_names_the_published_conversion_and_where_to_find_the_suppliers(sme_client, sheet):
     page = sme_client.get(reverse("selfcheck:step1", args=[sheet.pk])).content.decode()
-    assert "公的な資料には、LPガスのm³をkgに換算する値が載っていません" in page  # why
-    assert "推測の値で換算しない" in page
-    assert "納品書・請求書にkgの数量が書かれていればその数量" in page  # where
-    assert "LPガス販売店に年間の使用量をkgで尋ねて" in page
+    assert "ボンベを重さで購入している場合" in page  # kg where bills give kg
+    assert "請求書や販売店が示すm³あたりのkg" in page  # the supplier's coefficient wins
     factors = sme_client.get(reverse("selfcheck:factors")).content.decode()
-    assert "このポータルの出典資料に公的な換算値がないため" in factors
+    assert "プロパン m³ ÷ 502 ＝ t、ブタン m³ ÷ 355 ＝ t" in factors

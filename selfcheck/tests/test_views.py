@@ -34,12 +34,15 @@ def test_sme_fills_three_steps_and_sees_co2_levels_and_next_actions(sme_client, 
             "sbt_employees": "40",
             "sbt_revenue_yen": "800000000",
             "sbt_total_assets_yen": "500000000",
+            "sbt_financial_or_oil_gas": "false",
+            "sbt_sector_specific_method_required": "false",
+            "sbt_parent_under_standard_sbt": "false",
         },
     )
     page = sme_client.get(reverse("selfcheck:result", args=[sheet.pk])).content.decode()
     # 120,000 kWh x 0.000423 = 50.76; 2 t x 2.99 = 5.98; 3 kL x 2.29 = 6.87 -> 63.6
     assert "63.6" in page and "50.8" in page and "12.9" in page
-    assert "中小企業版SBTの要件を満たしています" in page
+    assert "入力内容からは要件を満たす見込みです（認定はSBTiの審査によります）" in page
     assert "サプライチェーン対応の相談を予約しましょう" in page
     assert 'href="/consultations/"' in page
     assert "/subsidies/?step=" in page
@@ -185,6 +188,9 @@ SBT_STEP3 = {
     "sbt_employees": "40",
     "sbt_revenue_yen": "800000000",
     "sbt_total_assets_yen": "500000000",
+    "sbt_financial_or_oil_gas": "false",
+    "sbt_sector_specific_method_required": "false",
+    "sbt_parent_under_standard_sbt": "false",
 }
 
 
@@ -206,7 +212,7 @@ def test_an_sme_just_below_10000_t_is_eligible_although_the_rounded_total_reads_
     sme_client.post(reverse("selfcheck:step3", args=[sheet.pk]), SBT_STEP3)
     page = sme_client.get(reverse("selfcheck:result", args=[sheet.pk])).content.decode()
     assert "10,000.0" in page
-    assert "中小企業版SBTの要件を満たしています" in page
+    assert "入力内容からは要件を満たす見込みです（認定はSBTiの審査によります）" in page
     assert "9,999.961" in page  # the exact value the test used
     assert "10,000 t-CO2未満です" in page
 

@@ -156,8 +156,8 @@ def test_csv_export_lists_the_shared_sheets(client, shared, institution_user):
     assert response.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][0] == "企業名"
-    assert rows[1][:3] == [sheet.company.name, "2026", "63.6"]
-    assert rows[1][3].startswith("レベル")
+    assert rows[1][:4] == [sheet.company.name, "2026", "63.6", ""]  # its own year's factors: no note
+    assert rows[1][4].startswith("レベル")
 
 
 def test_other_institution_sees_nothing(client, shared):

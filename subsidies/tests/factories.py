@@ -18,6 +18,7 @@ class MeasureFactory(factory.django.DjangoModelFactory):
     source_url = "https://example.jp/measure"
     source_title = "テスト省「テスト用の資料」"
     source_date = "令和8年4月"
+    source_url_title = "テスト省「テスト用の資料」（令和8年度）"
 
 
 class TrackFactory(factory.django.DjangoModelFactory):

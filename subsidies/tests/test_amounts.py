@@ -18,7 +18,10 @@ M = 1_000_000
         (17_500, "1万7,500円"),
         (900, "900円"),
         (0, "0円"),
-        (1_230_000_000_000, "12,300億円"),
+        (1_230_000_000_000, "1兆2,300億円"),
+        (1_000_000_000_000, "1兆円"),
+        (1_000_000_000_001, "1兆1円"),
+        (12_345_000_000_000_000, "12,345兆円"),
     ],
 )
 def test_amounts_read_as_people_write_them_with_oku_and_man(value, text):
@@ -28,6 +31,12 @@ def test_amounts_read_as_people_write_them_with_oku_and_man(value, text):
 def test_amounts_never_read_as_ten_thousand_man_yen():
     assert "10,000万" not in yen_words(100 * M)
     assert "15,000万" not in yen_words(150 * M)
+
+
+def test_one_cho_yen_reads_as_1_cho_never_ten_thousand_oku():
+    assert yen_words(10**12) == "1兆円"
+    assert "10,000億" not in yen_words(10**12) and "億" not in yen_words(10**12)
+    assert yen_about(10**12 + 5_000) == "約1兆円"
 
 
 def test_an_estimate_is_rounded_down_to_man_yen_and_says_about():

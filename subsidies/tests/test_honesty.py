@@ -44,7 +44,7 @@ def test_each_entry_shows_its_source_document_and_that_documents_date(client):
     assert "資料に日付の記載なし（2023年2月までの実績を掲載）" in body
     aichi = client.get(Measure.objects.get(name__startswith="愛知県").get_absolute_url()).content.decode()
     assert "愛知県「令和8年度中小企業脱炭素経営強化促進事業 募集要項」" in aichi and "令和8年度" in aichi
-    finder = client.get(reverse("subsidies:index")).content.decode()
+    finder = client.get(reverse("subsidies:index"), {"past": "1"}).content.decode()
     assert finder.count("出典: ") == Measure.objects.count()
 
 
@@ -125,7 +125,7 @@ def test_estimates_read_in_man_yen_like_the_caps(client):
 @pytest.mark.django_db
 def test_finder_offers_no_estimate_below_a_tracks_minimum(client):
     body = client.get(
-        reverse("subsidies:index"), {"employees": "12", "investment": "1000000", "q": "グリーン成長枠"}
+        reverse("subsidies:index"), {"employees": "12", "investment": "1000000", "q": "グリーン成長枠", "past": "1"}
     ).content.decode()
     assert "補助額の目安 <strong>50万円</strong>" not in body
     assert "補助額が下限の100万円に届きません（投資額200万円以上から対象）" in body
@@ -137,7 +137,9 @@ def test_a_twelve_person_company_is_not_shown_the_midsize_track(client):
     card = measure_card(measure, filters=FinderFilters(employees=12, investment_yen=30_000_000))
     assert [t.track.name for t in card.eligible_tracks] == ["中小企業"]
     assert card.ineligible_track_names == ["中堅企業"]
-    body = client.get(reverse("subsidies:index"), {"employees": "12", "q": "グリーン成長枠"}).content.decode()
+    body = client.get(
+        reverse("subsidies:index"), {"employees": "12", "q": "グリーン成長枠", "past": "1"}
+    ).content.decode()
     assert "従業員数から対象外の枠: 中堅企業" in body
     assert "<li>中堅企業" not in body
     larger = measure_card(measure, filters=FinderFilters(employees=400))

@@ -20,7 +20,7 @@ JST = ZoneInfo("Asia/Tokyo")
 
 @pytest.mark.django_db
 def test_visitor_answers_a_few_questions_and_sees_the_cap_for_their_size(client):
-    response = client.get(reverse("subsidies:index"), {"employees": "12", "step": "supply_chain"})
+    response = client.get(reverse("subsidies:index"), {"employees": "12", "step": "supply_chain", "past": "1"})
     body = response.content.decode()
     assert response.status_code == 200
     assert MONODZUKURI in body
@@ -33,7 +33,7 @@ def test_logged_in_company_starts_from_its_profile(client, sme_user):
     sme_user.company.employees = 4
     sme_user.company.save()
     client.force_login(sme_user)
-    body = client.get(reverse("subsidies:index")).content.decode()
+    body = client.get(reverse("subsidies:index"), {"past": "1"}).content.decode()
     assert "登録されている会社情報" in body
     assert "750万円" in body  # エントリー for ≤ 5 people
 
@@ -140,7 +140,7 @@ def test_atom_and_rss_feeds_list_new_and_changed_measures(client):
 
 @pytest.mark.django_db
 def test_api_lists_measures_with_max_amount_per_track(client):
-    response = client.get("/api/v1/subsidies", {"employees": 12, "q": "グリーン枠"})
+    response = client.get("/api/v1/subsidies", {"employees": 12, "q": "グリーン枠", "past": "true"})
     assert response.status_code == 200
     (item,) = response.json()
     assert item["name"] == MONODZUKURI
@@ -160,7 +160,7 @@ def test_api_without_employees_gives_no_amount_and_filters_open_prefecture_indus
     )
     assert [m["name"] for m in response.json()] == ["愛知の受付中"]
     assert response.json()[0]["status"] == "open"
-    item = client.get("/api/v1/subsidies", {"q": "グリーン枠"}).json()[0]
+    item = client.get("/api/v1/subsidies", {"q": "グリーン枠", "past": "true"}).json()[0]
     assert {t["max_amount_yen"] for t in item["tracks"]} == {None}
 
 
@@ -184,18 +184,18 @@ def test_api_is_in_the_openapi_document(client):
 def test_finder_page_query_count_does_not_grow_with_the_catalogue(client, django_assert_num_queries):
     from .factories import TrackCapFactory, TrackFactory
 
-    client.get("/subsidies/?employees=12")  # warm sessions, content types
+    client.get("/subsidies/?employees=12&past=1")  # warm sessions, content types
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as first:
-        client.get("/subsidies/?employees=12&investment=1000000")
+        client.get("/subsidies/?employees=12&investment=1000000&past=1")
     for _ in range(25):
         track = TrackFactory()
         TrackCapFactory(track=track)
         RoundFactory(measure=track.measure)
     with django_assert_num_queries(len(first.captured_queries)):
-        client.get("/subsidies/?employees=12&investment=1000000")
+        client.get("/subsidies/?employees=12&investment=1000000&past=1")
 
 
 @pytest.mark.django_db
@@ -204,7 +204,7 @@ def test_company_without_exact_head_count_is_placed_by_its_band(client, sme_user
     sme_user.company.employee_band = "le_20"
     sme_user.company.save()
     client.force_login(sme_user)
-    body = client.get("/subsidies/?step=supply_chain").content.decode()
+    body = client.get("/subsidies/?step=supply_chain&past=1").content.decode()
     assert "1,500万円" in body  # スタンダード, 6–20 people
 
 
