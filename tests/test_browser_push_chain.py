@@ -17,7 +17,7 @@ from advisors.tests.conftest import advisor_account
 from consultations.models import Booking
 from consultations.services import window_slots
 from consultations.tests.conftest import pick_free_slot
-from core.jst import jst_date, to_jst
+from core.jst import current_fiscal_year, jst_date, to_jst
 from core.models import MailOutbox
 from institutions.models import Membership
 from sharing.models import ShareAccess
@@ -118,6 +118,8 @@ def test_invite_by_csv_to_advisor_record_to_dashboard(live_server, browser, axe,
     # 3. the self-check of this fiscal year
     cp.goto(live_server.url + "/selfcheck/")
     check(cp, axe, "13-selfcheck")
+    # the form preselects the last complete 年度; this company enters this 年度 (the dashboard's 「測る（今年度）」)
+    cp.locator("#id_fiscal_year").select_option(str(current_fiscal_year()))
     cp.get_by_role("button", name="この年度のシートを開く").click()
     cp.get_by_label("電気：1年間の使用量（kWh）").fill("120000")
     cp.get_by_label("ガソリン：1年間の使用量（L）").fill("3000")

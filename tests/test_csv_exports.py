@@ -61,7 +61,7 @@ def test_booking_csv_neutralises_a_formula_company_name(client):
         )
     _desk(client, CONSULTATION_DESK)
     rows = _rows(client.get("/admin/consultations/booking/export/"))
-    assert rows[1][5] == "'" + PAYLOAD
+    assert rows[1][6] == "'" + PAYLOAD  # after 予約番号, 年度, 開始, 窓口, 専門家, 状態
     assert rows[1][-1].startswith("'@SUM")
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 

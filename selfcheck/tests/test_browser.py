@@ -32,7 +32,7 @@ def test_sme_fills_three_steps_and_institution_downloads_the_pdf(
     login(page, live_server, sme_user)
     page.goto(f"{live_server.url}/selfcheck/")
     axe(page)
-    page.get_by_label("年度").select_option("2026")
+    page.locator("#id_fiscal_year").select_option("2026")
     page.get_by_role("button", name="この年度のシートを開く").click()
 
     # typed as people type them: full-width digits and commas (the inputs are text with a numeric keyboard, so the

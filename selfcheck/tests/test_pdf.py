@@ -1,4 +1,5 @@
 import io
+import re
 import time
 from datetime import timedelta
 from unittest import mock
@@ -10,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from selfcheck import services
+from selfcheck import selectors, services
 from selfcheck.models import Sheet
 from selfcheck.tasks import render_sheet_pdf
 
@@ -218,3 +219,19 @@ def test_the_report_is_a_tagged_pdf_whose_chart_has_its_figures_as_text(sme_user
         "エネルギー種別のCO2排出量：電気 50.8t-CO2、LPG 6.0t-CO2、ガソリン 6.9t-CO2",
         "年度別のCO2排出量（Scope 1＋2）：2026年度 63.6t-CO2",  # the trend across the company's years
     ]
+
+
+@pytest.mark.django_db
+def test_the_pdf_lists_the_same_next_actions_as_the_page(sme_client, sme_user):
+    """Issue 25: the page showed five next actions (the diagnosis card was written into the page only), the PDF four."""
+    sheet = filled_sheet(sme_user.company)
+    page = sme_client.get(reverse("selfcheck:result", args=[sheet.pk])).content.decode()
+    section = page.split('id="next-title"')[1].split("</section>")[0]
+    page_titles = re.findall(r'<h3 class="card-title"><a href="[^"]*">([^<]+)</a></h3>', section)
+    _reader, text = pdf_text(services.sheet_pdf_bytes(Sheet.objects.get(pk=sheet.pk)))
+    compact = text.replace(" ", "").replace("\n", "")
+    assert len(page_titles) >= 5 and "専門家に現場を見てもらう（診断・助言）" in page_titles
+    for title in page_titles:
+        assert title.replace(" ", "") in compact, title
+    report = selectors.sheet_report(Sheet.objects.get(pk=sheet.pk))
+    assert [a.title for a in report["assessment"].actions] == page_titles

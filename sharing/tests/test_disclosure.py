@@ -166,3 +166,14 @@ def test_the_pdf_is_tagged_with_language_title_headings_and_table_headers(link, 
     share, _url = link
     structure = assert_accessible_pdf(disclosure_pdf_bytes(share=share), title=sme_user.company.name)
     assert "Table" in structure.tags
+
+
+def test_the_page_and_the_pdf_give_the_market_based_total(client, link):
+    """Issue 25: the disclosure PDF left out the market-based Scope 1+2 total the page's figures imply."""
+    share, url = link
+    page = client.get(url).content.decode()
+    # 2025: Scope 1 2.99 t (1 t LPG) + market-based Scope 2 30.0 t = 32.99 → 33.0; location-based 42.3 + 3.0 = 45.3
+    assert "Scope 1＋2（マーケット基準）" in page and "33.0" in page and "45.3" in page
+    response = client.get(reverse("sharing:disclosure_pdf", args=[services.disclosure_token(share)]))
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages).replace(" ", "")
+    assert "Scope1＋2（マーケット基準）" in text.replace("\n", "") and "33.0" in text and "45.3" in text
