@@ -22,7 +22,7 @@ def unanswered_is_unticked(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('selfcheck', '0012_lpg_m3_conversion'),
+        ('selfcheck', '0013_lpg_m3_conversion'),
     ]
 
     operations = [

@@ -11,6 +11,6 @@ def apply(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("consultations", "0007_sitting_in_one_an_hour")]
+    dependencies = [("consultations", "0009_booking_hold")]
 
     operations = [migrations.RunPython(apply, migrations.RunPython.noop)]

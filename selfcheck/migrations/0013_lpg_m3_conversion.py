@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0004_company_for_institution'),
-        ('selfcheck', '0011_fuel_publication_not_given'),
+        ('selfcheck', '0012_yearly_cycle'),
     ]
 
     operations = [
