@@ -124,7 +124,7 @@ def test_the_pdf_and_the_csv_say_which_years_set_was_used(december, sme_user, in
         fiscal_year=2025,
     )
     client.force_login(institution_user)
-    body = client.get(reverse("sharing:received_csv")).content.decode("utf-8-sig")
+    body = client.post(reverse("sharing:received_csv")).content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[0][2:4] == ["CO2排出量（t-CO2）", "算定に使った係数の注記"]
     assert rows[1][1:4] == ["2025", "63.6", NOTE_2025]
