@@ -5,7 +5,6 @@ from itertools import groupby
 from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
-from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -250,13 +249,12 @@ def hold_confirm(request: HttpRequest, pk: int, token: str) -> HttpResponse:
             error = exc.message
         else:
             user = booking.created_by
-            if request.user.is_authenticated and request.user.pk != user.pk:
-                logout(request)
+            # Someone else signed in here (a colleague's computer) stays signed in; the booking page is then the link's.
             if not request.user.is_authenticated and user.is_active and _may_log_in_by_link(user):
                 # The link proved the address and the account has no password or second factor yet: the
                 # newcomer is signed in here (whatever the browser) and may set a password from the booking page.
                 auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            if request.user.is_authenticated:
+            if request.user.is_authenticated and request.user.pk == user.pk:
                 messages.success(request, _("ご予約を受け付けました。確認のメールをお送りしました。"))
                 return redirect("consultations:booking_detail", pk=booking.pk)
             return redirect("consultations:hold_confirm", pk=pk, token=token)

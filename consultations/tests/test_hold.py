@@ -262,3 +262,16 @@ def test_a_hold_is_no_consultation_in_the_statistics_or_the_companys_list(frozen
     total = next(t for t in consultation_tables(2026) if t.key == "consultations_total")
     assert total.rows[0][1] == 0
     assert company_bookings(company_id=held.company_id) == ([], [])
+
+
+def test_a_link_opened_where_someone_else_is_signed_in_books_without_switching_accounts(frozen, client, advisor):
+    held = hold()
+    colleague = SmeUserFactory()
+    client.force_login(colleague)
+    link = f"/consultations/hold/{held.pk}/{held.token}/"
+    response = client.post(link)
+    assert response["Location"] == link
+    held.refresh_from_db()
+    assert held.status == BookingStatus.REQUESTED
+    assert int(client.session["_auth_user_id"]) == colleague.pk
+    assert "ご予約を受け付けました" in client.get(link).content.decode()
