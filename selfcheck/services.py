@@ -583,7 +583,7 @@ def sheet_structure(sheet: Sheet) -> dict:
 
 def sheet_create_next_year(*, company, fiscal_year: int) -> Sheet:
     """The company's sheet of `fiscal_year` laid out like its sheet of the year before (entries, units, months) but
-    with no values, keeping the base year it picked; an existing sheet of that year is returned as it is."""
+    with no values, keeping the base year it picked and its LPG gas kind; an existing sheet of that year is returned as it is."""
     existing = Sheet.objects.filter(company=company, fiscal_year=fiscal_year).first()
     if existing is not None:
         return existing
@@ -598,7 +598,9 @@ def sheet_create_next_year(*, company, fiscal_year: int) -> Sheet:
     if previous is not None:
         sheet.carried = sheet_structure(previous)
         sheet.base_year = previous.base_year
-        sheet.save(update_fields=["carried", "base_year", "updated_at"])
+        sheet.lpg_gas = previous.lpg_gas  # which gas the LPG m³ are (propane/butane) is structure; the supplier's
+        # kg/m³ is a figure of that year's bills and is not carried
+        sheet.save(update_fields=["carried", "base_year", "lpg_gas", "updated_at"])
     return sheet
 
 

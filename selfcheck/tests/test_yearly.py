@@ -99,18 +99,25 @@ def test_the_new_years_sheet_takes_last_years_structure_but_none_of_its_values(s
     months = {m: 100 for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)}
     services.sheet_save_step1(
         sheet=last,
-        data={"electricity_kwh_monthly": months, "lpg_kg": 500, "market_electricity_kg_per_kwh": "0.4"},
+        data={
+            "electricity_kwh_monthly": months,
+            "lpg_m3": 500,
+            "lpg_gas": "butane",
+            "lpg_supplier_kg_per_m3": "2.1",
+            "market_electricity_kg_per_kwh": "0.4",
+        },
     )
     save_step3(last, base_year=2023, target_year=2030, target_reduction_pct=30)
     sheet = services.sheet_create_next_year(company=company, fiscal_year=2026)
     sheet.refresh_from_db()
     assert sheet.carried == {
         "from_year": 2025,
-        "entries": ["electricity_kwh", "lpg_kg"],
+        "entries": ["electricity_kwh", "lpg_m3"],
         "monthly": {"electricity_kwh": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]},
     }
     assert all(value is None for value in sheet.amounts().values())
     assert sheet.monthly == {} and sheet.market_electricity_kg_per_kwh is None and sheet.total_t is None
+    assert sheet.lpg_gas == "butane" and sheet.lpg_supplier_kg_per_m3 is None  # the kind of gas, not the bill's figure
     assert sheet.base_year == 2023  # the base year the SME picked stays; the plan's figures do not
     assert sheet.target_year is None and sheet.target_reduction_pct is None and not sheet.step3_saved
     # a second call (a double click, the mail opened twice) gives the same sheet
