@@ -403,11 +403,8 @@ def registration_check_in(*, registration_id: int, user: User, now: datetime | N
     """Record that the person is here: once, from three hours before the start until three hours after the end."""
     now = now or timezone.now()
     with transaction.atomic(durable=True):
-        registration = (
-            Registration.objects.select_for_update(of=("self",))
-            .select_related("seminar", "user")
-            .get(pk=registration_id)
-        )
+        lock_rows([(Registration, [registration_id])])  # two phones scanning one code: one check-in
+        registration = Registration.objects.select_related("seminar", "user").get(pk=registration_id)
         if registration.checked_in_at is not None:
             return CheckIn(registration=registration, already=True)
         if registration.status != RegistrationStatus.REGISTERED:
