@@ -25,9 +25,9 @@ from consultations.tests.conftest import intake, make_advisor
 from core.errors import ApplicationError
 from core.jst import JST, jst_date
 
-# PostgreSQL allows 100 connections and the machine is shared: the attempts start together at a barrier and
-# at most this many hold a connection at the same time.
-MAX_CONNECTIONS = 30
+# PostgreSQL allows 100 connections and the server may be shared with another test run (two xdist workers each):
+# the attempts start together at a barrier and at most this many hold a connection at the same time.
+MAX_CONNECTIONS = 15
 
 transactional = pytest.mark.django_db(transaction=True)
 

@@ -112,16 +112,19 @@ def test_thirty_concurrent_registrations_for_the_last_five_seats_give_five_regis
         services.registration_create(seminar_id=seminar.pk, user=SmeUserFactory())
     users = [SmeUserFactory() for _ in range(30)]
     barrier = threading.Barrier(30)
+    # At most 15 connections at once: another test run may share the PostgreSQL server (max_connections 100).
+    gate = threading.Semaphore(15)
     errors: list[Exception] = []
 
     def attempt(user):
-        try:
-            barrier.wait()
-            services.registration_create(seminar_id=seminar.pk, user=user)
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
+        barrier.wait()
+        with gate:
+            try:
+                services.registration_create(seminar_id=seminar.pk, user=user)
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+            finally:
+                connection.close()
 
     threads = [threading.Thread(target=attempt, args=(u,)) for u in users]
     for t in threads:
