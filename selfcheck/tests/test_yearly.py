@@ -238,3 +238,27 @@ def test_institutions_see_who_has_and_has_not_started_only_among_companies_shari
     assert elsewhere.company.name not in section  # shares with another institution only
     assert section.index(waiting.company.name) < section.index(started.company.name)  # not started first
     assert "うち、2025年度のシートを始めた企業は1社" in section
+
+
+def test_staff_enter_the_rate_in_the_admin_only_with_its_source(admin_client):
+    row = SelfcheckSettings.objects.get()
+    url = f"/admin/selfcheck/selfchecksettings/{row.pk}/change/"
+    form = admin_client.get(url).content.decode()
+    assert "このポータルの参照資料には載っていないため、最初は空欄です" in form  # the note beside the empty field
+    refused = admin_client.post(url, {"jpy_per_eur": "184", "sbt_sme_reduction_pct": "30"})
+    assert refused.status_code == 200
+    assert "削減率を入力するときは、その出典も入力してください。" in refused.content.decode()
+    assert SelfcheckSettings.objects.get().sbt_sme_reduction_pct is None and selectors.sbt_sme_reduction() is None
+    saved = admin_client.post(
+        url,
+        {
+            "jpy_per_eur": "184",
+            "sbt_sme_reduction_pct": "30",
+            "sbt_sme_reduction_source": "テスト用の出典",
+            "sbt_sme_reduction_url": "https://example.org/sbti",
+        },
+    )
+    assert saved.status_code == 302
+    assert selectors.sbt_sme_reduction() == selectors.SbtSmeReduction(
+        pct=Decimal("30.0"), source="テスト用の出典", url="https://example.org/sbti"
+    )
