@@ -301,12 +301,13 @@ def until(request: HttpRequest, moment: datetime) -> None:
     request.cache_until = min(moment, getattr(request, "cache_until", moment))
 
 
-def conditional(*namespaces: str, max_age: int) -> Callable:
+def conditional(*namespaces: str, max_age: int, parts: Callable[[], tuple] | None = None) -> Callable:
     """For visitors without a session or a pending message: the answer is kept in Redis with the versions of
     `namespaces` it was made under (and the moment it changes with time alone, see `until`), and served from there
     while they hold; its ETag is hashed from the path, language, code, those versions and that moment, a matching
     If-None-Match is a 304; Cache-Control max-age (never past that moment) and Vary: Cookie. One round trip to Redis
-    per request when nothing changed. Anything else (a session, a POST, Redis down) goes to the view as it is."""
+    per request when nothing changed. Anything else (a session, a POST, Redis down) goes to the view as it is.
+    `parts`: what else the page shows that neither the code nor a version covers (e.g. settings a deployment sets)."""
     version_keys = [VERSION_KEY + n for n in namespaces]
 
     def decorator(view: Callable) -> Callable:
@@ -314,7 +315,7 @@ def conditional(*namespaces: str, max_age: int) -> Callable:
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if request.method not in ("GET", "HEAD") or has_visitor_state(request) or _unsent.intersection(namespaces):
                 return view(request, *args, **kwargs)
-            raw = repr((request.get_full_path(), get_language(), code_version()))
+            raw = repr((request.get_full_path(), get_language(), code_version(), parts() if parts else ()))
             page_key = "page:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
             try:
                 found = _shared("get_many", [*version_keys, page_key])

@@ -165,12 +165,17 @@ def _legal_context() -> dict:
     }
 
 
-@static_page
+# The notice and the terms also show the operator's details from the settings, which a deployment changes without
+# changing the code: they are part of the kept page's key.
+legal_page = conditional(max_age=STATIC_MAX_AGE, parts=lambda: tuple(sorted(operator().items())))
+
+
+@legal_page
 def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "core/privacy.html", {**_legal_context(), "dates": PRIVACY_DATES})
 
 
-@static_page
+@legal_page
 def terms(request: HttpRequest) -> HttpResponse:
     return render(request, "core/terms.html", {**_legal_context(), "dates": TERMS_DATES})
 
