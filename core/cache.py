@@ -316,13 +316,9 @@ def conditional(*namespaces: str, max_age: int, parts: Callable[[], tuple] | Non
             if request.method not in ("GET", "HEAD") or has_visitor_state(request) or _unsent.intersection(namespaces):
                 return view(request, *args, **kwargs)
             raw = repr((request.get_full_path(), get_language(), code_version(), parts() if parts else ()))
-            digest = hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
-            page_key, state_key = "page:" + digest, "state:" + digest
-            # A revalidation asks for the kept page's state only (versions and moment, a few bytes): a 304 needs
-            # no body. Otherwise the page itself comes with the versions, in the same round trip.
-            revalidating = "HTTP_IF_NONE_MATCH" in request.META
+            page_key = "page:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
             try:
-                found = _shared("get_many", [*version_keys, state_key if revalidating else page_key])
+                found = _shared("get_many", [*version_keys, page_key])
             except CacheUnavailable:
                 return view(request, *args, **kwargs)
             if any(k not in found for k in version_keys):
@@ -334,16 +330,6 @@ def conditional(*namespaces: str, max_age: int, parts: Callable[[], tuple] | Non
             scope = _request_versions.get()
             if scope is not None:
                 scope.update(zip(namespaces, current, strict=True))
-            if revalidating:
-                state = found.get(state_key)
-                if state is not None and state[0] == current and (state[1] is None or time.time() < state[1]):
-                    response = get_conditional_response(request, etag=_etag(page_key, current, state[1]))
-                    if response is not None:
-                        return _finish(response, _etag(page_key, current, state[1]), state[1], max_age)
-                try:
-                    found[page_key] = _shared("get", page_key)
-                except CacheUnavailable:
-                    return view(request, *args, **kwargs)
             kept = found.get(page_key)
             if kept is not None and kept[0] == current and (kept[1] is None or time.time() < kept[1]):
                 _versions, expires, headers, body = kept
@@ -362,19 +348,15 @@ def conditional(*namespaces: str, max_age: int, parts: Callable[[], tuple] | Non
                 etag = _etag(page_key, current, expires)
                 _keep(request, response, page_key, (current, expires))
                 response = get_conditional_response(request, etag=etag, response=response)
-            return _finish(response, etag, expires, max_age)
+            response["ETag"] = etag
+            seconds = max_age if expires is None else max(0, min(max_age, int(expires - time.time())))
+            patch_cache_control(response, max_age=seconds)
+            patch_vary_headers(response, ("Cookie",))
+            return response
 
         return wrapped
 
     return decorator
-
-
-def _finish(response: HttpResponse, etag: str, expires: float | None, max_age: int) -> HttpResponse:
-    response["ETag"] = etag
-    seconds = max_age if expires is None else max(0, min(max_age, int(expires - time.time())))
-    patch_cache_control(response, max_age=seconds)
-    patch_vary_headers(response, ("Cookie",))
-    return response
 
 
 def _etag(page_key: str, current: tuple[int, ...], expires: float | None) -> str:
@@ -387,8 +369,7 @@ def _keep(request: HttpRequest, response: HttpResponse, page_key: str, state: tu
         return
     body = CSRF_INPUT.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\2", response.content)
     headers = {name: value for name, value in response.items() if name.lower() != "content-length"}
-    state_key = "state:" + page_key.removeprefix("page:")
     try:
-        _shared("set_many", {page_key: (*state, headers, body), state_key: state}, DATA_TIMEOUT)
+        _shared("set", page_key, (*state, headers, body), DATA_TIMEOUT)
     except CacheUnavailable:
         pass
