@@ -66,6 +66,41 @@ def _amount_field(label, *, hint="") -> forms.DecimalField:
     )
 
 
+def lpg_fields() -> dict[str, forms.Field]:
+    """The LPG-in-m³ fields (the gas kind and the supplier's kg/m³), the same on the step-1 form and the desk's amounts form."""
+    return {
+        "lpg_gas": forms.ChoiceField(
+            label=_("LPガスの種類（m³で入力したときの換算）"),
+            choices=[(code, LPG_GAS_LABELS[code]) for code in LPG_M3_PER_T],
+            initial=LPG_DEFAULT_GAS,
+            required=False,
+            widget=forms.RadioSelect,
+            help_text=_(
+                "販売店の換算係数がないときは、プロパン1/502 t/m³、ブタン1/355 t/m³で換算します"
+                "（出典：%(source)s）。わからなければプロパンのままにしてください。"
+            )
+            % {"source": LPG_CONVERSION_SOURCE},
+        ),
+        "lpg_supplier_kg_per_m3": forms.DecimalField(
+            label=_("LPガス販売店の換算係数（kg/m³）"),
+            required=False,
+            max_digits=8,
+            decimal_places=4,
+            help_text=_(
+                "請求書や販売店が示すm³あたりのkg（例：2.0）。入力すると、上の公表値の代わりにこの係数で換算します。"
+            ),
+            error_messages={
+                "invalid": _("数値を入力してください。"),
+                "max_digits": _(
+                    "LPガスの換算係数は、kg/m³で入力してください（0.5〜5の範囲。プロパンは約1.99、ブタンは約2.82）。"
+                ),
+                "max_decimal_places": _("小数点以下は4桁までにしてください。"),
+            },
+            widget=forms.NumberInput(attrs={"inputmode": "decimal"}),
+        ),
+    }
+
+
 class NewSheetForm(InputChecksMixin, forms.Form):
     fiscal_year = forms.TypedChoiceField(
         label=_("年度"),
@@ -142,35 +177,7 @@ class Step1Form(InputChecksMixin, forms.Form):
             error_messages={"invalid": _("数値を入力してください。")},
             widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any", "min": "0"}),
         )
-        self.fields["lpg_gas"] = forms.ChoiceField(
-            label=_("LPガスの種類（m³で入力したときの換算）"),
-            choices=[(code, LPG_GAS_LABELS[code]) for code in LPG_M3_PER_T],
-            initial=LPG_DEFAULT_GAS,
-            required=False,
-            widget=forms.RadioSelect,
-            help_text=_(
-                "販売店の換算係数がないときは、プロパン1/502 t/m³、ブタン1/355 t/m³で換算します"
-                "（出典：%(source)s）。わからなければプロパンのままにしてください。"
-            )
-            % {"source": LPG_CONVERSION_SOURCE},
-        )
-        self.fields["lpg_supplier_kg_per_m3"] = forms.DecimalField(
-            label=_("LPガス販売店の換算係数（kg/m³）"),
-            required=False,
-            max_digits=8,
-            decimal_places=4,
-            help_text=_(
-                "請求書や販売店が示すm³あたりのkg（例：2.0）。入力すると、上の公表値の代わりにこの係数で換算します。"
-            ),
-            error_messages={
-                "invalid": _("数値を入力してください。"),
-                "max_digits": _(
-                    "LPガスの換算係数は、kg/m³で入力してください（0.5〜5の範囲。プロパンは約1.99、ブタンは約2.82）。"
-                ),
-                "max_decimal_places": _("小数点以下は4桁までにしてください。"),
-            },
-            widget=forms.NumberInput(attrs={"inputmode": "decimal"}),
-        )
+        self.fields.update(lpg_fields())
         self.fields["market_electricity_kg_per_kwh"] = forms.DecimalField(
             label=_("電力会社の排出係数（kg-CO2/kWh）"),
             required=False,
@@ -464,35 +471,7 @@ class DeskAmountsForm(InputChecksMixin, forms.Form):
                 label=f"{SOURCE_LABELS[code]}（{unit}）", required=False, min_value=0, decimal_places=3
             )
             self.initial[code] = getattr(sheet, code)
-        self.fields["lpg_gas"] = forms.ChoiceField(
-            label=_("LPガスの種類（m³で入力したときの換算）"),
-            choices=[(code, LPG_GAS_LABELS[code]) for code in LPG_M3_PER_T],
-            initial=LPG_DEFAULT_GAS,
-            required=False,
-            widget=forms.RadioSelect,
-            help_text=_(
-                "販売店の換算係数がないときは、プロパン1/502 t/m³、ブタン1/355 t/m³で換算します"
-                "（出典：%(source)s）。わからなければプロパンのままにしてください。"
-            )
-            % {"source": LPG_CONVERSION_SOURCE},
-        )
-        self.fields["lpg_supplier_kg_per_m3"] = forms.DecimalField(
-            label=_("LPガス販売店の換算係数（kg/m³）"),
-            required=False,
-            max_digits=8,
-            decimal_places=4,
-            help_text=_(
-                "請求書や販売店が示すm³あたりのkg（例：2.0）。入力すると、上の公表値の代わりにこの係数で換算します。"
-            ),
-            error_messages={
-                "invalid": _("数値を入力してください。"),
-                "max_digits": _(
-                    "LPガスの換算係数は、kg/m³で入力してください（0.5〜5の範囲。プロパンは約1.99、ブタンは約2.82）。"
-                ),
-                "max_decimal_places": _("小数点以下は4桁までにしてください。"),
-            },
-            widget=forms.NumberInput(attrs={"inputmode": "decimal"}),
-        )
+        self.fields.update(lpg_fields())
         self.fields["market_electricity_kg_per_kwh"] = forms.DecimalField(
             label=Sheet._meta.get_field("market_electricity_kg_per_kwh").verbose_name,
             required=False,
