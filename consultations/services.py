@@ -324,14 +324,7 @@ def booking_create(
             holds_release_expired(advisor_ids=candidates, company_id=company.pk, now=now)
             slot = _check_slot(window=window, start=start, now=now, company_id=company.pk)
             advisor, routing = _route(slot=slot, advisor_id=advisor_id, topics=topics)
-            current = now or timezone.now()
-            future = Booking.objects.filter(company=company, status__in=ACTIVE_STATUSES, start__gt=current).count()
-            if future >= max_future_bookings():
-                raise ApplicationError(
-                    _("予約中の相談は%(n)s件までです。実施後またはキャンセル後に、次の相談を予約できます。")
-                    % {"n": max_future_bookings()},
-                    field="start",
-                )
+            _check_future_cap(company_id=company.pk, now=now or timezone.now())
             if sitting_in is not None:
                 _check_sitting_in(Booking(sitting_in=sitting_in, start=slot.start, end=slot.end))
             booking = Booking.objects.create(
@@ -503,15 +496,7 @@ def booking_hold_confirm(*, pk: int, token: str, now: dt.datetime | None = None)
                     advisor_id=booking.advisor_id if booking.advisor_chosen else None,
                     topics=booking.topics,
                 )
-            future = Booking.objects.filter(
-                company_id=booking.company_id, status__in=ACTIVE_STATUSES, start__gt=current
-            ).count()
-            if future >= max_future_bookings():
-                raise ApplicationError(
-                    _("予約中の相談は%(n)s件までです。実施後またはキャンセル後に、次の相談を予約できます。")
-                    % {"n": max_future_bookings()},
-                    field="start",
-                )
+            _check_future_cap(company_id=booking.company_id, now=current)
             booking.status = BookingStatus.REQUESTED
             booking.hold_expires_at = None
             booking.save(update_fields=["status", "hold_expires_at", "advisor", "routing", "updated_at"])
@@ -527,6 +512,17 @@ def booking_hold_confirm(*, pk: int, token: str, now: dt.datetime | None = None)
             raise _taken() from None
         raise
     return booking
+
+
+def _check_future_cap(*, company_id: int, now: dt.datetime) -> None:
+    """A company holds at most max_future_bookings() upcoming consultations (the caller holds its row's lock)."""
+    future = Booking.objects.filter(company_id=company_id, status__in=ACTIVE_STATUSES, start__gt=now).count()
+    if future >= max_future_bookings():
+        raise ApplicationError(
+            _("予約中の相談は%(n)s件までです。実施後またはキャンセル後に、次の相談を予約できます。")
+            % {"n": max_future_bookings()},
+            field="start",
+        )
 
 
 def _booking_company(user) -> Company:
