@@ -275,3 +275,15 @@ def test_a_link_opened_where_someone_else_is_signed_in_books_without_switching_a
     assert held.status == BookingStatus.REQUESTED
     assert int(client.session["_auth_user_id"]) == colleague.pk
     assert "ご予約を受け付けました" in client.get(link).content.decode()
+
+
+def test_a_hold_confirmed_past_the_companys_cap_of_upcoming_consultations_is_refused(frozen, advisor, settings):
+    """The cap on upcoming consultations holds on the newcomer's path too: it is checked when the hold is confirmed."""
+    settings.CONSULTATIONS_MAX_FUTURE_BOOKINGS = 1
+    user = SmeUserFactory()
+    held = hold(email=user.email, start=at(2026, 4, 23, 10))
+    booking_create(user=user, start=at(2026, 4, 23, 14), **intake())
+    with pytest.raises(ApplicationError, match="1件までです"):
+        booking_hold_confirm(pk=held.pk, token=held.token)
+    held.refresh_from_db()
+    assert held.status == BookingStatus.HELD
