@@ -86,6 +86,22 @@ def seminar_list_changes_at(*, now: datetime | None = None) -> datetime:
 
 
 LIST_MAX_AGE = 60  # seconds a browser may reuse the list without asking again (less when it changes sooner)
+DETAIL_MAX_AGE = 60  # the same for a seminar's page (it shows the seats left)
+
+
+def seminar_detail_changes_at(seminar: Seminar, *, now: datetime | None = None) -> datetime | None:
+    """When a seminar's page next changes with time alone, None once nothing will: its registration deadline (the
+    button gives way to 「申込受付は終了しました」) and its end (「終了しました」, the attendance and the materials
+    appear); a seminar recorded by day only ends at midnight in Japan after its day. Its start changes nothing shown.
+    A moment equal to `now` counts: the page made at that instant must not be reused past it."""
+    now = now or timezone.now()
+    if seminar.ends_at is not None:
+        moments = [seminar.ends_at]
+    else:
+        moments = [datetime.combine(seminar.held_on + timedelta(days=1), time(0), tzinfo=JST)]
+    if seminar.accepts_registration and seminar.registration_closes_at is not None:
+        moments.append(seminar.registration_closes_at)
+    return min((m for m in moments if m >= now), default=None)
 
 
 def seminar_detail(*, pk: int) -> Seminar:

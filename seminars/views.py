@@ -36,11 +36,14 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+@conditional(selectors.NAMESPACE, max_age=selectors.DETAIL_MAX_AGE)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         seminar = selectors.seminar_detail(pk=pk)
     except Seminar.DoesNotExist as exc:
         raise Http404 from exc
+    if (moment := selectors.seminar_detail_changes_at(seminar)) is not None:
+        until(request, moment)
     registration = selectors.registration_of(seminar=seminar, user=request.user)
     return render(
         request,
