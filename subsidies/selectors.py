@@ -317,6 +317,16 @@ def finder_changes_at(*, now: datetime | None = None) -> datetime:
     return datetime.combine(jst_date(now or timezone.now()) + timedelta(days=1), time(0), tzinfo=JST)
 
 
+def measure_changes_at(card: MeasureCard, *, now: datetime) -> datetime:
+    """When a measure's page changes with time alone (`card` made at `now`): the next start or end of one of its
+    rounds (open, upcoming, closed are computed as it is read), and midnight in Japan (the days left to a deadline,
+    a year since staff last checked it). A moment equal to `now` counts: that page must not be reused past it."""
+    moments = [finder_changes_at(now=now)]
+    for round_ in card.rounds:
+        moments += [m for m in (round_.acceptance_start_datetime, round_.acceptance_end_datetime) if m >= now]
+    return min(moments)
+
+
 def _count(filters: FinderFilters, qs: QuerySet) -> int:
     """How many measures fit the filters, kept in Redis per catalogue version (CATALOGUE_VERSION) and filters: the one
     query of a finder page whose cost grows with the catalogue. Uncached when Redis is unreachable."""

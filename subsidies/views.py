@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -86,6 +87,7 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+@conditional(CATALOGUE_VERSION, max_age=selectors.FINDER_MAX_AGE)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         measure = selectors.measure_get(pk=pk)
@@ -97,7 +99,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ApplicationError:
         filters = selectors.FinderFilters()
-    card = selectors.measure_card(measure, filters=filters)
+    now = timezone.now()
+    card = selectors.measure_card(measure, filters=filters, now=now)
+    until(request, selectors.measure_changes_at(card, now=now))
     return render(
         request,
         "subsidies/detail.html",
