@@ -7,8 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 
+from core.cache import conditional, until
 from core.errors import ApplicationError
 
 from . import selectors
@@ -52,6 +54,7 @@ def _out(request: HttpRequest, need: Need, now: dt.datetime) -> dict:
 
 
 @router.get("/needs", response=list[NeedOut], summary="公開中のニーズ（大手企業のCN技術ニーズ）の一覧")
+@decorate_view(conditional(selectors.NEEDS_NAMESPACE, max_age=selectors.NEEDS_MAX_AGE))
 def list_needs(
     request: HttpRequest,
     theme: Theme | None = Query(None, description="テーマ"),
@@ -63,20 +66,28 @@ def list_needs(
     if region and region not in REGIONS:
         raise ApplicationError(_("地域の指定が正しくありません。"), field="region")
     now = timezone.now()
-    needs = selectors.need_search(
-        theme=theme.value if theme else "",
-        region=region,
-        deadline_by=deadline_by,
-        q=q,
-        include_closed=include_closed,
-        now=now,
-    )[:200]
+    needs = list(
+        selectors.need_search(
+            theme=theme.value if theme else "",
+            region=region,
+            deadline_by=deadline_by,
+            q=q,
+            include_closed=include_closed,
+            now=now,
+        )[:200]
+    )
+    if (moment := selectors.needs_change_at(needs, now=now)) is not None:
+        until(request, moment)
     return [_out(request, need, now) for need in needs]
 
 
 @router.get("/needs/{need_id}", response=NeedOut, summary="公開中のニーズ1件")
+@decorate_view(conditional(selectors.NEEDS_NAMESPACE, max_age=selectors.NEEDS_MAX_AGE))
 def get_need(request: HttpRequest, need_id: int = Path(..., description="ニーズの番号（一覧の id）")):
     need = Need.objects.select_related("buyer").filter(pk=need_id, status=NeedStatus.PUBLISHED).first()
     if need is None:
         raise HttpError(404, _("見つかりません。"))
-    return _out(request, need, timezone.now())
+    now = timezone.now()
+    if (moment := selectors.needs_change_at([need], now=now)) is not None:
+        until(request, moment)
+    return _out(request, need, now)

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -28,6 +29,11 @@ from .models import (
     ThemeFollow,
 )
 from .roles import REVIEW_NEEDS, VIEW_PROPOSALS, VIEW_STATISTICS
+
+# The version of what the public needs API shows (published needs and their buyers' profiles; matching.apps wires
+# the models).
+NEEDS_NAMESPACE = "matching-needs"
+NEEDS_MAX_AGE = 60  # seconds an API client may reuse an answer without asking again (less before a deadline passes)
 
 
 def normalise(text: str) -> str:
@@ -125,6 +131,13 @@ def need_search(
     for word in normalise(q).split():
         needs = needs.filter(search_text__contains=word)
     return needs.order_by("deadline", "pk")
+
+
+def needs_change_at(needs: Iterable[Need], *, now: dt.datetime) -> dt.datetime | None:
+    """When an answer showing `needs` (read at `now`) changes with time alone, None if it never does: the first of them
+    to pass its deadline (the end of its deadline day in Japan) closes (`is_open`) and leaves the open-only list.
+    Publication itself is a change (it bumps NEEDS_NAMESPACE), never a moment."""
+    return min((need.deadline_at for need in needs if need.deadline_at >= now), default=None)
 
 
 def need_visible(*, pk: int, user) -> Need | None:
