@@ -115,10 +115,13 @@ def test_a_post_or_an_error_page_gets_no_etag(client):
         "/consultations/w/hq/",
         "/seminars/",
         "/subsidies/",
+        "/subsidies/feed/rss/",
+        "/subsidies/feed/atom/",
         "/api/v1/consultations/windows",
         "/api/v1/consultations/slots?window=hq&date_from=2026-12-01&date_to=2026-12-07",
         "/api/v1/seminars",
         "/api/v1/subsidies",
+        "/api/v1/matching/needs",
         "/api/v1/meta/prefectures",
     ],
 )
