@@ -63,6 +63,9 @@ class FallbackRedisCache(RedisCache):
         fallback_params = {key: value for key, value in params.items() if key != "OPTIONS"}
         self._fallback = LocMemCache(f"redis-fallback:{self._location}", fallback_params)
 
+    def validate_key(self, key: str) -> None:
+        """Redis takes any key: the check Django makes for memcached's limits (length, spaces) is not needed."""
+
     def redis_is_down(self) -> bool:
         return time.monotonic() < _down_until.get(self._location, 0.0)
 

@@ -40,6 +40,11 @@ class JapaneseFirstLocaleMiddleware(LocaleMiddleware):
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+# The same characters in a raw query string, as they arrive (percent-encoded, or as they are): a query without any
+# is not parsed here (the view parses it when it needs it; a 304 answered from the cache never does).
+ENCODED_CONTROL_CHARACTERS = re.compile(r"%[01][0-9A-Fa-f]|%7[Ff]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _printable(name: str) -> str:
     return CONTROL_CHARACTERS.sub("", name)[:50] or "?"
 
@@ -128,6 +133,8 @@ class BadInputMiddleware:
                 limit = route_limit
             message = _("送信されたデータが大きすぎます（上限は%(mb)s MBです）。") % {"mb": _megabytes(limit)}
             return _error(request, 413, message, "body", api=api)
+        if not ENCODED_CONTROL_CHARACTERS.search(request.META.get("QUERY_STRING", "")):
+            return None
         for name, values in request.GET.lists():
             if CONTROL_CHARACTERS.search(name) or any(CONTROL_CHARACTERS.search(v) for v in values):
                 field = _printable(name)

@@ -190,7 +190,7 @@ class SbtOut(Schema):
 
 
 @router.post("/estimate", response=EstimateOut, summary="年間のエネルギー使用量からCO2排出量を計算する")
-def estimate(request: HttpRequest, payload: EstimateIn) -> dict:
+def estimate(request: HttpRequest, payload: EstimateIn) -> EstimateOut:
     fiscal_year = payload.fiscal_year if payload.fiscal_year is not None else last_complete_fiscal_year()
     factor_set, factors = selectors.factors_cached(fiscal_year=fiscal_year)
     market = payload.market_electricity_kg_per_kwh
@@ -224,31 +224,35 @@ def estimate(request: HttpRequest, payload: EstimateIn) -> dict:
         )
         raise ApplicationError(error.message, field=field) from error
     lpg = result.lpg_conversion
-    return {
-        "scope1_t": result.scope1_t,
-        "scope2_t": result.scope2_t,
-        "total_t": result.total_t,
-        "total_t_exact": None if result.total_exact is None else format(result.total_exact, "f"),
-        "scope2_market_t": result.scope2_market_t,
-        "total_market_t": result.total_market_t,
-        "parts_differ": result.parts_differ,
-        "by_source": [
-            {
-                "source": row.source,
-                "entry": row.entry,
-                "label": row.label,
-                "amount": row.amount,
-                "unit": row.unit,
-                "scope": row.scope,
-                "t_co2": row.t_co2,
-            }
-            for row in result.by_source
-        ],  # fmt: skip
-        "lpg_conversion": lpg.description if lpg else None,
-        "fiscal_year": fiscal_year,
-        "factor_set": factor_set,
-        "factor_note": factor_year_note(fiscal_year=fiscal_year, factor_year=factor_set["fiscal_year"]),
-    }
+    # Validated here, once: ninja sends an instance of the response model as it is, where a dict would be validated
+    # again through its wrapper for reading ORM objects (ResponseObject, DjangoGetter).
+    return EstimateOut.model_validate(
+        {
+            "scope1_t": result.scope1_t,
+            "scope2_t": result.scope2_t,
+            "total_t": result.total_t,
+            "total_t_exact": None if result.total_exact is None else format(result.total_exact, "f"),
+            "scope2_market_t": result.scope2_market_t,
+            "total_market_t": result.total_market_t,
+            "parts_differ": result.parts_differ,
+            "by_source": [
+                {
+                    "source": row.source,
+                    "entry": row.entry,
+                    "label": row.label,
+                    "amount": row.amount,
+                    "unit": row.unit,
+                    "scope": row.scope,
+                    "t_co2": row.t_co2,
+                }
+                for row in result.by_source
+            ],  # fmt: skip
+            "lpg_conversion": lpg.description if lpg else None,
+            "fiscal_year": fiscal_year,
+            "factor_set": factor_set,
+            "factor_note": factor_year_note(fiscal_year=fiscal_year, factor_year=factor_set["fiscal_year"]),
+        }
+    )
 
 
 @router.post("/sbt-sme", response=SbtOut, summary="中小企業版SBTの要件を満たすか判定する")
