@@ -20,3 +20,12 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_sync_staff_groups, dispatch_uid="accounts.staff_groups_sync")
+
+        from allauth.account.signals import user_signed_up
+        from django.contrib.auth.signals import user_logged_in
+
+        from . import carry
+
+        # The verification mail may be opened in another browser: the sign-up browser's state goes with the account.
+        user_signed_up.connect(carry.on_signed_up, dispatch_uid="accounts.carry.signed_up")
+        user_logged_in.connect(carry.on_logged_in, dispatch_uid="accounts.carry.logged_in")

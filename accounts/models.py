@@ -184,3 +184,16 @@ class User(AbstractUser):
     def needs_company_profile(self) -> bool:
         # Staff of a large buyer company (matching) use the portal for their company's needs, not as an SME.
         return self.is_sme and self.company_id is None and not hasattr(self, "buyer_membership")
+
+
+class SignupCarry(BaseModel):
+    """What the browser that signed up knew (an invitation, a try-out, where it was going), kept for the new account
+    until its first log-in, which may happen in another browser (accounts.carry)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="signup_carry", verbose_name=_("ユーザー"))
+    data = models.JSONField(_("登録時のブラウザの状態"), default=dict, blank=True)
+    expires_at = models.DateTimeField(_("有効期限"))
+
+    class Meta:
+        verbose_name = _("登録時の引き継ぎ")
+        verbose_name_plural = _("登録時の引き継ぎ")

@@ -14,7 +14,7 @@ from core.choices import EmployeeBand, Industry, RevenueBand, employee_band_for
 from core.errors import ApplicationError
 from core.mail import outbox_forget_address, outbox_redact
 
-from .models import Company, User
+from .models import Company, SignupCarry, User
 from .roles import GROUP_PERMISSIONS
 from .signals import account_closing, account_personal_texts
 
@@ -108,6 +108,7 @@ def account_close(*, user: User) -> None:
             company.save(update_fields=["name", "employees", "capital_yen", "updated_at"])
         EmailAddress.objects.filter(user=user).delete()
         Authenticator.objects.filter(user=user).delete()
+        SignupCarry.objects.filter(user=user).delete()
         user.email = f"closed-{user.pk}@{CLOSED_EMAIL_DOMAIN}"
         user.first_name = ""
         user.last_name = ""

@@ -17,3 +17,11 @@ class InstitutionsConfig(AppConfig):
         hooks.member_institutions.register(selectors.member_institutions)
         hooks.sitting_in_bookings.register(selectors.sitting_in_bookings)
         hooks.booked_on_request.register(selectors.booked_on_request)
+
+        # The invitation's link goes with the account signed up from that browser (accounts.carry): the
+        # verification mail opened on a phone still leads back to the invitation.
+        from accounts import hooks as account_hooks
+
+        from .views import signup_session_keys
+
+        account_hooks.signup_session_keys.register(signup_session_keys)

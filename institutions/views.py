@@ -32,6 +32,11 @@ SESSION_IMPORT = "institutions_import"
 SESSION_INVITATION = "institutions_invitation"
 
 
+def signup_session_keys() -> list[str]:
+    """accounts.hooks.signup_session_keys: the invitation is kept for the account signed up from this browser."""
+    return [SESSION_INVITATION]
+
+
 def _institution_of(request: HttpRequest):
     if not request.user.institution_id:
         raise PermissionDenied

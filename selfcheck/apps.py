@@ -14,5 +14,13 @@ class SelfcheckConfig(AppConfig):
 
         account_closing.connect(services.on_account_closing, dispatch_uid="selfcheck.account_closing")
 
+        # A try-out's token goes with the account signed up from that browser (accounts.carry): the verification
+        # mail opened on a phone still brings the tried-out sheet to the new company.
+        from accounts import hooks as account_hooks
+
+        from .views import signup_session_keys
+
+        account_hooks.signup_session_keys.register(signup_session_keys)
+
         # The factor sets and settings the estimate API keeps in Redis (selectors.factors_cached).
         bump_on_change("selfcheck-factors", models.FactorSet, models.Factor, models.SelfcheckSettings)

@@ -31,6 +31,11 @@ from .models import FactorSet, Sheet
 SESSION_TOKEN = "selfcheck_token"
 
 
+def signup_session_keys() -> list[str]:
+    """accounts.hooks.signup_session_keys: the try-out's token is kept for the account signed up from this browser."""
+    return [SESSION_TOKEN]
+
+
 def _token(request: HttpRequest, *, create: bool = False) -> str:
     token = request.session.get(SESSION_TOKEN, "")
     if not token and create:
