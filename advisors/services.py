@@ -16,6 +16,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from consultations import selectors as consultations_selectors
+from consultations import services as consultations_services
 from consultations.models import (
     ACTIVE_STATUSES,
     Advisor,
@@ -24,11 +25,10 @@ from consultations.models import (
     Booking,
     BookingStatus,
     Mode,
-    Weekday,
 )
-from consultations.services import booking_move, booking_set_meeting, booking_set_status
+from consultations.services import DAY_OFF_HORIZON, booking_move, booking_set_meeting, booking_set_status
 from core.errors import ApplicationError
-from core.jst import JA_DATETIME, JST, format_jst, jst_today
+from core.jst import JA_DATETIME, JST, format_jst
 from core.mail import outbox_enqueue
 from core.site import absolute_url
 from sharing import services as sharing_services
@@ -47,8 +47,6 @@ from .shared import advisor_share, shared_sheets
 
 INVITE_SALT = "advisors.invitation"
 INVITE_MAX_AGE = dt.timedelta(days=7)
-MAX_AVAILABILITY_ROWS = 21
-DAY_OFF_HORIZON = dt.timedelta(days=366)
 
 
 class InvitationError(ApplicationError):
@@ -187,15 +185,14 @@ def _check_own(*, account: AdvisorAccount, booking: Booking) -> None:
 
 
 def record_save(*, account: AdvisorAccount, booking: Booking, private_record: str, next_steps: str) -> Booking:
-    """The consultation record (desk and advisors only) and the next steps (the company reads them)."""
+    """The consultation record (desk and advisors only, kept by consultations' service) and the next steps (the
+    company reads them), in one transaction."""
     _check_own(account=account, booking=booking)
-    if booking.status == BookingStatus.CANCELLED:
-        raise ApplicationError(_("キャンセルされた相談には記録できません。"))
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        booking = consultations_services.booking_record_set(
+            booking=booking, private_record=private_record, by=account.user
+        )
         _check_own(account=account, booking=booking)
-        booking.private_record = private_record.strip()
-        booking.save(update_fields=["private_record", "updated_at"])
         follow_up, _created = FollowUp.objects.get_or_create(booking=booking)
         follow_up.next_steps = next_steps.strip()
         follow_up.written_by = account.user
@@ -429,70 +426,21 @@ def recommendation_remove(*, account: AdvisorAccount, recommendation: Recommenda
     recommendation.delete()
 
 
-# --- availability and days off ---------------------------------------------------------------------------------------
+# --- availability and days off (consultations' rows: written by its services) ------------------------------------
 
 
 def availability_replace(
     *, account: AdvisorAccount, rows: list[tuple[int, dt.time, dt.time]]
 ) -> list[AdvisorAvailability]:
-    """The advisor's weekly hours, each within the opening hours of a window they serve, without overlaps."""
-
-    if len(rows) > MAX_AVAILABILITY_ROWS:
-        raise ApplicationError(_("時間帯は%(n)s件までです。") % {"n": MAX_AVAILABILITY_ROWS})
-    rules = consultations_selectors.advisor_opening_hours(advisor_id=account.advisor_id)
-    labels = dict(Weekday.choices)
-    for weekday, start, end in rows:
-        day = labels.get(weekday, "?")
-        if start >= end:
-            raise ApplicationError(_("%(day)s：終了は開始より後にしてください。") % {"day": day}, field="end")
-        if not any(r_start <= start and end <= r_end for r_start, r_end in rules.get(weekday, [])):
-            opening = "、".join(f"{s:%H:%M}〜{e:%H:%M}" for s, e in sorted(rules.get(weekday, []))) or _("受付なし")
-            raise ApplicationError(
-                _("%(day)s %(start)s〜%(end)s は担当窓口の受付時間（%(opening)s）の外です。")
-                % {"day": day, "start": f"{start:%H:%M}", "end": f"{end:%H:%M}", "opening": opening},
-                field="start",
-            )
-    ordered = sorted(rows)
-    for (w1, _s1, e1), (w2, s2, _e2) in zip(ordered, ordered[1:], strict=False):
-        if w1 == w2 and s2 < e1:
-            raise ApplicationError(
-                _("%(day)s の時間帯が重なっています。") % {"day": labels.get(w1, "?")}, field="start"
-            )
-    with transaction.atomic():
-        Advisor.objects.select_for_update().get(pk=account.advisor_id)
-        # delete() and create() one by one: the slot cache listens to each row's signal
-        for row in AdvisorAvailability.objects.filter(advisor_id=account.advisor_id):
-            row.delete()
-        return [
-            AdvisorAvailability.objects.create(advisor_id=account.advisor_id, weekday=w, start=s, end=e)
-            for w, s, e in ordered
-        ]
+    """The advisor's own weekly hours, through the consultations service that holds the rules."""
+    return consultations_services.advisor_hours_replace(advisor=account.advisor, rows=rows, by=account.user)
 
 
 def day_off_add(*, account: AdvisorAccount, date: dt.date) -> AdvisorDayOff:
-    """A day off, refused while bookings are held on it (the message lists them: the desk must move them first)."""
-    today = jst_today()
-    if date < today:
-        raise ApplicationError(_("過去の日付は休みにできません。"), field="date")
-    if date > today + DAY_OFF_HORIZON:
-        raise ApplicationError(_("休みは1年先までの日付で登録してください。"), field="date")
-    with transaction.atomic():
-        Advisor.objects.select_for_update().get(pk=account.advisor_id)
-        held = consultations_selectors.advisor_bookings_held_on(advisor_id=account.advisor_id, date=date)
-        if held:
-            listing = "、".join(f"{format_jst(b.start, '%H:%M')} {b.company.name}（予約番号{b.pk}）" for b in held)
-            raise ApplicationError(
-                _(
-                    "%(date)s には予約が入っているため休みにできません：%(list)s。相談窓口に日時の変更を依頼してください。"
-                )
-                % {"date": date.strftime("%Y-%m-%d"), "list": listing},
-                field="date",
-                code="has_bookings",
-            )
-        day_off, _created = AdvisorDayOff.objects.get_or_create(advisor_id=account.advisor_id, date=date)
-    return day_off
+    """The advisor's own day off, through the consultations service (refused while bookings are on it)."""
+    return consultations_services.advisor_day_off_add(advisor=account.advisor, date=date, by=account.user)
 
 
 def day_off_remove(*, account: AdvisorAccount, date: dt.date) -> None:
-    for row in AdvisorDayOff.objects.filter(advisor_id=account.advisor_id, date=date):
-        row.delete()
+    """The advisor takes back their own day off."""
+    consultations_services.advisor_day_off_remove(advisor=account.advisor, date=date, by=account.user)

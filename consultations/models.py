@@ -149,10 +149,13 @@ class Advisor(BaseModel):
 class AdvisorAvailability(BaseModel):
     """When an advisor can take consultations each week."""
 
-    advisor = models.ForeignKey(Advisor, on_delete=models.CASCADE, related_name="availability")
+    advisor = models.ForeignKey(
+        Advisor, verbose_name=_("専門家"), on_delete=models.CASCADE, related_name="availability"
+    )
     weekday = models.PositiveSmallIntegerField(_("曜日"), choices=Weekday.choices)
     start = models.TimeField(_("開始"))
     end = models.TimeField(_("終了"))
+    history = HistoricalRecords(verbose_name=_("対応可能時間の変更履歴"))
 
     class Meta:
         verbose_name = _("対応可能時間")
@@ -167,8 +170,9 @@ class AdvisorAvailability(BaseModel):
 
 
 class AdvisorDayOff(BaseModel):
-    advisor = models.ForeignKey(Advisor, on_delete=models.CASCADE, related_name="days_off")
+    advisor = models.ForeignKey(Advisor, verbose_name=_("専門家"), on_delete=models.CASCADE, related_name="days_off")
     date = models.DateField(_("日付"))
+    history = HistoricalRecords(verbose_name=_("専門家の休みの変更履歴"))
 
     class Meta:
         verbose_name = _("専門家の休み")

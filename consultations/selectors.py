@@ -28,7 +28,6 @@ from .models import (
     Booking,
     BookingStatus,
     ConsultationWindow,
-    OpeningRule,
     Topic,
 )
 from .services import Slot
@@ -203,32 +202,9 @@ def advisor_feed_bookings(*, advisor_id: int, since: dt.datetime) -> list[Bookin
     )
 
 
-def advisor_bookings_held_on(*, advisor_id: int, date: dt.date) -> list[Booking]:
-    """The advisor's bookings still to be held (requested, confirmed, no-show kept) that overlap a day in Japan."""
-    start = dt.datetime.combine(date, dt.time(0), tzinfo=JST)
-    return list(
-        Booking.objects.filter(
-            advisor_id=advisor_id,
-            status__in=[s for s in ACTIVE_STATUSES if s != BookingStatus.DONE],
-            start__lt=start + dt.timedelta(days=1),
-            end__gt=start,
-        )
-        .select_related("company")
-        .order_by("start")
-    )
-
-
 def advisor_weekly_hours(*, advisor_id: int) -> list[AdvisorAvailability]:
     return list(AdvisorAvailability.objects.filter(advisor_id=advisor_id).order_by("weekday", "start"))
 
 
 def advisor_days_off(*, advisor_id: int, date_from: dt.date) -> list[AdvisorDayOff]:
     return list(AdvisorDayOff.objects.filter(advisor_id=advisor_id, date__gte=date_from).order_by("date"))
-
-
-def advisor_opening_hours(*, advisor_id: int) -> dict[int, list[tuple[dt.time, dt.time]]]:
-    """Weekday → opening hours of the windows the advisor serves."""
-    rules: dict[int, list[tuple[dt.time, dt.time]]] = {}
-    for rule in OpeningRule.objects.filter(window__advisors__pk=advisor_id).distinct():
-        rules.setdefault(rule.weekday, []).append((rule.start, rule.end))
-    return rules

@@ -24,13 +24,14 @@ from accounts.services import (
     institution_consulting_company,
 )
 from core.errors import ApplicationError
-from core.jst import JST, format_jst, jst_date, to_jst
+from core.jst import JST, format_jst, jst_date, jst_today, to_jst
 from core.locking import LockTimeout, is_lock_timeout, lock_rows
 
 from . import hooks
 from .models import (
     ACTIVE_STATUSES,
     HOLDING_STATUSES,
+    UNCONFIRMED,
     Advisor,
     AdvisorAvailability,
     AdvisorDayOff,
@@ -42,6 +43,7 @@ from .models import (
     Mode,
     OpeningRule,
     Topic,
+    Weekday,
     sitting_in_clash_message,
 )
 from .notifications import notify_account_cannot_hold, notify_booking, notify_hold
@@ -894,6 +896,164 @@ def booking_move(
         if "booking_sitting_in" in str(exc):
             raise _integrity(exc) from None
         raise ApplicationError(_("この専門家はその時間に別の相談が入っています。"), field="advisor") from None
+    return booking
+
+
+# --- an advisor's weekly hours, days off and consultation record (the advisor's workspace and the desk) ------------
+
+MAX_WEEKLY_HOURS = 21
+DAY_OFF_HORIZON = dt.timedelta(days=366)
+
+HoursRow = tuple[int, dt.time, dt.time]
+
+
+def _opening_hours(*, advisor_id: int) -> dict[int, list[tuple[dt.time, dt.time]]]:
+    """Weekday → opening hours of the windows the advisor serves."""
+    rules: dict[int, list[tuple[dt.time, dt.time]]] = defaultdict(list)
+    for rule in OpeningRule.objects.filter(window__advisors__pk=advisor_id).distinct():
+        rules[rule.weekday].append((rule.start, rule.end))
+    return rules
+
+
+def advisor_hours_check(*, advisor: Advisor, rows: Sequence[HoursRow]) -> list[HoursRow]:
+    """The weekly hours in order, or an ApplicationError: each within the opening hours of a window the advisor
+    serves, none overlapping, at most MAX_WEEKLY_HOURS."""
+    if len(rows) > MAX_WEEKLY_HOURS:
+        raise ApplicationError(_("時間帯は%(n)s件までです。") % {"n": MAX_WEEKLY_HOURS})
+    rules = _opening_hours(advisor_id=advisor.pk)
+    labels = dict(Weekday.choices)
+    for weekday, start, end in rows:
+        day = labels.get(weekday, "?")
+        if start >= end:
+            raise ApplicationError(_("%(day)s：終了は開始より後にしてください。") % {"day": day}, field="end")
+        if not any(r_start <= start and end <= r_end for r_start, r_end in rules.get(weekday, [])):
+            opening = "、".join(f"{s:%H:%M}〜{e:%H:%M}" for s, e in sorted(rules.get(weekday, []))) or _("受付なし")
+            raise ApplicationError(
+                _("%(day)s %(start)s〜%(end)s は担当窓口の受付時間（%(opening)s）の外です。")
+                % {"day": day, "start": f"{start:%H:%M}", "end": f"{end:%H:%M}", "opening": opening},
+                field="start",
+            )
+    ordered = sorted(rows)
+    for (w1, _s1, e1), (w2, s2, _e2) in zip(ordered, ordered[1:], strict=False):
+        if w1 == w2 and s2 < e1:
+            raise ApplicationError(
+                _("%(day)s の時間帯が重なっています。") % {"day": labels.get(w1, "?")}, field="start"
+            )
+    return ordered
+
+
+def advisor_hours_replace(*, advisor: Advisor, rows: Sequence[HoursRow], by: User | None) -> list[AdvisorAvailability]:
+    """Replace an advisor's weekly hours (rows kept as they are stay untouched; the history names `by`)."""
+    ordered = advisor_hours_check(advisor=advisor, rows=rows)
+    try:
+        with transaction.atomic(durable=True):
+            # Two saves at once (the advisor in two tabs, or the advisor and the desk) apply one after the other.
+            lock_rows([(Advisor, [advisor.pk])])
+            wanted = set(ordered)
+            kept: set[HoursRow] = set()
+            # Row by row, not a queryset delete or bulk_create: each row's signal retires the cached slots and
+            # writes its history row.
+            for row in AdvisorAvailability.objects.filter(advisor_id=advisor.pk).order_by("pk"):
+                key = (row.weekday, row.start, row.end)
+                if key in wanted and key not in kept:
+                    kept.add(key)
+                    continue
+                row._history_user = by
+                row.delete()
+            for weekday, start, end in ordered:
+                if (weekday, start, end) in kept:
+                    continue
+                row = AdvisorAvailability(advisor_id=advisor.pk, weekday=weekday, start=start, end=end)
+                row._history_user = by
+                row.save()
+    except DatabaseError as exc:
+        if is_lock_timeout(exc):
+            raise LockTimeout() from None
+        raise
+    return list(AdvisorAvailability.objects.filter(advisor_id=advisor.pk).order_by("weekday", "start"))
+
+
+def _held_on(*, advisor_id: int, date: dt.date) -> list[Booking]:
+    """The advisor's bookings still to be held that overlap a day in Japan, and the holds still holding their hour."""
+    start = dt.datetime.combine(date, dt.time(0), tzinfo=JST)
+    return list(
+        Booking.objects.filter(
+            advisor_id=advisor_id,
+            status__in=[BookingStatus.REQUESTED, BookingStatus.CONFIRMED, BookingStatus.HELD],
+            start__lt=start + dt.timedelta(days=1),
+            end__gt=start,
+        )
+        .select_related("company")
+        .order_by("start")
+    )
+
+
+def advisor_day_off_add(*, advisor: Advisor, date: dt.date, by: User | None) -> AdvisorDayOff:
+    """A day off, refused while bookings (or a newcomer's hold) are on it: the message lists them."""
+    today = jst_today()
+    if date < today:
+        raise ApplicationError(_("過去の日付は休みにできません。"), field="date")
+    if date > today + DAY_OFF_HORIZON:
+        raise ApplicationError(_("休みは1年先までの日付で登録してください。"), field="date")
+    try:
+        with transaction.atomic(durable=True):
+            # The advisor's hours become scarcer: the same lock every booking of this advisor takes first, so a
+            # booking and the day off never both succeed.
+            lock_rows([(Advisor, [advisor.pk])])
+            holds_release_expired(advisor_ids=[advisor.pk])
+            held = _held_on(advisor_id=advisor.pk, date=date)
+            if held:
+                listing = "、".join(
+                    f"{format_jst(b.start, '%H:%M')} {_('メール確認待ちの仮予約')}"
+                    if b.status == BookingStatus.HELD
+                    else f"{format_jst(b.start, '%H:%M')} {b.company.name}（予約番号{b.pk}）"
+                    for b in held
+                )
+                raise ApplicationError(
+                    _(
+                        "%(date)s には予約が入っているため休みにできません：%(list)s。"
+                        "相談窓口に日時の変更を依頼してください。"
+                    )
+                    % {"date": date.strftime("%Y-%m-%d"), "list": listing},
+                    field="date",
+                    code="has_bookings",
+                )
+            day_off = AdvisorDayOff.objects.filter(advisor_id=advisor.pk, date=date).first()
+            if day_off is None:
+                day_off = AdvisorDayOff(advisor_id=advisor.pk, date=date)
+                day_off._history_user = by
+                day_off.save()
+    except DatabaseError as exc:
+        if is_lock_timeout(exc):
+            raise LockTimeout() from None
+        raise
+    return day_off
+
+
+def advisor_day_off_remove(*, advisor: Advisor, date: dt.date, by: User | None) -> bool:
+    """The advisor works that day after all (frees hours: no lock needed); False if it was no day off."""
+    removed = False
+    with transaction.atomic():
+        for row in AdvisorDayOff.objects.filter(advisor_id=advisor.pk, date=date):
+            row._history_user = by  # row by row: the signal retires the cached slots
+            row.delete()
+            removed = True
+    return removed
+
+
+def booking_record_set(*, booking: Booking, private_record: str, by: User | None) -> Booking:
+    """The consultation record of a booking (the desk and its advisor read it, never the company)."""
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        if booking.status == BookingStatus.CANCELLED:
+            raise ApplicationError(_("キャンセルされた相談には記録できません。"), field="private_record")
+        if booking.status in UNCONFIRMED:
+            raise ApplicationError(_("メール確認前の仮予約には記録できません。"), field="private_record")
+        text = private_record.strip()
+        if text != booking.private_record:
+            booking.private_record = text
+            booking._history_user = by
+            booking.save(update_fields=["private_record", "updated_at"])
     return booking
 
 

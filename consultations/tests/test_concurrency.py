@@ -12,9 +12,10 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from accounts.tests.factories import CompanyFactory, SmeUserFactory
-from consultations.models import ACTIVE_STATUSES, Booking, BookingStatus, ConsultationWindow, OpeningRule
+from consultations.models import ACTIVE_STATUSES, AdvisorDayOff, Booking, BookingStatus, ConsultationWindow, OpeningRule
 from consultations.services import (
     TAKEN_MESSAGE,
+    advisor_day_off_add,
     booking_bounds,
     booking_create,
     booking_reschedule,
@@ -24,6 +25,7 @@ from consultations.services import (
 from consultations.tests.conftest import intake, make_advisor
 from core.errors import ApplicationError
 from core.jst import JST, jst_date
+from core.queue import task_named
 
 # PostgreSQL allows 100 connections and the server may be shared with another test run (two xdist workers each):
 # the attempts start together at a barrier and at most this many hold a connection at the same time.
@@ -268,3 +270,30 @@ def test_database_refuses_overlapping_active_bookings_of_one_company():
         _row(second, company, "hq", at_jst(day, 10, 30)).save()
     _row(second, company, "hq", at_jst(day, 10), status=BookingStatus.NO_SHOW).save()
     assert Booking.objects.filter(company=company).count() == 2
+
+
+@transactional
+def test_an_advisor_taking_a_day_off_while_companies_book_it_never_gets_both():
+    """The day off and the bookings lock the same advisor row: whichever commits first wins the day, every round."""
+    advisor = make_advisor()
+    day = first_free_thursday()
+    # Several bookings commit at once here, each queueing its mail: Celery's first task lookup (its autodiscovery)
+    # runs before the threads, not in four of them at the same time.
+    task_named("core.tasks.outbox_send")
+    for round_ in range(4):
+        users = [SmeUserFactory() for _ in range(4)]
+        calls = [
+            lambda u=u, h=h, d=day: booking_create(user=u, start=at_jst(d, h), **intake())
+            for u, h in zip(users, (10, 11, 13, 14), strict=True)
+        ]
+        calls.insert(round_, lambda d=day: advisor_day_off_add(advisor=advisor, date=d, by=None))
+        counts = race(calls)
+        booked = active(advisor=advisor, start__date=day).count()
+        day_off = AdvisorDayOff.objects.filter(advisor=advisor, date=day).exists()
+        assert not (day_off and booked), (counts, booked)
+        assert day_off or booked == 4, counts
+        refused = [k for k in counts if "予約が入っているため休みにできません" in k]
+        assert (day_off and counts["ok"] == 1 and counts[TAKEN_MESSAGE] == 4) or (
+            booked == 4 and counts["ok"] == 4 and sum(counts[k] for k in refused) == 1
+        ), counts
+        day += dt.timedelta(days=7)
