@@ -4,7 +4,6 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consultations.models import Weekday
 from core.forms import InputChecksMixin
 from core.jst import JST
 from seminars.models import Seminar
@@ -83,48 +82,6 @@ class RecommendationForm(InputChecksMixin, forms.Form):
         if kind == RecommendationKind.SUBSIDY and not data.get("measure"):
             self.add_error("measure", _("おすすめする補助金・支援策を選んでください。"))
         return data
-
-
-class AvailabilityRowForm(InputChecksMixin, forms.Form):
-    # A blank first choice: an empty extra row posts "" for the weekday, so the formset sees it unchanged and skips it
-    # (without it the browser posts 月曜日 and every save failed on the extra rows' empty times).
-    weekday = forms.TypedChoiceField(
-        label=_("曜日"),
-        choices=[("", _("選んでください")), *Weekday.choices],
-        coerce=int,
-        empty_value=None,
-        error_messages={"required": _("曜日を選んでください。")},
-    )
-    start = forms.TimeField(
-        label=_("開始"),
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        error_messages={
-            "required": _("開始の時刻を入力してください。"),
-            "invalid": _("時刻を正しく入力してください。"),
-        },
-    )
-    end = forms.TimeField(
-        label=_("終了"),
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        error_messages={
-            "required": _("終了の時刻を入力してください。"),
-            "invalid": _("時刻を正しく入力してください。"),
-        },
-    )
-
-
-# absolute_max: a forged TOTAL_FORMS of 10^12 would otherwise build (and show) 1,021 empty rows.
-AvailabilityFormSet = forms.formset_factory(
-    AvailabilityRowForm, extra=2, can_delete=True, max_num=21, validate_max=True, absolute_max=21
-)
-
-
-class DayOffForm(InputChecksMixin, forms.Form):
-    date = forms.DateField(
-        label=_("休みにする日"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"required": _("日付を入力してください。"), "invalid": _("日付を正しく入力してください。")},
-    )
 
 
 class WorkspaceFilterForm(InputChecksMixin, forms.Form):

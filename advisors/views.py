@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from consultations import selectors as consultations_selectors
+from consultations.forms import AvailabilityFormSet, DayOffForm
 from consultations.models import BookingStatus, Mode
 from core.desk import has_second_factor
 from core.errors import ApplicationError
@@ -24,8 +25,6 @@ from core.site import absolute_url
 from . import selectors, services
 from .calendar import advisor_feed
 from .forms import (
-    AvailabilityFormSet,
-    DayOffForm,
     MeetingUrlForm,
     MoveRequestForm,
     RecommendationForm,

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_site import DeskTabularInline
@@ -12,11 +13,19 @@ from core.audit import AuditedAdmin
 from core.choices import Industry
 from core.csvexport import csv_response
 from core.errors import ApplicationError
-from core.jst import fiscal_year_of, format_jst
+from core.jst import fiscal_year_of, format_jst, jst_today
 
 from . import services
-from .forms import DeskMeetingForm, DeskMoveForm, DeskStatusForm, StatisticsRangeForm
+from .forms import (
+    AvailabilityFormSet,
+    DayOffForm,
+    DeskMeetingForm,
+    DeskMoveForm,
+    DeskStatusForm,
+    StatisticsRangeForm,
+)
 from .models import (
+    UNCONFIRMED,
     Advisor,
     AdvisorAvailability,
     AdvisorDayOff,
@@ -42,14 +51,30 @@ class ConsultationWindowAdmin(AuditedAdmin):
     inlines = [OpeningRuleInline]
 
 
-class AvailabilityInline(DeskTabularInline):
+class _ReadOnlyInline(DeskTabularInline):
+    """Shown on the advisor's page; changed only on the 「対応可能時間と休み」 page, through the services that hold
+    the rules (within the windows' hours, no day off over a booking, the history, the cached slots)."""
+
+    extra = 0
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class AvailabilityInline(_ReadOnlyInline):
     model = AdvisorAvailability
-    extra = 0
+    fields = ["weekday", "start", "end"]
 
 
-class DayOffInline(DeskTabularInline):
+class DayOffInline(_ReadOnlyInline):
     model = AdvisorDayOff
-    extra = 0
+    fields = ["date"]
 
 
 class AdvisorForm(forms.ModelForm):
@@ -84,10 +109,83 @@ class AdvisorAdmin(AuditedAdmin):
     list_filter = ["windows", "is_active"]
     filter_horizontal = ["windows"]
     inlines = [AvailabilityInline, DayOffInline]
+    readonly_fields = ["hours_link"]
 
     @admin.display(description=_("対応できる相談分野"))
     def topics_display(self, obj: Advisor) -> str:
         return "、".join(obj.topic_labels) or "—"
+
+    @admin.display(description=_("対応可能時間と休み"))
+    def hours_link(self, obj: Advisor) -> str:
+        if obj.pk is None:
+            return _("保存した後で登録できます。")
+        url = reverse("admin:consultations_advisor_hours", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("対応可能時間と休みを変更する"))
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/hours/", self.admin_site.admin_view(self.hours_view), name="consultations_advisor_hours"),
+        ] + super().get_urls()
+
+    def hours_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The desk keeps an advisor's weekly hours and days off through the same services as the advisor."""
+        advisor = get_object_or_404(Advisor, pk=pk)
+        if not self.has_change_permission(request, advisor):
+            raise PermissionDenied
+        rows = AdvisorAvailability.objects.filter(advisor=advisor).order_by("weekday", "start")
+        formset = AvailabilityFormSet(
+            initial=[{"weekday": r.weekday, "start": r.start, "end": r.end} for r in rows], prefix="av"
+        )
+        day_off_form = DayOffForm(prefix="off")
+        which = request.POST.get("which") if request.method == "POST" else None
+        try:
+            if which == "hours":
+                formset = AvailabilityFormSet(request.POST, prefix="av")
+                if formset.is_valid():
+                    wanted = [
+                        (f.cleaned_data["weekday"], f.cleaned_data["start"], f.cleaned_data["end"])
+                        for f in formset.forms
+                        if f.cleaned_data and not f.cleaned_data.get("DELETE")
+                    ]
+                    services.advisor_hours_replace(advisor=advisor, rows=wanted, by=request.user)
+                    self.message_user(request, _("対応可能時間を保存しました。"), messages.SUCCESS)
+                    return redirect("admin:consultations_advisor_hours", advisor.pk)
+            elif which == "day_off":
+                day_off_form = DayOffForm(request.POST, prefix="off")
+                if day_off_form.is_valid():
+                    date = day_off_form.cleaned_data["date"]
+                    services.advisor_day_off_add(advisor=advisor, date=date, by=request.user)
+                    self.message_user(request, _("%(date)sを休みにしました。") % {"date": date}, messages.SUCCESS)
+                    return redirect("admin:consultations_advisor_hours", advisor.pk)
+            elif which == "day_off_remove":
+                form = DayOffForm(request.POST, prefix="remove")
+                if form.is_valid():
+                    date = form.cleaned_data["date"]
+                    services.advisor_day_off_remove(advisor=advisor, date=date, by=request.user)
+                    self.message_user(request, _("%(date)sの休みを取り消しました。") % {"date": date}, messages.SUCCESS)
+                else:
+                    self.message_user(request, _("日付が正しくありません。"), messages.ERROR)
+                return redirect("admin:consultations_advisor_hours", advisor.pk)
+        except ApplicationError as exc:
+            if which == "hours":
+                formset._non_form_errors = formset.error_class([exc.message])
+            else:
+                day_off_form.add_error("date", exc.message)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("対応可能時間と休み：%(name)s") % {"name": advisor.name},
+            "opts": self.model._meta,
+            "original": advisor,
+            "advisor": advisor,
+            "windows": advisor.windows.prefetch_related("rules"),
+            "formset": formset,
+            "day_off_form": day_off_form,
+            "days_off": AdvisorDayOff.objects.filter(advisor=advisor, date__gte=jst_today()).order_by("date"),
+            "has_errors": (formset.is_bound and not formset.is_valid()) or bool(day_off_form.errors),
+        }
+        return TemplateResponse(
+            request, "admin/consultations/advisor/hours.html", context, status=400 if context["has_errors"] else 200
+        )
 
 
 @admin.register(Closure)
@@ -231,6 +329,26 @@ class BookingAdmin(AuditedAdmin):
     def has_delete_permission(self, request, obj=None):
         # A booking is cancelled through the workflow (the company is told), never deleted.
         return False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status in (BookingStatus.CANCELLED, *UNCONFIRMED):
+            return [*self.readonly_fields, "private_record"]  # booking_record_set refuses it: not offered
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        """The record through its service (its rule, who wrote it); the institution sitting in saved alone."""
+        if "private_record" in form.changed_data:
+            try:
+                saved = services.booking_record_set(
+                    booking=obj, private_record=form.cleaned_data["private_record"], by=request.user
+                )
+            except ApplicationError as exc:  # the status changed while the form was being sent
+                self.message_user(request, exc.message, messages.ERROR)
+                obj.refresh_from_db(fields=["private_record"])
+            else:
+                obj.private_record = saved.private_record
+        if "sitting_in" in form.changed_data:
+            obj.save(update_fields=["sitting_in", "updated_at"])
 
     @admin.action(description=_("CSVで書き出す"))
     def export_csv(self, request, queryset):

@@ -9,7 +9,7 @@ from core.choices import EmployeeBand, Industry, Prefecture, RevenueBand
 from core.forms import DateRangeForm, InputChecksMixin
 from core.jst import JST, format_jst, to_jst
 
-from .models import Advisor, BookingStatus, ConsultationWindow, MeetingTool, Mode, Topic
+from .models import Advisor, BookingStatus, ConsultationWindow, MeetingTool, Mode, Topic, Weekday
 from .services import booking_move, booking_next_statuses, booking_set_meeting, booking_set_status
 
 
@@ -241,3 +241,48 @@ class DeskMeetingForm(forms.Form):
 
 class StatisticsRangeForm(DateRangeForm):
     """The statistics period: the last twelve months unless chosen; a reversed range is an error, not an empty page."""
+
+
+# --- an advisor's weekly hours and days off: the advisor's workspace and the desk's page use the same forms ---
+
+
+class AvailabilityRowForm(InputChecksMixin, forms.Form):
+    # A blank first choice: an empty extra row posts "" for the weekday, so the formset sees it unchanged and skips it
+    # (without it the browser posts 月曜日 and every save failed on the extra rows' empty times).
+    weekday = forms.TypedChoiceField(
+        label=_("曜日"),
+        choices=[("", _("選んでください")), *Weekday.choices],
+        coerce=int,
+        empty_value=None,
+        error_messages={"required": _("曜日を選んでください。")},
+    )
+    start = forms.TimeField(
+        label=_("開始"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={
+            "required": _("開始の時刻を入力してください。"),
+            "invalid": _("時刻を正しく入力してください。"),
+        },
+    )
+    end = forms.TimeField(
+        label=_("終了"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={
+            "required": _("終了の時刻を入力してください。"),
+            "invalid": _("時刻を正しく入力してください。"),
+        },
+    )
+
+
+# absolute_max: a forged TOTAL_FORMS of 10^12 would otherwise build (and show) 1,021 empty rows.
+AvailabilityFormSet = forms.formset_factory(
+    AvailabilityRowForm, extra=2, can_delete=True, max_num=21, validate_max=True, absolute_max=21
+)
+
+
+class DayOffForm(InputChecksMixin, forms.Form):
+    date = forms.DateField(
+        label=_("休みにする日"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("日付を入力してください。"), "invalid": _("日付を正しく入力してください。")},
+    )
