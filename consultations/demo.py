@@ -34,6 +34,9 @@ ADVISORS = [
     ),
 ]
 
+# The demo advisor who signs in to the advisors' workspace (advisors.demo gives this address its login).
+DEMO_EMAILS = {"山田 太一（デモ）": "advisor@example.jp"}
+
 
 def load_demo(*, stdout) -> None:
     windows = {w.code: w for w in ConsultationWindow.objects.all()}
@@ -48,6 +51,9 @@ def load_demo(*, stdout) -> None:
                 "topics": topics,
             },
         )
+        if name in DEMO_EMAILS and advisor.email != DEMO_EMAILS[name]:
+            advisor.email = DEMO_EMAILS[name]
+            advisor.save(update_fields=["email", "updated_at"])
         advisor.windows.set([windows[c] for c in codes if c in windows])
         if created:
             for weekday in (1, 3):
