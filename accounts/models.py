@@ -197,3 +197,6 @@ class SignupCarry(BaseModel):
     class Meta:
         verbose_name = _("登録時の引き継ぎ")
         verbose_name_plural = _("登録時の引き継ぎ")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -5,6 +5,7 @@ sweeps (mail outbox, self-check PDFs) find the row by its state and lease and qu
 """
 
 import logging
+import threading
 from functools import partial
 
 from celery import current_app
@@ -13,12 +14,19 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 
+_discovery = threading.Lock()
+
+
 def task_named(name: str):
     """An app's Celery task by its registered name. A service names its own app's task instead of importing it: the
     tasks module is an entry point that calls the services (like a view), so importing it back would be a circle.
-    A web process has not run Celery's autodiscovery (config/celery.py) yet: the first lookup runs it."""
+    A web process has not run Celery's autodiscovery (config/celery.py) yet: the first lookup runs it, once, while
+    the other threads of the process wait for it (a thread that looked while another was half-way through the
+    imports found the task missing)."""
     if name not in current_app.tasks:
-        current_app.loader.import_default_modules()
+        with _discovery:
+            if name not in current_app.tasks:
+                current_app.loader.import_default_modules()
     return current_app.tasks[name]
 
 
