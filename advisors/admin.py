@@ -1,5 +1,8 @@
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +15,7 @@ from core.forms import InputChecksMixin
 from core.jst import format_jst
 
 from . import services
+from .forms import MoveDeclineForm
 from .models import AdvisorAccount, FollowUp, MoveRequest, Recommendation
 
 
@@ -111,13 +115,23 @@ class RecommendationAdmin(admin.ModelAdmin):
 @admin.register(MoveRequest)
 class MoveRequestAdmin(AuditedAdmin):
     """Advisors' requests to move a booking: the desk approves (the booking moves through booking_move, the company
-    is mailed) or declines. Nothing here is edited by hand."""
+    is mailed) or declines with a reason the advisor reads. Nothing here is edited by hand."""
 
     list_display = ["booking_link", "advisor", "current_jst", "start_jst", "status", "created_jst"]
     list_filter = ["status"]
     list_select_related = ["booking", "booking__advisor", "booking__company"]
     search_fields = ["booking__company__name", "booking__advisor__name", "reason"]
-    fields = ["booking_link", "advisor", "current_jst", "start_jst", "reason", "status", "decided_by", "decided_jst"]
+    fields = [
+        "booking_link",
+        "advisor",
+        "current_jst",
+        "start_jst",
+        "reason",
+        "status",
+        "decided_by",
+        "decided_jst",
+        "desk_note",
+    ]
     readonly_fields = fields
     actions = ["approve", "decline"]
 
@@ -166,6 +180,21 @@ class MoveRequestAdmin(AuditedAdmin):
     def approve(self, request, queryset):
         self._decide(request, queryset, services.move_request_approve)
 
-    @admin.action(description=_("見送る（予約はそのまま）"), permissions=["change"])
+    @admin.action(description=_("見送る（理由を専門家に伝えます。予約はそのまま）"), permissions=["change"])
     def decline(self, request, queryset):
-        self._decide(request, queryset, services.move_request_decline)
+        """A page of its own asks for the reason (the advisor reads it in the workspace and the mail); the requests
+        are declined only with one. `step` is a hidden field, so the form works whether or not the button is sent."""
+        form = MoveDeclineForm(request.POST if request.POST.get("step") == "note" else None)
+        if form.is_bound and form.is_valid():
+            self._decide(request, queryset, partial(services.move_request_decline, note=form.cleaned_data["note"]))
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("日時変更の依頼を見送る"),
+            "opts": self.model._meta,
+            "items": queryset.select_related("booking__advisor", "booking__company").order_by("pk"),
+            "form": form,
+        }
+        return TemplateResponse(
+            request, "admin/advisors/moverequest/decline.html", context, status=400 if form.errors else 200
+        )

@@ -132,3 +132,16 @@ class MoveRequestForm(InputChecksMixin, forms.Form):
 
     def start(self) -> dt.datetime:
         return dt.datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"], tzinfo=JST)
+
+
+class MoveDeclineForm(InputChecksMixin, forms.Form):
+    """The desk's reason for declining an advisor's move request: required, since the advisor reads it (workspace
+    and mail) to know what to do next."""
+
+    note = forms.CharField(
+        label=_("見送る理由（専門家に伝わります）"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("例：企業がその日時に都合がつかないため。別の日時で改めて依頼してください。"),
+        error_messages={"required": _("見送る理由を入力してください。専門家に伝わります。")},
+    )

@@ -345,14 +345,17 @@ def move_request_approve(*, request_id: int, user, now: dt.datetime | None = Non
     return item
 
 
-def move_request_decline(*, request_id: int, user, note: str = "", now: dt.datetime | None = None) -> MoveRequest:
-    """The desk declines (for instance, the company cannot make the new time); the booking stays as it is."""
+def move_request_decline(*, request_id: int, user, note: str, now: dt.datetime | None = None) -> MoveRequest:
+    """The desk declines with a reason the advisor reads (workspace and mail); the booking stays as it is."""
+    note = note.strip()
+    if not note:
+        raise ApplicationError(_("見送る理由を入力してください。専門家に伝わります。"), field="note")
     with transaction.atomic():
         item = _move_request_pending(request_id)
         item.status = MoveRequestStatus.DECLINED
         item.decided_by = user
         item.decided_at = now or timezone.now()
-        item.desk_note = note.strip()
+        item.desk_note = note
         item.save(update_fields=["status", "decided_by", "decided_at", "desk_note", "updated_at"])
         _move_decided_mail(item)
     return item

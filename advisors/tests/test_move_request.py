@@ -18,6 +18,7 @@ from consultations.tests.conftest import intake
 from consultations.tests.test_concurrency import at_jst, first_free_thursday, race, report
 from core.errors import ApplicationError
 from core.models import MailOutbox
+from tests.formpost import as_post, rendered_forms
 
 from .conftest import advisor_account, at, book
 
@@ -120,13 +121,74 @@ def test_an_hour_taken_since_the_request_is_refused_at_approval_and_declining_le
     item.refresh_from_db()
     booking.refresh_from_db()
     assert item.status == "pending" and booking.start == at(2026, 4, 23, 10)
-    desk_client.post("/admin/advisors/moverequest/", {"action": "decline", "_selected_action": [item.pk]})
+    desk_client.post(
+        "/admin/advisors/moverequest/",
+        {"action": "decline", "_selected_action": [item.pk], "step": "note", "note": "企業の都合がつきません"},
+    )
     item.refresh_from_db()
     assert item.status == "declined" and item.decided_by == desk_client.desk_user
     told = MailOutbox.objects.get(key=f"advisors.move_decided:{item.pk}")
     assert "見送り" in told.subject and "予約の日時は変わりません。" in told.body
     with pytest.raises(ApplicationError, match="すでに判断されています"):
         services.move_request_approve(request_id=item.pk, user=desk_client.desk_user)
+
+
+@pytest.mark.django_db
+def test_the_desk_declines_only_with_a_reason_and_the_advisor_reads_it_on_the_booking_page_and_in_the_mail(
+    account, booking, desk_client
+):
+    from django.test import Client
+
+    item = services.move_request_create(
+        account=account, booking=booking, start=at(2026, 4, 28, 14), reason="出張", now=at(2026, 4, 20, 10)
+    )
+    changelist = "/admin/advisors/moverequest/"
+    page = desk_client.post(changelist, {"action": "decline", "_selected_action": [item.pk]})
+    assert page.status_code == 200 and "出張" in page.content.decode()  # the desk sees what the advisor wrote
+    (form,) = [f for f in rendered_forms(page.content.decode()) if ("action", "decline") in f["data"]]
+    assert form["action"] == ""  # posted back to the list, as a browser would
+
+    untouched = desk_client.post(changelist, as_post(form["data"]))
+    assert untouched.status_code == 400
+    assert "見送る理由を入力してください。専門家に伝わります。" in untouched.content.decode()
+    blank = desk_client.post(changelist, as_post(form["data"], {"note": " \u3000 "}))
+    assert blank.status_code == 400
+    item.refresh_from_db()
+    assert item.status == "pending" and not MailOutbox.objects.filter(key__startswith="advisors.move_decided").exists()
+
+    note = "企業がその日は都合がつかないとのことです。\n5月の木曜日で改めて依頼してください。"
+    response = desk_client.post(changelist, as_post(form["data"], {"note": note}))
+    assert response.status_code == 302
+    item.refresh_from_db()
+    booking.refresh_from_db()
+    assert item.status == "declined" and item.desk_note == note and booking.start == at(2026, 4, 23, 10)
+    audit = item.history.latest()  # the audit row names the desk and the reason
+    assert audit.history_user == desk_client.desk_user and audit.desk_note == note and audit.status == "declined"
+    told = MailOutbox.objects.get(key=f"advisors.move_decided:{item.pk}")
+    assert told.to == [account.user.email] and f"窓口から：{note}" in told.body
+    advisor = Client()
+    advisor.force_login(account.user)
+    workspace = advisor.get(f"/advisor/bookings/{booking.pk}/").content.decode()
+    assert (
+        "企業がその日は都合がつかないとのことです。" in workspace
+        and "5月の木曜日で改めて依頼してください。" in workspace
+    )
+    assert (
+        "企業がその日は都合がつかないとのことです。"
+        in desk_client.get(f"{changelist}{item.pk}/change/").content.decode()
+    )
+
+
+@pytest.mark.django_db
+def test_the_decline_service_refuses_an_empty_reason(account, booking):
+    item = services.move_request_create(
+        account=account, booking=booking, start=at(2026, 4, 28, 14), reason="出張", now=at(2026, 4, 20, 10)
+    )
+    with pytest.raises(ApplicationError, match="見送る理由を入力してください") as refused:
+        services.move_request_decline(request_id=item.pk, user=StaffUserFactory(), note=" \u3000\n")
+    assert refused.value.field == "note"
+    item.refresh_from_db()
+    assert item.status == "pending" and item.decided_at is None
 
 
 @pytest.mark.django_db
