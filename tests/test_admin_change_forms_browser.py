@@ -64,3 +64,36 @@ def test_every_change_form_with_inlines_passes_axe(live_server, browser):
     assert any("/consultations/advisor/" in u and "change" in u for u in opened)
     assert any("/seminars/seminar/" in u and "change" in u for u in opened)
     context.close()
+
+
+def test_a_row_added_with_the_add_link_has_a_remove_button_named_after_its_row(live_server, browser):
+    superuser = SuperUserFactory(email="root@example.jp")
+    advisor = AdvisorFactory()
+    AdvisorAvailabilityFactory(advisor=advisor)
+    client = Client()
+    client.force_login(superuser)
+    context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo", viewport={"width": 1280, "height": 900})
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/admin/consultations/advisor/{advisor.pk}/change/")
+    page.wait_for_load_state("load")
+    hours = page.locator("#availability-group")
+    assert hours.locator("td.delete input[type=checkbox]").get_attribute("aria-label").endswith("を削除")
+
+    hours.locator("a.addlink").click()  # 「…の追加」: the saved row is row 1, the new one row 2
+    added = hours.locator("tr.dynamic-availability").last.locator("a.inline-deletelink")
+    assert added.get_attribute("aria-label") == "2行目を削除"
+    assert hours.get_by_role("button", name="2行目を削除", exact=True).count() == 1
+    assert page.get_by_role("button", name="削除", exact=True).count() == 0  # no generic name left on the page
+
+    days = page.locator("#days_off-group")
+    days.locator("a.addlink").click()
+    days.locator("a.addlink").click()
+    assert days.get_by_role("button", name="1行目を削除", exact=True).count() == 1
+    assert days.get_by_role("button", name="2行目を削除", exact=True).count() == 1
+    days.get_by_role("button", name="1行目を削除", exact=True).click()  # the rows after it are renumbered
+    assert days.locator("a.inline-deletelink").count() == 1
+    assert days.locator("a.inline-deletelink").get_attribute("aria-label") == "1行目を削除"
+    assert_accessible(page)
+    context.close()
