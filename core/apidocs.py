@@ -34,8 +34,6 @@ def _type_label(schema: dict, components: dict) -> str:
         return target.get("title", "object")
     if "anyOf" in schema:
         parts = [part for part in schema["anyOf"] if part.get("type") != "null"]
-        if [p.get("type") for p in parts] == ["number", "string"]:  # a decimal: a JSON number or one in a string
-            return _('%(number)s（"1234.5" のような文字列でも可）') % {"number": _type_label(parts[0], components)}
         return " / ".join(dict.fromkeys(_type_label(part, components) for part in parts))
     if schema.get("format") == "date":
         return _("日付（YYYY-MM-DD）")

@@ -3,6 +3,7 @@ text, which pydantic may reword), and a request body that is not JSON named for 
 
 import json
 from collections.abc import Mapping
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,14 +17,14 @@ PYDANTIC_MESSAGES: dict[str, object] = {
     "string_too_long": gettext_lazy("{max_length}文字以内で指定してください。"),
     "string_pattern_mismatch": gettext_lazy("形式が正しくありません。"),
     "string_unicode": gettext_lazy("文字列として読み取れません（UTF-8で送ってください）。"),
-    "int_type": gettext_lazy("整数で指定してください。"),
+    "int_type": gettext_lazy('整数で指定してください（"10" のような文字列や小数は使えません）。'),
     "int_parsing": gettext_lazy("整数で指定してください。"),
     "int_parsing_size": gettext_lazy("整数が大きすぎます。"),
     "int_from_float": gettext_lazy("小数ではなく整数で指定してください。"),
     "float_type": gettext_lazy("数値で指定してください。"),
     "float_parsing": gettext_lazy("数値で指定してください。"),
     "finite_number": gettext_lazy("有限の数値で指定してください（NaNや無限大は使えません）。"),
-    "decimal_type": gettext_lazy("数値で指定してください。"),
+    "decimal_type": gettext_lazy('数値で指定してください（"100" のような文字列は使えません）。'),
     "decimal_parsing": gettext_lazy("数値で指定してください。"),
     "decimal_max_digits": gettext_lazy("桁数が多すぎます（全体で{max_digits}桁まで）。"),
     "decimal_max_places": gettext_lazy("小数点以下は{decimal_places}桁までにしてください。"),
@@ -126,7 +127,9 @@ JSON_PROBLEMS = {
 
 
 def json_body(raw: bytes) -> object:
-    """The request body as JSON, or BodyParseError naming the problem and where it is."""
+    """The request body as JSON, or BodyParseError naming the problem and where it is. A number with a fraction or an
+    exponent is read as a Decimal, exactly as written: amounts are sent as JSON numbers (never strings), so a value
+    such as the estimate's total_t_exact keeps every digit on its way to a threshold."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -137,7 +140,7 @@ def json_body(raw: bytes) -> object:
             % {"position": exc.start + 1}
         ) from exc
     try:
-        return json.loads(text)
+        return json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
         problem = next(
             (str(label) for start, label in JSON_PROBLEMS.items() if exc.msg.startswith(start)),
@@ -147,5 +150,7 @@ def json_body(raw: bytes) -> object:
             _("リクエストの本文をJSONとして読み取れません：%(problem)s（%(line)s行目・%(column)s文字目）。")
             % {"problem": problem, "line": exc.lineno, "column": exc.colno}
         ) from exc
+    except ValueError as exc:  # an integer longer than Python reads (sys.int_info.str_digits_check_threshold)
+        raise BodyParseError(_("リクエストの本文のJSONに、桁が多すぎる整数があります。")) from exc
     except RecursionError as exc:
         raise BodyParseError(_("リクエストの本文のJSONは入れ子が深すぎます。")) from exc

@@ -1,12 +1,13 @@
 """Public JSON API of the self-check: the CO2 estimate and the SBT-for-SMEs check."""
 
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from core.apitypes import JsonNumber
 from core.errors import ApplicationError
 from core.jst import last_complete_fiscal_year
 
@@ -25,38 +26,29 @@ from .models import MAX_AMOUNT
 
 router = Router(tags=["selfcheck"])
 
+# Amounts and coefficients are JSON numbers: a string ("100", "１００") is a 400 naming the field, as for the integers.
+Amount = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False), JsonNumber]
+Coefficient = Annotated[Decimal, Field(gt=0, le=1000, allow_inf_nan=False), JsonNumber]
+
 
 # The estimate's models are plain pydantic: django-ninja's Schema wraps each validation in a validator for reading ORM
 # objects, which cost more than the calculation (measured: docs/cache.md).
 class EstimateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    electricity_kwh: Decimal | None = Field(
-        default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="電気（kWh）"
+    electricity_kwh: Amount | None = Field(default=None, description="電気（kWh）")
+    city_gas_nm3: Amount | None = Field(default=None, description="都市ガス（Nm3）")
+    lpg_kg: Amount | None = Field(default=None, description="LPG（kg）")
+    gasoline_l: Amount | None = Field(default=None, description="ガソリン（L）")
+    kerosene_l: Amount | None = Field(default=None, description="灯油（L）")
+    diesel_l: Amount | None = Field(default=None, description="軽油（L）")
+    heavy_oil_a_l: Amount | None = Field(default=None, description="A重油（L）")
+    city_gas_m3: Amount | None = Field(default=None, description="都市ガス（m³、請求書の単位。熱量が必要）")
+    city_gas_mj_per_m3: Coefficient | None = Field(
+        default=None, description="都市ガスの熱量（MJ/m³、検針票・請求書に記載）"
     )
-    city_gas_nm3: Decimal | None = Field(
-        default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="都市ガス（Nm3）"
-    )
-    lpg_kg: Decimal | None = Field(default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="LPG（kg）")
-    gasoline_l: Decimal | None = Field(
-        default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="ガソリン（L）"
-    )
-    kerosene_l: Decimal | None = Field(default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="灯油（L）")
-    diesel_l: Decimal | None = Field(default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="軽油（L）")
-    heavy_oil_a_l: Decimal | None = Field(
-        default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="A重油（L）"
-    )
-    city_gas_m3: Decimal | None = Field(
-        default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="都市ガス（m³、請求書の単位。熱量が必要）"
-    )
-    city_gas_mj_per_m3: Decimal | None = Field(
-        default=None, gt=0, le=1000, allow_inf_nan=False, description="都市ガスの熱量（MJ/m³、検針票・請求書に記載）"
-    )
-    lpg_m3: Decimal | None = Field(
+    lpg_m3: Amount | None = Field(
         default=None,
-        ge=0,
-        le=MAX_AMOUNT,
-        allow_inf_nan=False,
         description=(
             "LPG（m³、請求書の単位）。lpg_supplier_kg_per_m3 があればその係数、なければ lpg_gas の公表値"
             "（プロパン1/502 t/m³、ブタン1/355 t/m³：資源エネルギー庁 定期報告書記入要領、J-Net21 省エネQ&Aで紹介）で換算"
@@ -65,21 +57,13 @@ class EstimateIn(BaseModel):
     lpg_gas: Literal["propane", "butane"] | None = Field(
         default=None, description="LPガスの種類（propane または butane。省略時は propane）。lpg_m3 の換算に使う"
     )
-    lpg_supplier_kg_per_m3: Decimal | None = Field(
+    lpg_supplier_kg_per_m3: Coefficient | None = Field(
         default=None,
-        gt=0,
-        le=1000,
-        allow_inf_nan=False,
         description="LPガス販売店の換算係数（kg/m³、0.5〜5）。あれば公表値より優先",
     )
-    heat_gj: Decimal | None = Field(
-        default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="購入した熱（GJ）"
-    )
-    market_electricity_kg_per_kwh: Decimal | None = Field(
+    heat_gj: Amount | None = Field(default=None, description="購入した熱（GJ）")
+    market_electricity_kg_per_kwh: Amount | None = Field(
         default=None,
-        ge=0,
-        le=MAX_AMOUNT,
-        allow_inf_nan=False,
         description="電力会社の排出係数（kg-CO2/kWh、電力会社が公表している値。例：0.421）",
     )
     fiscal_year: int | None = Field(
@@ -138,11 +122,11 @@ class EstimateOut(BaseModel):
 class SbtIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    scope1_2_t: Decimal | None = Field(
-        ge=0,
-        le=MAX_AMOUNT,
-        allow_inf_nan=False,
-        description="Scope 1+2（ロケーション基準）t-CO2、四捨五入する前の値。null は未入力（判定できない）",
+    scope1_2_t: Amount | None = Field(
+        description=(
+            "Scope 1+2（ロケーション基準）t-CO2、四捨五入する前の値（estimate の total_t_exact を引用符なしの数値で）。"
+            "null は未入力（判定できない）"
+        ),
     )
     employees: int = Field(ge=0, le=10_000_000, strict=True, description="従業員数（パートタイマーを含む）")
     revenue_yen: int = Field(ge=0, le=10**16, strict=True, description="売上高（円）")

@@ -67,7 +67,7 @@ def test_out_of_range_and_wrong_types_are_answered_in_japanese(client):
     assert errors == {"electricity_kwh": "0以上の値にしてください。"}
     errors = _errors(client.post(SBT, {"scope1_2_t": 1, "employees": "十", "revenue_yen": 1, "total_assets_yen": 1},
                                  content_type="application/json"))  # fmt: skip
-    assert errors == {"employees": "整数で指定してください。"}
+    assert errors == {"employees": '整数で指定してください（"10" のような文字列や小数は使えません）。'}
 
 
 @pytest.mark.django_db
@@ -79,6 +79,7 @@ def test_out_of_range_and_wrong_types_are_answered_in_japanese(client):
         (b'{"electricity_kwh": 1} trailing', "余分なデータ"),
         (b'{"electricity_kwh": "1', "閉じる二重引用符"),
         (b"\xff\xfe{}", "UTF-8の文字列ではありません（1バイト目）"),
+        (b'{"fiscal_year": ' + b"1" * 5000 + b"}", "桁が多すぎる整数"),
     ],
 )
 def test_a_body_that_is_not_json_gets_a_japanese_400_naming_the_problem(client, body, problem):

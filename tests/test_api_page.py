@@ -50,7 +50,9 @@ def test_the_page_lists_every_operation_of_the_openapi_document_with_its_paramet
     ]
     estimate = rows(body, "post--api-v1-selfcheck-estimate")
     assert estimate["fiscal_year"][1].startswith("整数（2000〜2100）")  # a year without a thousands separator
-    assert estimate["electricity_kwh"][1] == '数値（0〜1,000,000,000,000）（"1234.5" のような文字列でも可）'
+    assert estimate["electricity_kwh"][1] == "数値（0〜1,000,000,000,000）"  # a JSON number, never a string
+    assert sbt["scope1_2_t"][1] == "数値（0〜1,000,000,000,000）"
+    assert '数値の項目はJSONの数値（100、0.421）で送ってください。"100" のような文字列は' in body
     assert 'href="/api/v1/openapi.json"' in body and 'href="/api/v1/docs"' in body
     assert 'href="/api/v1/seminars"' in body  # a GET without required parameters can be opened as it is
     assert 'href="/api/v1/consultations/slots"' not in body  # one that needs parameters is not offered bare

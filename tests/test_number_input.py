@@ -87,6 +87,13 @@ def test_the_subsidy_finder_reads_typed_numbers(client):
     ("path", "body", "field"),
     [
         ("/api/v1/selfcheck/estimate", {"electricity_kwh": "100,000,000"}, "electricity_kwh"),
+        ("/api/v1/selfcheck/estimate", {"electricity_kwh": "１００"}, "electricity_kwh"),
+        ("/api/v1/selfcheck/estimate", {"gasoline_l": "100"}, "gasoline_l"),
+        (
+            "/api/v1/selfcheck/sbt-sme",
+            {"scope1_2_t": "１０", "employees": 5, "revenue_yen": 1, "total_assets_yen": 1},
+            "scope1_2_t",
+        ),
         (
             "/api/v1/selfcheck/sbt-sme",
             {"scope1_2_t": 10, "employees": 5, "revenue_yen": "800,000,000", "total_assets_yen": 1},
@@ -98,3 +105,12 @@ def test_the_api_stays_strict_and_names_the_field(client, path, body, field):
     response = client.post(path, body, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["field"] == field
+
+
+@pytest.mark.django_db
+def test_the_finder_api_takes_its_query_numbers_in_ascii_digits_only(client):
+    """A query string is text, so these are read from strings, but strictly: no full-width digits or separators."""
+    for value in ("１２", "1,000"):
+        response = client.get("/api/v1/subsidies", {"employees": value})
+        assert response.status_code == 400 and response.json()["field"] == "employees", value
+    assert client.get("/api/v1/subsidies", {"employees": "12"}).status_code == 200

@@ -62,8 +62,12 @@ def test_estimate_gives_the_exact_total_for_thresholds(client):
     data = post(client, "estimate", {"electricity_kwh": 23_640_570}).json()
     assert data["total_t"] == 10_000.0
     assert data["total_t_exact"].startswith("9999.96111")
-    sbt = post(client, "sbt-sme", {**SBT, "scope1_2_t": data["total_t_exact"]}).json()
+    others = {k: v for k, v in SBT.items() if k != "scope1_2_t"}
+    # Sent on as a JSON number (a string is refused), it is read with every digit, not through a float.
+    sbt = post(client, "sbt-sme", json.dumps(others)[:-1] + f', "scope1_2_t": {data["total_t_exact"]}}}').json()
     assert sbt["eligible"] is True
+    just_below = post(client, "sbt-sme", json.dumps(others)[:-1] + ', "scope1_2_t": 9999.99999999999999999}').json()
+    assert just_below["eligible"] is True  # as a float it would read 10000.0, over the line
 
 
 @pytest.mark.parametrize(
@@ -83,6 +87,75 @@ def test_estimate_bad_input_is_400_naming_the_field(client, payload, field):
     response = post(client, "estimate", payload)
     assert response.status_code == 400, response.content
     assert response.json()["field"] == field
+
+
+DECIMAL_FIELDS = [
+    "electricity_kwh",
+    "city_gas_nm3",
+    "lpg_kg",
+    "gasoline_l",
+    "kerosene_l",
+    "diesel_l",
+    "heavy_oil_a_l",
+    "city_gas_m3",
+    "city_gas_mj_per_m3",
+    "lpg_m3",
+    "lpg_supplier_kg_per_m3",
+    "heat_gj",
+    "market_electricity_kg_per_kwh",
+]
+
+
+@pytest.mark.parametrize("value", ["１００", "100", "0.421", "1e3", ""])
+def test_every_amount_of_the_estimate_is_a_json_number_and_a_string_is_a_400_naming_it(client, value):
+    from selfcheck.api import EstimateIn
+
+    assert set(EstimateIn.model_fields) - {"lpg_gas", "fiscal_year"} == set(DECIMAL_FIELDS)
+    for name in DECIMAL_FIELDS:
+        response = post(client, "estimate", {name: value})
+        assert response.status_code == 400, (name, response.content)
+        body = response.json()
+        assert body["field"] == name
+        assert body["errors"] == [
+            {"field": name, "message": '数値で指定してください（"100" のような文字列は使えません）。'}
+        ]
+        assert body["detail"].startswith(f"入力内容に誤りがあります。「{name}」：")
+
+
+def test_json_numbers_still_pass_as_integers_decimals_and_exponents(client):
+    for body in ({"electricity_kwh": 100}, {"electricity_kwh": 0.5}, {"electricity_kwh": 1e3}):
+        assert post(client, "estimate", body).status_code == 200, body
+    data = post(
+        client, "estimate", {"city_gas_m3": 1000, "city_gas_mj_per_m3": 45.0, "lpg_m3": 10, "lpg_supplier_kg_per_m3": 2}
+    ).json()
+    assert data["total_t"] is not None
+    assert post(client, "sbt-sme", {**SBT, "scope1_2_t": 1200}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("scope1_2_t", "１２００．５"), ("scope1_2_t", "1200.5"), ("employees", "１２０")]
+)
+def test_the_sbt_check_takes_numbers_not_strings(client, field, value):
+    response = post(client, "sbt-sme", {**SBT, field: value})
+    assert response.status_code == 400 and response.json()["field"] == field
+
+
+def test_the_openapi_document_promises_no_string_for_a_number_of_a_request_body(client):
+    document = client.get("/api/v1/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    checked = []
+    for methods in document["paths"].values():
+        for operation in methods.values():
+            ref = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+            model = schemas.get(ref.get("$ref", "").rsplit("/", 1)[-1], {})
+            for name, schema in model.get("properties", {}).items():
+                types = {part.get("type") for part in schema.get("anyOf", [schema])}
+                if types & {"number", "integer"}:
+                    assert "string" not in types, (name, schema)
+                    checked.append(name)
+    assert set(DECIMAL_FIELDS) | {"scope1_2_t", "employees", "fiscal_year"} <= set(checked)
+    electricity = schemas["EstimateIn"]["properties"]["electricity_kwh"]["anyOf"]
+    assert electricity == [{"type": "number", "minimum": 0.0, "maximum": 1e12}, {"type": "null"}]
 
 
 def test_estimate_malformed_json_is_400_not_500(client):
@@ -153,7 +226,7 @@ def test_both_endpoints_are_in_the_openapi_document(client):
     assert "/api/v1/selfcheck/ping" not in paths
 
 
-@pytest.mark.parametrize("value", ["NaN", "Infinity", "-0.0001", "1e13", {"a": 1}])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -0.0001, 1e13, {"a": 1}])
 def test_estimate_rejects_nan_infinity_and_odd_values(client, value):
     response = post(client, "estimate", {"gasoline_l": value})
     assert response.status_code == 400
@@ -168,9 +241,9 @@ def test_estimate_with_a_json_null_body_is_400(client):
     "body",
     [
         {"electricity_kwh": 120000, "city_gas_nm3": 8000, "lpg_kg": 2000, "gasoline_l": 3000, "diesel_l": 1500},
-        {"electricity_kwh": "0.5", "market_electricity_kg_per_kwh": 0.421, "heat_gj": 12.25},
+        {"electricity_kwh": 0.5, "market_electricity_kg_per_kwh": 0.421, "heat_gj": 12.25},
         {"electricity_kwh": 23640570},
-        {"city_gas_m3": 1000, "city_gas_mj_per_m3": 45, "kerosene_l": 0, "heavy_oil_a_l": "1e12"},
+        {"city_gas_m3": 1000, "city_gas_mj_per_m3": 45, "kerosene_l": 0, "heavy_oil_a_l": 1e12},
         {},
     ],
 )
