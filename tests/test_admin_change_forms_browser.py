@@ -1,6 +1,7 @@
 """Issue 26 item 14: every admin change form with inlines (and the filter widget) passes axe at desktop width:
 the 削除 checkboxes of tabular inlines are named, the filter widget's search icon is no plain span with a label."""
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from django.test import Client
 
 from accounts.tests.factories import CompanyFactory, SmeUserFactory, SuperUserFactory, SupportInstitutionFactory
 from conftest import assert_accessible
+from consultations.models import ConsultationWindow, OpeningRule
 from consultations.tests.factories import AdvisorAvailabilityFactory, AdvisorFactory
 from matching.tests.factories import BuyerMemberFactory, ProposalFactory
 from seminars.tests.factories import SeminarFactory
@@ -68,32 +70,30 @@ def test_every_change_form_with_inlines_passes_axe(live_server, browser):
 
 def test_a_row_added_with_the_add_link_has_a_remove_button_named_after_its_row(live_server, browser):
     superuser = SuperUserFactory(email="root@example.jp")
-    advisor = AdvisorFactory()
-    AdvisorAvailabilityFactory(advisor=advisor)
+    window, _ = ConsultationWindow.objects.update_or_create(code="hq", defaults={"name": "本部（オンライン）"})
+    window.rules.all().delete()
+    OpeningRule.objects.create(window=window, weekday=1, start=dt.time(9), end=dt.time(17))
     client = Client()
     client.force_login(superuser)
     context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo", viewport={"width": 1280, "height": 900})
     context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
     page = context.new_page()
     page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}/admin/consultations/advisor/{advisor.pk}/change/")
+    page.goto(f"{live_server.url}/admin/consultations/consultationwindow/{window.pk}/change/")
     page.wait_for_load_state("load")
-    hours = page.locator("#availability-group")
-    assert hours.locator("td.delete input[type=checkbox]").get_attribute("aria-label").endswith("を削除")
+    rules = page.locator("#rules-group")
+    assert rules.locator("td.delete input[type=checkbox]").get_attribute("aria-label").endswith("を削除")
 
-    hours.locator("a.addlink").click()  # 「…の追加」: the saved row is row 1, the new one row 2
-    added = hours.locator("tr.dynamic-availability").last.locator("a.inline-deletelink")
+    rules.locator("a.addlink").click()  # 「…の追加」: the saved rule is row 1, the new one row 2
+    added = rules.locator("tr.dynamic-rules").last.locator("a.inline-deletelink")
     assert added.get_attribute("aria-label") == "2行目を削除"
-    assert hours.get_by_role("button", name="2行目を削除", exact=True).count() == 1
+    assert rules.get_by_role("button", name="2行目を削除", exact=True).count() == 1
     assert page.get_by_role("button", name="削除", exact=True).count() == 0  # no generic name left on the page
 
-    days = page.locator("#days_off-group")
-    days.locator("a.addlink").click()
-    days.locator("a.addlink").click()
-    assert days.get_by_role("button", name="1行目を削除", exact=True).count() == 1
-    assert days.get_by_role("button", name="2行目を削除", exact=True).count() == 1
-    days.get_by_role("button", name="1行目を削除", exact=True).click()  # the rows after it are renumbered
-    assert days.locator("a.inline-deletelink").count() == 1
-    assert days.locator("a.inline-deletelink").get_attribute("aria-label") == "1行目を削除"
+    rules.locator("a.addlink").click()
+    assert rules.get_by_role("button", name="3行目を削除", exact=True).count() == 1
+    rules.get_by_role("button", name="2行目を削除", exact=True).click()  # the row after it is renumbered
+    assert rules.locator("a.inline-deletelink").count() == 1
+    assert rules.locator("a.inline-deletelink").get_attribute("aria-label") == "2行目を削除"
     assert_accessible(page)
     context.close()
