@@ -5,6 +5,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.ics import CalendarEvent, calendar_bytes
 from core.jst import JA_DATETIME, format_jst
@@ -15,12 +16,12 @@ from . import hooks
 from .models import Booking, BookingStatus, Mode
 
 SUBJECTS = {
-    "created": "【CN相談】ご予約を受け付けました",
-    "confirmed": "【CN相談】ご予約が確定しました",
-    "changed": "【CN相談】ご予約の日時を変更しました",
-    "updated": "【CN相談】ご予約の内容を変更しました",
-    "cancelled": "【CN相談】ご予約をキャンセルしました",
-    "reminder": "【CN相談】明日のご相談のお知らせ",
+    "created": gettext_noop("【CN相談】ご予約を受け付けました"),
+    "confirmed": gettext_noop("【CN相談】ご予約が確定しました"),
+    "changed": gettext_noop("【CN相談】ご予約の日時を変更しました"),
+    "updated": gettext_noop("【CN相談】ご予約の内容を変更しました"),
+    "cancelled": gettext_noop("【CN相談】ご予約をキャンセルしました"),
+    "reminder": gettext_noop("【CN相談】明日のご相談のお知らせ"),
 }
 
 

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Company, SupportInstitution, User
 from accounts.services import (
@@ -48,7 +49,7 @@ from .models import (
 )
 from .notifications import notify_account_cannot_hold, notify_booking, notify_hold
 
-TAKEN_MESSAGE = "この枠はたった今埋まりました。別の日時を選んでください。"
+TAKEN_MESSAGE = gettext_noop("この枠はたった今埋まりました。別の日時を選んでください。")
 
 
 def notice_hours() -> int:

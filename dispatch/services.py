@@ -107,20 +107,20 @@ FLOWS = {
 }
 
 STAGE_MESSAGES = {
-    Stage.APPLIED: "お申込みを受け付けました。窓口から内容の確認のご連絡をします。",
-    Stage.ACCEPTED: "お申込みをお受けしました。担当の専門家が決まりしだいお知らせします。",
-    Stage.DECLINED: "申し訳ありませんが、今回はお受けできませんでした。理由は次のとおりです。",
-    Stage.EXPERT_ASSIGNED: "担当の専門家が決まりました。訪問の日程は専門家からご相談します。",
-    Stage.VISITS: "訪問診断が始まりました。",
-    Stage.REPORT_DELIVERED: "診断報告書ができました。ポータルの案件ページからダウンロードできます。",
-    Stage.INTERVIEW: "訪問調査・インタビューの段階に進みました。日程は窓口からご相談します。",
-    Stage.PLAN_AGREED: "支援計画書がまとまりました。案件ページからダウンロードできます。",
-    Stage.KICKOFF: "キックオフの段階に進みました。",
-    Stage.SUPPORT: "専門家による支援が始まりました。",
-    Stage.FINAL_REPORT: "最終報告書ができました。案件ページからダウンロードできます。",
-    Stage.FOLLOW_UP: "支援が終わり、フォローアップの段階に進みました。",
-    Stage.CLOSED: "この案件は終了しました。ご利用ありがとうございました。",
-    Stage.WITHDRAWN: "お申込みを取り下げました。",
+    Stage.APPLIED: gettext_noop("お申込みを受け付けました。窓口から内容の確認のご連絡をします。"),
+    Stage.ACCEPTED: gettext_noop("お申込みをお受けしました。担当の専門家が決まりしだいお知らせします。"),
+    Stage.DECLINED: gettext_noop("申し訳ありませんが、今回はお受けできませんでした。理由は次のとおりです。"),
+    Stage.EXPERT_ASSIGNED: gettext_noop("担当の専門家が決まりました。訪問の日程は専門家からご相談します。"),
+    Stage.VISITS: gettext_noop("訪問診断が始まりました。"),
+    Stage.REPORT_DELIVERED: gettext_noop("診断報告書ができました。ポータルの案件ページからダウンロードできます。"),
+    Stage.INTERVIEW: gettext_noop("訪問調査・インタビューの段階に進みました。日程は窓口からご相談します。"),
+    Stage.PLAN_AGREED: gettext_noop("支援計画書がまとまりました。案件ページからダウンロードできます。"),
+    Stage.KICKOFF: gettext_noop("キックオフの段階に進みました。"),
+    Stage.SUPPORT: gettext_noop("専門家による支援が始まりました。"),
+    Stage.FINAL_REPORT: gettext_noop("最終報告書ができました。案件ページからダウンロードできます。"),
+    Stage.FOLLOW_UP: gettext_noop("支援が終わり、フォローアップの段階に進みました。"),
+    Stage.CLOSED: gettext_noop("この案件は終了しました。ご利用ありがとうございました。"),
+    Stage.WITHDRAWN: gettext_noop("お申込みを取り下げました。"),
 }
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.jst import jst_date
 from selfcheck.tests.helpers import filled_sheet
@@ -68,6 +68,20 @@ def test_every_english_string_keeps_the_placeholders_of_its_japanese_source():
             if key.startswith("msgstr") and sorted(PLACEHOLDER.findall(text)) not in (source, plural):
                 wrong.append((e["msgid"], text))
     assert not wrong, wrong[:5]
+
+
+def test_texts_translated_only_at_run_time_are_marked_and_read_in_english():
+    """Mail subjects, stage messages and the taken-slot error are kept in constants and translated where they are used
+    (`_(SUBJECTS[kind])`): gettext_noop marks them so makemessages extracts them, and each has its English."""
+    from consultations.notifications import SUBJECTS
+    from consultations.services import TAKEN_MESSAGE
+    from dispatch.services import NEXT_ACTIONS, ROLE_LABELS, STAGE_MESSAGES
+
+    texts = [*SUBJECTS.values(), TAKEN_MESSAGE, *STAGE_MESSAGES.values(), *ROLE_LABELS.values()]
+    texts += [what for _who, what in NEXT_ACTIONS.values()]
+    with translation.override("en"):
+        untranslated = [text for text in texts if translation.gettext(text) == text]
+    assert not untranslated, untranslated
 
 
 def _english(client):
