@@ -253,3 +253,17 @@ def test_the_desk_checks_a_person_in_on_a_phone_from_the_scanned_url(live_server
     assert page.locator(".error-summary").is_visible()
     axe(page)
     context.close()
+
+
+@pytest.mark.django_db
+def test_the_door_pages_read_in_english_after_the_language_switch(client, registration, venue_seminar):
+    client.force_login(_desk())
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    desk = client.get(reverse("seminars:checkin_desk", args=[venue_seminar.pk])).content.decode()
+    assert "Venue check-in" in desk and "Checked in: 0 / Confirmed: 1" in desk and "Search by check-in code" in desk
+    refused = client.get(reverse("seminars:checkin_desk", args=[venue_seminar.pk]), {"code": f"{registration.pk}-ZZZZ"})
+    assert "Check-in code not found. Enter the code given in the e-mail (e.g. 123-ABCD)." in refused.content.decode()
+    scan = client.get(_scan_path(registration)).content.decode()
+    assert "Registration status" in scan and ">Check in</button>" in scan
+    done = client.post(_scan_path(registration), follow=True).content.decode()
+    assert "Checked in (" in done and "受付" not in done
