@@ -3,6 +3,7 @@
 from collections import Counter
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.choices import PREFECTURE_REGION, Industry, Region
 from core.jst import fiscal_year_bounds
@@ -24,7 +25,7 @@ def consultation_tables(fiscal_year: int) -> list[StatTable]:
     by_topic = Counter(topic for topics, _industry, _pref in rows for topic in topics)
     by_industry = Counter(industry for _topics, industry, _pref in rows)
     by_region = Counter(PREFECTURE_REGION.get(pref or "", "") for _topics, _industry, pref in rows)
-    unit = _("件")
+    unit = pgettext("unit: consultations", "件")
     return [
         StatTable("consultations_total", section, _("相談件数（キャンセルを除く）"), unit, [(_("相談"), len(rows))]),
         StatTable(

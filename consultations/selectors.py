@@ -12,6 +12,7 @@ from collections import Counter
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.cache import cached
 from core.charts import bar_chart_svg
@@ -146,7 +147,7 @@ def booking_statistics(*, date_from: dt.date, date_to: dt.date) -> list[dict]:
         result.append(
             {
                 "title": title,
-                "chart": bar_chart_svg(items, title=str(title), unit=_("件")),
+                "chart": bar_chart_svg(items, title=str(title), unit=pgettext("unit: consultations", "件")),
                 "rows": [(label, n, round(100 * n / total, 1) if total else 0) for label, n in items],
                 "total": total,
             }

@@ -37,7 +37,8 @@ def bar_chart_svg(
     """A horizontal bar chart; the caller shows the same figures in a table next to it. `font_family` names the
     text's fonts where the page's CSS does not reach the SVG (WeasyPrint's PDFs)."""
     label_width = 200
-    value_width = 90
+    # Room for the figure and its unit: 「1,234件」 fits in 90 px; an English unit (" consultations") needs more.
+    value_width = max(90, 8 * (len(unit) + 6))
     gap = 8
     top = 8
     height = top + max(len(items), 1) * (bar_height + gap) + gap

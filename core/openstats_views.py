@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from .cache import conditional, until
 from .charts import bar_chart_svg
 from .csvexport import csv_response
-from .jst import current_fiscal_year, format_jst, last_complete_fiscal_year
+from .jst import current_fiscal_year, last_complete_fiscal_year
 from .openstats import SUPPRESS_BELOW, statistics_for, suppressed_text
 
 FIRST_FISCAL_YEAR = 2021  # SMRJ's CN consultation window opened in October 2021 (reference/000)
@@ -70,7 +70,7 @@ def open_statistics(request: HttpRequest, fiscal_year: int) -> HttpResponse:
         "fiscal_year": fiscal_year,
         "years": _years(),
         "sections": sections,
-        "counted_at": format_jst(counted["counted_at"], "%Y年%m月%d日 %H:%M"),
+        "counted_at": counted["counted_at"],
         "threshold": SUPPRESS_BELOW,
         "suppressed": suppressed_text(),
         "in_progress": fiscal_year == current_fiscal_year(),

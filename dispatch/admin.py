@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from core.charts import bar_chart_svg
 from core.csvexport import csv_response
@@ -160,7 +161,11 @@ class CaseAdmin(admin.ModelAdmin):
                     filename="dispatch-statistics.csv", header=[_("集計"), _("区分"), _("件数")], rows=rows
                 )
             sections = [
-                {"title": title, "rows": stats[key], "chart": bar_chart_svg(stats[key], title=title, unit=_("件"))}
+                {
+                    "title": title,
+                    "rows": stats[key],
+                    "chart": bar_chart_svg(stats[key], title=title, unit=pgettext("unit: cases", "件")),
+                }
                 for title, key in self._dimensions()
             ]
         context = {

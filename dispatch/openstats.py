@@ -3,6 +3,7 @@
 from collections import Counter
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.jst import fiscal_year_bounds
 from core.openstats import StatTable, provider
@@ -18,7 +19,7 @@ def dispatch_tables(fiscal_year: int) -> list[StatTable]:
     by_programme = Counter(programme for programme, _stage in rows)
     by_stage = Counter(stage for _programme, stage in rows)
     section = _("専門家派遣")
-    unit = _("件")
+    unit = pgettext("unit: cases", "件")
     return [
         StatTable(
             "dispatch_by_programme",

@@ -1,6 +1,7 @@
 """What CN business matching publishes in the open statistics (core.openstats): needs and proposals per 年度."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.jst import fiscal_year_bounds
 from core.openstats import StatTable, provider
@@ -20,7 +21,7 @@ def matching_tables(fiscal_year: int) -> list[StatTable]:
             "matching",
             _("CNビジネスマッチング"),
             _("ニーズと提案"),
-            _("件"),
+            pgettext("unit: needs and proposals", "件"),
             [(_("公開されたニーズ"), needs), (_("提案"), proposals.count()), (_("商談に進んだ提案"), meetings)],
         )
     ]

@@ -9,7 +9,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from core.charts import bar_chart_svg
@@ -541,7 +541,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "sources": sources,
             "headers": STAT_HEADERS,
-            "chart": bar_chart_svg(chart_items, title=_("年度別の提案件数"), unit=_("件")),
+            "chart": bar_chart_svg(chart_items, title=_("年度別の提案件数"), unit=pgettext("unit: proposals", "件")),
         },
     )
 

@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.jst import fiscal_year_bounds
 from core.openstats import StatTable, provider
@@ -33,7 +34,7 @@ def seminar_tables(fiscal_year: int) -> list[StatTable]:
             "seminars_by_format",
             section,
             _("形式別の開催回数"),
-            _("回"),
+            pgettext("unit: sessions", "回"),
             [(str(label), by_format.get(value, 0)) for value, label in SeminarFormat.choices],
         ),
         StatTable(

@@ -97,3 +97,16 @@ def test_the_page_reads_on_a_phone_and_passes_axe(live_server, page, axe, year_w
     page.get_by_role("link", name="2024年度").click()
     assert page.get_by_role("heading", level=1).inner_text() == "2024年度の統計"
     axe(page)
+
+
+@time_machine.travel(dt.datetime(2026, 12, 6, 23, 30, tzinfo=JST), tick=False)
+def test_the_english_page_reads_in_english_with_each_unit_apart_from_its_number(client, year_with_bookings):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get(reverse("open_statistics", args=[2025])).content.decode()
+    main = html[html.index("<main") : html.index("</main>")]
+    assert "FY2025 statistics" in main and "Counted at 6 Dec 2026, 23:30 (Japan time)" in main
+    cells = _cells(main)
+    assert ("Consultation", "15 consultations") in cells and ("Subsidies", "fewer than 5") in cells
+    units = {re.sub(r"^[\d,]+", "", shown) for _label, shown in cells if shown[0].isdigit()}
+    assert units == {" consultations", " cases", " items", " sheets", " sessions", " people"}, units
+    assert not re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", main), re.findall(r".{30}[\u3040-\u30ff\u4e00-\u9fff]+", main)
