@@ -2,13 +2,17 @@
 
 import datetime as dt
 import html
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import templatize
 
 from core.jst import jst_date
 from selfcheck.tests.helpers import filled_sheet
@@ -25,10 +29,12 @@ def _unquote(lines: list[str]) -> str:
     return re.sub(r"\\(.)", lambda m: ESCAPES.get(m.group(1), m.group(1)), text)
 
 
-def _entries() -> list[dict]:
-    """The live entries of the .po file: flags, msgid(s) and translation(s); the header and obsolete ones are skipped."""
+def _entries(text: str | None = None) -> list[dict]:
+    """The live entries of the .po file (or of `text` in .po form): flags, msgctxt, msgid(s) and translation(s); the
+    header and obsolete ones are skipped."""
     entries = []
-    for block in CATALOGUE.read_text(encoding="utf-8").split("\n\n"):
+    text = CATALOGUE.read_text(encoding="utf-8") if text is None else text
+    for block in text.split("\n\n"):
         lines = [line for line in block.strip().splitlines() if not line.startswith("#~")]
         if not any(line.startswith("msgid ") for line in lines):
             continue
@@ -68,6 +74,75 @@ def test_every_english_string_keeps_the_placeholders_of_its_japanese_source():
             if key.startswith("msgstr") and sorted(PLACEHOLDER.findall(text)) not in (source, plural):
                 wrong.append((e["msgid"], text))
     assert not wrong, wrong[:5]
+
+
+def test_msgfmt_checks_the_catalogue_and_finds_nothing_untranslated_or_fuzzy():
+    """GNU msgfmt's own checks (python-format placeholders, plural forms, a msgid and msgstr ending alike)."""
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:
+        pytest.skip("msgfmt (GNU gettext) is not installed")
+    result = subprocess.run(
+        [msgfmt, "--check", "--statistics", "-o", os.devnull, str(CATALOGUE)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    statistics = result.stderr.strip().splitlines()[-1]
+    assert re.fullmatch(r"\d+ translated messages\.", statistics), statistics
+
+
+# What `makemessages` reads (the django domain: .py, .html, .txt) and what it skips here (its defaults, the Makefile's
+# --ignore options and the folders of generated files).
+EXTENSIONS = {".py", ".html", ".txt"}
+SKIPPED = {".venv", "node_modules", "tmp", "staticfiles", "media", "private_media", "test-artifacts", "backups"}
+XGETTEXT_KEYWORDS = [
+    "--keyword=gettext_noop",
+    "--keyword=gettext_lazy",
+    "--keyword=ngettext_lazy:1,2",
+    "--keyword=pgettext:1c,2",
+    "--keyword=npgettext:1c,2,3",
+    "--keyword=pgettext_lazy:1c,2",
+    "--keyword=npgettext_lazy:1c,2,3",
+]
+
+
+def _source_files() -> list[Path]:
+    root = Path(settings.BASE_DIR)
+    found = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED and d != "__pycache__")
+        found += [Path(folder) / f for f in sorted(files) if Path(f).suffix in EXTENSIONS and not f.startswith(".")]
+    return found
+
+
+def test_every_string_marked_in_the_code_is_in_the_english_catalogue(tmp_path):
+    """The strings makemessages would extract (xgettext with Django's keywords, templates through templatize), without
+    touching the catalogue: a string added to the code or a template but never extracted fails here (about a second)."""
+    xgettext = shutil.which("xgettext")
+    if xgettext is None:
+        pytest.skip("xgettext (GNU gettext) is not installed")
+    root = Path(settings.BASE_DIR)
+    inputs = []
+    for path in _source_files():
+        if path.suffix == ".py":
+            inputs.append(str(path))
+            continue
+        work = tmp_path / (str(path.relative_to(root)) + ".py")
+        work.parent.mkdir(parents=True, exist_ok=True)
+        work.write_text(templatize(path.read_text(encoding="utf-8"), origin=str(path)), encoding="utf-8")
+        inputs.append(str(work))
+    listing = tmp_path / "files.txt"
+    listing.write_text("\n".join(inputs), encoding="utf-8")
+    result = subprocess.run(
+        [xgettext, "-d", "django", "--language=Python", *XGETTEXT_KEYWORDS, "--from-code=UTF-8", "--output=-"]
+        + ["--files-from", str(listing)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    extracted = {(e.get("msgctxt"), e["msgid"]) for e in _entries(result.stdout)}
+    assert len(extracted) > 2000
+    catalogue = {(e.get("msgctxt"), e["msgid"]) for e in _entries()}
+    missing = sorted(extracted - catalogue, key=str)
+    assert not missing, missing[:5]
 
 
 def test_texts_translated_only_at_run_time_are_marked_and_read_in_english():
