@@ -12,7 +12,7 @@ from django.test import Client
 from accounts.carry import CARRY_DAYS
 from accounts.models import SignupCarry, User
 from accounts.services import account_close
-from accounts.tests.browsers import confirm_and_log_in, sign_up
+from accounts.tests.browsers import confirm_and_log_in, confirmation_path, sign_up
 from core.resume import SESSION_KEY as RESUME_KEY
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +59,16 @@ def test_closing_the_account_removes_what_was_carried():
     sign_up(pc, "hanako@example.jp")
     account_close(user=User.objects.get(email="hanako@example.jp"))
     assert not SignupCarry.objects.exists()
+
+
+def test_a_verification_link_used_once_and_opened_again_elsewhere_says_so_and_signs_nobody_in():
+    pc = _pc_with({RESUME_KEY: "/consultations/"})
+    sign_up(pc, "hanako@example.jp")
+    path = confirmation_path("hanako@example.jp")
+    phone, third = Client(), Client()
+    assert phone.post(path).status_code == 302
+    again = third.get(path)
+    assert again.status_code == 200 and "確認用のリンクが不正か、期限が切れています" in again.content.decode()
+    assert third.post(path).status_code == 404
+    assert "_auth_user_id" not in third.session and RESUME_KEY not in third.session
+    assert SignupCarry.objects.filter(user__email="hanako@example.jp").exists()  # still waiting for the log-in
