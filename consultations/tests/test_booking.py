@@ -172,7 +172,7 @@ def test_reschedule_moves_the_booking_and_frees_the_old_slot(frozen, advisor, sm
 
 
 def _deliver_all():
-    for pk in MailOutbox.objects.filter(sent_at__isnull=True).values_list("pk", flat=True):
+    for pk in MailOutbox.objects.filter(sent_at__isnull=True).order_by("pk").values_list("pk", flat=True):
         outbox_deliver(pk=pk)
 
 
@@ -208,11 +208,12 @@ def test_changed_and_cancelled_bookings_mail_everyone_again(frozen, advisor, sme
 
 def test_failing_smtp_keeps_the_booking_and_the_mail_for_retry(frozen, advisor, sme_user):
     booking = booking_create(user=sme_user, start=at(2026, 4, 23, 10), **intake())
+    row = MailOutbox.objects.get(key=f"consultations.booking:{booking.pk}:created")
     with mock.patch("django.core.mail.EmailMessage.send", side_effect=SMTPException("down")):
         with pytest.raises(MailDeferred):
-            _deliver_all()
+            outbox_deliver(pk=row.pk)
     assert Booking.objects.filter(pk=booking.pk).exists()
-    row = MailOutbox.objects.get(key=f"consultations.booking:{booking.pk}:created")
+    row.refresh_from_db()
     assert row.sent_at is None and row.attempts == 1
 
 
