@@ -15,13 +15,10 @@ from core import cache
 from seminars import services as seminar_services
 from seminars.models import Seminar
 from seminars.tests.factories import SeminarFactory
+from tests.conditional import revalidate
 
 pytestmark = pytest.mark.django_db
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
-
-
-def revalidate(client, path: str, etag: str):
-    return client.get(path, headers={"if-none-match": etag})
 
 
 def test_the_home_page_says_how_long_it_may_be_reused_and_answers_304_without_rendering(client):

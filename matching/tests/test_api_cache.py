@@ -14,6 +14,7 @@ from core.cachecontrol import PRIVATE_NO_STORE
 from core.jst import JST
 from matching.models import Need, NeedStatus
 from matching.selectors import NEEDS_NAMESPACE
+from tests.conditional import revalidate
 from tests.formpost import as_post, rendered_forms
 
 from .conftest import NOW, make_desk_user
@@ -41,10 +42,6 @@ def desk(admin_user):
 
 def text(response) -> str:
     return json.dumps(response.json(), ensure_ascii=False)
-
-
-def revalidate(client, url: str, etag: str):
-    return client.get(url, headers={"if-none-match": etag})
 
 
 @pytest.mark.parametrize("url", ["list", "one"])

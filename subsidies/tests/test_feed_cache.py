@@ -8,8 +8,9 @@ from django.test import Client
 
 from core.cachecontrol import PRIVATE_NO_STORE
 from subsidies.tests.factories import MeasureFactory
+from tests.conditional import revalidate
 
-from .test_detail_cache import admin_save, revalidate
+from .test_detail_cache import admin_save
 
 pytestmark = pytest.mark.django_db
 FEEDS = ("/subsidies/feed/rss/", "/subsidies/feed/atom/")
