@@ -290,10 +290,7 @@ def _availability_context(request: HttpRequest, *, formset=None, day_off_form=No
     rows = consultations_selectors.advisor_weekly_hours(advisor_id=account.advisor_id)
     return {
         "account": account,
-        "formset": formset
-        or AvailabilityFormSet(
-            initial=[{"weekday": r.weekday, "start": r.start, "end": r.end} for r in rows], prefix="av"
-        ),
+        "formset": formset or AvailabilityFormSet.showing(rows),
         "day_off_form": day_off_form or DayOffForm(prefix="off"),
         "days_off": consultations_selectors.advisor_days_off(advisor_id=account.advisor_id, date_from=jst_today()),
         "windows": account.advisor.windows.prefetch_related("rules"),
@@ -307,13 +304,8 @@ def availability(request: HttpRequest) -> HttpResponse:
         return render(request, "advisors/availability.html", _availability_context(request))
     formset = AvailabilityFormSet(request.POST, prefix="av")
     if formset.is_valid():
-        rows = [
-            (form.cleaned_data["weekday"], form.cleaned_data["start"], form.cleaned_data["end"])
-            for form in formset.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE")
-        ]
         try:
-            services.availability_replace(account=account, rows=rows)
+            services.availability_replace(account=account, rows=formset.rows())
         except ApplicationError as error:
             formset._non_form_errors = formset.error_class([error.message])
         else:

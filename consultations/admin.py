@@ -15,7 +15,7 @@ from core.csvexport import csv_response
 from core.errors import ApplicationError
 from core.jst import fiscal_year_of, format_jst, jst_today
 
-from . import services
+from . import selectors, services
 from .forms import (
     AvailabilityFormSet,
     DayOffForm,
@@ -132,22 +132,14 @@ class AdvisorAdmin(AuditedAdmin):
         advisor = get_object_or_404(Advisor, pk=pk)
         if not self.has_change_permission(request, advisor):
             raise PermissionDenied
-        rows = AdvisorAvailability.objects.filter(advisor=advisor).order_by("weekday", "start")
-        formset = AvailabilityFormSet(
-            initial=[{"weekday": r.weekday, "start": r.start, "end": r.end} for r in rows], prefix="av"
-        )
+        formset = AvailabilityFormSet.showing(selectors.advisor_weekly_hours(advisor_id=advisor.pk))
         day_off_form = DayOffForm(prefix="off")
         which = request.POST.get("which") if request.method == "POST" else None
         try:
             if which == "hours":
                 formset = AvailabilityFormSet(request.POST, prefix="av")
                 if formset.is_valid():
-                    wanted = [
-                        (f.cleaned_data["weekday"], f.cleaned_data["start"], f.cleaned_data["end"])
-                        for f in formset.forms
-                        if f.cleaned_data and not f.cleaned_data.get("DELETE")
-                    ]
-                    services.advisor_hours_replace(advisor=advisor, rows=wanted, by=request.user)
+                    services.advisor_hours_replace(advisor=advisor, rows=formset.rows(), by=request.user)
                     self.message_user(request, _("対応可能時間を保存しました。"), messages.SUCCESS)
                     return redirect("admin:consultations_advisor_hours", advisor.pk)
             elif which == "day_off":
@@ -180,7 +172,7 @@ class AdvisorAdmin(AuditedAdmin):
             "windows": advisor.windows.prefetch_related("rules"),
             "formset": formset,
             "day_off_form": day_off_form,
-            "days_off": AdvisorDayOff.objects.filter(advisor=advisor, date__gte=jst_today()).order_by("date"),
+            "days_off": selectors.advisor_days_off(advisor_id=advisor.pk, date_from=jst_today()),
             "has_errors": (formset.is_bound and not formset.is_valid()) or bool(day_off_form.errors),
         }
         return TemplateResponse(

@@ -274,9 +274,30 @@ class AvailabilityRowForm(InputChecksMixin, forms.Form):
     )
 
 
+class BaseAvailabilityFormSet(forms.BaseFormSet):
+    @classmethod
+    def showing(cls, rows) -> "BaseAvailabilityFormSet":
+        """The formset as first shown: the advisor's current rows, then the empty extra ones."""
+        return cls(initial=[{"weekday": r.weekday, "start": r.start, "end": r.end} for r in rows], prefix="av")
+
+    def rows(self) -> list[tuple[int, dt.time, dt.time]]:
+        """The (weekday, start, end) rows a valid formset asks for: filled and not marked for deletion."""
+        return [
+            (form.cleaned_data["weekday"], form.cleaned_data["start"], form.cleaned_data["end"])
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+
 # absolute_max: a forged TOTAL_FORMS of 10^12 would otherwise build (and show) 1,021 empty rows.
 AvailabilityFormSet = forms.formset_factory(
-    AvailabilityRowForm, extra=2, can_delete=True, max_num=21, validate_max=True, absolute_max=21
+    AvailabilityRowForm,
+    formset=BaseAvailabilityFormSet,
+    extra=2,
+    can_delete=True,
+    max_num=21,
+    validate_max=True,
+    absolute_max=21,
 )
 
 
